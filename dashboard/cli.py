@@ -1,0 +1,172 @@
+"""The ``isoloir`` command line: import, info, demo, run, blocs.
+
+Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
+on stderr with exit code 1; progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from dashboard.config import Settings
+from dashboard.errors import ConfigError, IsoloirError, WarehouseMissing
+from dashboard.ingest import KINDS, ImportOptions
+
+
+def _progress(message: str, fraction: float) -> None:
+    print(f"[{fraction * 100:3.0f} %] {message}", file=sys.stderr, flush=True)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date invalide « {text} » (attendu AAAA-MM-JJ)") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="isoloir", description="Isoloir : carte de stratégie électorale.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    data_dir = argparse.ArgumentParser(add_help=False)
+    data_dir.add_argument("--data-dir", type=Path, help="dossier des données (défaut : $ISOLOIR_DATA_DIR ou data/)")
+
+    imp = sub.add_parser("import", parents=[data_dir], help="importer des fichiers officiels dans l'entrepôt")
+    imp.add_argument("kind", choices=list(KINDS), help="type de fichier")
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--election", help="identifiant de l'élection (pres2022_t1, leg2024_t2, euro2024…)")
+    imp.add_argument("--mapping", type=Path, help="fichier TOML décrivant une mise en page non standard")
+    imp.add_argument("--label", help="libellé de la version de contours (stations)")
+    imp.add_argument("--valid-from", type=_date, help="début de validité des contours (AAAA-MM-JJ)")
+    imp.add_argument("--valid-to", type=_date, help="fin de validité des contours (AAAA-MM-JJ)")
+    imp.add_argument("--crs", help="système de coordonnées si le fichier n'en déclare pas (ex. EPSG:2154)")
+    imp.add_argument("--layer", help="couche à lire dans un GeoPackage")
+    imp.add_argument("--year", type=int, help="année des indicateurs si elle ne se lit pas dans les variables")
+    imp.add_argument("--json", action="store_true", help="rapport au format JSON")
+
+    info = sub.add_parser("info", parents=[data_dir], help="ce que contient l'entrepôt et ce qui ne se joint pas")
+    info.add_argument("--json", action="store_true")
+
+    demo = sub.add_parser("demo", parents=[data_dir], help="générer et construire le territoire de démonstration")
+    demo.add_argument("--scale", choices=["city", "national"], default="city")
+    demo.add_argument("--seed", type=int, default=2026)
+
+    run = sub.add_parser("run", parents=[data_dir], help="lancer l'application Streamlit")
+    run.add_argument("--port", type=int)
+    run.add_argument("--demo", action="store_true", help="construire le territoire de démonstration s'il n'y a pas d'entrepôt")
+    run.add_argument("--headless", action="store_true", help="ne pas ouvrir de navigateur")
+
+    blocs = sub.add_parser("blocs", parents=[data_dir], help="voir ou modifier la table nuance → bloc politique")
+    blocs.add_argument("action", choices=["list", "set"])
+    blocs.add_argument("values", nargs="*", help="pour set : PORTÉE NUANCE BLOC (portée : leg2024, euro2024… ou *)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.load(data_dir=args.data_dir, port=getattr(args, "port", None))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from dashboard.importer import import_files
+
+    settings = _settings(args)
+    options = ImportOptions(
+        election=args.election, mapping=args.mapping, label=args.label, valid_from=args.valid_from,
+        valid_to=args.valid_to, crs=args.crs, layer=args.layer, year=args.year,
+    )
+    reports = import_files(args.kind, args.files, settings.data_dir, options, _progress)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2, default=str))
+    else:
+        for report in reports:
+            print("\n".join(report.lines_fr()))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from dashboard.info import warehouse_info, warehouse_info_lines
+    from dashboard.warehouse import Warehouse
+
+    settings = _settings(args)
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        info = warehouse_info(wh)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+    else:
+        print("\n".join(warehouse_info_lines(info)))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dashboard.demo_build import build_demo
+
+    settings = _settings(args)
+    summary = build_demo(settings.data_dir, scale=args.scale, seed=args.seed, progress=_progress)
+    print("\n".join(summary))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not settings.warehouse_path.exists():
+        if not args.demo:
+            raise WarehouseMissing(
+                f"pas d'entrepôt dans {settings.data_dir} : lancez « isoloir demo » ou « isoloir import … », ou « isoloir run --demo »."
+            )
+        from dashboard.demo_build import build_demo
+
+        print("\n".join(build_demo(settings.data_dir, progress=_progress)))
+    app = Path(__file__).with_name("app.py")
+    env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(settings.port),
+        "--browser.gatherUsageStats", "false",
+    ]
+    if args.headless:
+        command += ["--server.headless", "true"]
+    print(f"Isoloir : http://localhost:{settings.port}", file=sys.stderr)
+    return subprocess.call(command, env=env, cwd=Path(__file__).resolve().parent.parent)
+
+
+def cmd_blocs(args: argparse.Namespace) -> int:
+    from dashboard.warehouse import Warehouse
+
+    settings = _settings(args)
+    if args.action == "list":
+        with Warehouse(settings.warehouse_path, read_only=True) as wh:
+            table = wh.query('SELECT scope, nuance, bloc, label_fr, edited FROM nuance_bloc ORDER BY scope, nuance')
+        print(table.to_string(index=False))
+        return 0
+    if len(args.values) != 3:
+        raise ConfigError("usage : isoloir blocs set PORTÉE NUANCE BLOC (ex. isoloir blocs set leg2024 DSV droite)")
+    scope, nuance, bloc = args.values
+    with Warehouse(settings.warehouse_path) as wh:
+        with wh.transaction():
+            wh.set_nuance_bloc(scope, nuance, bloc)
+            changed = wh.recompute_blocs()
+    print(f"{scope} {nuance.upper()} → {bloc} ; {changed} ligne(s) de voix reclassée(s)")
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except IsoloirError as error:
+        print(f"Erreur : {error.message_fr}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Settings: one frozen object built once from the environment and the command line, then passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dashboard.errors import ConfigError
+from dashboard.warehouse import WAREHOUSE_FILE
+
+# name -> (environment variable, French help). The README documents every one (tested).
+SETTINGS_HELP: dict[str, tuple[str, str]] = {
+    "data_dir": ("ISOLOIR_DATA_DIR", "dossier des données ; l'entrepôt est warehouse.duckdb dedans (défaut : data/)"),
+    "port": ("ISOLOIR_PORT", "port HTTP de l'application (défaut : 8501)"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """``data_dir``: folder holding ``warehouse.duckdb``; ``port``: the app's HTTP port."""
+
+    data_dir: Path = Path("data")
+    port: int = 8501
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / WAREHOUSE_FILE
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults < environment < explicit overrides (``None`` overrides are ignored)."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            variable = SETTINGS_HELP[f.name][0]
+            if variable in env and env[variable] != "":
+                values[f.name] = env[variable]
+            if overrides.get(f.name) is not None:
+                values[f.name] = overrides[f.name]
+        unknown = set(overrides) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"réglages inconnus : {', '.join(sorted(unknown))}")
+        try:
+            port = int(values.get("port", cls.port))  # type: ignore[call-overload]
+        except ValueError:
+            raise ConfigError(f"port invalide : « {values['port']} » (entier attendu)") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"port hors limites : {port}")
+        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port)

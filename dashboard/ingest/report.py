@@ -1,0 +1,67 @@
+"""What an import did: rows read, imported, skipped (with reasons), warnings, joins."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from dashboard.ingest.numbers import format_fr
+
+
+@dataclass
+class Skipped:
+    """Rows left out for one reason; ``lines`` keeps the first few line numbers."""
+
+    reason_fr: str
+    count: int
+    lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """The report of one import, printed by the CLI and kept in ``import_log``."""
+
+    kind: str
+    file: str
+    format: str = ""
+    rows_read: int = 0
+    rows_imported: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    joins: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(s.count for s in self.skipped)
+
+    def skip(self, reason_fr: str, lines: list[int]) -> None:
+        if lines:
+            self.skipped.append(Skipped(reason_fr, len(lines), sorted(lines)[:10]))
+
+    def warn(self, message_fr: str) -> None:
+        self.warnings.append(message_fr)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rows_skipped"] = self.rows_skipped
+        return data
+
+    def lines_fr(self) -> list[str]:
+        """The report as French text lines, for the CLI and the UI."""
+        out = [
+            f"{self.file} — {self.format or self.kind}",
+            f"  lignes lues : {format_fr(self.rows_read)} ; importées : {format_fr(self.rows_imported)} ; "
+            f"ignorées : {format_fr(self.rows_skipped)}",
+        ]
+        for s in self.skipped:
+            where = ", ".join(str(n) for n in s.lines)
+            more = "…" if s.count > len(s.lines) else ""
+            out.append(f"    · {format_fr(s.count)} ignorée(s) : {s.reason_fr} (lignes {where}{more})")
+        for key, value in self.details.items():
+            out.append(f"  {key} : {value}")
+        for key, value in self.joins.items():
+            out.append(f"  {key} : {value}")
+        for w in self.warnings:
+            out.append(f"  ⚠ {w}")
+        return out

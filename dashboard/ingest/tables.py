@@ -1,0 +1,262 @@
+"""Reading tabular sources (CSV in any usual dialect, xlsx) into raw string tables.
+
+Everything is read as text, with the physical line of every record kept so that
+errors can name it. Encoding and separator are detected; a file that is empty,
+binary, or not a table is refused with :class:`~dashboard.errors.ImportRejected`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.errors import ImportRejected
+
+SEPARATORS = (";", ",", "\t", "|")
+_BINARY_MAGIC = {
+    b"%PDF": "un PDF",
+    b"\x89PNG": "une image PNG",
+    b"\xff\xd8\xff": "une image JPEG",
+    b"GIF8": "une image GIF",
+    b"\x1f\x8b": "une archive gzip",
+    b"SQLite format 3": "une base SQLite",
+    b"\xd0\xcf\x11\xe0": "un ancien fichier Excel (.xls) : enregistrez-le en .xlsx ou .csv",
+}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table of text cells with positional columns.
+
+    ``header`` holds the header cells (``""`` where empty); ``cells`` has
+    integer column labels ``0..n-1`` and ``object`` string cells (``""`` when
+    empty); ``lines`` holds each row's 1-based physical line (CSV) or sheet row
+    (xlsx).
+    """
+
+    path: Path
+    header: list[str]
+    cells: pd.DataFrame
+    lines: np.ndarray
+    encoding: str | None
+    separator: str | None
+    header_line: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def column(self, index: int) -> pd.Series:
+        return self.cells[index]
+
+    def label(self, index: int) -> str:
+        """A human name for a column: its header or its position."""
+        head = self.header[index] if index < len(self.header) else ""
+        return head.replace("\n", " ").strip() if head.strip() else f"n° {index + 1}"
+
+
+def header_key(text: str) -> str:
+    """Comparable form of a header: no accents, lower case, single spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("\u00a0", " ").replace("\n", " ").lower().strip()
+    return re.sub(r"\s+", " ", text)
+
+
+def is_empty_header(text: str) -> bool:
+    """Empty header cell, including pandas' ``Unnamed: 12`` placeholders."""
+    stripped = text.strip()
+    return not stripped or bool(re.match(r"^unnamed: ?\d+$", stripped, re.IGNORECASE))
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            raise ImportRejected(f"ce fichier est {what}, pas un tableau CSV ou xlsx", file=path)
+    if b"\x00" in head[:8192]:
+        raise ImportRejected("ce fichier est binaire (octets nuls) : attendu un CSV texte ou un classeur .xlsx", file=path)
+
+
+_MOJIBAKE = re.compile("Ã[\u0080-\u00bf©¨ª«®´§¢¹»¼½¾]")
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """UTF-8 if it decodes, else Windows-1252 (ministry files), else latin-1.
+
+    A UTF-8 file that was once read as latin-1 and saved again ("ExprimÃ©s")
+    is repaired when the repair decodes cleanly.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8-sig" and _MOJIBAKE.search(text[:100_000]):
+            for wrong in ("cp1252", "latin-1"):
+                try:
+                    return text.encode(wrong).decode("utf-8"), f"utf-8 (double encodage {wrong} corrigé)"
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    continue
+        return text, encoding
+    return data.decode("latin-1"), "latin-1"
+
+
+def _sniff_separator(path: Path, text: str) -> str:
+    sample_lines = text[:200_000].splitlines()[:40]
+    sample = "\n".join(sample_lines)
+    best: tuple[int, int, str] | None = None
+    for sep in SEPARATORS:
+        try:
+            rows = [row for row in csv.reader(io.StringIO(sample), delimiter=sep) if any(c.strip() for c in row)]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        widths = [len(r) for r in rows[:-1] or rows]  # the last sampled line may be cut
+        header_width = widths[0]
+        consistent = sum(1 for w in widths if w == header_width)
+        score = (consistent if header_width > 1 else 0, header_width, sep)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    if best is None or best[1] <= 1:
+        raise ImportRejected(
+            "impossible de reconnaître les colonnes : aucun séparateur « ; », « , », tabulation ou « | » ne découpe la première ligne",
+            file=path,
+            line=1,
+        )
+    return best[2]
+
+
+def read_csv_table(path: Path, data: bytes | None = None, *, separator: str | None = None, header_line: int | None = None) -> RawTable:
+    """Read a CSV/TSV file of any usual dialect (``;`` or ``,``, quoted or not, UTF-8 or latin-1)."""
+    data = path.read_bytes() if data is None else data
+    if not data.strip():
+        raise ImportRejected("le fichier est vide", file=path)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        # Excel's "texte Unicode" export: UTF-16 with a byte-order mark.
+        text, encoding = data.decode("utf-16"), "utf-16"
+    else:
+        _refuse_binary(path, data[:8192])
+        text, encoding = _decode(path, data)
+    sep = separator or _sniff_separator(path, text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    previous_end = 0
+    try:
+        for row in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            records.append(row)
+            lines.append(start)
+    except csv.Error as exc:
+        raise ImportRejected(f"CSV mal formé ({exc})", file=path, line=previous_end + 1) from exc
+    return _to_table(path, records, lines, encoding, sep, header_line)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return]
+    return str(value)
+
+
+def read_xlsx_table(path: Path, *, sheet: str | None = None, header_line: int | None = None) -> RawTable:
+    """Read the first (or named) sheet of an xlsx workbook as text cells."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportRejected(f"classeur Excel illisible ({exc})", file=path) from exc
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise ImportRejected(f"la feuille « {sheet} » n'existe pas (feuilles : {', '.join(workbook.sheetnames)})", file=path)
+        ws = workbook[sheet] if sheet else workbook.worksheets[0]
+        records: list[list[str]] = []
+        lines: list[int] = []
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in row]
+            if not any(c.strip() for c in cells):
+                continue
+            records.append(cells)
+            lines.append(number)
+    finally:
+        workbook.close()
+    if not records:
+        raise ImportRejected("la feuille de calcul est vide", file=path)
+    return _to_table(path, records, lines, None, None, header_line)
+
+
+def _to_table(path: Path, records: list[list[str]], lines: list[int], encoding: str | None, sep: str | None, header_line: int | None) -> RawTable:
+    if not records:
+        raise ImportRejected("le fichier ne contient aucune ligne", file=path)
+    index = 0
+    if header_line is not None:
+        try:
+            index = lines.index(header_line)
+        except ValueError:
+            raise ImportRejected(f"la ligne d'en-tête {header_line} est vide ou absente", file=path, line=header_line) from None
+    header = [cell.strip() for cell in records[index]]
+    body = records[index + 1 :]
+    body_lines = lines[index + 1 :]
+    width = max([len(header)] + [len(r) for r in body]) if body else len(header)
+    header = header + [""] * (width - len(header))
+    padded = [r + [""] * (width - len(r)) for r in body]
+    cells = pd.DataFrame(padded, columns=range(width), dtype=object) if padded else pd.DataFrame(columns=range(width), dtype=object)
+    return RawTable(path, header, cells, np.asarray(body_lines, dtype=np.int64), encoding, sep, lines[index])
+
+
+def read_table(path: Path, *, separator: str | None = None, header_line: int | None = None, sheet: str | None = None) -> RawTable:
+    """Read a CSV or xlsx file (detected from its bytes, not its name)."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportRejected("fichier introuvable", file=path)
+    if path.is_dir():
+        raise ImportRejected("c'est un dossier, pas un fichier", file=path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise ImportRejected("le fichier est vide", file=path)
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                is_xlsx = "xl/workbook.xml" in archive.namelist()
+        except zipfile.BadZipFile as exc:
+            raise ImportRejected("archive zip corrompue", file=path) from exc
+        if not is_xlsx:
+            raise ImportRejected("archive zip qui n'est pas un classeur .xlsx", file=path)
+        return read_xlsx_table(path, sheet=sheet, header_line=header_line)
+    return read_csv_table(path, data, separator=separator, header_line=header_line)
+
+
+def find_column(table: RawTable, *names: str, required: bool = False, what: str | None = None) -> int | None:
+    """Index of the first header equal (accent/case-insensitively) to one of ``names``."""
+    keys = [header_key(h) for h in table.header]
+    for name in names:
+        key = header_key(name)
+        if key in keys:
+            return keys.index(key)
+    if required:
+        raise ImportRejected(
+            f"colonne obligatoire absente : « {names[0]} »{f' ({what})' if what else ''}. "
+            f"Colonnes trouvées : {', '.join(h for h in table.header[:15] if h)}{'…' if len(table.header) > 15 else ''}"
+            + (f" — séparateur détecté « {table.separator} »" if table.separator else ""),
+            file=table.path,
+            line=table.header_line,
+        )
+    return None
