@@ -18,6 +18,11 @@ for col, (label, key) in zip(cols, [("Communes", "commune"), ("Bureaux de vote",
 
 st.subheader("Élections")
 elections = pd.DataFrame(info["elections"])
+for column in ("communes", "stations", "registered", "expressed"):
+    if column in elections:
+        elections[column] = elections[column].map(format_fr)
+if "date" in elections:
+    elections["date"] = pd.to_datetime(elections["date"]).dt.strftime("%d/%m/%Y").fillna("—")
 if elections.empty:
     st.info("Aucun résultat importé : `isoloir import results FICHIER`.")
 else:
@@ -31,6 +36,10 @@ else:
 st.subheader("Bureaux par commune et version de contours")
 stations = pd.DataFrame(info["stations"])
 if not stations.empty:
+    stations["stations"] = stations["stations"].map(format_fr)
+    for column in ("valid_from", "valid_to"):
+        stations[column] = pd.to_datetime(stations[column]).dt.strftime("%d/%m/%Y").fillna("—")
+    stations["commune_name"] = stations["commune_name"].fillna("—")
     st.dataframe(
         stations.rename(columns={"commune_code": "commune", "commune_name": "nom", "set_id": "version", "label": "libellé",
                                  "valid_from": "valide du", "valid_to": "au", "stations": "bureaux"})

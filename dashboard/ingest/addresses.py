@@ -12,7 +12,7 @@ from dashboard.errors import ImportRejected
 from dashboard.ingest.ids import normalize_commune_code, normalize_station_ref
 from dashboard.ingest.numbers import parse_count, parse_decimal
 from dashboard.ingest.report import ImportReport
-from dashboard.ingest.tables import RawTable, find_column, read_table
+from dashboard.ingest.tables import RawTable, find_column, read_table, refuse_duplicates
 
 _ADDRESS_RE = r"^(?P<housenumber>\d+(?:\s?(?:bis|ter|quater|[a-zA-Z]))?)\s+(?P<street>.+?)\s+(?P<postcode>\d{5})\s+(?P<city>.+)$"
 
@@ -84,13 +84,7 @@ def read_addresses(path: Path) -> ParsedAddresses:
     # One geocoded address can serve several polling stations (its electors are
     # split between them): the grain is (address, station).
     keys = ids + "@" + station
-    dup = keys.duplicated(keep=False)
-    if dup.any():
-        lines = table.lines[dup.to_numpy()][:4].tolist()
-        raise ImportRejected(
-            f"adresse {ids[dup].iloc[0]} en double pour le bureau {station[dup].iloc[0]} (lignes {', '.join(map(str, lines))})",
-            file=path, line=lines[-1], column=table.label(id_col),
-        )
+    refuse_duplicates(keys, table.lines, path, "adresse@bureau {key}", table.label(id_col))
     no_coords = lon.isna() | lat.isna()
     report.skip("adresse non géolocalisée (longitude/latitude vides)", table.lines[no_coords.to_numpy()].tolist())
     keep = ~no_coords
@@ -139,10 +133,7 @@ def read_reu_stations(path: Path) -> ParsedReuStations:
     if station.isna().any():
         first = int(station.isna().to_numpy().nonzero()[0][0])
         raise ImportRejected(f"bureau illisible « {table.cells.iat[first, ref_col]} »", file=path, line=int(table.lines[first]), column=table.label(ref_col))
-    dup = station.duplicated(keep=False)
-    if dup.any():
-        lines = table.lines[dup.to_numpy()][:4].tolist()
-        raise ImportRejected(f"bureau {station[dup].iloc[0]} en double (lignes {', '.join(map(str, lines))})", file=path, line=lines[-1])
+    refuse_duplicates(station, table.lines, path, "bureau {key}", table.label(ref_col))
     place = pd.concat(
         [_text(table, find_column(table, c)).fillna("") for c in ("num_voie_reu", "voie_reu", "cp_reu", "commune_reu")], axis=1
     ).agg(" ".join, axis=1).str.replace(r"\s+", " ", regex=True).str.strip()

@@ -11,7 +11,7 @@ import pandas as pd
 from dashboard.errors import ImportRejected
 from dashboard.ingest.ids import normalize_commune_code
 from dashboard.ingest.report import ImportReport
-from dashboard.ingest.tables import find_column, read_table
+from dashboard.ingest.tables import find_column, read_table, refuse_duplicates
 from dashboard.ingest.vectors import merge_parts, pick_column, read_polygons
 
 CODE_COLUMNS = ("INSEE_COM", "insee", "code_insee", "code", "COM", "codgeo", "CODE_COM", "com_code")
@@ -57,10 +57,7 @@ def read_communes(path: Path, *, layer: str | None = None, crs: str | None = Non
         if frame["commune_code"].isna().any():
             row = frame[frame["commune_code"].isna()].iloc[0]
             raise ImportRejected("code commune INSEE illisible", file=path, line=int(row["line"]), column=table.label(code_col))
-        dup = frame["commune_code"].duplicated(keep=False)
-        if dup.any():
-            lines = frame.loc[dup, "line"].head(4).tolist()
-            raise ImportRejected(f"commune {frame.loc[dup, 'commune_code'].iloc[0]} en double (lignes {', '.join(map(str, lines))})", file=path, line=int(lines[-1]))
+        refuse_duplicates(frame["commune_code"], frame["line"].to_numpy(), path, "commune {key}", table.label(code_col))
         frame = frame.drop(columns=["line"])
     else:
         vector = read_polygons(path, layer=layer, crs=crs, choose_layer=lambda cols: int(pick_column(cols, *CODE_COLUMNS) is not None))

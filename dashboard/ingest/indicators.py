@@ -18,7 +18,7 @@ from dashboard.ingest.ids import normalize_iris_code
 from dashboard.ingest.indicator_labels import indicator_label, indicator_theme, indicator_year
 from dashboard.ingest.numbers import parse_decimal
 from dashboard.ingest.report import ImportReport
-from dashboard.ingest.tables import find_column, is_empty_header, read_table
+from dashboard.ingest.tables import find_column, is_empty_header, read_table, refuse_duplicates
 
 METADATA = {
     "IRIS", "REG", "DEP", "UU2010", "UU2020", "COM", "LIBCOM", "TRIRIS", "GRD_QUART", "LIBIRIS",
@@ -52,10 +52,7 @@ def read_indicators(path: Path, *, year: int | None = None) -> ParsedIndicators:
     if codes.isna().any():
         first = int(codes.isna().to_numpy().nonzero()[0][0])
         raise ImportRejected(f"code IRIS illisible « {table.cells.iat[first, iris_col]} »", file=path, line=int(table.lines[first]), column=table.label(iris_col))
-    dup = codes.duplicated(keep=False)
-    if dup.any():
-        lines = table.lines[dup.to_numpy()][:4].tolist()
-        raise ImportRejected(f"IRIS {codes[dup].iloc[0]} en double (lignes {', '.join(map(str, lines))})", file=path, line=lines[-1], column=table.label(iris_col))
+    refuse_duplicates(codes, table.lines, path, "IRIS {key}", table.label(iris_col))
 
     variables: dict[str, pd.Series] = {}
     dropped: list[str] = []

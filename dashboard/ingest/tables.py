@@ -260,3 +260,20 @@ def find_column(table: RawTable, *names: str, required: bool = False, what: str 
             line=table.header_line,
         )
     return None
+
+
+def refuse_duplicates(keys: pd.Series, lines: np.ndarray, path: Path, describe: str, column: str | None = None) -> None:
+    """Refuse a file whose ``keys`` repeat, naming the lines of the first repeated key.
+
+    ``describe`` names the key for the user, with ``{key}`` in it (``"IRIS {key}"``);
+    ``lines`` are the physical lines aligned with ``keys``.
+    """
+    duplicated = keys.duplicated(keep=False).to_numpy()
+    if not duplicated.any():
+        return
+    first = keys[duplicated].iloc[0]
+    where = np.asarray(lines)[(keys == first).to_numpy()][:6].tolist()
+    raise ImportRejected(
+        f"{describe.format(key=first)} en double (lignes {', '.join(str(int(n)) for n in where)})",
+        file=path, line=int(where[-1]), column=column,
+    )

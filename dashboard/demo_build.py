@@ -1,0 +1,79 @@
+"""``isoloir demo``: generate the fictitious territory's files, then load them through the importers.
+
+The warehouse is built in a scratch folder and moved into place at the end, so
+an interrupted build never leaves a half-built warehouse behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from dashboard.importer import import_files
+from dashboard.ingest import ImportOptions
+from dashboard.ingest.numbers import format_fr
+from dashboard.warehouse import Warehouse, warehouse_path
+
+Progress = Callable[[str, float], None]
+
+
+def _sub(progress: Progress | None, start: float, end: float) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda message, fraction: progress(message, start + (end - start) * max(0.0, min(1.0, fraction)))
+
+
+def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: Progress | None = None) -> list[str]:
+    """Generate and import the demo territory into ``data_dir``; returns a French summary."""
+    from dashboard.demo import generate_demo
+
+    data_dir = Path(data_dir)
+    started = time.perf_counter()
+    sources = data_dir / "demo-sources" / scale
+    manifest = generate_demo(sources, scale=scale, seed=seed, progress=_sub(progress, 0.0, 0.45))  # type: ignore[arg-type]
+    generated = time.perf_counter() - started
+    scratch = data_dir / f".build-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        files = list(manifest.files)
+        for number, item in enumerate(files):
+            sub = _sub(progress, 0.45 + 0.5 * number / len(files), 0.45 + 0.5 * (number + 1) / len(files))
+            if sub:
+                sub(f"Import {item.kind} : {item.path.name}", 0.0)
+            options = ImportOptions(
+                election=item.election,
+                label=item.set_label,
+                valid_from=date.fromisoformat(item.valid_from) if item.valid_from else None,
+                valid_to=date.fromisoformat(item.valid_to) if item.valid_to else None,
+            )
+            import_files(item.kind, [item.path], scratch, options)
+        with Warehouse(warehouse_path(scratch)) as wh:
+            with wh.transaction():
+                wh.set_meta("territory", f"démo {'commune' if scale == 'city' else 'nationale'} (seed {seed})")
+                wh.set_meta("demo_truth", str(manifest.truth_path.resolve()))
+            counts = wh.query(
+                """SELECT (SELECT count(*) FROM commune) AS communes, (SELECT count(DISTINCT station_id) FROM station) AS stations,
+                          (SELECT count(*) FROM iris) AS iris, (SELECT count(*) FROM address) AS addresses,
+                          (SELECT count(*) FROM election) AS elections"""
+            ).iloc[0]
+            wh.con.execute("CHECKPOINT")
+        target = warehouse_path(data_dir)
+        os.replace(warehouse_path(scratch), target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    if progress:
+        progress("Territoire de démonstration prêt", 1.0)
+    size = target.stat().st_size
+    return [
+        f"Territoire de démonstration ({scale}, données fictives) construit dans {target}",
+        f"  {format_fr(int(counts['communes']))} communes, {format_fr(int(counts['stations']))} bureaux, {format_fr(int(counts['iris']))} IRIS, "
+        f"{format_fr(int(counts['addresses']))} adresses, {format_fr(int(counts['elections']))} élections",
+        f"  durée : {format_fr(elapsed, 1)} s (génération {format_fr(generated, 1)} s, import {format_fr(elapsed - generated, 1)} s) ; "
+        f"entrepôt : {format_fr(size / 1e6, 1)} Mo",
+    ]
