@@ -9,6 +9,7 @@ Identifiers are normalised from the forms met in practice: ``codeBureauVote``
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,8 @@ class ParsedStations:
 
 
 def slugify(text: str) -> str:
+    """``"Contours 2022 (démo)"`` → ``"contours-2022-demo"``."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^0-9a-zA-Z]+", "-", text.lower()).strip("-")
     return text[:60] or "contours"
 
