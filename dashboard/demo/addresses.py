@@ -129,11 +129,19 @@ def generate_addresses(terr: Territory, n_target: int, seed: int) -> Addresses:
     # Address spacing along streets varies much less than density: dense areas get more
     # dwellings per address instead (see ``nb`` below).
     w = length * dens ** 0.4
+    # Exactly a_c addresses per commune, each on a street part drawn with probability ~ w
+    # (inverse-CDF sampling on the cumulative weights, all communes at once).
+    order = np.argsort(part_commune, kind="stable")
+    parts, part_piece, length, part_commune, s0, w = (
+        parts[order], part_piece[order], length[order], part_commune[order], s0[order], w[order])
+    cum = np.cumsum(w)
     w_c = np.bincount(part_commune, weights=w, minlength=n_c)
-    lam = a_c[part_commune] * w / np.maximum(w_c[part_commune], 1e-12)
-    n_part = rng.poisson(lam)
-
-    rep = np.repeat(np.arange(len(parts)), n_part)
+    base = np.cumsum(w_c) - w_c
+    n_c_addr = np.where(w_c > 0, a_c, 0).astype(np.int64)
+    a_commune = np.repeat(np.arange(n_c), n_c_addr)
+    u = base[a_commune] + rng.random(len(a_commune)) * w_c[a_commune]
+    rep = np.minimum(np.searchsorted(cum, u, side="right"), len(parts) - 1)
+    rep = np.sort(rep)
     n_addr = len(rep)
     t = rng.uniform(0.03, 0.97, n_addr)
     left = rng.random(n_addr) < 0.5

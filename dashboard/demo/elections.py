@@ -264,7 +264,7 @@ def dhondt(votes: np.ndarray, seats: int, threshold: float = 0.05) -> np.ndarray
     return out
 
 
-def _national_candidates(options: tuple[Option, ...], with_names: bool = True) -> Candidates:
+def _national_candidates(options: tuple[Option, ...]) -> Candidates:
     n = len(options)
     return Candidates(option=np.arange(n), panel=np.array([o.panel for o in options]),
                       nuance=np.array([o.key for o in options]), nom=np.array([o.nom for o in options]),
@@ -272,15 +272,6 @@ def _national_candidates(options: tuple[Option, ...], with_names: bool = True) -
                       short_label=np.array([o.short_label for o in options]),
                       label=np.array([o.label for o in options]), circo=np.full(n, -1),
                       elected=np.zeros(n, dtype=bool), seats=np.zeros(n, dtype=np.int64))
-
-
-def _totals(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Bureau totals from (B, G, 3 + K) counts."""
-    per_bv = counts.sum(axis=1)
-    voters = per_bv[:, 1:].sum(axis=1)
-    return {"abstentions": per_bv[:, 0], "blank": per_bv[:, 1], "null": per_bv[:, 2],
-            "votes": per_bv[:, 3:], "voters": voters, "expressed": per_bv[:, 3:].sum(axis=1),
-            "registered": per_bv[:, 0] + voters}
 
 
 def _round(a: np.ndarray, nd: int = 6) -> list:
@@ -301,6 +292,13 @@ def _uniform_result(election: str, key: str, counts_bv: np.ndarray, cands: Candi
         abstentions=t["abstentions"], voters=voters, blank=t["blank"], null=t["null"],
         expressed=votes.sum(axis=1), block_cand=np.tile(np.arange(votes.shape[1]), (n, 1)),
         block_votes=votes, candidates=cands, n_blocks=n_blocks)
+
+
+def _gather(block_cand: np.ndarray, cand_option: np.ndarray, votes: np.ndarray) -> np.ndarray:
+    """Votes of the candidate in each block (0 for empty blocks), from (bureaux, options) votes."""
+    empty = block_cand < 0
+    option = np.where(empty, 0, cand_option[np.maximum(block_cand, 0)])
+    return np.where(empty, 0, np.take_along_axis(votes, option, axis=1))
 
 
 def _leg_candidates(terr: Territory, rng: np.random.Generator) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -416,8 +414,9 @@ def _legislatives(terr: Territory, seed: int, g24: np.ndarray, detail: bool) -> 
     rng_n = rng_for(seed, "leg-names")
     sidx, _ = names.distinct_indices(rank_c, cand_circo, len(names.SURNAMES), rng_n, n_circ)
     female = rng_n.random(len(cand_circo)) < 0.42
-    prenom = np.where(female, names.pick(names.FEMALE_FIRST_NAMES, rng_n.integers(0, len(names.FEMALE_FIRST_NAMES), len(female))),
-                      names.pick(names.MALE_FIRST_NAMES, rng_n.integers(0, len(names.MALE_FIRST_NAMES), len(female))))
+    n_f, n_m = len(names.FEMALE_FIRST_NAMES), len(names.MALE_FIRST_NAMES)
+    prenom = np.where(female, names.pick(names.FEMALE_FIRST_NAMES, rng_n.integers(0, n_f, len(female))),
+                      names.pick(names.MALE_FIRST_NAMES, rng_n.integers(0, n_m, len(female))))
     n_total = len(cand_circo)
     cands = Candidates(option=cand_option, panel=cand_panel, nuance=np.array(keys)[cand_option],
                        nom=names.pick(names.SURNAMES, sidx), prenom=prenom, sexe=np.where(female, "F", "M"),
@@ -453,13 +452,11 @@ def _legislatives(terr: Territory, seed: int, g24: np.ndarray, detail: bool) -> 
     qualified[won_t1] = False
     cands.elected[cand_of[np.flatnonzero(won_t1), best[won_t1]]] = True
 
-    block_cand_1 = np.full((len(st), LEG_T1_BLOCKS), -1, dtype=np.int64)
     pc = np.full((n_circ, LEG_T1_BLOCKS), -1, dtype=np.int64)
     for c in range(n_circ):
         pc[c, : len(per_circo[c])] = cand_of[c, per_circo[c]]
     block_cand_1 = pc[st.circo]
-    block_votes_1 = np.where(block_cand_1 >= 0,
-                             np.take_along_axis(first[:, 3:], np.where(block_cand_1 >= 0, cand_option[np.maximum(block_cand_1, 0)], 0), axis=1), 0)
+    block_votes_1 = _gather(block_cand_1, cand_option, first[:, 3:])
     r1 = ElectionResult(
         election="leg2024_t1", stations="2024", rows=np.arange(len(st)), registered=first.sum(axis=1),
         abstentions=first[:, 0], voters=first[:, 1:].sum(axis=1), blank=first[:, 1], null=first[:, 2],
@@ -491,8 +488,7 @@ def _legislatives(terr: Territory, seed: int, g24: np.ndarray, detail: bool) -> 
         q = [j for j in per_circo[c] if qualified[c, j]]
         pc2[c, : len(q)] = cand_of[c, q]
     block_cand_2 = pc2[st.circo[rows]]
-    block_votes_2 = np.where(block_cand_2 >= 0,
-                             np.take_along_axis(second[:, 3:], np.where(block_cand_2 >= 0, cand_option[np.maximum(block_cand_2, 0)], 0), axis=1), 0)
+    block_votes_2 = _gather(block_cand_2, cand_option, second[:, 3:])
     cands2 = Candidates(option=cands.option, panel=cands.panel, nuance=cands.nuance, nom=cands.nom,
                         prenom=cands.prenom, sexe=cands.sexe, short_label=cands.short_label, label=cands.label,
                         circo=cands.circo, elected=cands2_elected & ~cands.elected, seats=cands.seats)

@@ -80,6 +80,9 @@ def generate_demo(out_dir: Path, scale: Literal["city", "national"] = "city", se
     for sub in ("communes", "bureaux", "iris", "reu", "resultats"):
         (tmp / sub).mkdir(parents=True, exist_ok=True)
 
+    def _result(writer: Callable[..., None], election: str) -> None:
+        writer(terr, results[election], tmp / rel[election])
+
     steps: list[tuple[str, Callable[[], None]]] = [
         ("communes (ADMIN EXPRESS)", lambda: w.write_communes(terr, tmp / rel["communes"])),
         ("contours des bureaux 2022", lambda: w.write_stations(terr, "2022", tmp / rel["stations-2022"])),
@@ -91,12 +94,12 @@ def generate_demo(out_dir: Path, scale: Literal["city", "national"] = "city", se
         ("revenus Filosofi", lambda: w.write_filosofi(terr, tmp / rel["iris-filo"])),
         ("table des bureaux REU", lambda: w.write_reu_stations(terr, addr, tmp / rel["reu-stations"], seed)),
         ("table des adresses REU", lambda: w.write_reu_addresses(terr, addr, tmp / rel["addresses"])),
-        ("présidentielle 2022, 1er tour", lambda: w.write_pres_2022(terr, results["pres2022_t1"], tmp / rel["pres2022_t1"])),
-        ("présidentielle 2022, 2nd tour", lambda: w.write_pres_2022(terr, results["pres2022_t2"], tmp / rel["pres2022_t2"])),
-        ("européennes 2024", lambda: (w.write_euro_2024_csv if national else w.write_euro_2024_xlsx)(
-            terr, results["euro2024"], tmp / rel["euro2024"])),
-        ("législatives 2024, 1er tour", lambda: w.write_leg_2024(terr, results["leg2024_t1"], tmp / rel["leg2024_t1"])),
-        ("législatives 2024, 2nd tour", lambda: w.write_leg_2024(terr, results["leg2024_t2"], tmp / rel["leg2024_t2"])),
+        ("présidentielle 2022, 1er tour", lambda: _result(w.write_pres_2022, "pres2022_t1")),
+        ("présidentielle 2022, 2nd tour", lambda: _result(w.write_pres_2022, "pres2022_t2")),
+        ("européennes 2024", lambda: _result(w.write_euro_2024_csv if national else w.write_euro_2024_xlsx,
+                                             "euro2024")),
+        ("législatives 2024, 1er tour", lambda: _result(w.write_leg_2024, "leg2024_t1")),
+        ("législatives 2024, 2nd tour", lambda: _result(w.write_leg_2024, "leg2024_t2")),
     ]
     start = 0.75 if national else 0.66
     try:

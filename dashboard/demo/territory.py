@@ -193,7 +193,7 @@ def _city_layout(seed: int) -> _Layout:
     ang = rng.uniform(0, 2 * np.pi) + np.array([0.0, 2.1, 4.0]) + rng.uniform(-0.4, 0.4, 3)
     rad = rng.uniform(1300.0, 2200.0, 3)
     hlm = gaussian_field(x, y, cx + rad * np.cos(ang), cy + 0.85 * rad * np.sin(ang),
-                         rng.uniform(280.0, 420.0, 3), np.array([2.2, 2.0, 1.8]))
+                         rng.uniform(350.0, 550.0, 3), np.array([2.2, 2.0, 1.8]))
     hlm += gaussian_field(x, y, np.array([cx + rng.normal(0, 300)]), np.array([cy + rng.normal(0, 300)]),
                           np.array([500.0]), np.array([0.7]))
     age = 0.8 * smooth_field(x, y, rng, 7, (800.0, 2000.0), bounds) + 0.25 * (density - 1.0)
@@ -272,8 +272,8 @@ def _national_layout(seed: int, progress: Progress) -> _Layout:
     hlm = gaussian_field(x, y, cx_all[hc] + hrad * np.cos(hang), cy_all[hc] + hrad * np.sin(hang),
                          cr[hc] * rng.uniform(0.15, 0.3, hlm_n), rng.uniform(1.4, 2.4, hlm_n))
     age = 0.7 * smooth_field(x, y, rng, 90, (30_000.0, 120_000.0), bounds) - 0.35 * np.clip(density, 0, 1.5)
-    rural = np.clip(0.6 - 0.6 * density, 0.0, 0.6) * (0.7 + 0.3 * smooth_field(x, y, rng, 40, (50_000.0, 150_000.0), bounds).clip(-1, 1))
-    rural = np.clip(rural, 0.0, 0.8)
+    farmland = smooth_field(x, y, rng, 40, (50_000.0, 150_000.0), bounds).clip(-1, 1)
+    rural = np.clip(np.clip(0.6 - 0.6 * density, 0.0, 0.6) * (0.7 + 0.3 * farmland), 0.0, 0.8)
     fields = Fields(income=income, age=age, hlm=hlm, density=density, rural=rural)
     rural_density = 40e-6 * np.exp(0.6 * smooth_field(x, y, rng, 60, (40_000.0, 140_000.0), bounds))
     capped_area = np.minimum(area, 2.5 * np.median(area[~urban]))
@@ -302,6 +302,7 @@ def _national_layout(seed: int, progress: Progress) -> _Layout:
     _, first = np.unique(excluded[o], return_index=True)
     atom_commune[excluded[o][first]] = np.searchsorted(seeds, city_atom[core_city[o][first]])
     n_c = len(seeds)
+    atom_commune[seeds] = np.arange(n_c)  # every commune keeps at least its seed atom
     ccx, ccy = x[seeds], y[seeds]
 
     # Départements: nearest département centroid (Corsica kept apart).
@@ -391,7 +392,8 @@ def _count_by_target(values: np.ndarray, floor_mask: np.ndarray, cap: np.ndarray
     return counts(hi)
 
 
-def _weighted_centre(idx: np.ndarray, n: int, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _weighted_centre(idx: np.ndarray, n: int, x: np.ndarray, y: np.ndarray,
+                     w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sw = np.bincount(idx, weights=w, minlength=n)
     return np.bincount(idx, weights=w * x, minlength=n) / sw, np.bincount(idx, weights=w * y, minlength=n) / sw
 
@@ -483,6 +485,17 @@ def build_territory(scale: str, seed: int, progress: Progress | None = None) -> 
     typ[d_mask] = "D"
     pop_factor = np.where(typ == "A", 0.10, np.where(typ == "D", 0.03, 1.0))[atom_iris]
     pop = pop0 * pop_factor
+    # IRIS are drawn to be socially homogeneous: in split communes, the IRIS with the most
+    # social housing become estates, the richest ones become well-off neighbourhoods.
+    mean_hlm = np.bincount(atom_iris, pop0 * f.hlm, n_iris) / np.bincount(atom_iris, pop0, n_iris)
+    mean_inc = np.bincount(atom_iris, pop0 * f.income, n_iris) / np.bincount(atom_iris, pop0, n_iris)
+    habitat = typ == "H"
+    n_marked = np.where(m_iris >= 4, np.maximum(1, m_iris // 6), 0)[iris_commune]
+    estate = habitat & (rank_within(iris_commune, np.where(habitat, -mean_hlm, np.inf)) < n_marked)
+    rich = habitat & ~estate & (rank_within(iris_commune, np.where(habitat & ~estate, -mean_inc, np.inf))
+                                < n_marked)
+    f = Fields(income=f.income + 0.8 * rich[atom_iris], age=f.age, hlm=f.hlm + 1.3 * estate[atom_iris],
+               density=f.density, rural=f.rural)
 
     # ---- Demography and electors.
     report("Démographie et électeurs", 0.3 if national else 0.2)
@@ -504,7 +517,7 @@ def build_territory(scale: str, seed: int, progress: Progress | None = None) -> 
     else:
         k_bv = _count_by_target(reg_c, reg_c < 700, n_atoms_c, NATIONAL_BV)
     w_reg = expected.sum(axis=1) + 1e-6
-    bv_local = balanced_partition(ac, k_bv, x, y, w_reg, rng, jitter_deg=30.0, size_noise=0.12)
+    bv_local = balanced_partition(ac, k_bv, x, y, w_reg, rng, jitter_deg=30.0, size_noise=0.08)
     bv_off = np.cumsum(k_bv) - k_bv
     bv22_raw = bv_off[ac] + bv_local
     n_bv22 = int(k_bv.sum())

@@ -9,7 +9,6 @@ pinned), stable row order.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -26,7 +25,7 @@ import pyogrio
 from . import formats as fmt
 from . import names
 from .addresses import Addresses
-from .elections import EURO, ElectionResult
+from .elections import ElectionResult
 from .geometry import L93, WGS84
 from .territory import Territory, rng_for
 
@@ -49,7 +48,8 @@ MIN_2024_FIXED = [
     "% Exprimés/inscrits", "% Exprimés/votants", "Blancs", "% Blancs/inscrits", "% Blancs/votants",
     "Nuls", "% Nuls/inscrits", "% Nuls/votants",
 ]
-LEG_2024_FIXED = ["Code département", "Libellé département", "Code commune", "Libellé commune", "Code BV"] + MIN_2024_FIXED
+LEG_2024_FIXED = (["Code département", "Libellé département", "Code commune", "Libellé commune", "Code BV"]
+                  + MIN_2024_FIXED)
 EURO_2024_FIXED = ["Code localisation", "Libellé localisation"] + LEG_2024_FIXED
 
 
@@ -511,4 +511,3 @@ def write_readme(path: Path, scale: str, seed: int, files: list[tuple[str, str]]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-EURO_LISTS = EURO  # re-exported for tests
