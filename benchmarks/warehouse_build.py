@@ -50,7 +50,7 @@ def main() -> None:
     work = args.data_dir or Path(tempfile.mkdtemp(prefix="isoloir-bench-"))
     shutil.rmtree(work / "warehouse.duckdb", ignore_errors=True)
     started = time.perf_counter()
-    manifest = generate_demo(work / "sources", scale=args.scale)
+    manifest = generate_demo(work, scale=args.scale)
     print(f"generation ({args.scale}): {time.perf_counter() - started:.1f} s")
     print(f"{'file':<42} {'kind':<16} {'MB':>7} {'import s':>9} {'baseline s':>11} {'ratio':>6}")
     total = 0.0

@@ -15,6 +15,7 @@ exactly the Voronoi cell that contains it -- and so to its commune and its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import shapely
@@ -100,7 +101,10 @@ def _street_pieces(terr: Territory, a_c: np.ndarray, per_street: float, gamma: f
     return pieces, pc
 
 
-def generate_addresses(terr: Territory, n_target: int, seed: int) -> Addresses:
+def generate_addresses(terr: Territory, n_target: int, seed: int,
+                       progress: Callable[[str, float], None] | None = None) -> Addresses:
+    """About ``n_target`` addresses; ``progress(message_fr, 0..1)`` reports the sub-steps."""
+    report = progress or (lambda _m, _f: None)
     rng = rng_for(seed, "addresses")
     com = terr.communes
     n_c = len(com)
@@ -112,6 +116,7 @@ def generate_addresses(terr: Territory, n_target: int, seed: int) -> Addresses:
         a_c = (rng.multinomial(n_target - 2 * n_c, share) + 2).astype(float)
     pieces, piece_commune = _street_pieces(terr, a_c, 24.0 if city else 45.0, 1.45 if city else 1.25, rng)
 
+    report("Adresses : tracé des rues", 0.0)
     clipped = shapely.intersection(pieces, com.geometry[piece_commune])
     parts, part_piece = shapely.get_parts(clipped, return_index=True)
     is_line = shapely.get_type_id(parts) == 1
@@ -122,6 +127,7 @@ def generate_addresses(terr: Territory, n_target: int, seed: int) -> Addresses:
     part_commune = piece_commune[part_piece]
     s0 = shapely.line_locate_point(pieces[part_piece], shapely.get_point(parts, 0))
 
+    report("Adresses : placement le long des rues", 0.3)
     # Local density (inhabitants per m2) at the middle of each part.
     mid = shapely.get_coordinates(shapely.line_interpolate_point(parts, 0.5, normalized=True))
     atom_mid = nearest(terr.atom_xy, mid)
@@ -159,6 +165,7 @@ def generate_addresses(terr: Territory, n_target: int, seed: int) -> Addresses:
     abscissa = s0[rep] + t * lens
 
     # Keep addresses whose containing atom (nearest generator) lies in the street's commune.
+    report("Adresses : rattachement aux bureaux de vote", 0.6)
     gens = np.vstack([terr.atom_xy, terr.pad_xy])
     owner = nearest(gens, np.column_stack([ax, ay]))
     n_atoms = len(terr.atom_xy)
@@ -175,6 +182,7 @@ def generate_addresses(terr: Territory, n_target: int, seed: int) -> Addresses:
         ax[clear], ay[clear], owner[clear], addr_piece[clear], addr_commune[clear], left[clear], abscissa[clear])
     n_addr = len(ax)
 
+    report("Adresses : noms de rues et numérotation", 0.85)
     # Streets: pieces that received addresses, named uniquely inside their commune.
     used, street = np.unique(addr_piece, return_inverse=True)
     street_commune = piece_commune[used]

@@ -54,9 +54,10 @@ def generate_demo(out_dir: Path, scale: Literal["city", "national"] = "city", se
     national = scale == "national"
 
     terr = build_territory(scale, seed, report)
-    report("Réseau de rues et adresses électorales", 0.64 if national else 0.56)
-    addr = generate_addresses(terr, NATIONAL_ADDRESSES if national else CITY_ADDRESSES, seed)
-    report("Simulation des votes", 0.72 if national else 0.62)
+    a0, a1 = (0.64, 0.72) if national else (0.56, 0.62)
+    addr = generate_addresses(terr, NATIONAL_ADDRESSES if national else CITY_ADDRESSES, seed,
+                              lambda m, f: report(m, a0 + (a1 - a0) * f))
+    report("Simulation des votes", 0.725 if national else 0.625)
     results = simulate(terr, seed)
 
     geo_ext = ".gpkg" if national else ".geojson"
