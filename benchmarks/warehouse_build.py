@@ -16,15 +16,14 @@ import resource
 import shutil
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pyogrio
 
 from dashboard.demo import generate_demo
+from dashboard.demo_build import import_options
 from dashboard.importer import import_files
-from dashboard.ingest import ImportOptions
 from dashboard.warehouse import warehouse_path
 
 
@@ -55,13 +54,8 @@ def main() -> None:
     print(f"{'file':<42} {'kind':<16} {'MB':>7} {'import s':>9} {'baseline s':>11} {'ratio':>6}")
     total = 0.0
     for item in manifest.files:
-        options = ImportOptions(
-            election=item.election, label=item.set_label,
-            valid_from=date.fromisoformat(item.valid_from) if item.valid_from else None,
-            valid_to=date.fromisoformat(item.valid_to) if item.valid_to else None,
-        )
         t0 = time.perf_counter()
-        import_files(item.kind, [item.path], work, options)
+        import_files(item.kind, [item.path], work, import_options(item))
         elapsed = time.perf_counter() - t0
         total += elapsed
         base = baseline_read(item.path)

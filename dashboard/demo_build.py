@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from dashboard.demo.manifest import DemoFile
 from dashboard.importer import import_files
 from dashboard.ingest import ImportOptions
 from dashboard.ingest.numbers import format_fr
@@ -25,6 +26,16 @@ def _sub(progress: Progress | None, start: float, end: float) -> Progress | None
     if progress is None:
         return None
     return lambda message, fraction: progress(message, start + (end - start) * max(0.0, min(1.0, fraction)))
+
+
+def import_options(item: DemoFile) -> ImportOptions:
+    """The ``isoloir import`` options of one generated file (election, boundary version)."""
+    return ImportOptions(
+        election=item.election,
+        label=item.set_label,
+        valid_from=date.fromisoformat(item.valid_from) if item.valid_from else None,
+        valid_to=date.fromisoformat(item.valid_to) if item.valid_to else None,
+    )
 
 
 def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: Progress | None = None) -> list[str]:
@@ -45,13 +56,7 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
             sub = _sub(progress, 0.45 + 0.5 * number / len(files), 0.45 + 0.5 * (number + 1) / len(files))
             if sub:
                 sub(f"Import {item.kind} : {item.path.name}", 0.0)
-            options = ImportOptions(
-                election=item.election,
-                label=item.set_label,
-                valid_from=date.fromisoformat(item.valid_from) if item.valid_from else None,
-                valid_to=date.fromisoformat(item.valid_to) if item.valid_to else None,
-            )
-            import_files(item.kind, [item.path], scratch, options)
+            import_files(item.kind, [item.path], scratch, import_options(item))
         with Warehouse(warehouse_path(scratch)) as wh:
             with wh.transaction():
                 wh.set_meta("territory", f"démo {'commune' if scale == 'city' else 'nationale'} (seed {seed})")

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.display_geometry import simplify_for_display
+from dashboard.display_geometry import DISPLAY_LEVELS, simplify_for_display
 from dashboard.errors import WarehouseMissing
 from dashboard.ingest.addresses import ParsedAddresses, ParsedReuStations
 from dashboard.ingest.communes import ParsedCommunes
@@ -328,8 +328,6 @@ class Warehouse:
         self._fill_commune_geometry()
 
     def _write_display(self, table_name: str, keys: dict[str, Any], geometries: gpd.GeoSeries) -> None:
-        from dashboard.display_geometry import DISPLAY_LEVELS
-
         variants = simplify_for_display(geometries)
         frames = []
         for level, tolerance in DISPLAY_LEVELS:

@@ -36,7 +36,7 @@ from typing import Any
 
 from dashboard.errors import ImportRejected
 from dashboard.ingest.results_layout import CandidateBlock, ResultsLayout
-from dashboard.ingest.tables import RawTable, find_column, header_key
+from dashboard.ingest.tables import RawTable, find_column
 
 _COLUMN_KEYS = {
     "station", "commune", "departement", "station_name", "circonscription",
@@ -149,6 +149,3 @@ def layout(table: RawTable, mapping: Mapping) -> ResultsLayout:
         nuances={re.sub(r"\s+", " ", k): v for k, v in data.get("nuances", {}).items()},
     )
 
-
-def header_matches(table: RawTable, text: str) -> bool:
-    return header_key(text) in {header_key(h) for h in table.header}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,24 +33,36 @@ def _free_port() -> int:
 
 
 def start_app(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``isoloir run`` as a user would, in its own process group (it spawns Streamlit)."""
     port = _free_port()
-    env = {**os.environ, "ISOLOIR_DATA_DIR": str(data_dir)}
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "dashboard.cli", "run", "--data-dir", str(data_dir), "--port", str(port), "--headless"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
                     return process, url
         except OSError:
             time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"the app did not start: {process.stderr.read().decode() if process.stderr else ''}")
+    stop_app(process)
+    raise RuntimeError(f"the app did not start: {(ARTIFACTS / f'server-{port}.log').read_text(errors='replace')[-2000:]}")
+
+
+def stop_app(process: subprocess.Popen[bytes]) -> None:
+    """Stop the CLI and the Streamlit server it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +82,7 @@ def browser() -> Iterator[object]:
 def real_app(real_data_dir: Path) -> Iterator[str]:
     process, url = start_app(real_data_dir)
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    stop_app(process)
 
 
 def wait_until_idle(page: object, timeout_ms: int = 60_000) -> None:
