@@ -1,4 +1,11 @@
-"""Streamlit entry point: banner, then navigation across the pages."""
+"""Streamlit entry point: banner, then navigation across the pages.
+
+Every page has a stable path (``/carte``, ``/presentation``, ``/donnees``; the
+roles, targeting and zones issues add ``/admin``, ``/cibles``, ``/zones``,
+``/terrain``). The site root is a hidden page that forwards to the first
+page, carrying the query parameters, so that no real page is the "default"
+page, which Streamlit serves at ``/`` only.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +31,20 @@ if territory:
     st.warning(
         f"**Territoire de démonstration** ({territory}) : toutes les données affichées sont **fictives** "
         "(communes, bureaux, résultats, adresses) et ne décrivent aucun lieu réel.",
-        icon="🧪",
+        icon=":material/science:",
     )
 
-navigation = st.navigation(
-    [st.Page(str(PAGES / "entrepot.py"), title="Données", icon="🗄️", url_path="donnees", default=True)]
-)
+pages = {
+    "carte": st.Page(str(PAGES / "carte.py"), title="Carte", icon=":material/map:", url_path="carte"),
+    "presentation": st.Page(str(PAGES / "presentation.py"), title="Présentation", icon=":material/slideshow:", url_path="presentation"),
+    "donnees": st.Page(str(PAGES / "entrepot.py"), title="Données", icon=":material/database:", url_path="donnees"),
+}
+
+
+def _home() -> None:
+    st.switch_page(pages["carte"], query_params=st.query_params.to_dict())
+
+
+home = st.Page(_home, title="Accueil", url_path="accueil", default=True, visibility="hidden")
+navigation = st.navigation([home, *pages.values()])
 navigation.run()

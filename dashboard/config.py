@@ -8,25 +8,35 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dashboard.errors import ConfigError
+from dashboard.store.campaign import CAMPAIGN_FILE
 from dashboard.warehouse import WAREHOUSE_FILE
 
 # name -> (environment variable, French help). The README documents every one (tested).
 SETTINGS_HELP: dict[str, tuple[str, str]] = {
-    "data_dir": ("ISOLOIR_DATA_DIR", "dossier des données ; l'entrepôt est warehouse.duckdb dedans (défaut : data/)"),
+    "data_dir": ("ISOLOIR_DATA_DIR", "dossier des données : l'entrepôt warehouse.duckdb et le magasin de campagne campaign.duckdb (défaut : data/)"),
     "port": ("ISOLOIR_PORT", "port HTTP de l'application (défaut : 8501)"),
+    "basemap": ("ISOLOIR_BASEMAP", "fond de carte : « carto » (rues, tuiles Carto chargées depuis Internet) ou « aucun » (hors ligne) ; défaut : carto"),
 }
+BASEMAPS = {"carto": "light", "aucun": None}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """``data_dir``: folder holding ``warehouse.duckdb``; ``port``: the app's HTTP port."""
+    """``data_dir``: folder holding ``warehouse.duckdb``; ``port``: the app's HTTP port;
+    ``basemap``: the map's background (the choropleth stays readable without it)."""
 
     data_dir: Path = Path("data")
     port: int = 8501
+    basemap: str = "carto"
 
     @property
     def warehouse_path(self) -> Path:
         return self.data_dir / WAREHOUSE_FILE
+
+    @property
+    def campaign_path(self) -> Path:
+        """The campaign store (saved views…), beside the warehouse."""
+        return self.data_dir / CAMPAIGN_FILE
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -48,4 +58,12 @@ class Settings:
             raise ConfigError(f"port invalide : « {values['port']} » (entier attendu)") from None
         if not 0 < port < 65536:
             raise ConfigError(f"port hors limites : {port}")
-        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port)
+        basemap = str(values.get("basemap", cls.basemap)).strip().lower()
+        if basemap not in BASEMAPS:
+            raise ConfigError(f"fond de carte inconnu : « {basemap} » (attendu : {', '.join(BASEMAPS)})")
+        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, basemap=basemap)
+
+    @property
+    def map_style(self) -> str | None:
+        """pydeck ``map_style`` of the basemap; ``None``: no basemap at all."""
+        return BASEMAPS[self.basemap]

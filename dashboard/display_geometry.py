@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 # (level, tolerance in metres). The map picks the coarsest level whose tolerance
-# stays under one screen pixel at the current zoom (about 150 km / 2^zoom at 47°N).
+# stays under one screen pixel at the current zoom (about 53 km / 2^zoom at 47°N).
 DISPLAY_LEVELS: tuple[tuple[int, float], ...] = ((0, 1.0), (1, 5.0), (2, 25.0), (3, 120.0), (4, 600.0))
 
 
@@ -63,11 +63,16 @@ def _is_coverage(geoms: np.ndarray) -> bool:
         return False
 
 
-def level_for_zoom(zoom: float, latitude: float = 46.5) -> int:
-    """The coarsest display level whose tolerance is below one pixel at ``zoom``."""
-    metres_per_pixel = 156_543.03 * np.cos(np.radians(latitude)) / 2**zoom
+def level_for_zoom(zoom: float, latitude: float = 46.5, *, max_error_px: float = 1.0) -> int:
+    """The coarsest display level whose tolerance stays below ``max_error_px`` screen pixels at ``zoom``.
+
+    ``zoom`` counts as deck.gl and MapLibre do: the world is 512 pixels wide
+    at zoom 0, so a pixel covers 78 272 m x cos(latitude) / 2**zoom.
+    """
+    metres_per_pixel = 78_271.517 * np.cos(np.radians(latitude)) / 2**zoom
+    budget = max_error_px * metres_per_pixel
     chosen = DISPLAY_LEVELS[0][0]
     for level, tolerance in DISPLAY_LEVELS:
-        if tolerance <= metres_per_pixel:
+        if tolerance <= budget:
             chosen = level
     return chosen

@@ -1,3 +1,7 @@
-"""pydeck layer builders: data frame in, ``pydeck.Layer`` out (no Streamlit, no SQL)."""
+"""Pure pydeck layer builders for the map: data in, ``pydeck.Layer`` out.
 
-__all__: list[str] = []
+``classify`` (class edges), ``colors`` (ColorBrewer ramps), ``legend``
+(legend data, HTML and French number formats), ``encode`` (integer grid
+encoding of polygons), ``choropleth`` (the layers and their tooltip) and
+``view`` (view fitting, display level, the ``Deck``). No Streamlit, no SQL.
+"""

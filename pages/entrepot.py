@@ -30,7 +30,7 @@ else:
         elections.rename(columns={"election_id": "identifiant", "label": "élection", "date": "date", "communes": "communes",
                                   "stations": "bureaux", "registered": "inscrits", "expressed": "exprimés"})
         [["identifiant", "élection", "date", "communes", "bureaux", "inscrits", "exprimés"]],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
 
 st.subheader("Bureaux par commune et version de contours")
@@ -44,7 +44,7 @@ if not stations.empty:
         stations.rename(columns={"commune_code": "commune", "commune_name": "nom", "set_id": "version", "label": "libellé",
                                  "valid_from": "valide du", "valid_to": "au", "stations": "bureaux"})
         [["commune", "nom", "version", "libellé", "valide du", "au", "bureaux"]],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )
 
 st.subheader("Ce qui ne se joint pas")

@@ -55,3 +55,13 @@ def real_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
     for kind, files, options in REAL_IMPORTS:
         import_files(kind, [shared_data / f for f in files], data_dir, ImportOptions(**options))
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the city demo territory, built once per session by `isoloir demo`."""
+    from dashboard.cli import main
+
+    data_dir = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--data-dir", str(data_dir)]) == 0
+    return data_dir

@@ -22,7 +22,9 @@ def app_env(real_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_data_page_lists_elections_and_gaps(app_env: Path) -> None:
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("../pages/entrepot.py").run()
     assert not at.exception
     assert at.title[0].value == "Données de l'entrepôt"
     metrics = {m.label: m.value for m in at.metric}

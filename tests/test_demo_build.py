@@ -14,13 +14,6 @@ from dashboard.warehouse import Warehouse, warehouse_path
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 
-@pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--data-dir", str(data_dir)]) == 0
-    return data_dir
-
-
 @pytest.fixture()
 def wh(demo_dir: Path):
     with Warehouse(warehouse_path(demo_dir), read_only=True) as warehouse:

@@ -281,3 +281,14 @@ def bloc_label(bloc: str) -> str:
 @functools.cache
 def _bloc_labels() -> dict[str, str]:
     return dict(zip(_blocs()["bloc"], _blocs()["label_fr"]))
+
+
+@functools.cache
+def _departements() -> dict[str, str]:
+    frame = _read_packaged_csv("departements.csv")
+    return dict(zip(frame["code"], frame["name"]))
+
+
+def departement_name(code: str | None) -> str | None:
+    """French name of a département (INSEE code, ``"2A"``, ``"971"``…), ``None`` if unknown."""
+    return _departements().get(code) if code else None

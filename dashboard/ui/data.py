@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.config import Settings
 from dashboard.errors import WarehouseMissing
+from dashboard.store import CampaignStore
 from dashboard.warehouse import Warehouse
 
 
@@ -36,3 +37,15 @@ def territory() -> str | None:
     except WarehouseMissing:
         return None
     return value if value and value.startswith("démo") else None
+
+
+def version() -> int:
+    """Changes when the warehouse file is rewritten (an import): part of every cache key."""
+    try:
+        return settings().warehouse_path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def campaign() -> CampaignStore:
+    return CampaignStore(settings().campaign_path)

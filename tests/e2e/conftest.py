@@ -32,14 +32,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_app(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_app(data_dir: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``isoloir run`` as a user would, in its own process group (it spawns Streamlit)."""
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "dashboard.cli", "run", "--data-dir", str(data_dir), "--port", str(port), "--headless"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -81,6 +81,14 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def real_app(real_data_dir: Path) -> Iterator[str]:
     process, url = start_app(real_data_dir)
+    yield url
+    stop_app(process)
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_dir: Path) -> Iterator[str]:
+    """The app on the city demo territory, as `isoloir run` serves it (default Carto basemap: offline here)."""
+    process, url = start_app(demo_dir)
     yield url
     stop_app(process)
 

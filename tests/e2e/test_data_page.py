@@ -7,7 +7,7 @@ from tests.e2e.conftest import ARTIFACTS, wait_until_idle
 
 def test_data_page_in_browser(browser, real_app: str) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(real_app)
+    page.goto(f"{real_app}/donnees")
     page.get_by_text("Données de l'entrepôt").wait_for(timeout=60_000)
     page.get_by_text("92019_20").first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text().strip() == "8"

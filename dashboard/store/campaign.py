@@ -1,0 +1,124 @@
+"""Campaign store on an embedded DuckDB file (``campaign.duckdb`` beside the warehouse).
+
+Each operation opens and closes its own connection, so the app, several
+sessions and the CLI can share the file without holding a lock between calls.
+All SQL uses bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dashboard.errors import IsoloirError
+
+CAMPAIGN_FILE = "campaign.duckdb"
+MAX_NAME = 120
+
+SCHEMA = [
+    "CREATE SEQUENCE IF NOT EXISTS saved_view_seq",
+    """CREATE TABLE IF NOT EXISTS saved_view (
+        view_id BIGINT PRIMARY KEY DEFAULT nextval('saved_view_seq'), name VARCHAR NOT NULL,
+        params JSON NOT NULL, position INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR)""",
+]
+
+
+@dataclass(frozen=True)
+class SavedView:
+    view_id: int
+    name: str
+    params: dict[str, Any]
+    position: int
+    created_at: datetime
+    created_by: str | None
+
+
+class CampaignStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for statement in SCHEMA:
+                con.execute(statement)
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    # -- saved views (presentation slides) ---------------------------------
+    def save_view(self, name: str, params: dict[str, Any], user: str | None = None) -> int:
+        name = _clean_name(name)
+        with self._connect() as con:
+            position = con.execute("SELECT coalesce(max(position), 0) + 1 FROM saved_view").fetchone()[0]
+            row = con.execute(
+                "INSERT INTO saved_view (name, params, position, created_at, created_by) VALUES (?, ?, ?, ?, ?) RETURNING view_id",
+                [name, json.dumps(params, ensure_ascii=False, sort_keys=True), position, _now(), user],
+            ).fetchone()
+        return int(row[0])
+
+    def views(self) -> list[SavedView]:
+        """Saved views in slide order."""
+        if not self.path.exists():
+            return []
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT view_id, name, params, position, created_at, created_by FROM saved_view ORDER BY position, view_id"
+            ).fetchall()
+        return [SavedView(int(r[0]), r[1], json.loads(r[2]), int(r[3]), r[4], r[5]) for r in rows]
+
+    def rename_view(self, view_id: int, name: str) -> None:
+        name = _clean_name(name)
+        with self._connect() as con:
+            _require(con, view_id)
+            con.execute("UPDATE saved_view SET name = ? WHERE view_id = ?", [name, view_id])
+
+    def delete_view(self, view_id: int) -> None:
+        with self._connect() as con:
+            _require(con, view_id)
+            con.execute("DELETE FROM saved_view WHERE view_id = ?", [view_id])
+
+    def move_view(self, view_id: int, offset: int) -> None:
+        """Move a slide ``offset`` places (negative: earlier); positions are renumbered 1..n."""
+        with self._connect() as con:
+            _require(con, view_id)
+            ids = [r[0] for r in con.execute("SELECT view_id FROM saved_view ORDER BY position, view_id").fetchall()]
+            index = ids.index(view_id)
+            target = max(0, min(len(ids) - 1, index + offset))
+            ids.insert(target, ids.pop(index))
+            for position, vid in enumerate(ids, start=1):
+                con.execute("UPDATE saved_view SET position = ? WHERE view_id = ?", [position, vid])
+
+
+class UnknownView(IsoloirError):
+    pass
+
+
+def _require(con: duckdb.DuckDBPyConnection, view_id: int) -> None:
+    if con.execute("SELECT count(*) FROM saved_view WHERE view_id = ?", [view_id]).fetchone()[0] == 0:
+        raise UnknownView(f"vue enregistrée introuvable : n° {view_id}")
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(str(name).split())
+    if not name:
+        raise IsoloirError("donnez un nom à la vue")
+    return name[:MAX_NAME]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)

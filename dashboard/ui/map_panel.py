@@ -1,0 +1,93 @@
+"""Draws a :class:`MapView`: cached per view, pydeck chart with selection, legend beside it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.map_build import Encoded, MapSources, MapSpec, build_map, measure_for, outline_stations, shapes_for
+from dashboard.map_geometry import COARSEST_LEVEL, total_bounds
+from dashboard.map_view import MapView, from_dict
+from dashboard.measures import MeasureResult
+from dashboard.territory import Scope, Territory, resolve
+from dashboard.ui import data
+from layers.encode import Quantizer, encode_polygons
+from layers.legend import legend_html
+
+
+def _view_key(view: MapView) -> str:
+    """What decides the values drawn (not the classes, zoom or title)."""
+    data_only = replace(view, method="quantiles", classes=5, zoom=None, title="")
+    return json.dumps(data_only.to_dict(), sort_keys=True)
+
+
+def _view(key: str) -> MapView:
+    return from_dict(json.loads(key)).view
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _scope(version: int, departements: tuple[str, ...], communes: tuple[str, ...], circonscription: str | None) -> Scope:
+    return resolve(data.warehouse(), Territory(departements, communes, circonscription))
+
+
+def scope_of(view: MapView) -> Scope:
+    t = view.territory
+    return _scope(data.version(), t.departements, t.communes, t.circonscription)
+
+
+@st.cache_data(show_spinner="Calcul de la mesure…", max_entries=64)
+def _measure(version: int, view_key: str) -> MeasureResult:
+    view = _view(view_key)
+    return measure_for(data.warehouse(), view, scope_of(view))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bounds(version: int, layer: str, keys: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    return total_bounds(shapes_for(data.warehouse(), layer, keys, COARSEST_LEVEL))
+
+
+@st.cache_data(show_spinner="Préparation des contours…", max_entries=32)
+def _encoded(version: int, layer: str, keys: pd.DataFrame, level: int, quantizer: Quantizer) -> Encoded:
+    polygons, rows = encode_polygons(list(shapes_for(data.warehouse(), layer, keys, level)), quantizer)
+    return Encoded(polygons, rows, quantizer)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _outlines(version: int, view_key: str) -> pd.DataFrame:
+    view = _view(view_key)
+    return outline_stations(data.warehouse(), view, scope_of(view))
+
+
+def sources() -> MapSources:
+    version = data.version()
+
+    def keys_only(layer: str, frame: pd.DataFrame) -> pd.DataFrame:
+        columns = ["code_iris"] if layer == "iris" else ["station_id", "set_id"]
+        return frame[columns].reset_index(drop=True)
+
+    return MapSources(
+        measure=lambda view, scope: _measure(version, _view_key(view)),
+        bounds=lambda layer, frame: _bounds(version, layer, keys_only(layer, frame)),
+        encoded=lambda layer, frame, level, q: _encoded(version, layer, keys_only(layer, frame), level, q),
+        outlines=lambda view, scope: _outlines(version, _view_key(view)),
+        scope=scope_of,
+    )
+
+
+def draw(view: MapView, *, key: str, height: int = 620, selected: str | None = None, large_legend: bool = False,
+         legend_width: float = 1.3) -> tuple[MapSpec, str | None]:
+    """Draw the map and its legend; returns the spec and the id of the clicked station (or IRIS)."""
+    spec = build_map(view, sources(), height_px=height, map_style=data.settings().map_style, selected=selected)
+    map_col, legend_col = st.columns([5, legend_width])
+    with map_col:
+        event = st.pydeck_chart(spec.deck, on_select="rerun", selection_mode="single-object", key=key, height=height)
+    with legend_col:
+        st.html(legend_html(spec.legend, large=large_legend))
+    clicked = None
+    objects = (event.selection or {}).get("objects", {}) if event is not None else {}
+    for picked in objects.get(spec.layer_id, []):
+        clicked = str(picked.get("i") or picked.get("properties", {}).get("i") or "") or None
+    return spec, clicked

@@ -1,0 +1,99 @@
+"""The station detail under the map: results for every election, history, indicators, rank."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.errors import IsoloirError
+from dashboard.ingest.numbers import format_fr
+from dashboard.map_build import MapSpec
+from dashboard.map_view import MapView
+from dashboard.station_detail import StationDetail, station_detail
+from dashboard.ui import data
+
+
+@st.cache_data(show_spinner="Fiche du bureau…", max_entries=256)
+def _detail(version: int, station_id: str, set_id: str | None) -> StationDetail:
+    return station_detail(data.warehouse(), station_id, set_id)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else format_fr(100 * value, 1) + "\u202f%"
+
+
+def show(station_id: str, view: MapView, spec: MapSpec) -> None:
+    frame = spec.result.frame
+    row = frame[frame["station_id"] == station_id]
+    set_id = str(row["set_id"].iloc[0]) if not row.empty else None
+    try:
+        detail = _detail(data.version(), station_id, set_id)
+    except IsoloirError as error:
+        st.warning(error.message_fr)
+        return
+    place = f" — {detail.commune_name}" if detail.commune_name else ""
+    name = f" · {detail.name}" if detail.name and detail.name != f"Bureau {detail.bv_code}" else ""
+    st.header(f"Bureau {detail.bv_code}{name}{place}", anchor="fiche-bureau")
+    st.caption(f"Identifiant {detail.station_id} · contours « {detail.set_id or '—'} »")
+    turnout = detail.turnout[detail.turnout["election_id"] == view.election_id]
+    ranks = detail.ranks[detail.ranks["election_id"] == view.election_id]
+    if not turnout.empty:
+        t = turnout.iloc[0]
+        cols = st.columns(5)
+        cols[0].metric("Inscrits", format_fr(t["registered"]))
+        cols[1].metric("Votants", format_fr(t["voters"]))
+        cols[2].metric("Participation", _pct(t["turnout"]))
+        cols[3].metric("Exprimés", format_fr(t["expressed"]))
+        if not ranks.empty:
+            r = ranks.iloc[0]
+            cols[4].metric("Rang (participation)", f"{int(r['turnout_rank'])}e / {int(r['n_stations'])}"
+                           if pd.notna(r["turnout_rank"]) else "—")
+    else:
+        st.info("Pas de résultats de cette élection pour ce bureau.")
+    tabs = st.tabs(["Résultats par élection", "Historique", "Indicateurs", "Rang dans la commune"])
+    with tabs[0]:
+        st.altair_chart(charts.results_bars(detail.results), width="stretch")
+    with tabs[1]:
+        st.altair_chart(charts.history_lines(detail.history), width="stretch")
+    with tabs[2]:
+        _indicators(detail)
+    with tabs[3]:
+        _ranks(detail)
+
+
+def _indicators(detail: StationDetail) -> None:
+    table = detail.indicators
+    if table.empty:
+        st.info("Pas d'indicateurs IRIS pour cette commune (importez contours et indicateurs IRIS).")
+        return
+    shown = pd.DataFrame({
+        "indicateur": table["label"],
+        "bureau (estimation)": [format_fr(v, 0 if a else 1) for v, a in zip(table["station_value"], table["additive"])],
+        "commune": [format_fr(v, 0 if a else 1) for v, a in zip(table["commune_value"], table["additive"])],
+        "part au bureau": [_pct(v) for v in table["station_pct"]],
+        "part dans la commune": [_pct(v) for v in table["commune_pct"]],
+        "année": table["year"].astype(str),
+    })
+    st.dataframe(shown, hide_index=True, width="stretch")
+    method = str(table["method"].iloc[0])
+    st.caption(
+        f"Estimation par {'surface' if method == 'surface' else method} : chaque IRIS compte pour la part de sa surface "
+        "comprise dans le bureau (effectifs sommés, taux et revenus moyennés, pondérés par la population)."
+    )
+
+
+def _ranks(detail: StationDetail) -> None:
+    ranks = detail.ranks
+    if ranks.empty:
+        st.info("Aucun résultat pour ce bureau.")
+        return
+    shown = pd.DataFrame({
+        "élection": ranks["label"],
+        "participation": [_pct(v) for v in ranks["turnout"]],
+        "rang participation": [f"{int(r)}e / {int(n)}" if pd.notna(r) else "—" for r, n in zip(ranks["turnout_rank"], ranks["n_stations"])],
+        "en tête": ranks["winner"].fillna("—"),
+        "score en tête": [_pct(v) for v in ranks["winner_share"]],
+        "rang de ce score": [f"{int(r)}e / {int(n)}" if pd.notna(r) else "—" for r, n in zip(ranks["winner_share_rank"], ranks["winner_n_stations"])],
+    })
+    st.dataframe(shown, hide_index=True, width="stretch")

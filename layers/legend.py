@@ -1,0 +1,140 @@
+"""Map legends (class or category swatches with counts) and French number formats.
+
+A ``Legend`` is plain data; ``legend_html`` renders it as self-contained HTML
+with inline styles, every piece of text escaped, ready for
+``st.markdown(..., unsafe_allow_html=True)`` or ``st.html``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dashboard.ingest.numbers import format_fr
+from layers.classify import Classes
+from layers.colors import NO_DATA, RGB, rgb_to_hex
+
+NNBSP = "\u202f"  # narrow no-break space, before % and units
+MINUS = "\u2212"
+NO_DATA_LABEL = "sans donnée"
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One swatch: its colour, its label, how many map features have it."""
+
+    color: RGB
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Legend:
+    """A titled list of swatches, with an optional note (method, classes, missing data)."""
+
+    title: str
+    entries: tuple[LegendEntry, ...]
+    note: str = ""
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def fmt_number(x: float | None, decimals: int = 0) -> str:
+    """``1234.5`` → ``"1 235"`` (narrow no-break space thousands, comma decimals); ``"—"`` when missing."""
+    return format_fr(x, decimals)
+
+
+def fmt_percent(x: float | None, decimals: int = 1) -> str:
+    """A ratio as a percentage: ``0.543`` → ``"54,3 %"``; ``"—"`` when missing."""
+    if _missing(x):
+        return "—"
+    return f"{format_fr(float(x) * 100.0, decimals)}{NNBSP}%"
+
+
+def fmt_points(x: float | None, decimals: int = 1) -> str:
+    """A difference of ratios in percentage points, sign always shown.
+
+    ``0.021`` → ``"+2,1 pts"``, ``-0.005`` → ``"−0,5 pt"`` (singular below 2
+    points, as in French); a value that rounds to zero has no sign:
+    ``"0,0 pt"``. ``"—"`` when missing.
+    """
+    if _missing(x):
+        return "—"
+    points = round(float(x) * 100.0, decimals)
+    magnitude = format_fr(abs(points), decimals)
+    unit = "pts" if abs(points) >= 2 else "pt"
+    sign = "" if points == 0 else ("+" if points > 0 else MINUS)
+    return f"{sign}{magnitude}{NNBSP}{unit}"
+
+
+def class_legend(
+    title: str,
+    classes: Classes,
+    colors: Sequence[RGB],
+    fmt: Callable[[float], str],
+    counts: Sequence[int],
+    *,
+    no_data: int = 0,
+    note: str = "",
+) -> Legend:
+    """Legend of a classified measure: ``"de 12,3 % à 45,6 %"`` per class, then ``"sans donnée"`` if any."""
+    if len(colors) != classes.k or len(counts) != classes.k:
+        raise ValueError(
+            f"La légende attend une couleur et un effectif par classe ({classes.k} classes, "
+            f"{len(colors)} couleurs, {len(counts)} effectifs)."
+        )
+    entries = []
+    for i in range(classes.k):
+        lo, hi = classes.bounds(i)
+        a, b = fmt(lo), fmt(hi)
+        label = a if a == b else f"de {a} à {b}"
+        entries.append(LegendEntry(tuple(colors[i]), label, int(counts[i])))
+    if no_data > 0:
+        entries.append(LegendEntry(NO_DATA, NO_DATA_LABEL, int(no_data)))
+    return Legend(title, tuple(entries), note)
+
+
+def categorical_legend(title: str, categories: Sequence[tuple[str, RGB, int]], *, note: str = "") -> Legend:
+    """Legend of categories given as ``(label, colour, count)``, in the given order."""
+    entries = tuple(LegendEntry(tuple(color), label, int(count)) for label, color, count in categories)
+    return Legend(title, entries, note)
+
+
+def _escape(text: object) -> str:
+    """HTML-escaped text on one line (a blank line would end the HTML block in Markdown)."""
+    return html.escape(_LINE_BREAKS.sub(" ", str(text)))
+
+
+def legend_html(legend: Legend, *, large: bool = False) -> str:
+    """Self-contained HTML of ``legend`` (inline styles, escaped text); ``large`` for projecting."""
+    base = 1.15 if large else 0.85
+    swatch = 1.4 if large else 1.0
+    esc = _escape
+    rows = []
+    for entry in legend.entries:
+        rows.append(
+            '<div style="display:flex;align-items:center;gap:0.5em;margin:1px 0;">'
+            f'<span style="flex:none;width:{swatch}em;height:{swatch * 0.75:.2f}em;'
+            f'background:{rgb_to_hex(entry.color)};border:1px solid rgba(0,0,0,0.25);"></span>'
+            f'<span style="flex:1 1 auto;">{esc(entry.label)}</span>'
+            '<span style="flex:none;margin-left:1em;text-align:right;font-variant-numeric:tabular-nums;color:#555;">'
+            f"{esc(format_fr(entry.count))}</span>"
+            "</div>"
+        )
+    note = (
+        f'<div style="margin-top:4px;color:#666;font-size:{base * 0.9:.2f}rem;">{esc(legend.note)}</div>'
+        if legend.note
+        else ""
+    )
+    return (
+        f'<div class="isoloir-legend" style="font-size:{base:.2f}rem;line-height:1.35;color:#222;">'
+        f'<div style="font-weight:600;margin-bottom:4px;">{esc(legend.title)}</div>'
+        f'<div style="display:inline-block;min-width:12em;">{"".join(rows)}</div>'
+        f"{note}</div>"
+    )

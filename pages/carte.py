@@ -1,0 +1,61 @@
+"""Carte : the chosen measure on the polling stations (or an IRIS indicator), station details, charts."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import streamlit as st
+
+from dashboard.errors import IsoloirError
+from dashboard.ui import charts_panel, data, map_controls, map_panel, station_panel
+
+problems = map_controls.init_from_url()
+if "carte_station" not in st.session_state:
+    st.session_state.carte_station = st.query_params.get("bv") or None
+for problem in problems:
+    st.toast(problem, icon=":material/warning:")
+
+view = map_controls.controls()
+title = st.empty()
+try:
+    spec, clicked = map_panel.draw(view, key="carte_map", selected=st.session_state.carte_station)
+except IsoloirError as error:
+    st.error(error.message_fr)
+    st.stop()
+title.title(spec.title)
+if clicked != st.session_state.get("carte_last_click"):  # a new click (not the selection kept by the chart)
+    st.session_state.carte_last_click = clicked
+    if clicked and view.layer == "bv":
+        st.session_state.carte_station = clicked
+        st.rerun()
+for note in spec.notes:
+    st.caption(f":material/info: {note}")
+
+params = view.to_params()
+if st.session_state.carte_station:
+    params["bv"] = st.session_state.carte_station
+st.query_params.from_dict(params)
+
+with st.sidebar:
+    st.header("Partager et présenter")
+    st.markdown(f"[Ouvrir en mode présentation](/presentation?{urllib.parse.urlencode(view.to_params())})")
+    with st.form("save_view", clear_on_submit=True, border=False):
+        name = st.text_input("Nom de la vue", max_chars=120, placeholder="ex. Participation 2022 — centre-ville")
+        if st.form_submit_button("Enregistrer la vue"):
+            try:
+                data.campaign().save_view(name, view.to_dict())
+            except IsoloirError as error:
+                st.error(error.message_fr)
+            else:
+                st.success("Vue enregistrée : elle apparaît dans Présentation.")
+
+station = st.session_state.carte_station
+if station and view.layer == "bv":
+    station_panel.show(station, view, spec)
+    if st.button("Fermer la fiche du bureau"):
+        st.session_state.carte_station = None
+        st.rerun()
+elif view.layer == "bv":
+    st.info("Cliquez sur un bureau de la carte pour ouvrir sa fiche : résultats, historique, indicateurs, rang.")
+
+charts_panel.show(view, spec)
