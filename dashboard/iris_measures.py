@@ -55,7 +55,9 @@ def compute_indicator(wh: Warehouse, variable: str, year: int, mode: str, scope:
         ).set_index("code_iris")["value"]
         denominator = frame["code_iris"].map(base_values).astype(float)
         values = values / denominator.where(denominator > 0)
-        unit, title = "ratio", f"{label} — part de « {base} » ({year})"
+        base_label = wh.query("SELECT label FROM indicator WHERE variable = ? AND year = ?", [base, year])["label"]
+        base_text = str(base_label.iloc[0]) if not base_label.empty else base
+        unit, title = "ratio", f"{label} — part des « {base_text.lower()} » ({year})"
     elif mode == "density" and not rate:
         values = values / (frame["area_m2"].astype(float) / 1e6)
         unit, title = "density", f"{label} par km² ({year})"

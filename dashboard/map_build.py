@@ -35,6 +35,7 @@ SEQUENTIAL_PALETTE = {"turnout": "bleus", "abstention": "oranges", "share": "vio
                       "blank_null": "oranges", "blank": "oranges", "null": "oranges", "winner": "bleus"}
 DIVERGING_PALETTE = "rouge-bleu"
 ZOOM_HEADROOM = 1.0
+OUTLINE_MIN_ZOOM = 9.0
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,8 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
             [colors[r] for r in rows], [str(frame["name"].iloc[r]) for r in rows],
             [str(key_ids.iloc[r]) for r in rows], [str(frame["text"].iloc[r]) for r in rows], quantizer,
             numbers=[str(ids.iloc[r]) for r in rows],
+            # white borders would wash out thousands of small polygons at a country-wide zoom
+            line_width_px=1.0 if view_state.zoom >= OUTLINE_MIN_ZOOM else 0.0,
         )
     ]
     if outlines is not None and not outlines.empty:

@@ -71,6 +71,7 @@ def choropleth_layer(
     line_color: RGB = (255, 255, 255),
     pickable: bool = True,
     numbers: Sequence[str] | None = None,
+    line_width_px: float = 1.0,
 ) -> pdk.Layer:
     """A filled ``PolygonLayer``: one record ``{"p", "c", "n", "i", "v"}`` per polygon part.
 
@@ -114,9 +115,9 @@ def choropleth_layer(
         get_polygon="p",
         get_fill_color="c",
         filled=True,
-        stroked=True,
+        stroked=line_width_px > 0,
         get_line_color=[int(c) for c in line_color],
-        get_line_width=1,
+        get_line_width=float(line_width_px),
         line_width_units=String("pixels"),
         opacity=float(opacity),
         pickable=bool(pickable),

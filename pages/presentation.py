@@ -65,7 +65,7 @@ else:
         st.rerun()
 
 try:
-    spec, _ = map_panel.draw(view, key=f"presentation_map_{index}", height=760, large_legend=True, legend_width=1.6)
+    spec, _ = map_panel.draw(view, key=f"presentation_map_{index}", height=760, width=1000, large_legend=True, legend_width=1.6)
 except IsoloirError as error:
     st.error(error.message_fr)
     st.stop()

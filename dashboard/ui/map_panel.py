@@ -77,10 +77,15 @@ def sources() -> MapSources:
     )
 
 
-def draw(view: MapView, *, key: str, height: int = 620, selected: str | None = None, large_legend: bool = False,
-         legend_width: float = 1.3) -> tuple[MapSpec, str | None]:
-    """Draw the map and its legend; returns the spec and the id of the clicked station (or IRIS)."""
-    spec = build_map(view, sources(), height_px=height, map_style=data.settings().map_style, selected=selected)
+def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, selected: str | None = None,
+         large_legend: bool = False, legend_width: float = 1.3) -> tuple[MapSpec, str | None]:
+    """Draw the map and its legend; returns the spec and the id of the clicked station (or IRIS).
+
+    ``width`` is the map's smallest expected width in pixels (the server does not know the
+    browser's): the view is fitted to it so that the whole territory shows on a laptop.
+    """
+    spec = build_map(view, sources(), width_px=width, height_px=height, map_style=data.settings().map_style,
+                     selected=selected)
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
         event = st.pydeck_chart(spec.deck, on_select="rerun", selection_mode="single-object", key=key, height=height)

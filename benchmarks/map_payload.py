@@ -1,0 +1,496 @@
+"""Map payload benchmark: server time per rerun and bytes sent for a choropleth, against two baselines.
+
+    python benchmarks/map_payload.py [--territories brest,city,national] [--repeat N]
+        [--national-dir DIR | --national] [--demo-dir DIR] [--work-dir DIR] [--skip-folium]
+
+For each territory — Brest's official polygons (imported from the shared sample
+files, view restricted to commune 29019), the demo city and the national demo —
+a turnout choropleth is drawn three ways, in the same process:
+
+* ours: ``dashboard.map_build.build_map`` (display level chosen for the zoom,
+  integer-quantised polygons, only the fields the layer needs), then
+  ``deck.to_json()`` — what ``st.pydeck_chart`` sends. Cold rerun: uncached
+  sources (``MapSources.direct``: measure, geometry query, encoding, deck),
+  after one untimed build (traced by tracemalloc for the peak memory; it also
+  warms DuckDB's buffers, as the app's long-lived connection is when a rerun
+  misses the cache). Warm rerun: the same view with memoised sources keyed as
+  ``dashboard.ui.map_panel`` keys its ``st.cache_data`` entries, so only classes,
+  colours, deck assembly and serialisation remain; "warm + copy" also pays the
+  pickle round trip ``st.cache_data`` makes on every hit.
+* naive: the same frame (every column of the measure frame, same colours) with the
+  full-precision ``station`` geometry, as ``GeoDataFrame.to_json()`` in a
+  ``pydeck.Layer("GeoJsonLayer")`` of a plain ``pydeck.Deck``.
+* folium: ``folium.GeoJson`` of the same full-precision GeoDataFrame with a style
+  function (same colours) and a tooltip; bytes of ``m.get_root().render()``, the
+  HTML streamlit-folium ships.
+
+Baseline times are given whole (measure + full geometry query + serialisation,
+comparable with our cold rerun) and for the serialisation alone (what a cached
+frame would still cost per rerun, comparable with our warm rerun). Every time is
+the median of ``--repeat`` runs, fewer for runs that together exceed a minute.
+
+Fidelity (Brest, demo city): per station, the Hausdorff distance between the
+full-precision boundary and the boundary of what is sent (integer polygons
+decoded with the layer's quantiser), measured in Web Mercator common units and
+expressed in screen pixels at the fitted zoom (one common unit is ``2**zoom``
+pixels; i.e. 78,271.5 Web Mercator metres / 2**zoom, or that times cos(lat) on
+the ground). The aim is a max of 1 px.
+
+Figures, not assertions. The last line printed is a JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import pickle
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from dashboard.demo_build import build_demo
+from dashboard.importer import import_files
+from dashboard.ingest import ImportOptions
+from dashboard.map_build import ZOOM_HEADROOM, MapSources, MapSpec, build_map, colour_rows
+from dashboard.map_view import MapView
+from dashboard.measures import compute
+from dashboard.territory import resolve
+from dashboard.warehouse import Warehouse, warehouse_path
+from layers.encode import Quantizer, from_common, to_common
+from layers.view import fit_view
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ELECTION = "leg2024_t1"
+BREST_COMMUNE = "29019"
+BREST_FILES = [
+    ("stations", "brest/bv/BureauxVoteBrest.geojson", None),
+    ("results", "brest/results/leg2024_circos23-tour1_29019.csv", ELECTION),
+]
+TERRITORIES = ("brest", "city", "national")
+BASELINE_BUDGET_S = 60.0  # slow runs (national) are repeated only while together they take less than this
+FOLIUM_MISSING = 'folium is not installed: pip install -e ".[bench]" (or pass --skip-folium)'
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str  # prefix of the JSON keys
+    label: str
+    data_dir: Path
+    view: MapView
+    fidelity: bool
+
+
+# -- territories ----------------------------------------------------------------
+def shared_data_dir() -> Path | None:
+    for candidate in (os.environ.get("ISOLOIR_SHARED_DATA"), REPO_ROOT.parent / "shared" / "data"):
+        if candidate and Path(candidate, "brest", "bv").is_dir():
+            return Path(candidate)
+    return None
+
+
+def has_warehouse(data_dir: Path | None) -> bool:
+    return data_dir is not None and warehouse_path(data_dir).exists()
+
+
+def prepare_brest(work: Path) -> Case | None:
+    shared = shared_data_dir()
+    if shared is None:
+        print("brest: skipped (no shared sample data: set ISOLOIR_SHARED_DATA or provide ../shared/data)")
+        return None
+    data_dir = work / "brest"
+    if not has_warehouse(data_dir):
+        started = time.perf_counter()
+        for kind, relative, election in BREST_FILES:
+            import_files(kind, [shared / relative], data_dir, ImportOptions(election=election))
+        print(f"brest: imported the official contours and leg2024 results in {time.perf_counter() - started:.1f} s")
+    view = MapView(election_id=ELECTION, kind="turnout", communes=(BREST_COMMUNE,))
+    return Case("brest", f"Brest ({BREST_COMMUNE}), official contours", data_dir, view, True)
+
+
+def prepare_city(work: Path, demo_dir: Path | None) -> Case:
+    data_dir = demo_dir if has_warehouse(demo_dir) else work / "city"
+    if not has_warehouse(data_dir):
+        started = time.perf_counter()
+        build_demo(data_dir, scale="city")
+        print(f"city: built the demo city in {time.perf_counter() - started:.1f} s")
+    return Case("city", "demo city", data_dir, MapView(election_id=ELECTION, kind="turnout"), True)
+
+
+def prepare_national(work: Path, national_dir: Path | None, build: bool) -> Case | None:
+    if national_dir is not None:
+        if not has_warehouse(national_dir):
+            raise SystemExit(f"--national-dir {national_dir}: no warehouse.duckdb there")
+        data_dir = national_dir
+    elif build:
+        data_dir = work / "national"
+        if not has_warehouse(data_dir):
+            print("national: building the national demo (several minutes)…", flush=True)
+            started = time.perf_counter()
+            build_demo(data_dir, scale="national")
+            print(f"national: built in {time.perf_counter() - started:.0f} s")
+    else:
+        print("national: skipped (pass --national-dir DIR holding a national demo warehouse, or --national to build one)")
+        return None
+    return Case("national", "national demo", data_dir, MapView(election_id=ELECTION, kind="turnout"), False)
+
+
+# -- sources memoised as the UI caches them ----------------------------------------
+def _view_key(view: MapView) -> str:
+    """Same key as ``dashboard.ui.map_panel._view_key``: what decides the values drawn."""
+    return json.dumps(replace(view, method="quantiles", classes=5, zoom=None, title="").to_dict(), sort_keys=True)
+
+
+def _frame_key(layer: str, frame: pd.DataFrame) -> str:
+    """A content hash of the key columns, as ``st.cache_data`` hashes a DataFrame argument."""
+    keys = frame[["code_iris"] if layer == "iris" else ["station_id", "set_id"]].reset_index(drop=True)
+    return hashlib.md5(pd.util.hash_pandas_object(keys).to_numpy().tobytes()).hexdigest()
+
+
+def memoised(sources: MapSources, *, copy: bool = False) -> MapSources:
+    """``sources`` behind a dict memo; ``copy``: every hit returns an unpickled copy, as ``st.cache_data`` does."""
+    memo: dict[tuple[object, ...], object] = {}
+
+    def cached(key: tuple[object, ...], compute_value: Callable[[], Any]) -> Any:
+        if key not in memo:
+            value = compute_value()
+            memo[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if copy else value
+        stored = memo[key]
+        return pickle.loads(stored) if copy else stored  # type: ignore[arg-type]
+
+    return MapSources(
+        measure=lambda view, scope: cached(("measure", _view_key(view)), lambda: sources.measure(view, scope)),
+        bounds=lambda layer, frame: cached(("bounds", layer, _frame_key(layer, frame)), lambda: sources.bounds(layer, frame)),
+        encoded=lambda layer, frame, level, q: cached(
+            ("encoded", layer, _frame_key(layer, frame), level, q), lambda: sources.encoded(layer, frame, level, q)
+        ),
+        outlines=lambda view, scope: cached(("outlines", _view_key(view)), lambda: sources.outlines(view, scope)),
+        scope=lambda view: cached(("scope", view.departements, view.communes, view.circonscription), lambda: sources.scope(view)),
+    )
+
+
+# -- ours ---------------------------------------------------------------------------
+def render(view: MapView, sources: MapSources) -> tuple[MapSpec, str]:
+    spec = build_map(view, sources)
+    return spec, spec.deck.to_json()
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+def deflated(payload: str) -> int:
+    """Bytes once deflated, as with ``server.enableWebsocketCompression`` (off by default, and in this app)."""
+    return len(zlib.compress(payload.encode("utf-8"), 6))
+
+
+def median_time(fn: Callable[[], Any], repeat: int, budget_s: float = float("inf")) -> float:
+    """Median of up to ``repeat`` runs; stops early once the runs have taken ``budget_s`` in all."""
+    times: list[float] = []
+    while len(times) < max(repeat, 1) and sum(times) < budget_s:
+        times.append(timed(fn)[1])
+    return statistics.median(times)
+
+
+def main_layer(spec: MapSpec) -> pdk.Layer:
+    return next(layer for layer in spec.deck.layers if layer.id == spec.layer_id)
+
+
+def _positions(polygon: object) -> tuple[list[int], list[int]]:
+    if isinstance(polygon, dict):
+        return polygon["positions"], polygon["holeIndices"]
+    return polygon, []  # type: ignore[return-value]
+
+
+def sent_vertices(spec: MapSpec) -> int:
+    return sum(len(_positions(record["p"])[0]) // 2 for record in main_layer(spec).data)
+
+
+def measure_ours(wh: Warehouse, view: MapView, repeat: int) -> dict[str, Any]:
+    # Untimed first build, under tracemalloc: it also warms DuckDB's buffers, as
+    # the app's long-lived connection would be when a rerun misses the cache.
+    tracemalloc.start()
+    spec, payload = render(view, MapSources.direct(wh))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    cold = median_time(lambda: render(view, MapSources.direct(wh)), repeat, BASELINE_BUDGET_S)
+    warm_sources = memoised(MapSources.direct(wh))
+    copy_sources = memoised(MapSources.direct(wh), copy=True)
+    _, warm_payload = render(view, warm_sources)
+    render(view, copy_sources)
+    if warm_payload != payload:
+        print("  warning: the warm rerun's payload differs from the cold one")
+    return {
+        "spec": spec,
+        "bytes": len(payload.encode("utf-8")),
+        "deflated": deflated(payload),
+        "cold_s": cold,
+        "warm_s": median_time(lambda: render(view, warm_sources), repeat, BASELINE_BUDGET_S),
+        "warm_copy_s": median_time(lambda: render(view, copy_sources), repeat, BASELINE_BUDGET_S),
+        "peak_mb": peak / 1e6,
+        "vertices": sent_vertices(spec),
+    }
+
+
+# -- baselines ------------------------------------------------------------------------
+def full_geometry(wh: Warehouse, frame: pd.DataFrame) -> np.ndarray:
+    """Full-precision ``station`` geometry of the frame's rows, in row order (None when absent)."""
+    rows = wh.query(
+        """WITH k AS (SELECT unnest(?::VARCHAR[]) AS station_id, unnest(?::VARCHAR[]) AS set_id,
+                             unnest(range(len(?::VARCHAR[]))) AS row)
+           SELECT k.row, s.geometry::BLOB AS wkb FROM k JOIN station s USING (station_id, set_id) ORDER BY k.row""",
+        [list(frame["station_id"]), list(frame["set_id"]), list(frame["station_id"])],
+    )
+    out = np.full(len(frame), None, dtype=object)
+    out[rows["row"].to_numpy()] = shapely.from_wkb([bytes(b) for b in rows["wkb"]])
+    return out
+
+
+@dataclass
+class BaselineData:
+    frame: pd.DataFrame
+    geometry: np.ndarray
+    colors: list[tuple[int, int, int]]
+    seconds: float  # scope + measure + colours + full-precision geometry query
+
+
+def baseline_data(wh: Warehouse, view: MapView) -> BaselineData:
+    started = time.perf_counter()
+    result = compute(wh, view.measure, resolve(wh, view.territory))
+    colors, _ = colour_rows(result, view)
+    geometry = full_geometry(wh, result.frame)
+    return BaselineData(result.frame, geometry, colors, time.perf_counter() - started)
+
+
+def _hex(color: Sequence[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in color[:3]))
+
+
+def naive_payload(data: BaselineData) -> str:
+    """Full-precision GeoJSON of the whole frame in a GeoJsonLayer of a plain pydeck Deck."""
+    gdf = gpd.GeoDataFrame(data.frame.assign(fill=[list(c) for c in data.colors]), geometry=data.geometry, crs=4326)
+    layer = pdk.Layer(
+        "GeoJsonLayer", data=json.loads(gdf.to_json()), id="bureaux", get_fill_color="properties.fill",
+        get_line_color=[255, 255, 255], line_width_min_pixels=1, opacity=0.75, pickable=True, auto_highlight=True,
+    )
+    bounds = tuple(float(b) for b in gdf.total_bounds)
+    deck = pdk.Deck(layers=[layer], initial_view_state=fit_view(bounds),  # type: ignore[arg-type]
+                    tooltip={"html": "<b>{name}</b><br/>Bureau {bv_code}<br/>{text}"})
+    return deck.to_json()
+
+
+def folium_payload(data: BaselineData) -> str:
+    """A folium choropleth of the same data (GeoJson + style function + tooltip), as streamlit-folium renders it."""
+    import folium
+
+    frame = data.frame[["station_id", "bv_code", "name", "value", "text"]].assign(fill=[_hex(c) for c in data.colors])
+    gdf = gpd.GeoDataFrame(frame, geometry=data.geometry, crs=4326)
+    minx, miny, maxx, maxy = (float(b) for b in gdf.total_bounds)
+    view = fit_view((minx, miny, maxx, maxy))
+    m = folium.Map(location=[view.latitude, view.longitude], zoom_start=round(view.zoom) + 1)  # Leaflet: 256-px tiles
+    folium.GeoJson(
+        gdf,
+        style_function=lambda feature: {"fillColor": feature["properties"]["fill"], "color": "#ffffff",
+                                        "weight": 1, "fillOpacity": 0.75},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "bv_code", "text"], aliases=["Bureau", "Numéro", "Valeur"]),
+    ).add_to(m)
+    return m.get_root().render()
+
+
+# -- fidelity -------------------------------------------------------------------------
+def _decoded_parts(spec: MapSpec) -> dict[str, list[shapely.Polygon]]:
+    """What the browser draws, per station id, in Web Mercator common units."""
+    layer = main_layer(spec)
+    step = float(layer.model_matrix[0])
+    ox, oy = float(layer.coordinate_origin[0]), float(layer.coordinate_origin[1])
+    lon, lat = from_common(np.array([ox]), np.array([oy]))
+    quantizer = Quantizer((float(lon[0]), float(lat[0])), step)
+    parts: dict[str, list[shapely.Polygon]] = {}
+    for record in layer.data:
+        positions, holes = _positions(record["p"])
+        flat = np.asarray(positions, dtype=np.int64).reshape(-1, 2)
+        x, y = to_common(*quantizer.decode(flat[:, 0], flat[:, 1]))
+        xy = np.column_stack([x, y])
+        cuts = [h // 2 for h in holes]
+        rings = np.split(xy, cuts)
+        parts.setdefault(record["i"], []).append(shapely.Polygon(rings[0], rings[1:]))
+    return parts
+
+
+def _common_geometry(geometry: object) -> object:
+    return shapely.transform(geometry, lambda xy: np.column_stack(to_common(xy[:, 0], xy[:, 1])))
+
+
+def fidelity(spec: MapSpec, data: BaselineData) -> dict[str, Any]:
+    """Max and 99th percentile, over stations, of the sent-vs-full Hausdorff distance, in pixels at the fitted zoom."""
+    parts = _decoded_parts(spec)
+    pixels_per_unit = 2.0**spec.zoom
+    distances, missing = [], 0
+    for station_id, geometry in zip(data.frame["station_id"], data.geometry, strict=True):
+        if geometry is None or geometry.is_empty:
+            continue
+        sent = parts.get(str(station_id))
+        if not sent:
+            missing += 1
+            continue
+        full = shapely.boundary(_common_geometry(geometry))
+        drawn = shapely.boundary(shapely.MultiPolygon(sent))
+        distances.append(shapely.hausdorff_distance(full, drawn, densify=0.25) * pixels_per_unit)
+    px = np.asarray(distances) if distances else np.zeros(1)
+    centre_lat = float(spec.deck.initial_view_state.latitude)
+    return {
+        "max_px": float(px.max()),
+        "p99_px": float(np.percentile(px, 99)),
+        "median_px": float(np.median(px)),
+        "missing": missing,
+        "metres_per_px": 78_271.517 * math.cos(math.radians(centre_lat)) / 2.0**spec.zoom,
+    }
+
+
+# -- report ---------------------------------------------------------------------------
+def fmt_int(n: float) -> str:
+    return f"{int(round(n)):,}".replace(",", " ")
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def run_case(case: Case, *, repeat: int, skip_folium: bool) -> dict[str, Any]:
+    with Warehouse(warehouse_path(case.data_dir), read_only=True) as wh:
+        ours = measure_ours(wh, case.view, repeat)
+        data = baseline_data(wh, case.view)
+        data.seconds = median_time(lambda: baseline_data(wh, case.view), repeat, BASELINE_BUDGET_S)
+        naive, naive_render = timed(lambda: naive_payload(data))
+        if naive_render * repeat < BASELINE_BUDGET_S:
+            naive_render = median_time(lambda: naive_payload(data), repeat, BASELINE_BUDGET_S)
+        folium_html, folium_render = (None, 0.0) if skip_folium else timed(lambda: folium_payload(data))
+        if folium_html is not None and folium_render * repeat < BASELINE_BUDGET_S:
+            folium_render = median_time(lambda: folium_payload(data), repeat, BASELINE_BUDGET_S)
+    spec: MapSpec = ours["spec"]
+    k = case.key
+    full_vertices = int(shapely.get_num_coordinates(np.asarray([g for g in data.geometry if g is not None], dtype=object)).sum())
+    figures: dict[str, Any] = {
+        f"{k}_stations": int(len(data.frame)),
+        f"{k}_zoom": spec.zoom,
+        f"{k}_level": spec.level,
+        f"{k}_full_vertices": full_vertices,
+        f"{k}_ours_vertices": ours["vertices"],
+        f"{k}_ours_bytes": ours["bytes"],
+        f"{k}_cold_s": round(ours["cold_s"], 4),
+        f"{k}_warm_s": round(ours["warm_s"], 4),
+        f"{k}_warm_copy_s": round(ours["warm_copy_s"], 4),
+        f"{k}_peak_mb": round(ours["peak_mb"], 1),
+        f"{k}_naive_bytes": len(naive.encode("utf-8")),
+        f"{k}_ours_deflated_bytes": ours["deflated"],
+        f"{k}_naive_deflated_bytes": deflated(naive),
+        f"{k}_naive_s": round(data.seconds + naive_render, 4),
+        f"{k}_naive_render_s": round(naive_render, 4),
+    }
+    figures[f"{k}_naive_ratio"] = round(figures[f"{k}_naive_bytes"] / ours["bytes"], 1)
+    if folium_html is not None:
+        figures[f"{k}_folium_bytes"] = len(folium_html.encode("utf-8"))
+        figures[f"{k}_folium_s"] = round(data.seconds + folium_render, 4)
+        figures[f"{k}_folium_render_s"] = round(folium_render, 4)
+        figures[f"{k}_folium_ratio"] = round(figures[f"{k}_folium_bytes"] / ours["bytes"], 1)
+        figures[f"{k}_folium_deflated_bytes"] = deflated(folium_html)
+    if case.fidelity:
+        fid = fidelity(spec, data)
+        figures[f"{k}_max_px"] = round(fid["max_px"], 3)
+        figures[f"{k}_p99_px"] = round(fid["p99_px"], 3)
+        figures[f"{k}_median_px"] = round(fid["median_px"], 3)
+        figures[f"{k}_missing_stations"] = fid["missing"]
+        figures[f"{k}_metres_per_px"] = round(fid["metres_per_px"], 2)
+    print_case(case, figures, skip_folium)
+    return figures
+
+
+def print_case(case: Case, f: dict[str, Any], skip_folium: bool) -> None:
+    k = case.key
+    ours_bytes = f[f"{k}_ours_bytes"]
+    print()
+    print(f"== {case.label}: {fmt_int(f[f'{k}_stations'])} stations, {fmt_int(f[f'{k}_full_vertices'])} full-precision vertices, "
+          f"fitted zoom {f[f'{k}_zoom']:.2f}, display level {f[f'{k}_level']}")
+    print(f"{'':<22} {'bytes':>13} {'x ours':>7} {'rerun (cold)':>13} {'rerun (warm)':>13} {'vertices':>11}")
+    print(f"{'ours (PolygonLayer)':<22} {fmt_int(ours_bytes):>13} {'1.0':>7} {fmt_s(f[f'{k}_cold_s']):>13} "
+          f"{fmt_s(f[f'{k}_warm_s']):>13} {fmt_int(f[f'{k}_ours_vertices']):>11}")
+    print(f"{'naive (GeoJsonLayer)':<22} {fmt_int(f[f'{k}_naive_bytes']):>13} {f[f'{k}_naive_ratio']:>7.1f} "
+          f"{fmt_s(f[f'{k}_naive_s']):>13} {fmt_s(f[f'{k}_naive_render_s']):>13} {fmt_int(f[f'{k}_full_vertices']):>11}")
+    if not skip_folium:
+        print(f"{'folium (GeoJson)':<22} {fmt_int(f[f'{k}_folium_bytes']):>13} {f[f'{k}_folium_ratio']:>7.1f} "
+              f"{fmt_s(f[f'{k}_folium_s']):>13} {fmt_s(f[f'{k}_folium_render_s']):>13} {fmt_int(f[f'{k}_full_vertices']):>11}")
+    print("  (baselines: cold = measure + full geometry query + serialisation; warm = serialisation of a cached frame)")
+    print(f"  deflated (if server.enableWebsocketCompression were on; it is off): ours {fmt_int(f[f'{k}_ours_deflated_bytes'])}, "
+          f"naive {fmt_int(f[f'{k}_naive_deflated_bytes'])}"
+          + ("" if skip_folium else f", folium {fmt_int(f[f'{k}_folium_deflated_bytes'])}"))
+    print(f"  ours warm rerun with st.cache_data's copy-on-read (pickle round trip): {fmt_s(f[f'{k}_warm_copy_s'])}")
+    print(f"  time ratios, baseline / ours: naive cold {f[f'{k}_naive_s'] / max(f[f'{k}_cold_s'], 1e-9):.1f}, "
+          f"naive warm {f[f'{k}_naive_render_s'] / max(f[f'{k}_warm_s'], 1e-9):.1f}"
+          + ("" if skip_folium else f", folium cold {f[f'{k}_folium_s'] / max(f[f'{k}_cold_s'], 1e-9):.1f}, "
+                                    f"folium warm {f[f'{k}_folium_render_s'] / max(f[f'{k}_warm_s'], 1e-9):.1f}"))
+    print(f"  peak Python memory of the cold build (tracemalloc; DuckDB and GEOS buffers not traced): {f[f'{k}_peak_mb']:.1f} MB")
+    if f"{k}_max_px" in f:
+        verdict = "ok" if f[f"{k}_max_px"] <= 1.0 else "ABOVE 1 px"
+        print(f"  fidelity at the fitted zoom (1 px = {f[f'{k}_metres_per_px']:.1f} m on the ground): "
+              f"max {f[f'{k}_max_px']:.2f} px, p99 {f[f'{k}_p99_px']:.2f} px, median {f[f'{k}_median_px']:.2f} px ({verdict}); "
+              f"at +{ZOOM_HEADROOM:g} zoom: max {f[f'{k}_max_px'] * 2**ZOOM_HEADROOM:.2f} px"
+              + (f"; {f[f'{k}_missing_stations']} stations not drawn" if f[f"{k}_missing_stations"] else ""))
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--territories", default=",".join(TERRITORIES),
+                        help="comma-separated subset of brest,city,national (default: all)")
+    parser.add_argument("--repeat", type=int, default=5, help="warm reruns, median taken (default 5)")
+    parser.add_argument("--skip-folium", action="store_true", help="no folium baseline")
+    parser.add_argument("--national-dir", type=Path, help="data dir holding a national demo warehouse")
+    parser.add_argument("--national", action="store_true", help="build the national demo (several minutes) if no --national-dir")
+    parser.add_argument("--demo-dir", type=Path, help="data dir holding the demo city warehouse (built otherwise)")
+    parser.add_argument("--work-dir", type=Path, help="where to build warehouses (default: a new temporary dir)")
+    args = parser.parse_args(argv)
+    wanted = [t.strip() for t in args.territories.split(",") if t.strip()]
+    unknown = sorted(set(wanted) - set(TERRITORIES))
+    if unknown:
+        parser.error(f"unknown territories: {', '.join(unknown)}")
+    if not args.skip_folium:
+        try:
+            import folium  # noqa: F401
+        except ImportError:
+            raise SystemExit(FOLIUM_MISSING) from None
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="isoloir-map-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cases: list[Case] = []
+    if "brest" in wanted and (case := prepare_brest(work)) is not None:
+        cases.append(case)
+    if "city" in wanted:
+        cases.append(prepare_city(work, args.demo_dir))
+    if "national" in wanted and (case := prepare_national(work, args.national_dir, args.national)) is not None:
+        cases.append(case)
+    figures: dict[str, Any] = {"repeat": args.repeat}
+    for case in cases:
+        figures.update(run_case(case, repeat=args.repeat, skip_folium=args.skip_folium))
+    print()
+    print(json.dumps(figures, sort_keys=True))
+    sys.stdout.flush()
+    return figures
+
+
+if __name__ == "__main__":
+    main()
