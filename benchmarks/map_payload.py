@@ -2,10 +2,12 @@
 
     python benchmarks/map_payload.py [--territories brest,city,national] [--repeat N]
         [--national-dir DIR | --national] [--demo-dir DIR] [--work-dir DIR] [--skip-folium]
+        [--width PX --height PX]
 
 For each territory — Brest's official polygons (imported from the shared sample
 files, view restricted to commune 29019), the demo city and the national demo —
-a turnout choropleth is drawn three ways, in the same process:
+a turnout choropleth (leg2024 first round) is drawn three ways, in the same process, on a map
+of the Carte page's size (700 x 620 px unless ``--width``/``--height`` say otherwise):
 
 * ours: ``dashboard.map_build.build_map`` (display level chosen for the zoom,
   integer-quantised polygons, only the fields the layer needs), then
@@ -16,7 +18,8 @@ a turnout choropleth is drawn three ways, in the same process:
   misses the cache). Warm rerun: the same view with memoised sources keyed as
   ``dashboard.ui.map_panel`` keys its ``st.cache_data`` entries, so only classes,
   colours, deck assembly and serialisation remain; "warm + copy" also pays the
-  pickle round trip ``st.cache_data`` makes on every hit.
+  pickle round trip ``st.cache_data`` makes on every hit (the UI keeps the encoded
+  polygons in ``st.cache_resource``, which does not copy).
 * naive: the same frame (every column of the measure frame, same colours) with the
   full-precision ``station`` geometry, as ``GeoDataFrame.to_json()`` in a
   ``pydeck.Layer("GeoJsonLayer")`` of a plain ``pydeck.Deck``.
@@ -83,6 +86,9 @@ BREST_FILES = [
     ("results", "brest/results/leg2024_circos23-tour1_29019.csv", ELECTION),
 ]
 TERRITORIES = ("brest", "city", "national")
+# The Carte page's map: dashboard.ui.map_panel.draw's defaults (the view is fitted to this size).
+MAP_WIDTH_PX = 700
+MAP_HEIGHT_PX = 620
 BASELINE_BUDGET_S = 60.0  # slow runs (national) are repeated only while together they take less than this
 FOLIUM_MISSING = 'folium is not installed: pip install -e ".[bench]" (or pass --skip-folium)'
 
@@ -94,6 +100,12 @@ class Case:
     data_dir: Path
     view: MapView
     fidelity: bool
+
+
+@dataclass(frozen=True)
+class MapSize:
+    width_px: int = MAP_WIDTH_PX
+    height_px: int = MAP_HEIGHT_PX
 
 
 # -- territories ----------------------------------------------------------------
@@ -163,15 +175,20 @@ def _frame_key(layer: str, frame: pd.DataFrame) -> str:
 
 
 def memoised(sources: MapSources, *, copy: bool = False) -> MapSources:
-    """``sources`` behind a dict memo; ``copy``: every hit returns an unpickled copy, as ``st.cache_data`` does."""
+    """``sources`` behind a dict memo.
+
+    ``copy``: every hit on what the UI keeps in ``st.cache_data`` (all but the encoded
+    polygons, an ``st.cache_resource``) returns an unpickled copy, as ``st.cache_data`` does.
+    """
     memo: dict[tuple[object, ...], object] = {}
 
     def cached(key: tuple[object, ...], compute_value: Callable[[], Any]) -> Any:
+        copied = copy and key[0] != "encoded"
         if key not in memo:
             value = compute_value()
-            memo[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if copy else value
+            memo[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if copied else value
         stored = memo[key]
-        return pickle.loads(stored) if copy else stored  # type: ignore[arg-type]
+        return pickle.loads(stored) if copied else stored  # type: ignore[arg-type]
 
     return MapSources(
         measure=lambda view, scope: cached(("measure", _view_key(view)), lambda: sources.measure(view, scope)),
@@ -185,8 +202,8 @@ def memoised(sources: MapSources, *, copy: bool = False) -> MapSources:
 
 
 # -- ours ---------------------------------------------------------------------------
-def render(view: MapView, sources: MapSources) -> tuple[MapSpec, str]:
-    spec = build_map(view, sources)
+def render(view: MapView, sources: MapSources, size: MapSize = MapSize()) -> tuple[MapSpec, str]:
+    spec = build_map(view, sources, width_px=size.width_px, height_px=size.height_px)
     return spec, spec.deck.to_json()
 
 
@@ -223,18 +240,18 @@ def sent_vertices(spec: MapSpec) -> int:
     return sum(len(_positions(record["p"])[0]) // 2 for record in main_layer(spec).data)
 
 
-def measure_ours(wh: Warehouse, view: MapView, repeat: int) -> dict[str, Any]:
+def measure_ours(wh: Warehouse, view: MapView, repeat: int, size: MapSize) -> dict[str, Any]:
     # Untimed first build, under tracemalloc: it also warms DuckDB's buffers, as
     # the app's long-lived connection would be when a rerun misses the cache.
     tracemalloc.start()
-    spec, payload = render(view, MapSources.direct(wh))
+    spec, payload = render(view, MapSources.direct(wh), size)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    cold = median_time(lambda: render(view, MapSources.direct(wh)), repeat, BASELINE_BUDGET_S)
+    cold = median_time(lambda: render(view, MapSources.direct(wh), size), repeat, BASELINE_BUDGET_S)
     warm_sources = memoised(MapSources.direct(wh))
     copy_sources = memoised(MapSources.direct(wh), copy=True)
-    _, warm_payload = render(view, warm_sources)
-    render(view, copy_sources)
+    _, warm_payload = render(view, warm_sources, size)
+    render(view, copy_sources, size)
     if warm_payload != payload:
         print("  warning: the warm rerun's payload differs from the cold one")
     return {
@@ -242,8 +259,8 @@ def measure_ours(wh: Warehouse, view: MapView, repeat: int) -> dict[str, Any]:
         "bytes": len(payload.encode("utf-8")),
         "deflated": deflated(payload),
         "cold_s": cold,
-        "warm_s": median_time(lambda: render(view, warm_sources), repeat, BASELINE_BUDGET_S),
-        "warm_copy_s": median_time(lambda: render(view, copy_sources), repeat, BASELINE_BUDGET_S),
+        "warm_s": median_time(lambda: render(view, warm_sources, size), repeat, BASELINE_BUDGET_S),
+        "warm_copy_s": median_time(lambda: render(view, copy_sources, size), repeat, BASELINE_BUDGET_S),
         "peak_mb": peak / 1e6,
         "vertices": sent_vertices(spec),
     }
@@ -283,7 +300,7 @@ def _hex(color: Sequence[int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in color[:3]))
 
 
-def naive_payload(data: BaselineData) -> str:
+def naive_payload(data: BaselineData, size: MapSize) -> str:
     """Full-precision GeoJSON of the whole frame in a GeoJsonLayer of a plain pydeck Deck."""
     gdf = gpd.GeoDataFrame(data.frame.assign(fill=[list(c) for c in data.colors]), geometry=data.geometry, crs=4326)
     layer = pdk.Layer(
@@ -291,19 +308,20 @@ def naive_payload(data: BaselineData) -> str:
         get_line_color=[255, 255, 255], line_width_min_pixels=1, opacity=0.75, pickable=True, auto_highlight=True,
     )
     bounds = tuple(float(b) for b in gdf.total_bounds)
-    deck = pdk.Deck(layers=[layer], initial_view_state=fit_view(bounds),  # type: ignore[arg-type]
+    view_state = fit_view(bounds, width_px=size.width_px, height_px=size.height_px)  # type: ignore[arg-type]
+    deck = pdk.Deck(layers=[layer], initial_view_state=view_state,
                     tooltip={"html": "<b>{name}</b><br/>Bureau {bv_code}<br/>{text}"})
     return deck.to_json()
 
 
-def folium_payload(data: BaselineData) -> str:
+def folium_payload(data: BaselineData, size: MapSize) -> str:
     """A folium choropleth of the same data (GeoJson + style function + tooltip), as streamlit-folium renders it."""
     import folium
 
     frame = data.frame[["station_id", "bv_code", "name", "value", "text"]].assign(fill=[_hex(c) for c in data.colors])
     gdf = gpd.GeoDataFrame(frame, geometry=data.geometry, crs=4326)
     minx, miny, maxx, maxy = (float(b) for b in gdf.total_bounds)
-    view = fit_view((minx, miny, maxx, maxy))
+    view = fit_view((minx, miny, maxx, maxy), width_px=size.width_px, height_px=size.height_px)
     m = folium.Map(location=[view.latitude, view.longitude], zoom_start=round(view.zoom) + 1)  # Leaflet: 256-px tiles
     folium.GeoJson(
         gdf,
@@ -373,17 +391,17 @@ def fmt_s(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def run_case(case: Case, *, repeat: int, skip_folium: bool) -> dict[str, Any]:
+def run_case(case: Case, *, repeat: int, skip_folium: bool, size: MapSize) -> dict[str, Any]:
     with Warehouse(warehouse_path(case.data_dir), read_only=True) as wh:
-        ours = measure_ours(wh, case.view, repeat)
+        ours = measure_ours(wh, case.view, repeat, size)
         data = baseline_data(wh, case.view)
         data.seconds = median_time(lambda: baseline_data(wh, case.view), repeat, BASELINE_BUDGET_S)
-        naive, naive_render = timed(lambda: naive_payload(data))
+        naive, naive_render = timed(lambda: naive_payload(data, size))
         if naive_render * repeat < BASELINE_BUDGET_S:
-            naive_render = median_time(lambda: naive_payload(data), repeat, BASELINE_BUDGET_S)
-        folium_html, folium_render = (None, 0.0) if skip_folium else timed(lambda: folium_payload(data))
+            naive_render = median_time(lambda: naive_payload(data, size), repeat, BASELINE_BUDGET_S)
+        folium_html, folium_render = (None, 0.0) if skip_folium else timed(lambda: folium_payload(data, size))
         if folium_html is not None and folium_render * repeat < BASELINE_BUDGET_S:
-            folium_render = median_time(lambda: folium_payload(data), repeat, BASELINE_BUDGET_S)
+            folium_render = median_time(lambda: folium_payload(data, size), repeat, BASELINE_BUDGET_S)
     spec: MapSpec = ours["spec"]
     k = case.key
     full_vertices = int(shapely.get_num_coordinates(np.asarray([g for g in data.geometry if g is not None], dtype=object)).sum())
@@ -440,7 +458,7 @@ def print_case(case: Case, f: dict[str, Any], skip_folium: bool) -> None:
     print(f"  deflated (if server.enableWebsocketCompression were on; it is off): ours {fmt_int(f[f'{k}_ours_deflated_bytes'])}, "
           f"naive {fmt_int(f[f'{k}_naive_deflated_bytes'])}"
           + ("" if skip_folium else f", folium {fmt_int(f[f'{k}_folium_deflated_bytes'])}"))
-    print(f"  ours warm rerun with st.cache_data's copy-on-read (pickle round trip): {fmt_s(f[f'{k}_warm_copy_s'])}")
+    print(f"  ours warm rerun with st.cache_data's copy-on-read of the measure and bounds: {fmt_s(f[f'{k}_warm_copy_s'])}")
     print(f"  time ratios, baseline / ours: naive cold {f[f'{k}_naive_s'] / max(f[f'{k}_cold_s'], 1e-9):.1f}, "
           f"naive warm {f[f'{k}_naive_render_s'] / max(f[f'{k}_warm_s'], 1e-9):.1f}"
           + ("" if skip_folium else f", folium cold {f[f'{k}_folium_s'] / max(f[f'{k}_cold_s'], 1e-9):.1f}, "
@@ -462,6 +480,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--skip-folium", action="store_true", help="no folium baseline")
     parser.add_argument("--national-dir", type=Path, help="data dir holding a national demo warehouse")
     parser.add_argument("--national", action="store_true", help="build the national demo (several minutes) if no --national-dir")
+    parser.add_argument("--width", type=int, default=MAP_WIDTH_PX, help=f"map width in px (default {MAP_WIDTH_PX}, the Carte page)")
+    parser.add_argument("--height", type=int, default=MAP_HEIGHT_PX, help=f"map height in px (default {MAP_HEIGHT_PX})")
     parser.add_argument("--demo-dir", type=Path, help="data dir holding the demo city warehouse (built otherwise)")
     parser.add_argument("--work-dir", type=Path, help="where to build warehouses (default: a new temporary dir)")
     args = parser.parse_args(argv)
@@ -483,9 +503,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         cases.append(prepare_city(work, args.demo_dir))
     if "national" in wanted and (case := prepare_national(work, args.national_dir, args.national)) is not None:
         cases.append(case)
-    figures: dict[str, Any] = {"repeat": args.repeat}
+    size = MapSize(args.width, args.height)
+    print(f"map of {size.width_px} x {size.height_px} px; times are medians of {args.repeat} runs")
+    figures: dict[str, Any] = {"repeat": args.repeat, "width_px": size.width_px, "height_px": size.height_px}
     for case in cases:
-        figures.update(run_case(case, repeat=args.repeat, skip_folium=args.skip_folium))
+        figures.update(run_case(case, repeat=args.repeat, skip_folium=args.skip_folium, size=size))
     print()
     print(json.dumps(figures, sort_keys=True))
     sys.stdout.flush()

@@ -168,20 +168,23 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
     quantizer = quantizer_for(bounds, view_state.zoom + ZOOM_HEADROOM)
     encoded = sources.encoded(layer, frame, level, quantizer)
     colors, legend = colour_rows(result, view)
-    rows = encoded.rows
+    rows = np.asarray(encoded.rows, dtype=np.int64)
     if layer == "iris":
         ids = frame["code_iris"]
     elif frame["commune_code"].nunique() > 1:
         ids = frame["bv_code"] + " (" + frame["commune_code"] + ")"
     else:
         ids = frame["bv_code"]
-    key_ids = frame["code_iris"] if layer == "iris" else frame["station_id"]
+    key_ids = (frame["code_iris"] if layer == "iris" else frame["station_id"]).astype(str).to_numpy(dtype=object)
+
+    def per_polygon(column: pd.Series) -> list[str]:
+        return list(column.astype(str).to_numpy(dtype=object)[rows])
+
     layers = [
         choropleth_layer(
             IRIS_LAYER_ID if layer == "iris" else MAP_LAYER_ID, encoded.polygons,
-            [colors[r] for r in rows], [str(frame["name"].iloc[r]) for r in rows],
-            [str(key_ids.iloc[r]) for r in rows], [str(frame["text"].iloc[r]) for r in rows], quantizer,
-            numbers=[str(ids.iloc[r]) for r in rows],
+            [colors[r] for r in rows.tolist()], per_polygon(frame["name"]), list(key_ids[rows]),
+            per_polygon(frame["text"]), quantizer, numbers=per_polygon(ids),
             # white borders would wash out thousands of small polygons at a country-wide zoom
             line_width_px=1.0 if view_state.zoom >= OUTLINE_MIN_ZOOM else 0.0,
         )
@@ -190,8 +193,8 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
         outline = sources.encoded("bv", outlines, level, quantizer)
         layers.append(outline_layer("contours-bureaux", outline.polygons, quantizer))
     if selected is not None and layer == "bv":
-        chosen = [i for i, r in enumerate(rows) if frame["station_id"].iloc[r] == selected]
-        if chosen:
+        chosen = np.flatnonzero(key_ids[rows] == selected)
+        if len(chosen):
             layers.append(outline_layer("selection", [encoded.polygons[i] for i in chosen], quantizer,
                                         color=(20, 20, 20), width_px=4))
     label = "Bureau" if layer == "bv" else "IRIS"

@@ -142,3 +142,12 @@ def test_saved_views_become_slides(demo_env: Path) -> None:
     next_button.click().run()
     assert at.title[0].value == "Participation européennes"
     assert at.query_params["vue"] == str(store.views()[1].view_id)
+
+
+def test_zoom_is_part_of_the_view(demo_env: Path) -> None:
+    at = _app(zoom="15", classes="2")
+    assert not at.exception
+    assert _deck(at)["initialViewState"]["zoom"] == 15
+    assert at.selectbox(key="carte_zoom").value == "15"
+    at.selectbox(key="carte_zoom").select("auto").run()
+    assert _deck(at)["initialViewState"]["zoom"] < 15 and "zoom" not in at.query_params

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from dashboard.errors import ImportRejected
 from dashboard.ingest.ids import normalize_commune_code, normalize_iris_code

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, iris_estimates, iris_measures, measures
+from dashboard import charts, iris_estimates, measures
 from dashboard.map_build import MapSpec
 from dashboard.map_view import MapView
 from dashboard.measures import Measure
 from dashboard.results_summary import territory_results_frame
-from dashboard.ui import data
+from dashboard.ui import choices, data
 from dashboard.ui.map_panel import scope_of
 
 _FORMATS = {"ratio": ".0%", "points": "+.1%"}
+SCATTER_MAX_STATIONS = 3000  # area weighting runs per commune: interactive up to a few thousand stations
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -58,8 +59,7 @@ def show(view: MapView, spec: MapSpec) -> None:
 
 
 def _scatter(view: MapView, version: int, scope) -> None:  # noqa: ANN001 - Scope
-    wh = data.warehouse()
-    catalogue = iris_measures.catalogue(wh, scope)
+    catalogue = choices.indicators(version, scope)
     if catalogue.empty:
         st.info("Pas d'indicateurs IRIS sur ce territoire : le nuage de points a besoin de contours et d'indicateurs IRIS.")
         return
@@ -67,7 +67,7 @@ def _scatter(view: MapView, version: int, scope) -> None:  # noqa: ANN001 - Scop
     labels = dict(zip(keys, catalogue["label"] + " (" + catalogue["year"].astype(str) + ")"))
     left, right = st.columns(2)
     choice = left.selectbox("Indicateur (axe horizontal)", keys, format_func=labels.get, key="charts_indicator")
-    found = measures.targets(wh, view.election_id, "bloc", scope)
+    found = choices.targets(version, view.election_id, "bloc", scope)
     target_labels = dict(zip(found["key"], found["label"]))
     if not target_labels:
         st.info("Pas de résultats pour cette élection.")
@@ -76,7 +76,11 @@ def _scatter(view: MapView, version: int, scope) -> None:  # noqa: ANN001 - Scop
     target = right.selectbox("Score (axe vertical, part des exprimés)", list(target_labels), format_func=target_labels.get,
                              index=list(target_labels).index(default), key="charts_target")
     variable, year = choice.split("|")
-    stations = measures.drawn_stations(wh, view.election_id, scope)
+    stations = choices.drawn_stations(version, view.election_id, scope)
+    if len(stations) > SCATTER_MAX_STATIONS:
+        st.info(f"Le nuage de points estime l'indicateur bureau par bureau : choisissez un territoire de moins de "
+                f"{SCATTER_MAX_STATIONS:,} bureaux (ici {len(stations):,}).".replace(",", "\u202f"))
+        return
     indicator = _station_indicator(version, variable, int(year), stations[["station_id", "set_id"]].reset_index(drop=True))
     share = _share(version, view.election_id, "bloc", target, scope.communes, scope.stations)
     frame = stations[["station_id", "name"]].assign(

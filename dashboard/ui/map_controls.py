@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import iris_measures, measures, territory
+from dashboard import territory
 from dashboard.map_view import CLASS_METHODS, INDICATOR_MODES, LAYERS, MapView, from_params
 from dashboard.measures import BASES, KINDS, NEEDS_TARGET, SWINGS, TARGET_TYPES
-from dashboard.ui import data
+from dashboard.ui import choices, data
+from dashboard.ui.map_panel import scope_of_territory
 from layers.classify import METHODS
 
 PREFIX = "carte_"
+ZOOMS = ["auto", *(str(z) for z in range(3, 18))]
+MAX_COMMUNE_OPTIONS = 3000  # a France-wide list (35,000 communes) would weigh on every rerun
 _FIELDS = ("layer", "election_id", "kind", "target_type", "target", "base", "reference_id", "departements",
            "communes", "circonscription", "indicator", "indicator_year", "indicator_mode", "method", "classes")
 
@@ -31,7 +34,8 @@ def init_from_url() -> list[str]:
     for name in _FIELDS:
         value = getattr(parsed.view, name)
         st.session_state[_k(name)] = list(value) if isinstance(value, tuple) else value
-    st.session_state[_k("zoom")] = parsed.view.zoom
+    zoom = parsed.view.zoom
+    st.session_state[_k("zoom")] = "auto" if zoom is None else str(int(min(max(round(zoom), 3), 17)))
     st.session_state[_k("title")] = parsed.view.title
     st.session_state[_k("seeded")] = True
     return parsed.problems
@@ -45,32 +49,34 @@ def _coerce(name: str, options: list, default: object) -> None:
 
 
 def controls() -> MapView:
-    wh = data.warehouse()
     sb = st.sidebar
     sb.header("Territoire")
-    deps = territory.departements(wh)
+    deps = choices.departements(data.version())
     dep_labels = dict(zip(deps["code"], deps["name"] + " (" + deps["code"] + ")"))
     st.session_state[_k("departements")] = [d for d in st.session_state.get(_k("departements"), []) if d in dep_labels]
     sb.multiselect("Départements", list(dep_labels), format_func=dep_labels.get, key=_k("departements"),
                    placeholder="Tous")
     chosen_deps = tuple(st.session_state[_k("departements")])
-    communes = territory.communes(wh, chosen_deps)
+    communes = choices.communes(data.version(), chosen_deps)
     commune_labels = dict(zip(communes["code"], communes["name"] + " (" + communes["code"] + ")"))
     st.session_state[_k("communes")] = [c for c in st.session_state.get(_k("communes"), []) if c in commune_labels]
-    sb.multiselect("Communes", list(commune_labels), format_func=commune_labels.get, key=_k("communes"),
-                   placeholder="Toutes", max_selections=None)
+    if len(commune_labels) <= MAX_COMMUNE_OPTIONS or st.session_state[_k("communes")]:
+        sb.multiselect("Communes", list(commune_labels), format_func=commune_labels.get, key=_k("communes"),
+                       placeholder="Toutes")
+    else:
+        sb.caption(f"{len(commune_labels):,} communes : choisissez un département pour les lister.".replace(",", "\u202f"))
     chosen_communes = tuple(st.session_state[_k("communes")])
-    circos = territory.circonscriptions(wh, chosen_communes, chosen_deps)
+    circos = choices.circonscriptions(data.version(), chosen_communes, chosen_deps)
     circo_labels = {"": "Toutes", **dict(zip(circos["key"], circos["label"]))}
     _coerce("circonscription", list(circo_labels), "")
     if len(circo_labels) > 1:
         sb.selectbox("Circonscription", list(circo_labels), format_func=circo_labels.get, key=_k("circonscription"))
     t = territory.Territory(chosen_deps, chosen_communes, st.session_state[_k("circonscription")] or None)
-    scope = territory.resolve(wh, t)
+    scope = scope_of_territory(t)
 
     sb.header("Mesure")
     sb.radio("Couche", list(LAYERS), format_func=LAYERS.get, key=_k("layer"), horizontal=True)
-    elections = measures.elections(wh, scope)
+    elections = choices.elections(data.version(), scope)
     election_labels = dict(zip(elections["election_id"], elections["label"]))
     if not election_labels:
         st.warning("Aucun résultat électoral pour ce territoire : importez des résultats (`isoloir import results …`).")
@@ -80,13 +86,13 @@ def controls() -> MapView:
     election_id = st.session_state[_k("election_id")]
 
     if st.session_state[_k("layer")] == "iris":
-        _indicator_controls(wh, scope)
+        _indicator_controls(scope)
     else:
         sb.selectbox("Mesure", list(KINDS), format_func=KINDS.get, key=_k("kind"))
         kind = st.session_state[_k("kind")]
         if kind in NEEDS_TARGET:
             sb.selectbox("Type de cible", list(TARGET_TYPES), format_func=TARGET_TYPES.get, key=_k("target_type"))
-            found = measures.targets(wh, election_id, st.session_state[_k("target_type")], scope)
+            found = choices.targets(data.version(), election_id, st.session_state[_k("target_type")], scope)
             labels = dict(zip(found["key"], found["label"]))
             if labels:
                 _coerce("target", list(labels), list(labels)[0])
@@ -104,13 +110,15 @@ def controls() -> MapView:
 
     sb.header("Classes")
     sb.selectbox("Découpage", list(CLASS_METHODS), format_func=METHODS.get, key=_k("method"))
-    sb.slider("Nombre de classes", 3, 9, key=_k("classes"))
+    sb.slider("Nombre de classes", 2, 9, key=_k("classes"))
+    sb.selectbox("Zoom", ZOOMS, key=_k("zoom"), format_func=_zoom_label,
+                     help="« ajusté » : la carte montre tout le territoire choisi")
     return current_view()
 
 
-def _indicator_controls(wh, scope) -> None:  # noqa: ANN001 - warehouse and scope
+def _indicator_controls(scope: territory.Scope) -> None:
     sb = st.sidebar
-    catalogue = iris_measures.catalogue(wh, scope)
+    catalogue = choices.indicators(data.version(), scope)
     if catalogue.empty:
         st.warning("Aucun indicateur IRIS pour ce territoire : importez des contours et des indicateurs IRIS.")
         st.stop()
@@ -126,6 +134,10 @@ def _indicator_controls(wh, scope) -> None:  # noqa: ANN001 - warehouse and scop
     sb.radio("Valeur", list(INDICATOR_MODES), format_func=INDICATOR_MODES.get, key=_k("indicator_mode"))
 
 
+def _zoom_label(zoom: str) -> str:
+    return "ajusté au territoire" if zoom == "auto" else f"niveau {zoom}"
+
+
 def current_view() -> MapView:
     values = {name: st.session_state.get(_k(name)) for name in _FIELDS}
     values["departements"] = tuple(values["departements"] or ())
@@ -139,4 +151,6 @@ def current_view() -> MapView:
         values["reference_id"] = ""
     if values["kind"] not in NEEDS_TARGET:
         values["target"] = ""
-    return MapView(**values, zoom=st.session_state.get(_k("zoom")), title=st.session_state.get(_k("title")) or "")
+    zoom = st.session_state.get(_k("zoom"), "auto")
+    return MapView(**values, zoom=None if zoom in (None, "auto") else float(zoom),
+                   title=st.session_state.get(_k("title")) or "")

@@ -33,9 +33,12 @@ def _scope(version: int, departements: tuple[str, ...], communes: tuple[str, ...
     return resolve(data.warehouse(), Territory(departements, communes, circonscription))
 
 
-def scope_of(view: MapView) -> Scope:
-    t = view.territory
+def scope_of_territory(t: Territory) -> Scope:
     return _scope(data.version(), t.departements, t.communes, t.circonscription)
+
+
+def scope_of(view: MapView) -> Scope:
+    return scope_of_territory(view.territory)
 
 
 @st.cache_data(show_spinner="Calcul de la mesure…", max_entries=64)
@@ -49,7 +52,9 @@ def _bounds(version: int, layer: str, keys: pd.DataFrame) -> tuple[float, float,
     return total_bounds(shapes_for(data.warehouse(), layer, keys, COARSEST_LEVEL))
 
 
-@st.cache_data(show_spinner="Préparation des contours…", max_entries=32)
+# cache_resource: the same object is returned to every rerun and session (read-only), instead of
+# unpickling ~10 MB of polygons per rerun as cache_data would at the national scale.
+@st.cache_resource(show_spinner="Préparation des contours…", max_entries=32)
 def _encoded(version: int, layer: str, keys: pd.DataFrame, level: int, quantizer: Quantizer) -> Encoded:
     polygons, rows = encode_polygons(list(shapes_for(data.warehouse(), layer, keys, level)), quantizer)
     return Encoded(polygons, rows, quantizer)
