@@ -214,7 +214,7 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def deflated(payload: str) -> int:
-    """Bytes once deflated, as with ``server.enableWebsocketCompression`` (off by default, and in this app)."""
+    """Bytes once deflated, as sent with ``server.enableWebsocketCompression`` (on in this app's .streamlit/config.toml)."""
     return len(zlib.compress(payload.encode("utf-8"), 6))
 
 
@@ -455,7 +455,7 @@ def print_case(case: Case, f: dict[str, Any], skip_folium: bool) -> None:
         print(f"{'folium (GeoJson)':<22} {fmt_int(f[f'{k}_folium_bytes']):>13} {f[f'{k}_folium_ratio']:>7.1f} "
               f"{fmt_s(f[f'{k}_folium_s']):>13} {fmt_s(f[f'{k}_folium_render_s']):>13} {fmt_int(f[f'{k}_full_vertices']):>11}")
     print("  (baselines: cold = measure + full geometry query + serialisation; warm = serialisation of a cached frame)")
-    print(f"  deflated (if server.enableWebsocketCompression were on; it is off): ours {fmt_int(f[f'{k}_ours_deflated_bytes'])}, "
+    print(f"  on the wire, deflated (server.enableWebsocketCompression is on in .streamlit/config.toml): ours {fmt_int(f[f'{k}_ours_deflated_bytes'])}, "
           f"naive {fmt_int(f[f'{k}_naive_deflated_bytes'])}"
           + ("" if skip_folium else f", folium {fmt_int(f[f'{k}_folium_deflated_bytes'])}"))
     print(f"  ours warm rerun with st.cache_data's copy-on-read of the measure and bounds: {fmt_s(f[f'{k}_warm_copy_s'])}")

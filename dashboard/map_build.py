@@ -35,6 +35,8 @@ SEQUENTIAL_PALETTE = {"turnout": "bleus", "abstention": "oranges", "share": "vio
                       "blank_null": "oranges", "blank": "oranges", "null": "oranges", "winner": "bleus"}
 DIVERGING_PALETTE = "rouge-bleu"
 ZOOM_HEADROOM = 1.0
+GRID_PIXEL_FRACTION = 1.0  # one pixel one zoom level finer = half a pixel at the fitted zoom
+MAX_SIMPLIFICATION_PX = 0.45
 OUTLINE_MIN_ZOOM = 9.0
 
 
@@ -163,9 +165,11 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
     if view.zoom is not None:
         view_state.zoom = view.zoom
     latitude = (bounds[1] + bounds[3]) / 2
-    level = display_level(view_state.zoom, latitude)
+    # simplified contours move up to about twice their nominal tolerance (measured by
+    # benchmarks/map_payload.py): 0.45 px keeps every vertex within one pixel
+    level = display_level(view_state.zoom, latitude, max_error_px=MAX_SIMPLIFICATION_PX)
     # one zoom level of headroom: the user zooms in a little without seeing the grid
-    quantizer = quantizer_for(bounds, view_state.zoom + ZOOM_HEADROOM)
+    quantizer = quantizer_for(bounds, view_state.zoom + ZOOM_HEADROOM, pixel_fraction=GRID_PIXEL_FRACTION)
     encoded = sources.encoded(layer, frame, level, quantizer)
     colors, legend = colour_rows(result, view)
     rows = np.asarray(encoded.rows, dtype=np.int64)

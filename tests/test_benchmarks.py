@@ -38,6 +38,7 @@ def test_map_payload_on_the_demo_city(demo_dir: Path, tmp_path: Path, capsys: py
     assert 0 < figures["city_ours_bytes"] < figures["city_naive_bytes"]
     assert figures["city_ours_vertices"] <= figures["city_full_vertices"]
     assert figures["city_missing_stations"] == 0
+    assert figures["city_max_px"] <= 1.0  # no vertex displaced by more than a pixel at the fitted zoom
     if _has_folium():
         assert figures["city_ours_bytes"] < figures["city_folium_bytes"]
     assert not any(key.startswith(("brest_", "national_")) for key in figures)
