@@ -103,8 +103,10 @@ def encode_polygons(geometries: Sequence[object], quantizer: Quantizer) -> tuple
     """Flat integer polygons of every polygon part of ``geometries``, and the row each part comes from.
 
     Parts that collapse once snapped (fewer than three distinct points, or no
-    area left) are dropped, and so are such holes. Missing, empty and non-polygonal geometries give
-    nothing.
+    area left) are dropped, and so are such holes; a geometry all of whose parts
+    collapse (a station smaller than the grid at a country-wide zoom) becomes one
+    grid cell at a point on its surface, so that it stays visible and clickable.
+    Missing, empty and non-polygonal geometries give nothing.
     """
     geoms = np.asarray(geometries, dtype=object) if len(geometries) else np.empty(0, dtype=object)
     if geoms.size == 0:
@@ -173,4 +175,13 @@ def encode_polygons(geometries: Sequence[object], quantizer: Quantizer) -> tuple
                     positions.extend(values[begin[r] : stop[r]])
             polygons.append({"positions": positions, "holeIndices": holes} if holes else positions)
         rows.append(source[p])
+    kept = np.zeros(len(geoms), dtype=bool)
+    kept[np.asarray(rows, dtype=np.int64)] = True
+    lost = np.flatnonzero(~kept & ~shapely.is_empty(geoms))
+    if lost.size:
+        points = shapely.point_on_surface(geoms[lost])
+        px, py = quantizer.encode(shapely.get_x(points), shapely.get_y(points))
+        for row, cx, cy in zip(lost.tolist(), np.asarray(px).tolist(), np.asarray(py).tolist(), strict=True):
+            polygons.append([cx, cy, cx + 1, cy, cx + 1, cy + 1, cx, cy + 1])
+            rows.append(row)
     return polygons, np.asarray(rows, dtype=np.int64)

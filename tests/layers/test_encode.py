@@ -108,7 +108,7 @@ def test_multipolygon_parts_map_back_to_their_row():
     assert len(polygons) == 4
 
 
-def test_degenerate_parts_and_holes_are_dropped():
+def test_degenerate_parts_and_holes_are_dropped_but_no_station_vanishes():
     q = Quantizer((0.0, 0.0), 1e-3)
     tiny = Polygon([(0.3, 0.3), (0.3000001, 0.3), (0.3, 0.3000001)])
     flat = Polygon([(0.4, 0.4), (0.41, 0.4), (0.42, 0.4), (0.43, 0.4000001)])  # on a line once snapped
@@ -116,8 +116,11 @@ def test_degenerate_parts_and_holes_are_dropped():
         [(0, 0), (0.1, 0), (0.1, 0.1), (0, 0.1)], [[(0.05, 0.05), (0.0500001, 0.05), (0.05, 0.0500001)]]
     )
     polygons, rows = encode_polygons([tiny, MultiPolygon([tiny, with_tiny_hole]), flat, shapely.Polygon()], q)
-    assert rows.tolist() == [1]
+    assert rows.tolist() == [1, 0, 2]  # the tiny part of row 1 is dropped; rows 0 and 2 become one grid cell
     assert isinstance(polygons[0], list) and len(polygons[0]) == 8
+    for cell in polygons[1:]:
+        xs, ys = cell[0::2], cell[1::2]
+        assert max(xs) - min(xs) == 1 and max(ys) - min(ys) == 1 and len(cell) == 8
 
 
 def test_empty_input():
