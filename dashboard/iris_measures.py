@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.formats import fmt_percent
+from dashboard.ingest.numbers import format_fr
 from dashboard.iris_estimates import base_variable, is_additive
 from dashboard.measures import MeasureError, MeasureResult
 from dashboard.territory import Scope
@@ -71,12 +73,10 @@ def compute_indicator(wh: Warehouse, variable: str, year: int, mode: str, scope:
 
 
 def _text(value: float, unit: str) -> str:
-    from dashboard.ingest.numbers import format_fr
-
     if pd.isna(value):
         return "—"
     if unit == "ratio":
-        return format_fr(100 * value, 1) + "\u202f%"
+        return fmt_percent(value)
     if unit == "density":
         return format_fr(value, 0) + "\u202f/km²"
     return format_fr(value, 0 if abs(value) >= 100 else 1)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+from dashboard.formats import fmt_number, fmt_percent, fmt_points
 from dashboard.iris_measures import compute_indicator
 from dashboard.map_geometry import COARSEST_LEVEL, iris_shapes, station_shapes, total_bounds
 from dashboard.map_view import MapView
@@ -26,7 +27,7 @@ from layers.choropleth import choropleth_layer, outline_layer, tooltip
 from layers.classify import METHODS, class_index, classify
 from layers.colors import NO_DATA, class_colors, hex_to_rgb
 from layers.encode import Quantizer, encode_polygons, quantizer_for
-from layers.legend import Legend, categorical_legend, class_legend, fmt_number, fmt_percent, fmt_points
+from layers.legend import Legend, categorical_legend, class_legend
 from layers.view import deck, display_level, fit_view
 
 MAP_LAYER_ID = "bureaux"

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from dashboard.errors import IsoloirError
+from dashboard.formats import fmt_margin, fmt_percent, fmt_points
 from dashboard.territory import Scope
 from dashboard.warehouse import Warehouse
 
@@ -221,7 +222,7 @@ def compute(wh: Warehouse, measure: Measure, scope: Scope) -> MeasureResult:
         numerator, denominator = numerator_denominator(wh, measure, measure.election_id, scope)
         values = _ratio(numerator, denominator)
         frame = stations.assign(value=stations["station_id"].map(values).astype(float), category=None)
-        frame["text"] = [_percent(v) for v in frame["value"]]
+        frame["text"] = [fmt_percent(v) for v in frame["value"]]
         result = MeasureResult(frame, _title(wh, measure, label), "ratio")
     result.notes = notes + result.notes
     return result
@@ -280,7 +281,7 @@ def _winner(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFram
     if measure.kind == "winner":
         frame["value"] = frame["station_id"].map(first_share).astype(float)
         frame["text"] = [
-            "—" if pd.isna(c) else f"{c} ({_percent(v)})" for c, v in zip(frame["category"], frame["value"])
+            "—" if pd.isna(c) else f"{c} ({fmt_percent(v)})" for c, v in zip(frame["category"], frame["value"])
         ]
         blocs = bloc_table(wh).set_index("bloc")
         order = first.groupby("candidate")["votes"].sum().sort_values(ascending=False).index
@@ -297,7 +298,7 @@ def _winner(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFram
     frame["value"] = frame["station_id"].map(margin).astype(float)
     runner = second["candidate"].reindex(first.index)
     texts = {
-        station: f"{first.at[station, 'candidate']} devant {runner.get(station) or '—'} : {_points(margin.get(station), signed=False)}"
+        station: f"{first.at[station, 'candidate']} devant {runner.get(station) or '—'} : {fmt_margin(margin.get(station))}"
         for station in first.index
     }
     frame["text"] = frame["station_id"].map(texts).fillna("—")
@@ -327,7 +328,7 @@ def _swing(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFrame
     frame = stations.assign(category=None)
     frame["value"] = frame["station_id"].map(difference).astype(float)
     frame.loc[frame["station_id"].isin(not_comparable["station_id"]), "value"] = np.nan
-    frame["text"] = [_points(v) for v in frame["value"]]
+    frame["text"] = [fmt_points(v) for v in frame["value"]]
     if measure.kind == "swing_share":
         what = f"du score {_target_label(wh, measure)} ({BASES[measure.base]})"
     else:
@@ -428,22 +429,5 @@ def _same_contours(wh: Warehouse, ref_set: str, later_set: str, ids: list[str]) 
             if share <= SAME_CONTOUR_TOLERANCE:
                 same.append(station)
             else:
-                reasons[station] = f"contour modifié ({share:.0%} de sa surface)".replace("%", "\u202f%")
+                reasons[station] = f"contour modifié ({fmt_percent(share, 0)} de sa surface)"
     return same, reasons
-
-
-# -- formatting ---------------------------------------------------------------
-def _percent(value: float | None, decimals: int = 1) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{100 * value:.{decimals}f}".replace(".", ",") + "\u202f%"
-
-
-def _points(value: float | None, decimals: int = 1, *, signed: bool = True) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    number = 100 * value
-    text = f"{abs(number):.{decimals}f}".replace(".", ",")
-    sign = ("+" if number > 0 else "\u2212" if number < 0 else "") if signed else ""
-    unit = "pt" if abs(number) < 2 else "pts"
-    return f"{sign}{text}\u202f{unit}"

@@ -1,24 +1,25 @@
-"""Map legends (class or category swatches with counts) and French number formats.
+"""Map legends (class or category swatches with counts).
 
 A ``Legend`` is plain data; ``legend_html`` renders it as self-contained HTML
 with inline styles, every piece of text escaped, ready for
-``st.markdown(..., unsafe_allow_html=True)`` or ``st.html``.
+``st.markdown(..., unsafe_allow_html=True)`` or ``st.html``. The French number
+formats live in :mod:`dashboard.formats` (re-exported here).
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from dashboard.formats import fmt_number, fmt_percent, fmt_points
 from dashboard.ingest.numbers import format_fr
 from layers.classify import Classes
 from layers.colors import NO_DATA, RGB, rgb_to_hex
 
-NNBSP = "\u202f"  # narrow no-break space, before % and units
-MINUS = "\u2212"
+__all__ = ["Legend", "LegendEntry", "categorical_legend", "class_legend", "fmt_number", "fmt_percent", "fmt_points", "legend_html"]
+
 NO_DATA_LABEL = "sans donnée"
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
@@ -39,38 +40,6 @@ class Legend:
     title: str
     entries: tuple[LegendEntry, ...]
     note: str = ""
-
-
-def _missing(x: float | None) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def fmt_number(x: float | None, decimals: int = 0) -> str:
-    """``1234.5`` → ``"1 235"`` (narrow no-break space thousands, comma decimals); ``"—"`` when missing."""
-    return format_fr(x, decimals)
-
-
-def fmt_percent(x: float | None, decimals: int = 1) -> str:
-    """A ratio as a percentage: ``0.543`` → ``"54,3 %"``; ``"—"`` when missing."""
-    if _missing(x):
-        return "—"
-    return f"{format_fr(float(x) * 100.0, decimals)}{NNBSP}%"
-
-
-def fmt_points(x: float | None, decimals: int = 1) -> str:
-    """A difference of ratios in percentage points, sign always shown.
-
-    ``0.021`` → ``"+2,1 pts"``, ``-0.005`` → ``"−0,5 pt"`` (singular below 2
-    points, as in French); a value that rounds to zero has no sign:
-    ``"0,0 pt"``. ``"—"`` when missing.
-    """
-    if _missing(x):
-        return "—"
-    points = round(float(x) * 100.0, decimals)
-    magnitude = format_fr(abs(points), decimals)
-    unit = "pts" if abs(points) >= 2 else "pt"
-    sign = "" if points == 0 else ("+" if points > 0 else MINUS)
-    return f"{sign}{magnitude}{NNBSP}{unit}"
 
 
 def class_legend(

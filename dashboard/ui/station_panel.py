@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.errors import IsoloirError
+from dashboard.formats import fmt_percent
 from dashboard.ingest.numbers import format_fr
 from dashboard.map_build import MapSpec
 from dashboard.map_view import MapView
@@ -17,10 +18,6 @@ from dashboard.ui import data
 @st.cache_data(show_spinner="Fiche du bureau…", max_entries=256)
 def _detail(version: int, station_id: str, set_id: str | None) -> StationDetail:
     return station_detail(data.warehouse(), station_id, set_id)
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None or pd.isna(value) else format_fr(100 * value, 1) + "\u202f%"
 
 
 def show(station_id: str, view: MapView, spec: MapSpec) -> None:
@@ -43,7 +40,7 @@ def show(station_id: str, view: MapView, spec: MapSpec) -> None:
         cols = st.columns(5)
         cols[0].metric("Inscrits", format_fr(t["registered"]))
         cols[1].metric("Votants", format_fr(t["voters"]))
-        cols[2].metric("Participation", _pct(t["turnout"]))
+        cols[2].metric("Participation", fmt_percent(t["turnout"]))
         cols[3].metric("Exprimés", format_fr(t["expressed"]))
         if not ranks.empty:
             r = ranks.iloc[0]
@@ -71,8 +68,8 @@ def _indicators(detail: StationDetail) -> None:
         "indicateur": table["label"],
         "bureau (estimation)": [format_fr(v, 0 if a else 1) for v, a in zip(table["station_value"], table["additive"])],
         "commune": [format_fr(v, 0 if a else 1) for v, a in zip(table["commune_value"], table["additive"])],
-        "part au bureau": [_pct(v) for v in table["station_pct"]],
-        "part dans la commune": [_pct(v) for v in table["commune_pct"]],
+        "part au bureau": [fmt_percent(v) for v in table["station_pct"]],
+        "part dans la commune": [fmt_percent(v) for v in table["commune_pct"]],
         "année": table["year"].astype(str),
     })
     st.dataframe(shown, hide_index=True, width="stretch")
@@ -90,10 +87,10 @@ def _ranks(detail: StationDetail) -> None:
         return
     shown = pd.DataFrame({
         "élection": ranks["label"],
-        "participation": [_pct(v) for v in ranks["turnout"]],
+        "participation": [fmt_percent(v) for v in ranks["turnout"]],
         "rang participation": [f"{int(r)}e / {int(n)}" if pd.notna(r) else "—" for r, n in zip(ranks["turnout_rank"], ranks["n_stations"])],
         "en tête": ranks["winner"].fillna("—"),
-        "score en tête": [_pct(v) for v in ranks["winner_share"]],
+        "score en tête": [fmt_percent(v) for v in ranks["winner_share"]],
         "rang de ce score": [f"{int(r)}e / {int(n)}" if pd.notna(r) else "—" for r, n in zip(ranks["winner_share_rank"], ranks["winner_n_stations"])],
     })
     st.dataframe(shown, hide_index=True, width="stretch")
