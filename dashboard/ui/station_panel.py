@@ -66,6 +66,7 @@ def _indicators(detail: StationDetail) -> None:
         return
     shown = pd.DataFrame({
         "indicateur": table["label"],
+        "code INSEE": table["variable"],
         "bureau (estimation)": [format_fr(v, 0 if a else 1) for v, a in zip(table["station_value"], table["additive"])],
         "commune": [format_fr(v, 0 if a else 1) for v, a in zip(table["commune_value"], table["additive"])],
         "part au bureau": [fmt_percent(v) for v in table["station_pct"]],
