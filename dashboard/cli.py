@@ -1,4 +1,4 @@
-"""The ``isoloir`` command line: import, info, demo, run, blocs.
+"""The ``isoloir`` command line: import, info, demo, run, blocs, users.
 
 Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
 on stderr with exit code 1; progress goes to stderr, results to stdout.
@@ -7,6 +7,7 @@ on stderr with exit code 1; progress goes to stderr, results to stdout.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from dashboard.auth import ROLES, check_role
 from dashboard.config import Settings
 from dashboard.errors import ConfigError, IsoloirError, WarehouseMissing
 from dashboard.ingest import KINDS, ImportOptions
@@ -64,6 +66,23 @@ def _parser() -> argparse.ArgumentParser:
     blocs = sub.add_parser("blocs", parents=[data_dir], help="voir ou modifier la table nuance → bloc politique")
     blocs.add_argument("action", choices=["list", "set"])
     blocs.add_argument("values", nargs="*", help="pour set : PORTÉE NUANCE BLOC (portée : leg2024, euro2024… ou *)")
+
+    users = sub.add_parser("users", help="gérer les comptes de l'application (magasin de campagne)")
+    users_sub = users.add_subparsers(dest="users_action", required=True)
+    password = argparse.ArgumentParser(add_help=False)
+    password.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard (une ligne)")
+    add = users_sub.add_parser("add", parents=[data_dir, password], help="créer un compte (le mot de passe est demandé)")
+    add.add_argument("user_name", help="nom d'utilisateur (minuscules, chiffres, . _ -)")
+    add.add_argument("--role", required=True, help=f"rôle : {', '.join(ROLES)}")
+    add.add_argument("--name", help="nom affiché")
+    users_sub.add_parser("list", parents=[data_dir], help="lister les comptes (sans mots de passe)").add_argument("--json", action="store_true")
+    users_sub.add_parser("disable", parents=[data_dir], help="désactiver un compte").add_argument("user_name")
+    users_sub.add_parser("enable", parents=[data_dir], help="réactiver un compte").add_argument("user_name")
+    set_role = users_sub.add_parser("set-role", parents=[data_dir], help="changer le rôle d'un compte")
+    set_role.add_argument("user_name")
+    set_role.add_argument("role", help=f"rôle : {', '.join(ROLES)}")
+    reset = users_sub.add_parser("reset-password", parents=[data_dir, password], help="définir un nouveau mot de passe")
+    reset.add_argument("user_name")
     return parser
 
 
@@ -153,7 +172,63 @@ def cmd_blocs(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs}
+def _read_password(args: argparse.Namespace) -> str:
+    """From one line of stdin (``--password-stdin``) or typed twice without echo; never an argument."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmez le mot de passe : ") != password:
+            raise ConfigError("les deux mots de passe diffèrent")
+    if not password:
+        raise ConfigError("mot de passe vide")
+    return password
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from dashboard.auth import ROLES as role_labels
+    from dashboard.store import CampaignStore, users
+
+    store = CampaignStore(_settings(args).campaign_path)
+    action = args.users_action
+    if action == "list":
+        accounts = users.list_users(store, by="cli")
+        if args.json:
+            print(json.dumps([
+                {"user_name": u.user_name, "display_name": u.display_name, "role": u.role, "active": u.active,
+                 "demo": u.demo, "created_at": u.created_at, "password_changed_at": u.password_changed_at,
+                 "failed_logins": u.failed_logins, "locked_until": u.locked_until} for u in accounts
+            ], ensure_ascii=False, indent=2, default=str))
+        elif not accounts:
+            print("Aucun compte : « isoloir users add NOM --role admin ».")
+        else:
+            for u in accounts:
+                state = "actif" if u.active else "désactivé"
+                extra = (" ; démo" if u.demo else "") + (f" ; verrouillé jusqu'à {u.locked_until:%d/%m/%Y %H:%M:%S} UTC" if u.locked_until else "")
+                print(f"{u.user_name}\t{u.display_name}\t{u.role} ({role_labels.get(u.role, u.role)})\t{state}{extra}")
+        return 0
+    if action == "add":
+        role = check_role(args.role)
+        user = users.add_user(store, args.user_name, _read_password(args), role, by="cli", display_name=args.name)
+        print(f"Compte « {user.user_name} » créé ({role_labels[user.role]}).")
+    elif action == "disable":
+        user = users.disable_user(store, args.user_name, by="cli")
+        print(f"Compte « {user.user_name} » désactivé.")
+    elif action == "enable":
+        user = users.enable_user(store, args.user_name, by="cli")
+        print(f"Compte « {user.user_name} » réactivé.")
+    elif action == "set-role":
+        user = users.set_role(store, args.user_name, args.role, by="cli")
+        print(f"Compte « {user.user_name} » : rôle {user.role} ({role_labels[user.role]}).")
+    elif action == "reset-password":
+        if users.get_user(store, args.user_name) is None:
+            raise users.UserError(f"utilisateur inconnu : « {args.user_name} »")
+        user = users.reset_password(store, args.user_name, _read_password(args), by="cli")
+        print(f"Mot de passe de « {user.user_name} » modifié.")
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "users": cmd_users}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,6 +71,7 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
         os.replace(warehouse_path(scratch), target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    accounts = _demo_accounts(data_dir)
     elapsed = time.perf_counter() - started
     if progress:
         progress("Territoire de démonstration prêt", 1.0)
@@ -81,4 +82,19 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
         f"{format_fr(int(counts['addresses']))} adresses, {format_fr(int(counts['elections']))} élections",
         f"  durée : {format_fr(elapsed, 1)} s (génération {format_fr(generated, 1)} s, import {format_fr(elapsed - generated, 1)} s) ; "
         f"entrepôt : {format_fr(size / 1e6, 1)} Mo",
+        accounts,
     ]
+
+
+def _demo_accounts(data_dir: Path) -> str:
+    """One demo account per role in the data dir's campaign store (never beside real accounts)."""
+    from dashboard.errors import IsoloirError
+    from dashboard.store import CampaignStore
+    from dashboard.store.campaign import CAMPAIGN_FILE
+    from dashboard.store.users import DEMO_PASSWORDS, ensure_demo_accounts
+
+    try:
+        ensure_demo_accounts(CampaignStore(data_dir / CAMPAIGN_FILE))
+    except IsoloirError as error:
+        return f"  comptes de démonstration non créés : {error.message_fr}"
+    return "  comptes de démonstration (nom = rôle, mot de passe demo-<rôle>) : " + ", ".join(DEMO_PASSWORDS)

@@ -27,6 +27,19 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS saved_view (
         view_id BIGINT PRIMARY KEY DEFAULT nextval('saved_view_seq'), name VARCHAR NOT NULL,
         params JSON NOT NULL, position INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR)""",
+    # Accounts (dashboard/store/users.py). ``password_hash`` is a bcrypt hash made by
+    # streamlit-authenticator's Hasher; it never leaves users.py except to feed the authenticator.
+    """CREATE TABLE IF NOT EXISTS app_user (
+        user_name VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL, active BOOLEAN NOT NULL DEFAULT true, created_at TIMESTAMP NOT NULL,
+        password_changed_at TIMESTAMP, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
+        demo BOOLEAN NOT NULL DEFAULT false)""",
+    # Audit log (dashboard/store/audit.py): append-only, each row chained to the previous one by ``chain``.
+    "CREATE SEQUENCE IF NOT EXISTS audit_log_seq",
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'), "at" TIMESTAMP NOT NULL, user_name VARCHAR,
+        action VARCHAR NOT NULL, object_type VARCHAR, object_id VARCHAR, detail JSON, outcome VARCHAR NOT NULL,
+        chain VARCHAR NOT NULL)""",
 ]
 
 

@@ -1,0 +1,206 @@
+"""Roles and permissions: the one table every page and data function asks.
+
+The table (``PERMISSIONS``) is the code form of the "Roles" table of
+``docs/design.md``; each cell is a :class:`Grant`:
+
+- ``ALL``: allowed everywhere;
+- ``OWN_ZONES``: allowed only inside the zones assigned to the user (the
+  caller says whether the object lies there: ``require(..., in_own_zones=…)``);
+- ``NONE``: refused.
+
+==========================  =====  =========  ==========  =========  ======
+action                      admin  candidate  strategist  canvasser  viewer
+==========================  =====  =========  ==========  =========  ======
+``view_maps``               ALL    ALL        ALL         OWN_ZONES  ALL
+``edit_zones``              ALL    ALL        ALL         NONE       NONE
+``view_personal_data``      ALL    ALL        NONE        OWN_ZONES  NONE
+``record_feedback``         ALL    NONE       NONE        OWN_ZONES  NONE
+``review_feedback``         ALL    ALL        NONE        NONE       NONE
+``export_personal_data``    ALL    ALL        NONE        NONE       NONE
+``manage_users``            ALL    NONE       NONE        NONE       NONE
+``view_audit``              ALL    NONE       NONE        NONE       NONE
+``purge``                   ALL    NONE       NONE        NONE       NONE
+``save_views``              ALL    ALL        ALL         NONE       NONE
+==========================  =====  =========  ==========  =========  ======
+
+Rows 1-7 of design.md map to the first nine actions (its last row, "manage
+users, purge, audit log", is split in three). ``save_views`` (saving,
+renaming, reordering and deleting the presentation's slides) is not in
+design.md: it follows "build / edit zones" (the people who prepare the
+campaign's material), minus canvassers.
+
+Pages (``PAGES``) need one action each, at any grant other than ``NONE``:
+``carte``, ``presentation``, ``donnees``, ``cibles`` → ``view_maps``;
+``zones`` → ``edit_zones``; ``terrain`` → ``view_personal_data``;
+``admin`` → ``manage_users``.
+
+Role ids are stable (stored in the campaign store); ``ROLES`` maps them, in
+order of authority, to their French labels.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Protocol
+
+from dashboard.errors import IsoloirError
+
+
+class Grant(str, Enum):
+    """How far one role may perform one action."""
+
+    ALL = "all"
+    OWN_ZONES = "own_zones"
+    NONE = "none"
+
+    def __bool__(self) -> bool:  # ``if permission(...)`` reads as "allowed at all"
+        return self is not Grant.NONE
+
+
+ROLES: dict[str, str] = {
+    "admin": "directeur de campagne",
+    "candidate": "candidat",
+    "strategist": "stratège",
+    "canvasser": "militant",
+    "viewer": "observateur",
+}
+
+# action id -> French description (used in refusal messages and the admin page)
+ACTIONS: dict[str, str] = {
+    "view_maps": "voir les cartes et les scores agrégés",
+    "edit_zones": "construire et modifier les zones, affecter les militants",
+    "view_personal_data": "voir les données personnelles (électeurs, contacts)",
+    "record_feedback": "saisir les retours de porte-à-porte",
+    "review_feedback": "relire les retours de terrain",
+    "export_personal_data": "exporter des données personnelles",
+    "manage_users": "gérer les comptes",
+    "view_audit": "consulter le journal d'audit",
+    "purge": "purger les données de campagne",
+    "save_views": "enregistrer et ordonner les vues de la présentation",
+}
+
+A, O, N = Grant.ALL, Grant.OWN_ZONES, Grant.NONE
+_COLUMNS = tuple(ROLES)  # admin, candidate, strategist, canvasser, viewer
+_ROWS: dict[str, tuple[Grant, Grant, Grant, Grant, Grant]] = {
+    "view_maps": (A, A, A, O, A),
+    "edit_zones": (A, A, A, N, N),
+    "view_personal_data": (A, A, N, O, N),
+    "record_feedback": (A, N, N, O, N),
+    "review_feedback": (A, A, N, N, N),
+    "export_personal_data": (A, A, N, N, N),
+    "manage_users": (A, N, N, N, N),
+    "view_audit": (A, N, N, N, N),
+    "purge": (A, N, N, N, N),
+    "save_views": (A, A, A, N, N),
+}
+del A, O, N
+
+PERMISSIONS: dict[tuple[str, str], Grant] = {
+    (role, action): grants[index] for action, grants in _ROWS.items() for index, role in enumerate(_COLUMNS)
+}
+
+# page key -> action needed to see the page (at any grant but NONE)
+PAGES: dict[str, str] = {
+    "carte": "view_maps",
+    "presentation": "view_maps",
+    "donnees": "view_maps",
+    "cibles": "view_maps",
+    "zones": "edit_zones",
+    "terrain": "view_personal_data",
+    "admin": "manage_users",
+}
+
+# Processes, not people: they act with the file-system access of whoever runs
+# them and are recorded as such in the audit log (no permission check).
+SYSTEM_ACTORS = frozenset({"cli", "demo", "first-run"})
+
+
+class Principal(Protocol):
+    """Anything with a user name and a role (``dashboard.store.users.User``)."""
+
+    @property
+    def user_name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+class PermissionDenied(IsoloirError):
+    """The user's role does not allow the action (or not on this object)."""
+
+    def __init__(self, message_fr: str, *, role: str | None = None, action: str | None = None) -> None:
+        super().__init__(message_fr)
+        self.role = role
+        self.action = action
+
+
+class UnknownRole(IsoloirError):
+    pass
+
+
+def check_role(role: str) -> str:
+    """The role id, stripped and lower-cased; raises :class:`UnknownRole` (French) otherwise."""
+    clean = str(role).strip().lower()
+    if clean not in ROLES:
+        raise UnknownRole(f"rôle inconnu : « {role} » (attendu : {', '.join(ROLES)})")
+    return clean
+
+
+def role_label(role: str) -> str:
+    return ROLES[check_role(role)]
+
+
+def permission(role: str, action: str) -> Grant:
+    """The grant of ``role`` for ``action`` (raises on an unknown role or action)."""
+    role = check_role(role)
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action: {action!r}")
+    return PERMISSIONS[(role, action)]
+
+
+def require(user: Principal, action: str, *, in_own_zones: bool | None = None) -> Grant:
+    """Return the user's grant for ``action`` or raise :class:`PermissionDenied`.
+
+    A disabled user (``user.active`` false) is refused everything. With an
+    ``OWN_ZONES`` grant, pass ``in_own_zones`` once the object is known: False
+    is refused; None (listing, before the object is known) returns the grant so
+    the caller filters on the user's zones.
+    """
+    if not getattr(user, "active", True):
+        raise PermissionDenied("compte désactivé : action refusée", role=getattr(user, "role", None), action=action)
+    grant = permission(user.role, action)
+    label = ROLES[check_role(user.role)]
+    if grant is Grant.NONE:
+        raise PermissionDenied(f"action refusée : le rôle « {label} » ne permet pas de {ACTIONS[action]}", role=user.role, action=action)
+    if grant is Grant.OWN_ZONES and in_own_zones is False:
+        raise PermissionDenied(
+            f"action refusée : le rôle « {label} » ne permet de {ACTIONS[action]} que dans ses propres zones", role=user.role, action=action
+        )
+    return grant
+
+
+def is_system_actor(actor: object) -> bool:
+    return isinstance(actor, str) and actor in SYSTEM_ACTORS
+
+
+def actor_name(actor: Principal | str) -> str:
+    """The name recorded in the audit log for a person or a system actor."""
+    if isinstance(actor, str):
+        if actor not in SYSTEM_ACTORS:
+            raise ValueError(f"unknown system actor: {actor!r}")
+        return actor
+    return actor.user_name
+
+
+def require_actor(actor: Principal | str, action: str) -> None:
+    """Like :func:`require`, but system actors (``"cli"``, ``"demo"``, ``"first-run"``) pass."""
+    if is_system_actor(actor):
+        return
+    if isinstance(actor, str):
+        raise ValueError(f"unknown system actor: {actor!r}")
+    require(actor, action)
+
+
+def pages_for(role: str) -> list[str]:
+    """Page keys the role may open, in ``PAGES`` order."""
+    return [page for page, action in PAGES.items() if permission(role, action) is not Grant.NONE]
