@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     blocs.add_argument("action", choices=["list", "set"])
     blocs.add_argument("values", nargs="*", help="pour set : PORTÉE NUANCE BLOC (portée : leg2024, euro2024… ou *)")
 
+    sub.add_parser(
+        "interpolate", parents=[data_dir],
+        help="pondérer les IRIS sur les bureaux de vote (adresses du REU, sinon surfaces) et les stocker",
+    )
+
     users = sub.add_parser("users", help="gérer les comptes de l'application (magasin de campagne)")
     users_sub = users.add_subparsers(dest="users_action", required=True)
     password = argparse.ArgumentParser(add_help=False)
@@ -172,6 +177,27 @@ def cmd_blocs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from dashboard.analytics.interpolation import store_station_iris, summary_lines
+    from dashboard.warehouse import Warehouse
+
+    settings = _settings(args)
+    if not settings.warehouse_path.exists():
+        raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
+    with Warehouse(settings.warehouse_path) as wh:
+        set_ids = wh.query("SELECT DISTINCT set_id FROM station ORDER BY set_id")["set_id"].tolist()
+        try:
+            frame = store_station_iris(wh, set_ids, progress=_progress)
+        except duckdb.Error as error:
+            raise IsoloirError(f"écriture des pondérations impossible, entrepôt inchangé : {error}") from error
+        lines = summary_lines(wh, frame, set_ids)
+    print(f"Pondérations IRIS → bureaux de vote : {len(frame)} ligne(s) écrite(s) dans station_iris")
+    print("\n".join(lines))
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     """From one line of stdin (``--password-stdin``) or typed twice without echo; never an argument."""
     if args.password_stdin:
@@ -228,7 +254,8 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "users": cmd_users}
+COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
+            "users": cmd_users}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,17 +108,34 @@ def surface_weights(
     iris = wh.query("SELECT code_iris, geometry::BLOB AS wkb FROM iris WHERE commune_code = ? ORDER BY code_iris", [commune_code])
     if stations.empty or iris.empty:
         return pd.DataFrame(columns=WEIGHT_COLUMNS).astype({"weight": "float64"})
-    station_geoms, iris_geoms = _projected(stations["wkb"]), _projected(iris["wkb"])
-    s_idx, i_idx = shapely.STRtree(iris_geoms).query(station_geoms, predicate="intersects")
-    shared = shapely.area(shapely.intersection(station_geoms[s_idx], iris_geoms[i_idx]))
-    iris_area = shapely.area(iris_geoms[i_idx])
-    weights = pd.DataFrame({
+    s_idx, i_idx, weight = overlap_shares(_projected(stations["wkb"]), _projected(iris["wkb"]))
+    return pd.DataFrame({
         "station_id": stations["station_id"].to_numpy()[s_idx],
         "code_iris": iris["code_iris"].to_numpy()[i_idx],
-        "weight": np.divide(shared, iris_area, out=np.zeros_like(shared), where=iris_area > 0),
+        "weight": weight,
         "method": SURFACE,
     })
-    return weights[weights["weight"] > 0].reset_index(drop=True)
+
+
+def overlap_shares(
+    station_geoms: np.ndarray, iris_geoms: np.ndarray,
+    station_groups: np.ndarray | None = None, iris_groups: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area shares of IRIS inside stations (pure, vectorised; geometries in an equal-area CRS).
+
+    Returns ``(station_index, iris_index, weight)`` for every overlapping pair with a positive
+    weight, weight = area(station ∩ IRIS) / area(IRIS). With ``station_groups`` and
+    ``iris_groups`` (e.g. commune codes), only pairs of the same group are kept.
+    """
+    s_idx, i_idx = shapely.STRtree(iris_geoms).query(station_geoms, predicate="intersects")
+    if station_groups is not None and iris_groups is not None:
+        same = np.asarray(station_groups, dtype=object)[s_idx] == np.asarray(iris_groups, dtype=object)[i_idx]
+        s_idx, i_idx = s_idx[same], i_idx[same]
+    shared = shapely.area(shapely.intersection(station_geoms[s_idx], iris_geoms[i_idx]))
+    iris_area = shapely.area(iris_geoms[i_idx])
+    weight = np.divide(shared, iris_area, out=np.zeros_like(shared, dtype=float), where=iris_area > 0)
+    keep = weight > 0
+    return s_idx[keep], i_idx[keep], weight[keep]
 
 
 def station_weights(wh: Warehouse, stations: pd.DataFrame, *, surface: bool = True) -> pd.DataFrame:

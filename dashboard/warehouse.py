@@ -436,6 +436,23 @@ class Warehouse:
         )
         self.con.unregister("com_new")
 
+    def write_station_iris(self, frame: pd.DataFrame, set_ids: Any = None) -> None:
+        """Replace the ``station_iris`` rows of the boundary versions ``set_ids`` (default: those
+        of ``frame``) by ``frame`` (station_id, set_id, code_iris, weight, method), in its own
+        transaction: on any error the table is left as it was."""
+        table = frame[["station_id", "set_id", "code_iris", "weight", "method"]]
+        sets = sorted({str(s) for s in (table["set_id"] if set_ids is None else set_ids)})
+        with self.transaction():
+            self.con.register("station_iris_new", table)
+            try:
+                self.con.execute("DELETE FROM station_iris WHERE list_contains(?::VARCHAR[], set_id)", [sets])
+                self.con.execute(
+                    """INSERT INTO station_iris SELECT station_id, set_id, code_iris, weight, method
+                       FROM station_iris_new ORDER BY set_id, station_id, code_iris, method"""
+                )
+            finally:
+                self.con.unregister("station_iris_new")
+
     def refresh_election_sets(self) -> None:
         """Which boundary version each (election, commune) is drawn on: the set matching most
         of its stations; ties go to the set valid on the election date, then the newest."""

@@ -1,0 +1,1 @@
+"""Analyses built on the warehouse: IRIS → polling-station interpolation, ecological inference."""
