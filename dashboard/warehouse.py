@@ -149,6 +149,7 @@ class Warehouse:
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         if read_only and not self.path.exists():
             raise WarehouseMissing(
                 f"entrepôt introuvable : {self.path}. Lancez « isoloir demo » ou « isoloir import … » pour le créer."
@@ -487,6 +488,14 @@ class Warehouse:
 
     # -- reads used by info and reports ------------------------------------
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """A read with bound parameters. On a read-only warehouse each call uses its own
+        cursor: the app shares one connection between sessions, which run in threads."""
+        if self.read_only:
+            cursor = self.con.cursor()
+            try:
+                return cursor.execute(sql, params or []).df()
+            finally:
+                cursor.close()
         return self.con.execute(sql, params or []).df()
 
     def fingerprint(self) -> dict[str, int]:
