@@ -151,3 +151,14 @@ def test_zoom_is_part_of_the_view(demo_env: Path) -> None:
     assert at.selectbox(key="carte_zoom").value == "15"
     at.selectbox(key="carte_zoom").select("auto").run()
     assert _deck(at)["initialViewState"]["zoom"] < 15 and "zoom" not in at.query_params
+
+
+def test_station_indicators_name_the_stored_weighting(demo_env: Path) -> None:
+    from dashboard.analytics.interpolation import store_station_iris
+    from dashboard.warehouse import Warehouse
+
+    with Warehouse(demo_env / "warehouse.duckdb") as wh:
+        store_station_iris(wh)
+    at = _app(election="pres2022_t1", bv="45999_12")
+    assert not at.exception
+    assert any(c.value.startswith("Estimation par adresses") for c in at.caption)

@@ -75,10 +75,11 @@ def _indicators(detail: StationDetail) -> None:
     })
     st.dataframe(shown, hide_index=True, width="stretch")
     method = str(table["method"].iloc[0])
-    st.caption(
-        f"Estimation par {'surface' if method == 'surface' else method} : chaque IRIS compte pour la part de sa surface "
-        "comprise dans le bureau (effectifs sommés, taux et revenus moyennés, pondérés par la population)."
+    how = (
+        "chaque IRIS compte pour la part de ses adresses REU rattachées au bureau"
+        if method == "adresses" else "chaque IRIS compte pour la part de sa surface comprise dans le bureau"
     )
+    st.caption(f"Estimation par {method} : {how} (effectifs sommés, taux et revenus moyennés, pondérés par la population).")
 
 
 def _ranks(detail: StationDetail) -> None:
