@@ -56,7 +56,7 @@ import tempfile
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -71,10 +71,12 @@ from dashboard.demo_build import build_demo
 from dashboard.importer import import_files
 from dashboard.ingest import ImportOptions
 from dashboard.map_build import ZOOM_HEADROOM, MapSources, MapSpec, build_map, colour_rows
+from dashboard.map_geometry import station_shapes
 from dashboard.map_view import MapView
 from dashboard.measures import compute
 from dashboard.territory import resolve
 from dashboard.warehouse import Warehouse, warehouse_path
+from layers.colors import rgb_to_hex
 from layers.encode import Quantizer, from_common, to_common
 from layers.view import fit_view
 
@@ -267,19 +269,6 @@ def measure_ours(wh: Warehouse, view: MapView, repeat: int, size: MapSize) -> di
 
 
 # -- baselines ------------------------------------------------------------------------
-def full_geometry(wh: Warehouse, frame: pd.DataFrame) -> np.ndarray:
-    """Full-precision ``station`` geometry of the frame's rows, in row order (None when absent)."""
-    rows = wh.query(
-        """WITH k AS (SELECT unnest(?::VARCHAR[]) AS station_id, unnest(?::VARCHAR[]) AS set_id,
-                             unnest(range(len(?::VARCHAR[]))) AS row)
-           SELECT k.row, s.geometry::BLOB AS wkb FROM k JOIN station s USING (station_id, set_id) ORDER BY k.row""",
-        [list(frame["station_id"]), list(frame["set_id"]), list(frame["station_id"])],
-    )
-    out = np.full(len(frame), None, dtype=object)
-    out[rows["row"].to_numpy()] = shapely.from_wkb([bytes(b) for b in rows["wkb"]])
-    return out
-
-
 @dataclass
 class BaselineData:
     frame: pd.DataFrame
@@ -292,12 +281,8 @@ def baseline_data(wh: Warehouse, view: MapView) -> BaselineData:
     started = time.perf_counter()
     result = compute(wh, view.measure, resolve(wh, view.territory))
     colors, _ = colour_rows(result, view)
-    geometry = full_geometry(wh, result.frame)
+    geometry = station_shapes(wh, result.frame, None)  # full precision
     return BaselineData(result.frame, geometry, colors, time.perf_counter() - started)
-
-
-def _hex(color: Sequence[int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in color[:3]))
 
 
 def naive_payload(data: BaselineData, size: MapSize) -> str:
@@ -318,7 +303,7 @@ def folium_payload(data: BaselineData, size: MapSize) -> str:
     """A folium choropleth of the same data (GeoJson + style function + tooltip), as streamlit-folium renders it."""
     import folium
 
-    frame = data.frame[["station_id", "bv_code", "name", "value", "text"]].assign(fill=[_hex(c) for c in data.colors])
+    frame = data.frame[["station_id", "bv_code", "name", "value", "text"]].assign(fill=[rgb_to_hex(c) for c in data.colors])
     gdf = gpd.GeoDataFrame(frame, geometry=data.geometry, crs=4326)
     minx, miny, maxx, maxy = (float(b) for b in gdf.total_bounds)
     view = fit_view((minx, miny, maxx, maxy), width_px=size.width_px, height_px=size.height_px)

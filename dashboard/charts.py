@@ -15,11 +15,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from dashboard.formats import NNBSP, fmt_percent
 from dashboard.ingest.numbers import format_fr
 
 AnyChart = alt.Chart | alt.LayerChart | alt.VConcatChart
 
-NNBSP = "\u202f"  # narrow no-break space: thousands separator and before "%"
 _FORMAT = re.compile(r"^(,?)(?:\.(\d+))?([%fd])$")
 
 
@@ -31,7 +31,7 @@ def format_value(value: float | None, fmt: str = ".1%") -> str:
     match = _FORMAT.match(fmt)
     decimals = int(match.group(2) or 0) if match else 2
     if match and match.group(3) == "%":
-        return f"{format_fr(float(value) * 100, decimals)}{NNBSP}%"
+        return fmt_percent(float(value), decimals)
     return format_fr(float(value), decimals)
 
 

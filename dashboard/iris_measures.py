@@ -15,7 +15,7 @@ from dashboard.measures import MeasureError, MeasureResult
 from dashboard.territory import Scope
 from dashboard.warehouse import Warehouse
 
-MODES = {"value": "valeur", "share": "part de la population de référence", "density": "par km²"}
+MODES = {"value": "valeur", "share": "part de sa population de référence", "density": "par km²"}
 
 
 def catalogue(wh: Warehouse, scope: Scope) -> pd.DataFrame:

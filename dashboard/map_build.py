@@ -25,7 +25,7 @@ from dashboard.territory import Scope, resolve
 from dashboard.warehouse import Warehouse
 from layers.choropleth import choropleth_layer, outline_layer, tooltip
 from layers.classify import METHODS, class_index, classify
-from layers.colors import NO_DATA, class_colors, hex_to_rgb
+from layers.colors import NO_DATA, class_colors, hex_to_rgb, lighten
 from layers.encode import Quantizer, encode_polygons, quantizer_for
 from layers.legend import Legend, categorical_legend, class_legend
 from layers.view import deck, display_level, fit_view
@@ -84,6 +84,17 @@ def shapes_for(wh: Warehouse, layer: str, keys: pd.DataFrame, level: int) -> np.
     return station_shapes(wh, keys[["station_id", "set_id"]], level)
 
 
+def bounds_for(wh: Warehouse, layer: str, keys: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """Extent of the rows' geometry (read at the coarsest level: enough to fit the view)."""
+    return total_bounds(shapes_for(wh, layer, keys, COARSEST_LEVEL))
+
+
+def encode_for(wh: Warehouse, layer: str, keys: pd.DataFrame, level: int, quantizer: Quantizer) -> Encoded:
+    """The rows' display geometry at ``level``, encoded for the browser."""
+    polygons, rows = encode_polygons(list(shapes_for(wh, layer, keys, level)), quantizer)
+    return Encoded(polygons, rows, quantizer)
+
+
 @dataclass(frozen=True)
 class MapSources:
     """How build_map gets its data; the UI passes cached versions of these."""
@@ -96,17 +107,10 @@ class MapSources:
 
     @classmethod
     def direct(cls, wh: Warehouse) -> MapSources:
-        def bounds(layer: str, keys: pd.DataFrame) -> tuple[float, float, float, float] | None:
-            return total_bounds(shapes_for(wh, layer, keys, COARSEST_LEVEL))
-
-        def encoded(layer: str, keys: pd.DataFrame, level: int, quantizer: Quantizer) -> Encoded:
-            polygons, rows = encode_polygons(list(shapes_for(wh, layer, keys, level)), quantizer)
-            return Encoded(polygons, rows, quantizer)
-
         return cls(
             measure=lambda view, scope: measure_for(wh, view, scope),
-            bounds=bounds,
-            encoded=encoded,
+            bounds=lambda layer, keys: bounds_for(wh, layer, keys),
+            encoded=lambda layer, keys, level, quantizer: encode_for(wh, layer, keys, level, quantizer),
             outlines=lambda view, scope: outline_stations(wh, view, scope),
             scope=lambda view: resolve(wh, view.territory),
         )
@@ -121,13 +125,24 @@ def _formatter(unit: str) -> Callable[[float], str]:
     return lambda x: fmt_number(x, 0 if abs(x) >= 100 else 1)
 
 
+def category_colors(categories: list[tuple[str, str, str]]) -> dict[str, tuple[int, int, int]]:
+    """Each category's bloc colour; the 2nd, 3rd… category of one bloc gets it lighter (same hue)."""
+    seen: dict[str, int] = {}
+    out = {}
+    for key, _, color in categories:
+        rank = seen.get(color, 0)
+        seen[color] = rank + 1
+        out[key] = lighten(hex_to_rgb(color), min(0.6, 0.3 * rank))
+    return out
+
+
 def colour_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, int, int]], Legend]:
     """One colour per frame row, and the legend that explains them."""
     frame = result.frame
     values = frame["value"].to_numpy(dtype=float)
     title = view.title or result.title
     if view.kind == "winner" and view.layer == "bv" and result.categories:
-        palette = {key: hex_to_rgb(color) for key, color, in ((k, c) for k, _, c in result.categories)}
+        palette = category_colors(result.categories)
         colors = [palette.get(c, NO_DATA) if isinstance(c, str) else NO_DATA for c in frame["category"]]
         counts = frame["category"].value_counts()
         entries = [(label, palette[key], int(counts.get(key, 0))) for key, label, _ in result.categories if counts.get(key, 0)]

@@ -12,10 +12,10 @@ from dashboard.warehouse import Warehouse
 COARSEST_LEVEL = DISPLAY_LEVELS[-1][0]
 
 
-def station_shapes(wh: Warehouse, stations: pd.DataFrame, level: int) -> np.ndarray:
+def station_shapes(wh: Warehouse, stations: pd.DataFrame, level: int | None) -> np.ndarray:
     """Shapely geometries of ``stations`` (columns station_id, set_id) at display ``level``, in row order.
 
-    Rows without a display variant get their full-precision contour.
+    ``level=None`` reads the full-precision contours; rows without a display variant get them too.
     """
     if stations.empty:
         return np.array([], dtype=object)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from dashboard.iris_measures import MODES as INDICATOR_MODES
 from dashboard.measures import BASES, KINDS, TARGET_TYPES, Measure
 from dashboard.territory import Territory
 
 LAYERS = {"bv": "Bureaux de vote", "iris": "Indicateurs IRIS"}
-INDICATOR_MODES = {"value": "valeur", "share": "part de sa population de référence", "density": "par km²"}
 CLASS_METHODS = ("quantiles", "equal", "jenks")
 
 # attribute -> query parameter (stable: links and saved views rely on these names)

@@ -82,7 +82,7 @@ class MeasureResult:
     title: str
     unit: str  # "ratio" (0..1), "points" (difference of ratios)
     diverging: bool = False
-    categories: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, "#rrggbb") for "winner"
+    categories: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, bloc "#rrggbb") for "winner"
     notes: list[str] = field(default_factory=list)
     not_comparable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["station_id", "bv_code", "name", "reason"]))
 
@@ -185,9 +185,15 @@ def _election_label(wh: Warehouse, election_id: str) -> str:
 
 
 # -- computing ----------------------------------------------------------------
-def numerator_denominator(wh: Warehouse, measure: Measure, election_id: str, scope: Scope) -> tuple[pd.Series, pd.Series]:
-    """Per station counts whose ratio is the measure (turnout, abstention, blank/null, share)."""
-    counts = _counts(wh, election_id, scope)
+def numerator_denominator(
+    wh: Warehouse, measure: Measure, election_id: str, scope: Scope, counts: pd.DataFrame | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Per station counts whose ratio is the measure (turnout, abstention, blank/null, share).
+
+    ``counts``: the election's turnout rows in ``scope`` when the caller already read them.
+    """
+    if counts is None:
+        counts = _counts(wh, election_id, scope)
     kind = measure.kind.removeprefix("swing_")
     if kind == "turnout":
         return counts["voters"].astype(float), counts["registered"].astype(float)
@@ -213,13 +219,14 @@ def compute(wh: Warehouse, measure: Measure, scope: Scope) -> MeasureResult:
     measure.validate()
     label = _election_label(wh, measure.election_id)
     stations = drawn_stations(wh, measure.election_id, scope)
-    notes = _coverage_notes(wh, measure.election_id, scope, stations)
+    counts = _counts(wh, measure.election_id, scope)
+    notes = _coverage_notes(counts, stations)
     if measure.kind in SWINGS:
-        result = _swing(wh, measure, scope, stations, label)
+        result = _swing(wh, measure, scope, stations, label, counts)
     elif measure.kind in ("winner", "margin"):
         result = _winner(wh, measure, scope, stations, label)
     else:
-        numerator, denominator = numerator_denominator(wh, measure, measure.election_id, scope)
+        numerator, denominator = numerator_denominator(wh, measure, measure.election_id, scope, counts)
         values = _ratio(numerator, denominator)
         frame = stations.assign(value=stations["station_id"].map(values).astype(float), category=None)
         frame["text"] = [fmt_percent(v) for v in frame["value"]]
@@ -243,8 +250,7 @@ def _target_label(wh: Warehouse, measure: Measure) -> str:
     return target
 
 
-def _coverage_notes(wh: Warehouse, election_id: str, scope: Scope, stations: pd.DataFrame) -> list[str]:
-    counts = _counts(wh, election_id, scope)
+def _coverage_notes(counts: pd.DataFrame, stations: pd.DataFrame) -> list[str]:
     drawn = set(stations["station_id"])
     without_polygon = sorted(set(counts.index) - drawn)
     notes = []
@@ -286,14 +292,11 @@ def _winner(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFram
         blocs = bloc_table(wh).set_index("bloc")
         order = first.groupby("candidate")["votes"].sum().sort_values(ascending=False).index
         bloc_of = first.groupby("candidate")["bloc"].first()
-        used: dict[str, int] = {}
-        categories = []
-        for candidate in order:
-            bloc = bloc_of[candidate]
-            color = str(blocs["color"].get(bloc, "#888888"))
-            rank = used.get(bloc, 0)
-            used[bloc] = rank + 1
-            categories.append((candidate, f"{candidate} ({blocs['label_fr'].get(bloc, bloc)})", _shade(color, rank)))
+        categories = [
+            (candidate, f"{candidate} ({blocs['label_fr'].get(bloc_of[candidate], bloc_of[candidate])})",
+             str(blocs["color"].get(bloc_of[candidate], "#888888")))
+            for candidate in order
+        ]
         return MeasureResult(frame, f"{KINDS['winner']} — {label}", "ratio", categories=categories)
     frame["value"] = frame["station_id"].map(margin).astype(float)
     runner = second["candidate"].reindex(first.index)
@@ -305,20 +308,12 @@ def _winner(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFram
     return MeasureResult(frame, f"{KINDS['margin']} — {label}", "points")
 
 
-def _shade(color: str, rank: int) -> str:
-    """Same hue, lighter for the 2nd, 3rd… candidate of one bloc among the winners."""
-    if rank == 0:
-        return color
-    r, g, b = (int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
-    f = min(0.6, 0.3 * rank)
-    return "#{:02x}{:02x}{:02x}".format(*(round(c + (255 - c) * f) for c in (r, g, b)))
-
-
 # -- swings -------------------------------------------------------------------
-def _swing(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFrame, label: str) -> MeasureResult:
+def _swing(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFrame, label: str,
+           counts: pd.DataFrame) -> MeasureResult:
     assert measure.reference_id is not None
     reference_label = _election_label(wh, measure.reference_id)
-    later_num, later_den = numerator_denominator(wh, measure, measure.election_id, scope)
+    later_num, later_den = numerator_denominator(wh, measure, measure.election_id, scope, counts)
     ref_scope = Scope(scope.communes, None)  # reference stations may have other ids: map them below
     ref_num, ref_den = numerator_denominator(wh, measure, measure.reference_id, ref_scope)
     mapping, not_comparable = comparable_stations(wh, measure.reference_id, measure.election_id, stations)

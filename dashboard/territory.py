@@ -24,18 +24,6 @@ class Territory:
     communes: tuple[str, ...] = ()
     circonscription: str | None = None  # "<département>-<number>", e.g. "29-02"
 
-    def label(self, commune_names: dict[str, str]) -> str:
-        """French title of the area (``"Brest"``, ``"Finistère (2 communes)"``, ``"France entière"``)."""
-        if self.circonscription:
-            dep, number = self.circonscription.split("-", 1)
-            return f"{circonscription_label(dep, number)}"
-        if self.communes:
-            names = [commune_names.get(code) or code for code in self.communes]
-            return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} et {len(names) - 3} autres"
-        if self.departements:
-            return ", ".join(f"{departement_name(code) or code} ({code})" for code in self.departements)
-        return "Tout le territoire"
-
 
 def circonscription_label(departement: str, number: str) -> str:
     n = int(number) if number.isdigit() else number

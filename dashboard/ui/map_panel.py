@@ -8,13 +8,13 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard.map_build import Encoded, MapSources, MapSpec, build_map, measure_for, outline_stations, shapes_for
-from dashboard.map_geometry import COARSEST_LEVEL, total_bounds
+from dashboard.map_build import (Encoded, MapSources, MapSpec, bounds_for, build_map, encode_for, measure_for,
+                                  outline_stations)
 from dashboard.map_view import MapView, from_dict
 from dashboard.measures import MeasureResult
 from dashboard.territory import Scope, Territory, resolve
 from dashboard.ui import data
-from layers.encode import Quantizer, encode_polygons
+from layers.encode import Quantizer
 from layers.legend import legend_html
 
 
@@ -49,15 +49,14 @@ def _measure(version: int, view_key: str) -> MeasureResult:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _bounds(version: int, layer: str, keys: pd.DataFrame) -> tuple[float, float, float, float] | None:
-    return total_bounds(shapes_for(data.warehouse(), layer, keys, COARSEST_LEVEL))
+    return bounds_for(data.warehouse(), layer, keys)
 
 
 # cache_resource: the same object is returned to every rerun and session (read-only), instead of
 # unpickling ~10 MB of polygons per rerun as cache_data would at the national scale.
 @st.cache_resource(show_spinner="Préparation des contours…", max_entries=32)
 def _encoded(version: int, layer: str, keys: pd.DataFrame, level: int, quantizer: Quantizer) -> Encoded:
-    polygons, rows = encode_polygons(list(shapes_for(data.warehouse(), layer, keys, level)), quantizer)
-    return Encoded(polygons, rows, quantizer)
+    return encode_for(data.warehouse(), layer, keys, level, quantizer)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
