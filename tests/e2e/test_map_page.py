@@ -54,7 +54,9 @@ def test_map_change_election_and_measure_click_a_station(browser, demo_app: str)
     body = page.inner_text("body")
     assert "Résultats par élection" in body and "Rang (participation)" in body and "bv=45999_" in page.url
     page.get_by_role("tab", name="Historique").click()
-    page.locator('[data-testid="stVegaLiteChart"]:visible').first.wait_for(timeout=30_000)
+    history = page.locator('[role="tabpanel"]:visible').first.locator('[data-testid="stVegaLiteChart"]')
+    history.wait_for(timeout=30_000)  # the history chart itself, not the charts further down
+    wait_until_idle(page)
     page.screenshot(path=str(ARTIFACTS / "carte_bureau.png"), full_page=True)
 
     choose(page, "Mesure", "Évolution de la participation")
