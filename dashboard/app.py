@@ -1,10 +1,13 @@
-"""Streamlit entry point: banner, then navigation across the pages.
+"""Streamlit entry point: login, then navigation across the pages the user's role allows.
 
-Every page has a stable path (``/carte``, ``/presentation``, ``/donnees``; the
-roles, targeting and zones issues add ``/admin``, ``/cibles``, ``/zones``,
-``/terrain``). The site root is a hidden page that forwards to the first
-page, carrying the query parameters, so that no real page is the "default"
-page, which Streamlit serves at ``/`` only.
+Every page has a stable path (``/carte``, ``/presentation``, ``/donnees``,
+``/terrain``, ``/admin``; the targeting and zones issues add ``/cibles`` and
+``/zones``). Every page is registered on every run, so the address asked for
+(a deep link, a shared view's query parameters) survives the login page; the
+pages a role may not open are hidden from its navigation and, reached by
+address, show a refusal without running (``dashboard.auth.may_open``). The
+site root is a hidden page that forwards to the role's landing page, carrying
+the query parameters.
 """
 
 from __future__ import annotations
@@ -13,19 +16,35 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import auth
 from dashboard.errors import IsoloirError
-from dashboard.ui import data
+from dashboard.store import users
+from dashboard.ui import data, session
 
-PAGES = Path(__file__).resolve().parent.parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+# page key -> (file, title, icon); the key is also the URL path and the key of dashboard.auth.PAGES
+PAGE_FILES: dict[str, tuple[str, str, str]] = {
+    "carte": ("carte.py", "Carte", ":material/map:"),
+    "presentation": ("presentation.py", "Présentation", ":material/slideshow:"),
+    "donnees": ("entrepot.py", "Données", ":material/database:"),
+    "terrain": ("terrain.py", "Terrain", ":material/directions_walk:"),
+    "admin": ("admin.py", "Administration", ":material/admin_panel_settings:"),
+}
 
 st.set_page_config(page_title="Isoloir", page_icon="🗳️", layout="wide")
 
 try:
     territory = data.territory()
     data.warehouse()
+    authenticator = session.authenticator()
 except IsoloirError as error:
     st.error(error.message_fr)
     st.stop()
+
+user = session.current_user(authenticator)
+if user is not None and session.logout_requested():
+    session.logout(authenticator, user)
+    user = None
 
 if territory:
     st.warning(
@@ -34,17 +53,40 @@ if territory:
         icon=":material/science:",
     )
 
+allowed = auth.pages_for(user.role) if user else []
 pages = {
-    "carte": st.Page(str(PAGES / "carte.py"), title="Carte", icon=":material/map:", url_path="carte"),
-    "presentation": st.Page(str(PAGES / "presentation.py"), title="Présentation", icon=":material/slideshow:", url_path="presentation"),
-    "donnees": st.Page(str(PAGES / "entrepot.py"), title="Données", icon=":material/database:", url_path="donnees"),
+    key: st.Page(str(PAGES_DIR / file), title=title, icon=icon, url_path=key,
+                 visibility="visible" if key in allowed else "hidden")
+    for key, (file, title, icon) in PAGE_FILES.items()
+    if (PAGES_DIR / file).exists()
 }
 
 
 def _home() -> None:
-    st.switch_page(pages["carte"], query_params=st.query_params.to_dict())
+    assert user is not None
+    st.switch_page(pages[auth.landing_page(user.role)], query_params=st.query_params.to_dict())
 
 
 home = st.Page(_home, title="Accueil", url_path="accueil", default=True, visibility="hidden")
-navigation = st.navigation([home, *pages.values()])
+navigation = st.navigation([home, *pages.values()], position="sidebar" if user else "hidden")
+
+if user is None:
+    if users.has_admin(data.campaign()):
+        session.login_form()
+    else:
+        session.first_run_form()
+    st.stop()
+
+session.account_panel(authenticator, user)
+requested = navigation.url_path or "accueil"
+if requested != "accueil" and not auth.may_open(user.role, requested):
+    st.title("Accès refusé")
+    rule = auth.PAGES.get(requested)
+    if rule and auth.permission(user.role, rule.action) is auth.Grant.OWN_ZONES:
+        reason = "elle couvre tout le territoire, et ce rôle ne voit que ses propres zones"
+    else:
+        reason = auth.ACTIONS[rule.action] if rule else "page inconnue"
+    st.error(f"Cette page n'est pas ouverte au rôle « {user.role_label} » ({reason}).", icon=":material/block:")
+    st.page_link(pages[auth.landing_page(user.role)], label="Revenir à l'accueil", icon=":material/home:")
+    st.stop()
 navigation.run()

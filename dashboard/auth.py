@@ -29,10 +29,18 @@ renaming, reordering and deleting the presentation's slides) is not in
 design.md: it follows "build / edit zones" (the people who prepare the
 campaign's material), minus canvassers.
 
-Pages (``PAGES``) need one action each, at any grant other than ``NONE``:
-``carte``, ``presentation``, ``donnees``, ``cibles`` → ``view_maps``;
-``zones`` → ``edit_zones``; ``terrain`` → ``view_personal_data``;
-``admin`` → ``manage_users``.
+Pages (``PAGES``) need one action each, at ``ALL``, or at ``OWN_ZONES`` when
+the page scopes everything it shows to the user's zones (``scoped``):
+``carte`` → ``view_maps`` (scoped: a canvasser's map holds only the stations
+of their zones); ``presentation``, ``donnees``, ``cibles`` → ``view_maps``
+(whole territory, not scoped); ``zones`` → ``edit_zones``; ``terrain`` →
+``view_personal_data`` (scoped); ``admin`` → ``manage_users``. A role sees:
+
+- admin: every page;
+- candidate: carte, presentation, donnees, cibles, zones, terrain;
+- strategist: carte, presentation, donnees, cibles, zones;
+- canvasser: carte, terrain (both limited to their zones);
+- viewer: carte, presentation, donnees, cibles.
 
 Role ids are stable (stored in the campaign store); ``ROLES`` maps them, in
 order of authority, to their French labels.
@@ -40,6 +48,7 @@ order of authority, to their French labels.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
@@ -99,15 +108,24 @@ PERMISSIONS: dict[tuple[str, str], Grant] = {
     (role, action): grants[index] for action, grants in _ROWS.items() for index, role in enumerate(_COLUMNS)
 }
 
-# page key -> action needed to see the page (at any grant but NONE)
-PAGES: dict[str, str] = {
-    "carte": "view_maps",
-    "presentation": "view_maps",
-    "donnees": "view_maps",
-    "cibles": "view_maps",
-    "zones": "edit_zones",
-    "terrain": "view_personal_data",
-    "admin": "manage_users",
+@dataclass(frozen=True)
+class PageRule:
+    """The action a page needs; ``scoped``: the page limits what it shows to the user's zones,
+    so an ``OWN_ZONES`` grant is enough."""
+
+    action: str
+    scoped: bool = False
+
+
+# page key -> what it needs
+PAGES: dict[str, PageRule] = {
+    "carte": PageRule("view_maps", scoped=True),
+    "presentation": PageRule("view_maps"),
+    "donnees": PageRule("view_maps"),
+    "cibles": PageRule("view_maps"),
+    "zones": PageRule("edit_zones"),
+    "terrain": PageRule("view_personal_data", scoped=True),
+    "admin": PageRule("manage_users"),
 }
 
 # Processes, not people: they act with the file-system access of whoever runs
@@ -201,6 +219,24 @@ def require_actor(actor: Principal | str, action: str) -> None:
     require(actor, action)
 
 
+def may_open(role: str, page: str) -> bool:
+    """Whether ``role`` may open ``page`` (unknown pages: never)."""
+    rule = PAGES.get(page)
+    if rule is None:
+        return False
+    grant = permission(role, rule.action)
+    return grant is Grant.ALL or (grant is Grant.OWN_ZONES and rule.scoped)
+
+
+# where the site root leads a role (default: its first page)
+LANDING: dict[str, str] = {"canvasser": "terrain"}
+
+
+def landing_page(role: str) -> str:
+    pages = pages_for(role)
+    return LANDING[role] if LANDING.get(role) in pages else pages[0]
+
+
 def pages_for(role: str) -> list[str]:
     """Page keys the role may open, in ``PAGES`` order."""
-    return [page for page, action in PAGES.items() if permission(role, action) is not Grant.NONE]
+    return [page for page in PAGES if may_open(role, page)]

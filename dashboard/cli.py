@@ -146,6 +146,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         print("\n".join(build_demo(settings.data_dir, progress=_progress)))
     app = Path(__file__).with_name("app.py")
+    root = Path(__file__).resolve().parent.parent
+    from dashboard import session_secret
+
+    if session_secret.ensure(os.environ, root / session_secret.SECRETS_FILE):
+        print(f"Clé de signature des cookies de connexion créée dans {root / session_secret.SECRETS_FILE} "
+              "(à garder secrète ; jamais versionnée)", file=sys.stderr)
     env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port)}
     command = [
         sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(settings.port),
@@ -154,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.headless:
         command += ["--server.headless", "true"]
     print(f"Isoloir : http://localhost:{settings.port}", file=sys.stderr)
-    return subprocess.call(command, env=env, cwd=Path(__file__).resolve().parent.parent)
+    return subprocess.call(command, env=env, cwd=root)
 
 
 def cmd_blocs(args: argparse.Namespace) -> int:

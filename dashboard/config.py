@@ -15,6 +15,7 @@ from dashboard.warehouse import WAREHOUSE_FILE
 SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "data_dir": ("ISOLOIR_DATA_DIR", "dossier des données : l'entrepôt warehouse.duckdb et le magasin de campagne campaign.duckdb (défaut : data/)"),
     "port": ("ISOLOIR_PORT", "port HTTP de l'application (défaut : 8501)"),
+    "session_hours": ("ISOLOIR_SESSION_HOURS", "durée d'une session connectée, en heures, après quoi il faut se reconnecter (défaut : 12)"),
     "basemap": ("ISOLOIR_BASEMAP", "fond de carte : « carto » (rues, tuiles Carto chargées depuis Internet) ou « aucun » (hors ligne) ; défaut : carto"),
 }
 BASEMAPS = {"carto": "light", "aucun": None}
@@ -28,6 +29,7 @@ class Settings:
     data_dir: Path = Path("data")
     port: int = 8501
     basemap: str = "carto"
+    session_hours: float = 12.0
 
     @property
     def warehouse_path(self) -> Path:
@@ -61,7 +63,14 @@ class Settings:
         basemap = str(values.get("basemap", cls.basemap)).strip().lower()
         if basemap not in BASEMAPS:
             raise ConfigError(f"fond de carte inconnu : « {basemap} » (attendu : {', '.join(BASEMAPS)})")
-        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, basemap=basemap)
+        try:
+            hours = float(values.get("session_hours", cls.session_hours))  # type: ignore[arg-type]
+        except ValueError:
+            raise ConfigError(f"durée de session invalide : « {values['session_hours']} » (nombre d'heures attendu)") from None
+        if not 0.05 <= hours <= 24 * 30:
+            raise ConfigError(f"durée de session hors limites : {hours} h (entre 0,05 et 720)")
+        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, basemap=basemap,
+                   session_hours=hours)
 
     @property
     def map_style(self) -> str | None:

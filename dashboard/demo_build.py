@@ -17,6 +17,7 @@ from dashboard.demo.manifest import DemoFile
 from dashboard.importer import import_files
 from dashboard.ingest import ImportOptions
 from dashboard.ingest.numbers import format_fr
+from dashboard.store.campaign import CampaignStore
 from dashboard.warehouse import Warehouse, warehouse_path
 
 Progress = Callable[[str, float], None]
@@ -45,7 +46,7 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
     data_dir = Path(data_dir)
     started = time.perf_counter()
     sources = data_dir / "demo-sources" / scale
-    manifest = generate_demo(sources, scale=scale, seed=seed, progress=_sub(progress, 0.0, 0.45))  # type: ignore[arg-type]
+    manifest = generate_demo(sources, scale=scale, seed=seed, progress=_sub(progress, 0.0, 0.45))
     generated = time.perf_counter() - started
     scratch = data_dir / f".build-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -89,12 +90,46 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
 def _demo_accounts(data_dir: Path) -> str:
     """One demo account per role in the data dir's campaign store (never beside real accounts)."""
     from dashboard.errors import IsoloirError
-    from dashboard.store import CampaignStore
     from dashboard.store.campaign import CAMPAIGN_FILE
     from dashboard.store.users import DEMO_PASSWORDS, ensure_demo_accounts
 
+    store = CampaignStore(data_dir / CAMPAIGN_FILE)
     try:
-        ensure_demo_accounts(CampaignStore(data_dir / CAMPAIGN_FILE))
+        ensure_demo_accounts(store)
     except IsoloirError as error:
         return f"  comptes de démonstration non créés : {error.message_fr}"
-    return "  comptes de démonstration (nom = rôle, mot de passe demo-<rôle>) : " + ", ".join(DEMO_PASSWORDS)
+    zones_line = _demo_zones(store, data_dir)
+    return "  comptes de démonstration (nom = rôle, mot de passe demo-<rôle>) : " + ", ".join(DEMO_PASSWORDS) + zones_line
+
+
+# Fictional people for the demo's Terrain page (the demo territory is fictional too).
+_DEMO_CONTACTS = [
+    ("Camille Exemple", "rencontre", True, "06 00 00 00 01", None),
+    ("Dominique Fictif", "absent", False, None, None),
+    ("Claude Démo", "rencontre", False, None, None),
+]
+
+
+def _demo_zones(store: CampaignStore, data_dir: Path) -> str:
+    """Two demo zones (one assigned to ``canvasser``) and three fictional contacts, once."""
+    from datetime import timedelta
+
+    from dashboard.store import contacts, zones
+
+    if zones.zones_for(store, by="demo"):
+        return ""
+    with Warehouse(warehouse_path(data_dir), read_only=True) as wh:
+        ids = list(wh.query(
+            """SELECT station_id FROM address GROUP BY station_id
+               ORDER BY split_part(station_id, '_', 1), try_cast(split_part(station_id, '_', 2) AS INTEGER) LIMIT 7"""
+        )["station_id"])
+        first = wh.query("SELECT label FROM address WHERE station_id = ? ORDER BY address_id LIMIT 3", [ids[0]])["label"]
+    if len(ids) < 7:
+        return ""
+    centre = zones.create_zone(store, "Centre-ville (démo)", ids[:4], by="demo")
+    zones.assign_zone(store, centre.zone_id, "canvasser", by="demo", due_date=date.today() + timedelta(days=14))
+    zones.create_zone(store, "Quartier nord (démo)", ids[4:7], by="demo")
+    for (name, outcome, consent, phone, email), address in zip(_DEMO_CONTACTS, first):
+        contacts.add_contact(store, by="demo", station_id=ids[0], address=address, full_name=name,
+                             outcome=outcome, consent=consent, phone=phone, email=email)
+    return "\n  zones de démonstration : « Centre-ville (démo) » (affectée à canvasser), « Quartier nord (démo) »"

@@ -106,3 +106,34 @@ def addresses_per_commune(wh: Warehouse) -> pd.DataFrame:
         """SELECT commune_code, count(*) AS addresses, count(DISTINCT station_id) AS stations
            FROM address GROUP BY ALL ORDER BY 1"""
     )
+
+
+def station_summaries(wh: Warehouse, station_ids: list[str]) -> pd.DataFrame:
+    """For the given stations: name, commune, addresses and electors (REU address counts), latest registered.
+
+    One row per station id asked for that the warehouse knows (latest boundary version).
+    """
+    return wh.query(
+        """WITH asked AS (SELECT unnest(?::VARCHAR[]) AS station_id),
+           named AS (SELECT DISTINCT ON (s.station_id) s.station_id, s.name, s.commune_code
+                     FROM station s JOIN asked USING (station_id) ORDER BY s.station_id, s.set_id DESC),
+           addr AS (SELECT a.station_id, count(*) AS addresses, sum(coalesce(a.n_addresses, 1)) AS electors
+                    FROM address a JOIN asked USING (station_id) GROUP BY ALL),
+           reg AS (SELECT DISTINCT ON (t.station_id) t.station_id, t.registered
+                   FROM turnout t JOIN asked USING (station_id) JOIN election e USING (election_id)
+                   ORDER BY t.station_id, e.date DESC NULLS LAST)
+           SELECT n.station_id, n.name, n.commune_code, coalesce(addr.addresses, 0) AS addresses,
+                  coalesce(addr.electors, 0) AS electors, reg.registered
+           FROM named n LEFT JOIN addr USING (station_id) LEFT JOIN reg USING (station_id)
+           ORDER BY n.commune_code, n.station_id""",
+        [list(station_ids)],
+    )
+
+
+def station_addresses(wh: Warehouse, station_id: str) -> pd.DataFrame:
+    """The REU addresses of one station (public BAN points, no names), in street order."""
+    return wh.query(
+        """SELECT address_id, label, street, housenumber, n_addresses FROM address WHERE station_id = ?
+           ORDER BY street, try_cast(regexp_extract(housenumber, '^[0-9]+') AS INTEGER), housenumber""",
+        [station_id],
+    )

@@ -8,6 +8,8 @@ parameters.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -86,6 +88,25 @@ class Scope:
 
     communes: tuple[str, ...]
     stations: tuple[str, ...] | None = None  # None = every station of those communes
+
+
+def restrict(scope: Scope, allowed: Iterable[str] | None) -> Scope:
+    """``scope`` limited to the stations ``allowed`` (None: no limit), e.g. a canvasser's zones.
+
+    The result always lists its stations, so every query built on it filters
+    on them (bound parameters), not the page afterwards.
+    """
+    if allowed is None:
+        return scope
+    allowed_set = set(allowed)
+    if scope.stations is not None:
+        stations = allowed_set & set(scope.stations)
+    elif scope.communes:
+        stations = {s for s in allowed_set if s.split("_", 1)[0] in set(scope.communes)}
+    else:
+        stations = allowed_set
+    ordered = tuple(sorted(stations))
+    return Scope(tuple(sorted({s.split("_", 1)[0] for s in ordered})), ordered)
 
 
 def resolve(wh: Warehouse, territory: Territory) -> Scope:

@@ -12,8 +12,10 @@ import streamlit as st
 
 from dashboard.errors import IsoloirError
 from dashboard.map_view import from_dict, from_params
-from dashboard.ui import data, map_panel
+from dashboard.auth import permission
+from dashboard.ui import data, map_panel, session
 
+user = session.page_user()
 store = data.campaign()
 slides = store.views()
 params = st.query_params.to_dict()
@@ -77,6 +79,8 @@ for note in spec.notes:
 
 if index is not None:
     st.query_params.from_dict({"vue": str(slides[index].view_id), "plein": "1" if full_screen else "0"})
+if not permission(user.role, "save_views"):
+    st.stop()
 with st.expander("Gérer les vues enregistrées"):
     if not slides:
         st.write("Aucune vue enregistrée.")

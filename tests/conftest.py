@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The login cookie's signing key for every app the tests start (AppTest and the browser's server);
+# a test value, not a secret: each deployment sets its own (README, "Accounts and roles").
+TEST_COOKIE_KEY = "isoloir-tests-cookie-signing-key-0123456789abcdef"
+os.environ["ISOLOIR_COOKIE_KEY"] = TEST_COOKIE_KEY
+REAL_ADMIN_PASSWORD = "directrice-de-test-2026"  # the admin of the real-data fixture (not a demo account)
 
 
 def _shared_data() -> Path | None:
@@ -51,9 +56,14 @@ def real_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
     from dashboard.importer import import_files
     from dashboard.ingest import ImportOptions
 
+    from dashboard.store import CampaignStore
+    from dashboard.store.users import add_user
+
     data_dir = tmp_path_factory.mktemp("real")
     for kind, files, options in REAL_IMPORTS:
         import_files(kind, [shared_data / f for f in files], data_dir, ImportOptions(**options))
+    # a real deployment has no demo accounts: its director was created at first run (or by the CLI)
+    add_user(CampaignStore(data_dir / "campaign.duckdb"), "admin", REAL_ADMIN_PASSWORD, "admin", by="cli")
     return data_dir
 
 

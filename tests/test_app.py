@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import app_test
+
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 
@@ -22,7 +24,7 @@ def app_env(real_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_data_page_lists_elections_and_gaps(app_env: Path) -> None:
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = app_test("admin")
     at.run()
     at.switch_page("../pages/entrepot.py").run()
     assert not at.exception

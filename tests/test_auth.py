@@ -14,6 +14,7 @@ from dashboard.auth import (
     PermissionDenied,
     UnknownRole,
     check_role,
+    may_open,
     pages_for,
     permission,
     require,
@@ -100,7 +101,7 @@ PAGES_EXPECTED = {
     "admin": ["carte", "presentation", "donnees", "cibles", "zones", "terrain", "admin"],
     "candidate": ["carte", "presentation", "donnees", "cibles", "zones", "terrain"],
     "strategist": ["carte", "presentation", "donnees", "cibles", "zones"],
-    "canvasser": ["carte", "presentation", "donnees", "cibles", "terrain"],
+    "canvasser": ["carte", "terrain"],  # only the pages that limit themselves to the canvasser's zones
     "viewer": ["carte", "presentation", "donnees", "cibles"],
 }
 
@@ -109,12 +110,15 @@ PAGES_EXPECTED = {
 def test_pages_for(role: str) -> None:
     assert pages_for(role) == PAGES_EXPECTED[role]
     for page in PAGES_EXPECTED[role]:
-        require(Someone("x", role), PAGES[page])
+        require(Someone("x", role), PAGES[page].action)
+    for page in set(PAGES) - set(PAGES_EXPECTED[role]):
+        assert not may_open(role, page)
+    assert not may_open(role, "nowhere")
 
 
 def test_pages_keys() -> None:
     assert list(PAGES) == ["carte", "presentation", "donnees", "cibles", "zones", "terrain", "admin"]
-    assert set(PAGES.values()) <= set(ACTIONS)
+    assert {rule.action for rule in PAGES.values()} <= set(ACTIONS)
 
 
 def test_docstring_table_matches_code() -> None:

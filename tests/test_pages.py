@@ -11,9 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.map_view import MapView
 from dashboard.store import CampaignStore
-
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-
+from tests.apptest import app_test
 
 @pytest.fixture()
 def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -21,6 +19,7 @@ def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    shutil.copy(demo_dir / "campaign.duckdb", data_dir / "campaign.duckdb")  # the demo accounts
     monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
     from dashboard.ui import data
 
@@ -33,10 +32,7 @@ def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def _app(**params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return app_test("admin", **params).run()
 
 
 def _deck(at: AppTest) -> dict:
@@ -126,8 +122,8 @@ def test_territory_choice_restricts_the_map(real_data_dir: Path, monkeypatch: py
 
 def test_saved_views_become_slides(demo_env: Path) -> None:
     at = _app(election="pres2022_t2", mesure="winner")
-    at.text_input[0].input("Vainqueurs du 2d tour")
-    at.form_submit_button[0].click().run()
+    at.text_input(key="carte_view_name").input("Vainqueurs du 2d tour")
+    next(b for b in at.button if b.label == "Enregistrer la vue").click().run()
     assert any("Vue enregistrée" in s.value for s in at.success)
     store = CampaignStore(demo_env / "campaign.duckdb")
     store.save_view("Participation européennes", MapView(election_id="euro2024").to_dict())

@@ -44,6 +44,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "export": "export",
     "zone_change": "modification de zone",
     "assignment_change": "modification d'affectation",
+    "record_feedback": "saisie d'un retour de porte-à-porte",
+    "settings": "réglages de la campagne",
     "purge": "purge",
     "permission_denied": "action refusée",
 }

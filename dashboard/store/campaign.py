@@ -40,6 +40,33 @@ SCHEMA = [
         id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'), "at" TIMESTAMP NOT NULL, user_name VARCHAR,
         action VARCHAR NOT NULL, object_type VARCHAR, object_id VARCHAR, detail JSON, outcome VARCHAR NOT NULL,
         chain VARCHAR NOT NULL)""",
+    # Canvassing zones (dashboard/store/zones.py). No foreign keys: zones.py keeps the three tables
+    # consistent inside one transaction (DuckDB's foreign keys refuse deleting a parent even when
+    # its children go in the same transaction). ``geometry`` is WKB in lon/lat (EPSG:4326).
+    "CREATE SEQUENCE IF NOT EXISTS zone_seq",
+    """CREATE TABLE IF NOT EXISTS zone (
+        zone_id BIGINT PRIMARY KEY DEFAULT nextval('zone_seq'), name VARCHAR NOT NULL, geometry BLOB,
+        status VARCHAR NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'ready', 'assigned', 'done')),
+        owner VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS zone_station (
+        zone_id BIGINT NOT NULL, station_id VARCHAR NOT NULL, PRIMARY KEY (zone_id, station_id))""",
+    """CREATE TABLE IF NOT EXISTS zone_assignment (
+        zone_id BIGINT NOT NULL, user_name VARCHAR NOT NULL, due_date DATE, assigned_by VARCHAR NOT NULL,
+        assigned_at TIMESTAMP NOT NULL, PRIMARY KEY (zone_id, user_name))""",
+    # People met while canvassing (dashboard/store/contacts.py): personal data, purged after the
+    # election. No free-text column; phone and email only with consent to be recontacted.
+    "CREATE SEQUENCE IF NOT EXISTS contact_seq",
+    """CREATE TABLE IF NOT EXISTS contact (
+        contact_id BIGINT PRIMARY KEY DEFAULT nextval('contact_seq'), station_id VARCHAR NOT NULL,
+        address VARCHAR NOT NULL, full_name VARCHAR NOT NULL, phone VARCHAR, email VARCHAR,
+        consent BOOLEAN NOT NULL, outcome VARCHAR NOT NULL CHECK (outcome IN ('rencontre', 'absent', 'refus')),
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+        CHECK (consent OR (phone IS NULL AND email IS NULL)))""",
+    # Campaign settings (dashboard/store/campaign_settings.py): a single row (setting_id = 1).
+    """CREATE TABLE IF NOT EXISTS campaign_setting (
+        setting_id INTEGER PRIMARY KEY CHECK (setting_id = 1), name VARCHAR, election_date DATE,
+        retention_days INTEGER NOT NULL DEFAULT 30 CHECK (retention_days BETWEEN 0 AND 365),
+        updated_by VARCHAR, updated_at TIMESTAMP)""",
 ]
 
 

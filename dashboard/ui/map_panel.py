@@ -12,7 +12,7 @@ from dashboard.map_build import (Encoded, MapSources, MapSpec, bounds_for, build
                                   outline_stations)
 from dashboard.map_view import MapView, from_dict
 from dashboard.measures import MeasureResult
-from dashboard.territory import Scope, Territory, resolve
+from dashboard.territory import Scope, Territory, resolve, restrict
 from dashboard.ui import data
 from layers.encode import Quantizer
 from layers.legend import legend_html
@@ -41,10 +41,15 @@ def scope_of(view: MapView) -> Scope:
     return scope_of_territory(view.territory)
 
 
+def limited_scope(view: MapView, limit: tuple[str, ...] | None) -> Scope:
+    """The view's scope, limited to the stations ``limit`` (a canvasser's zones; None: no limit)."""
+    return restrict(scope_of(view), limit)
+
+
 @st.cache_data(show_spinner="Calcul de la mesure…", max_entries=64)
-def _measure(version: int, view_key: str) -> MeasureResult:
+def _measure(version: int, view_key: str, limit: tuple[str, ...] | None) -> MeasureResult:
     view = _view(view_key)
-    return measure_for(data.warehouse(), view, scope_of(view))
+    return measure_for(data.warehouse(), view, limited_scope(view, limit))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -60,12 +65,12 @@ def _encoded(version: int, layer: str, keys: pd.DataFrame, level: int, quantizer
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _outlines(version: int, view_key: str) -> pd.DataFrame:
+def _outlines(version: int, view_key: str, limit: tuple[str, ...] | None) -> pd.DataFrame:
     view = _view(view_key)
-    return outline_stations(data.warehouse(), view, scope_of(view))
+    return outline_stations(data.warehouse(), view, limited_scope(view, limit))
 
 
-def sources() -> MapSources:
+def sources(limit: tuple[str, ...] | None = None) -> MapSources:
     version = data.version()
 
     def keys_only(layer: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,22 +78,25 @@ def sources() -> MapSources:
         return frame[columns].reset_index(drop=True)
 
     return MapSources(
-        measure=lambda view, scope: _measure(version, _view_key(view)),
+        measure=lambda view, scope: _measure(version, _view_key(view), limit),
         bounds=lambda layer, frame: _bounds(version, layer, keys_only(layer, frame)),
         encoded=lambda layer, frame, level, q: _encoded(version, layer, keys_only(layer, frame), level, q),
-        outlines=lambda view, scope: _outlines(version, _view_key(view)),
-        scope=scope_of,
+        outlines=lambda view, scope: _outlines(version, _view_key(view), limit),
+        scope=lambda view: limited_scope(view, limit),
     )
 
 
 def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, selected: str | None = None,
-         large_legend: bool = False, legend_width: float = 1.3) -> tuple[MapSpec, str | None]:
+         large_legend: bool = False, legend_width: float = 1.3,
+         limit: tuple[str, ...] | None = None) -> tuple[MapSpec, str | None]:
     """Draw the map and its legend; returns the spec and the id of the clicked station (or IRIS).
+
+    ``limit``: only these stations are measured and drawn (a canvasser's zones).
 
     ``width`` is the map's smallest expected width in pixels (the server does not know the
     browser's): the view is fitted to it so that the whole territory shows on a laptop.
     """
-    spec = build_map(view, sources(), width_px=width, height_px=height, map_style=data.settings().map_style,
+    spec = build_map(view, sources(limit), width_px=width, height_px=height, map_style=data.settings().map_style,
                      selected=selected)
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from tests.e2e.conftest import ARTIFACTS, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, log_in, wait_until_idle
 
 
 def choose(page, label: str, option: str) -> None:  # noqa: ANN001 - Playwright page
@@ -33,6 +33,7 @@ def drawn_share(page) -> tuple[float, int]:  # noqa: ANN001 - Playwright page
 def test_map_change_election_and_measure_click_a_station(browser, demo_app: str) -> None:
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     page.goto(f"{demo_app}/carte")
+    log_in(page, "viewer")
     page.get_by_role("heading", name="Participation — Législatives 2024 — 2d tour").wait_for(timeout=60_000)
     wait_until_idle(page)
     share, colours = drawn_share(page)
@@ -73,6 +74,7 @@ def test_map_change_election_and_measure_click_a_station(browser, demo_app: str)
 def test_link_reopens_the_view_and_presents_it(browser, demo_app: str) -> None:
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{demo_app}/presentation?election=euro2024&mesure=share&cible=ecologiste&methode=jenks&classes=4")
+    log_in(page, "strategist")
     page.get_by_role("heading", name="Score Écologistes (des exprimés) — Européennes 2024").first.wait_for(timeout=60_000)
     wait_until_idle(page)
     assert "Seuils naturels (Jenks) · 4 classes" in page.inner_text("body")

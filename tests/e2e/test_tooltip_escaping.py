@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">Salle & <b>Co</b>'
 
@@ -18,6 +18,7 @@ HOSTILE = '<img src=x onerror="window.__pwned=1">Salle & <b>Co</b>'
 def hostile_app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("hostile")
     shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
+    shutil.copy(demo_dir / "campaign.duckdb", data_dir / "campaign.duckdb")
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     con.execute("UPDATE station SET name = ?", [HOSTILE])
     con.close()
@@ -29,6 +30,7 @@ def hostile_app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 def test_tooltip_shows_hostile_names_as_text(browser, hostile_app: str) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{hostile_app}/carte")
+    log_in(page, "viewer")
     canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
     canvas.wait_for(timeout=60_000)
     wait_until_idle(page)

@@ -1,0 +1,229 @@
+"""Contacts: the people met while canvassing, the campaign's personal data.
+
+One row per door knocked (``contact``): station, street address, name, the
+outcome (``rencontre``, ``absent``, ``refus``), whether the person agreed to be
+recontacted (``consent``) and, only then, a phone number and an email. There
+is no free-text column (sensitive mentions are a later issue's job).
+
+**Scoping in the SQL.** Following the CNIL's advice that canvassers access
+only the data of the people they canvass, a role whose
+``view_personal_data`` grant is ``OWN_ZONES`` (the canvasser) reads only the
+rows whose ``station_id`` lies in a zone assigned to them: the query itself
+carries ``station_id IN (SELECT … FROM zone_station JOIN zone_assignment …
+WHERE user_name = ?)`` with the user name bound, never a filter applied in
+Python afterwards. ``ALL`` (admin, candidate) reads every row; others are
+refused.
+
+**Audit.** Every read of personal data writes ``view_personal_data`` with the
+row count (never the rows); every contact recorded writes ``record_feedback``
+(station, outcome, consent: no name, address, phone or email); every export
+writes ``export`` with the row count. Refusals write ``permission_denied``.
+
+**Export** (:func:`export_contacts_csv`) needs ``export_personal_data``
+(admin and candidate: the CNIL reserves it to the candidate and the campaign
+director): CSV for a French Excel, UTF-8 with a BOM, ``;`` separator, CRLF
+lines, French headers; a cell that Excel would read as a formula (starting
+with ``=``, ``+``, ``-``, ``@``, tab or CR, e.g. ``+33…``) is prefixed with
+``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dashboard.auth import Grant, Principal, actor_name, require
+from dashboard.errors import IsoloirError
+from dashboard.store import audit
+from dashboard.store.campaign import CampaignStore, _now
+from dashboard.store.zones import (
+    STATIONS_OF_USER_SQL,
+    audit_refusals,
+    clean_station_id,
+    clean_text,
+    grant_for,
+    own_zones_user,
+)
+
+if TYPE_CHECKING:  # pandas is imported lazily: the CLI's user commands import this package too
+    import pandas as pd
+
+
+# outcome id -> French label
+OUTCOMES: dict[str, str] = {
+    "rencontre": "personne rencontrée",
+    "absent": "absent",
+    "refus": "refus de dialoguer",
+}
+MAX_FULL_NAME = 120
+MAX_ADDRESS = 200
+MAX_EMAIL = 254
+MAX_PHONE = 25
+COLUMNS = ["contact_id", "station_id", "address", "full_name", "phone", "email", "consent", "outcome", "created_by", "created_at"]
+# column -> French header of the CSV export
+CSV_HEADERS: dict[str, str] = {
+    "contact_id": "n°",
+    "station_id": "bureau de vote",
+    "address": "adresse",
+    "full_name": "nom",
+    "phone": "téléphone",
+    "email": "courriel",
+    "consent": "accepte d'être recontacté",
+    "outcome": "résultat",
+    "created_by": "saisi par",
+    "created_at": "saisi le (UTC)",
+}
+_PHONE = re.compile(r"^\+?[0-9 .()-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ContactError(IsoloirError):
+    """A contact was refused (missing field, phone without consent…)."""
+
+
+def _text(value: object, what: str, max_length: int, *, required: bool = True) -> str | None:
+    try:
+        return clean_text(value, what, max_length, required=required)
+    except ContactError:
+        raise
+    except IsoloirError as error:
+        raise ContactError(error.message_fr) from None
+
+
+def _phone(value: object) -> str | None:
+    phone = _text(value, "le téléphone", MAX_PHONE, required=False)
+    if phone is None:
+        return None
+    digits = sum(ch.isdigit() for ch in phone)
+    if not _PHONE.match(phone) or not 6 <= digits <= 15:
+        raise ContactError(f"numéro de téléphone invalide : « {phone} »")
+    return phone
+
+
+def _email(value: object) -> str | None:
+    email = _text(value, "le courriel", MAX_EMAIL, required=False)
+    if email is None:
+        return None
+    if " " in email or not _EMAIL.match(email):
+        raise ContactError(f"adresse électronique invalide : « {email} »")
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _scoped_sql(select: str, scope_user: str | None, tail: str = "") -> tuple[str, list[Any]]:
+    """``select`` over ``contact c``, restricted in SQL to ``scope_user``'s zones when given."""
+    if scope_user is None:
+        return f"{select} {tail}", []
+    return f"{select} WHERE c.station_id IN ({STATIONS_OF_USER_SQL}) {tail}", [scope_user]
+
+
+def _read(con: Any, scope_user: str | None) -> pd.DataFrame:
+    sql, params = _scoped_sql(f"SELECT {', '.join('c.' + c for c in COLUMNS)} FROM contact c", scope_user, "ORDER BY c.contact_id")
+    return con.execute(sql, params).df()
+
+
+# -- reads ----------------------------------------------------------------------------------
+def contacts(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
+    """The contacts ``by`` may see (``view_personal_data``), by id; audited with the row count."""
+    with audit_refusals(store, by, "view_personal_data", "contacts"):
+        scope = own_zones_user(by, "view_personal_data")
+    with store._connect() as con:
+        frame = _read(con, scope)
+        audit.insert(con, actor_name(by), "view_personal_data", "contacts", None,
+                     {"rows": len(frame), "scope": "all" if scope is None else "own_zones"})
+    return frame
+
+
+def contact_count_by_station(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
+    """Aggregates (``view_maps``): ``station_id``, ``contacts``, ``met``, ``consented``; a canvasser's stations only."""
+    with audit_refusals(store, by, "view_maps", "contacts"):
+        scope = own_zones_user(by, "view_maps")
+    columns = ["station_id", "contacts", "met", "consented"]
+    if not store.path.exists():
+        import pandas as pd
+
+        return pd.DataFrame({c: pd.Series(dtype="object" if c == "station_id" else "int64") for c in columns})
+    sql, params = _scoped_sql(
+        "SELECT c.station_id, count(*) AS contacts, count(*) FILTER (WHERE c.outcome = 'rencontre') AS met, "
+        "count(*) FILTER (WHERE c.consent) AS consented FROM contact c",
+        scope, "GROUP BY c.station_id ORDER BY c.station_id",
+    )
+    with store._connect() as con:
+        return con.execute(sql, params).df()
+
+
+# -- writes ---------------------------------------------------------------------------------
+def add_contact(store: CampaignStore, *, by: Principal | str, station_id: str, address: str, full_name: str,
+                outcome: str, consent: bool, phone: str | None = None, email: str | None = None,
+                now: datetime | None = None) -> int:
+    """Record one contact (``record_feedback``; a canvasser only in a station of their zones). Returns its id.
+
+    Phone and email are refused unless ``consent`` (agreed to be recontacted);
+    consent is only possible when the person was met (``rencontre``).
+    """
+    now = now or _now()
+    with audit_refusals(store, by, "record_feedback", "contact"):
+        grant = grant_for(by, "record_feedback")
+        station = clean_station_id(station_id)
+        address_clean = _text(address, "l'adresse", MAX_ADDRESS)
+        name_clean = _text(full_name, "le nom", MAX_FULL_NAME)
+        outcome_clean = str(outcome).strip().lower()
+        if outcome_clean not in OUTCOMES:
+            raise ContactError(f"résultat inconnu : « {str(outcome)[:40]} » (attendu : {', '.join(OUTCOMES)})")
+        if not isinstance(consent, bool):
+            raise ContactError("consentement : oui ou non (True/False) attendu")
+        phone_clean, email_clean = _phone(phone), _email(email)
+        if not consent and (phone_clean or email_clean):
+            raise ContactError(
+                "téléphone et courriel ne sont enregistrés qu'avec l'accord de la personne pour être recontactée"
+            )
+        if consent and outcome_clean != "rencontre":
+            raise ContactError("consentement impossible : la personne n'a pas été rencontrée")
+        with store._connect() as con:
+            if grant is Grant.OWN_ZONES:
+                inside = con.execute(
+                    f"SELECT count(*) FROM ({STATIONS_OF_USER_SQL}) s WHERE s.station_id = ?", [actor_name(by), station]
+                ).fetchone()[0] > 0
+                require(by, "record_feedback", in_own_zones=inside)  # type: ignore[arg-type]
+            contact_id = int(con.execute(
+                "INSERT INTO contact (station_id, address, full_name, phone, email, consent, outcome, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING contact_id",
+                [station, address_clean, name_clean, phone_clean, email_clean, consent, outcome_clean, actor_name(by), now],
+            ).fetchone()[0])
+            audit.insert(con, actor_name(by), "record_feedback", "contact", contact_id,
+                         {"station_id": station, "outcome": outcome_clean, "consent": consent}, at=now)
+    return contact_id
+
+
+# -- export ---------------------------------------------------------------------------------
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_contacts_csv(store: CampaignStore, *, by: Principal | str) -> bytes:
+    """Every contact as CSV for a French Excel (``export_personal_data``: admin, candidate); audited ``export``."""
+    with audit_refusals(store, by, "export_personal_data", "contacts"):
+        grant_for(by, "export_personal_data")
+    with store._connect() as con:
+        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM contact ORDER BY contact_id").fetchall()
+        audit.insert(con, actor_name(by), "export", "contacts", None, {"rows": len(rows), "format": "csv"})
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(CSV_HEADERS[c] for c in COLUMNS)
+    outcome_index = COLUMNS.index("outcome")
+    for row in rows:
+        cells = list(row)
+        cells[outcome_index] = OUTCOMES.get(cells[outcome_index], cells[outcome_index])
+        writer.writerow(_cell(v) for v in cells)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

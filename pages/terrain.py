@@ -1,0 +1,115 @@
+"""Terrain : the zones a user works in, their stations, the people met there, and the contact form.
+
+Personal data: every read goes through ``dashboard.store.contacts`` (scoped in
+SQL to a canvasser's zones, audited); the export button exists only for the
+roles that may export, and the file is built (and audited) only when clicked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import queries
+from dashboard.auth import Grant, permission
+from dashboard.errors import IsoloirError
+from dashboard.formats import fmt_number
+from dashboard.store import contacts, zones
+from dashboard.ui import data, session
+
+user = session.page_user()
+store = data.campaign()
+own = permission(user.role, "view_personal_data") is Grant.OWN_ZONES
+st.title("Mes zones de terrain" if own else "Terrain")
+
+visible = zones.zones_for(store, by=user)
+if not visible:
+    st.info(
+        "Aucune zone ne vous est affectée pour l'instant." if own
+        else "Aucune zone de porte-à-porte n'existe encore : les stratèges les construisent sur la page Zones.",
+        icon=":material/info:",
+    )
+station_ids = sorted({s for zone in visible for s in zone.station_ids})
+
+if visible:
+    st.subheader("Zones")
+    st.dataframe(
+        pd.DataFrame({
+            "zone": [z.name for z in visible],
+            "statut": [z.status_label for z in visible],
+            "bureaux": [len(z.station_ids) for z in visible],
+            "affectée à": [", ".join(z.assigned_to) or "—" for z in visible],
+            "échéance": [min(d for d in z.due_dates if d).strftime("%d/%m/%Y") if any(z.due_dates) else "—"
+                         for z in visible],
+        }),
+        hide_index=True, width="stretch",
+    )
+    summary = queries.station_summaries(data.warehouse(), station_ids)
+    names = dict(zip(summary["station_id"], summary["name"].fillna("")))
+    st.subheader("Bureaux de vote de ces zones")
+    st.dataframe(
+        pd.DataFrame({
+            "bureau": summary["station_id"],
+            "nom": summary["name"].fillna("—"),
+            "adresses": summary["addresses"].map(lambda v: fmt_number(v, 0)),
+            "électeurs (REU)": summary["electors"].map(lambda v: fmt_number(v, 0)),
+            "inscrits (dernier scrutin)": summary["registered"].map(lambda v: "—" if pd.isna(v) else fmt_number(v, 0)),
+        }),
+        hide_index=True, width="stretch",
+    )
+else:
+    names = {}
+
+if permission(user.role, "view_personal_data"):
+    st.subheader("Personnes rencontrées")
+    people = contacts.contacts(store, by=user)  # audited: one "view_personal_data" entry with the row count
+    if people.empty:
+        st.caption("Aucun contact enregistré" + (" dans vos zones." if own else "."))
+    else:
+        shown = people.assign(
+            outcome=people["outcome"].map(lambda o: contacts.OUTCOMES.get(o, o)),
+            consent=people["consent"].map({True: "oui", False: "non"}),
+            created_at=pd.to_datetime(people["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+        )
+        st.dataframe(
+            shown[["station_id", "address", "full_name", "outcome", "consent", "phone", "email", "created_by", "created_at"]]
+            .rename(columns={"station_id": "bureau", "address": "adresse", "full_name": "nom", "outcome": "résultat",
+                             "consent": "accepte d'être recontacté", "phone": "téléphone", "email": "courriel",
+                             "created_by": "saisi par", "created_at": "le"}),
+            hide_index=True, width="stretch",
+        )
+    if permission(user.role, "export_personal_data"):
+        st.download_button(
+            "Exporter les contacts (CSV)", icon=":material/download:",
+            data=lambda: contacts.export_contacts_csv(store, by=user),  # built and audited on click only
+            file_name=f"contacts-{date.today().isoformat()}.csv", mime="text/csv",
+            help="Réservé au candidat et au directeur de campagne ; chaque export est inscrit au journal d'audit.",
+        )
+
+if permission(user.role, "record_feedback") and station_ids:
+    st.subheader("Saisir un passage")
+    st.caption(
+        "Seules les informations utiles à la campagne : pas de mention de santé, de religion, d'orientation sexuelle "
+        "ou d'opinion. Téléphone et courriel seulement si la personne accepte d'être recontactée."
+    )
+    labels = {f"{s} — {names[s]}" if names.get(s) else s: s for s in station_ids}
+    station = labels[st.selectbox("Bureau", list(labels), key="terrain_station")]
+    addresses = queries.station_addresses(data.warehouse(), station)
+    with st.form("terrain_contact", clear_on_submit=True):
+        address = st.selectbox("Adresse", addresses["label"].tolist() or ["—"])
+        full_name = st.text_input("Nom de la personne", max_chars=contacts.MAX_FULL_NAME)
+        outcome = st.radio("Résultat", list(contacts.OUTCOMES), format_func=contacts.OUTCOMES.get, horizontal=True)
+        consent = st.checkbox("Accepte d'être recontactée par la campagne")
+        phone = st.text_input("Téléphone (si accord)", max_chars=contacts.MAX_PHONE)
+        email = st.text_input("Courriel (si accord)", max_chars=contacts.MAX_EMAIL)
+        if st.form_submit_button("Enregistrer le passage", type="primary"):
+            try:
+                contacts.add_contact(store, by=user, station_id=station, address=address, full_name=full_name,
+                                     outcome=outcome, consent=consent, phone=phone or None, email=email or None)
+            except IsoloirError as error:
+                st.error(error.message_fr)
+            else:
+                st.success("Passage enregistré.")
+                st.rerun()
