@@ -12,24 +12,14 @@ the query parameters.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from dashboard import auth
 from dashboard.errors import IsoloirError
 from dashboard.store import users
 from dashboard.ui import data, session
+from dashboard.ui.navigation import PAGES_DIR, existing_pages
 
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
-# page key -> (file, title, icon); the key is also the URL path and the key of dashboard.auth.PAGES
-PAGE_FILES: dict[str, tuple[str, str, str]] = {
-    "carte": ("carte.py", "Carte", ":material/map:"),
-    "presentation": ("presentation.py", "Présentation", ":material/slideshow:"),
-    "donnees": ("entrepot.py", "Données", ":material/database:"),
-    "terrain": ("terrain.py", "Terrain", ":material/directions_walk:"),
-    "admin": ("admin.py", "Administration", ":material/admin_panel_settings:"),
-}
 
 st.set_page_config(page_title="Isoloir", page_icon="🗳️", layout="wide")
 
@@ -55,10 +45,9 @@ if territory:
 
 allowed = auth.pages_for(user.role) if user else []
 pages = {
-    key: st.Page(str(PAGES_DIR / file), title=title, icon=icon, url_path=key,
+    key: st.Page(str(PAGES_DIR / page.file), title=page.title, icon=page.icon, url_path=key,
                  visibility="visible" if key in allowed else "hidden")
-    for key, (file, title, icon) in PAGE_FILES.items()
-    if (PAGES_DIR / file).exists()
+    for key, page in existing_pages().items()
 }
 
 

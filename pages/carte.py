@@ -59,7 +59,7 @@ if permission(user.role, "save_views"):
         name = st.text_input("Nom de la vue", max_chars=120, placeholder="ex. Participation 2022 — centre-ville", key="carte_view_name")
         if st.form_submit_button("Enregistrer la vue"):
             try:
-                data.campaign().save_view(name, view.to_dict(), user=user.user_name)
+                data.campaign().save_view(name, view.to_dict(), by=user)
             except IsoloirError as error:
                 st.error(error.message_fr)
             else:

@@ -89,19 +89,19 @@ with st.expander("Gérer les vues enregistrées"):
         new_name = cols[0].text_input("Nom", slide.name, key=f"slide_name_{slide.view_id}", label_visibility="collapsed")
         if new_name != slide.name:
             try:
-                store.rename_view(slide.view_id, new_name)
+                store.rename_view(slide.view_id, new_name, by=user)
             except IsoloirError as error:
                 st.error(error.message_fr)
             else:
                 st.rerun()
         if cols[1].button("↑", key=f"slide_up_{slide.view_id}", disabled=position == 0, help="Monter"):
-            store.move_view(slide.view_id, -1)
+            store.move_view(slide.view_id, -1, by=user)
             st.rerun()
         if cols[2].button("↓", key=f"slide_down_{slide.view_id}", disabled=position == len(slides) - 1, help="Descendre"):
-            store.move_view(slide.view_id, 1)
+            store.move_view(slide.view_id, 1, by=user)
             st.rerun()
         if cols[3].button("Supprimer", key=f"slide_del_{slide.view_id}"):
-            store.delete_view(slide.view_id)
+            store.delete_view(slide.view_id, by=user)
             st.query_params.clear()
             st.rerun()
     st.markdown("[Retour à la carte](/carte)")

@@ -88,6 +88,19 @@ if permission(user.role, "view_personal_data"):
             help="Réservé au candidat et au directeur de campagne ; chaque export est inscrit au journal d'audit.",
         )
 
+if permission(user.role, "review_feedback"):
+    st.subheader("Revue des retours de terrain")
+    review = contacts.feedback_review(store, by=user)
+    if review.empty:
+        st.caption("Aucun retour de terrain pour l'instant.")
+    else:
+        st.dataframe(
+            review.assign(last_at=pd.to_datetime(review["last_at"]).dt.strftime("%d/%m/%Y %H:%M"))
+            .rename(columns={"created_by": "militant", "station_id": "bureau", "contacts": "portes", "met": "rencontrés",
+                             "absent": "absents", "refused": "refus", "consented": "accords", "last_at": "dernier passage"}),
+            hide_index=True, width="stretch",
+        )
+
 if permission(user.role, "record_feedback") and station_ids:
     st.subheader("Saisir un passage")
     st.caption(

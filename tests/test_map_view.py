@@ -65,17 +65,17 @@ def test_bad_parameters_fall_back_to_defaults(params: dict[str, str], problem: s
 def test_saved_views_are_ordered_renamed_and_deleted(tmp_path: Path) -> None:
     store = CampaignStore(tmp_path / "campaign.duckdb")
     assert store.views() == []
-    a = store.save_view("  Participation  2022 ", MapView(election_id="pres2022_t1").to_dict(), user="strategist")
-    b = store.save_view("Swing <b>gauche</b>", MapView(kind="swing_turnout").to_dict())
-    c = store.save_view("Vainqueurs", MapView(kind="winner").to_dict())
+    a = store.save_view("  Participation  2022 ", MapView(election_id="pres2022_t1").to_dict(), by="cli")
+    b = store.save_view("Swing <b>gauche</b>", MapView(kind="swing_turnout").to_dict(), by="cli")
+    c = store.save_view("Vainqueurs", MapView(kind="winner").to_dict(), by="cli")
     assert [v.name for v in store.views()] == ["Participation 2022", "Swing <b>gauche</b>", "Vainqueurs"]
     assert from_dict(store.views()[0].params).view == MapView(election_id="pres2022_t1")
-    store.move_view(c, -5)
+    store.move_view(c, -5, by="cli")
     assert [v.view_id for v in store.views()] == [c, a, b]
-    store.rename_view(b, "Évolution")
-    store.delete_view(a)
+    store.rename_view(b, "Évolution", by="cli")
+    store.delete_view(a, by="cli")
     assert [(v.view_id, v.name) for v in store.views()] == [(c, "Vainqueurs"), (b, "Évolution")]
     with pytest.raises(IsoloirError, match="introuvable"):
-        store.delete_view(a)
+        store.delete_view(a, by="cli")
     with pytest.raises(IsoloirError, match="nom"):
-        store.save_view("   ", {})
+        store.save_view("   ", {}, by="cli")

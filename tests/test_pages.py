@@ -126,7 +126,7 @@ def test_saved_views_become_slides(demo_env: Path) -> None:
     next(b for b in at.button if b.label == "Enregistrer la vue").click().run()
     assert any("Vue enregistrée" in s.value for s in at.success)
     store = CampaignStore(demo_env / "campaign.duckdb")
-    store.save_view("Participation européennes", MapView(election_id="euro2024").to_dict())
+    store.save_view("Participation européennes", MapView(election_id="euro2024").to_dict(), by="cli")
     assert [v.name for v in store.views()] == ["Vainqueurs du 2d tour", "Participation européennes"]
 
     at.query_params.clear()  # the sidebar link to Présentation carries no view

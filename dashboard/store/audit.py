@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from dashboard.auth import Principal, require_actor
+from dashboard.auth import PermissionDenied, Principal, require_actor
 from dashboard.store.campaign import CampaignStore, _now
 
 # action id -> French label (the admin page shows the label)
@@ -121,6 +121,18 @@ def record(store: CampaignStore, user: Principal | str | None, action: str, obje
         return insert(con, user_name, action, object_type, object_id, detail, outcome, at)
 
 
+def require(store: CampaignStore, by: Principal | str, action: str, object_type: str | None = None,
+            object_id: str | None = None) -> None:
+    """:func:`dashboard.auth.require_actor`, recording a refusal (``permission_denied``, outcome ``denied``)
+    in its own transaction before re-raising it: the refused change itself never starts."""
+    try:
+        require_actor(by, action)
+    except PermissionDenied:
+        if not isinstance(by, str):
+            record(store, by.user_name, "permission_denied", object_type, object_id, {"action": action}, "denied")
+        raise
+
+
 def entries(store: CampaignStore, *, by: Principal | str, user_name: str | None = None, action: str | None = None,
             since: datetime | None = None, until: datetime | None = None, outcome: str | None = None,
             limit: int | None = 1000) -> list[AuditEntry]:
@@ -128,7 +140,7 @@ def entries(store: CampaignStore, *, by: Principal | str, user_name: str | None 
 
     ``by`` is who reads: a user with the ``view_audit`` permission, or a system actor.
     """
-    require_actor(by, "view_audit")
+    require(store, by, "view_audit", "audit")
     if not store.path.exists():
         return []
     where, params = [], []

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from dashboard.auth import Principal, actor_name
 from dashboard.errors import IsoloirError
 
 CAMPAIGN_FILE = "campaign.duckdb"
@@ -101,13 +102,15 @@ class CampaignStore:
             con.close()
 
     # -- saved views (presentation slides) ---------------------------------
-    def save_view(self, name: str, params: dict[str, Any], user: str | None = None) -> int:
+    # Writes need ``save_views`` (``by``: a user, or a system actor such as "cli").
+    def save_view(self, name: str, params: dict[str, Any], *, by: Principal | str) -> int:
+        _require_saving(self, by)
         name = _clean_name(name)
         with self._connect() as con:
             position = con.execute("SELECT coalesce(max(position), 0) + 1 FROM saved_view").fetchone()[0]
             row = con.execute(
                 "INSERT INTO saved_view (name, params, position, created_at, created_by) VALUES (?, ?, ?, ?, ?) RETURNING view_id",
-                [name, json.dumps(params, ensure_ascii=False, sort_keys=True), position, _now(), user],
+                [name, json.dumps(params, ensure_ascii=False, sort_keys=True), position, _now(), actor_name(by)],
             ).fetchone()
         return int(row[0])
 
@@ -121,19 +124,22 @@ class CampaignStore:
             ).fetchall()
         return [SavedView(int(r[0]), r[1], json.loads(r[2]), int(r[3]), r[4], r[5]) for r in rows]
 
-    def rename_view(self, view_id: int, name: str) -> None:
+    def rename_view(self, view_id: int, name: str, *, by: Principal | str) -> None:
+        _require_saving(self, by)
         name = _clean_name(name)
         with self._connect() as con:
             _require(con, view_id)
             con.execute("UPDATE saved_view SET name = ? WHERE view_id = ?", [name, view_id])
 
-    def delete_view(self, view_id: int) -> None:
+    def delete_view(self, view_id: int, *, by: Principal | str) -> None:
+        _require_saving(self, by)
         with self._connect() as con:
             _require(con, view_id)
             con.execute("DELETE FROM saved_view WHERE view_id = ?", [view_id])
 
-    def move_view(self, view_id: int, offset: int) -> None:
+    def move_view(self, view_id: int, offset: int, *, by: Principal | str) -> None:
         """Move a slide ``offset`` places (negative: earlier); positions are renumbered 1..n."""
+        _require_saving(self, by)
         with self._connect() as con:
             _require(con, view_id)
             ids = [r[0] for r in con.execute("SELECT view_id FROM saved_view ORDER BY position, view_id").fetchall()]
@@ -142,6 +148,12 @@ class CampaignStore:
             ids.insert(target, ids.pop(index))
             for position, vid in enumerate(ids, start=1):
                 con.execute("UPDATE saved_view SET position = ? WHERE view_id = ?", [position, vid])
+
+
+def _require_saving(store: CampaignStore, by: Principal | str) -> None:
+    from dashboard.store import audit  # audit imports this module
+
+    audit.require(store, by, "save_views", "view")
 
 
 class UnknownView(IsoloirError):

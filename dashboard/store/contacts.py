@@ -156,6 +156,30 @@ def contact_count_by_station(store: CampaignStore, *, by: Principal | str) -> pd
         return con.execute(sql, params).df()
 
 
+def feedback_review(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
+    """Canvassing feedback per canvasser and station (``review_feedback``: admin, candidate).
+
+    Counts only (doors, people met, absent, refusals, consents): the supervisor's
+    review of what each canvasser brought back, without names.
+    """
+    with audit_refusals(store, by, "review_feedback", "contacts"):
+        grant_for(by, "review_feedback")
+    import pandas as pd
+
+    columns = ["created_by", "station_id", "contacts", "met", "absent", "refused", "consented", "last_at"]
+    if not store.path.exists():
+        return pd.DataFrame(columns=columns)
+    with store._connect() as con:
+        return con.execute(
+            """SELECT created_by, station_id, count(*) AS contacts,
+                      count(*) FILTER (WHERE outcome = 'rencontre') AS met,
+                      count(*) FILTER (WHERE outcome = 'absent') AS absent,
+                      count(*) FILTER (WHERE outcome = 'refus') AS refused,
+                      count(*) FILTER (WHERE consent) AS consented, max(created_at) AS last_at
+               FROM contact GROUP BY ALL ORDER BY created_by, station_id"""
+        ).df()[columns]
+
+
 # -- writes ---------------------------------------------------------------------------------
 def add_contact(store: CampaignStore, *, by: Principal | str, station_id: str, address: str, full_name: str,
                 outcome: str, consent: bool, phone: str | None = None, email: str | None = None,

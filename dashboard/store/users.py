@@ -33,7 +33,7 @@ from typing import Any
 import bcrypt
 import duckdb
 
-from dashboard.auth import ROLES, Principal, actor_name, check_role, require_actor
+from dashboard.auth import ROLES, Principal, actor_name, check_role
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now
@@ -195,7 +195,7 @@ def get_user(store: CampaignStore, user_name: str) -> User | None:
 
 def list_users(store: CampaignStore, *, by: Principal | str) -> list[User]:
     """Every account, by user name, without hashes (needs ``manage_users``)."""
-    require_actor(by, "manage_users")
+    audit.require(store, by, "manage_users", "user")
     if not store.path.exists():
         return []
     with store._connect() as con:
@@ -228,7 +228,7 @@ def credentials_for_authenticator(store: CampaignStore) -> Credentials:
 def add_user(store: CampaignStore, user_name: str, password: str, role: str, *, by: Principal | str,
              display_name: str | None = None, demo: bool = False, now: datetime | None = None) -> User:
     """Create an account; ``demo=True`` marks it as a demo account and accepts the demo passwords."""
-    require_actor(by, "manage_users")
+    audit.require(store, by, "manage_users", "user")
     name = check_user_name(user_name)
     role = check_role(role)
     check_password(password, name, demo=demo)
@@ -277,7 +277,7 @@ def enable_user(store: CampaignStore, user_name: str, *, by: Principal | str, no
 
 
 def _set_active(store: CampaignStore, user_name: str, active: bool, *, by: Principal | str, now: datetime | None) -> User:
-    require_actor(by, "manage_users")
+    audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
     with store._connect() as con:
         user = _require_user(con, name)
@@ -289,7 +289,7 @@ def _set_active(store: CampaignStore, user_name: str, active: bool, *, by: Princ
 
 
 def set_role(store: CampaignStore, user_name: str, role: str, *, by: Principal | str, now: datetime | None = None) -> User:
-    require_actor(by, "manage_users")
+    audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
     role = check_role(role)
     with store._connect() as con:
@@ -304,7 +304,7 @@ def set_role(store: CampaignStore, user_name: str, role: str, *, by: Principal |
 def reset_password(store: CampaignStore, user_name: str, new_password: str, *, by: Principal | str,
                    now: datetime | None = None) -> User:
     """An admin sets a new password (and lifts any lock)."""
-    require_actor(by, "manage_users")
+    audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
     now = now or _now()
     with store._connect() as con:

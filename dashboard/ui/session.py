@@ -275,12 +275,25 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
+def valid_user() -> User | None:
+    """The session's user if the session is still valid (logged in, not expired, account active), else None.
+
+    For widget callbacks, which Streamlit runs before ``dashboard/app.py`` checks the session.
+    """
+    name = st.session_state.get("username")
+    if not (st.session_state.get("authentication_status") and name):
+        return None
+    if time.time() >= float(st.session_state.get(_EXPIRES, 0)):
+        return None
+    user = users.get_user(data.campaign(), str(name))
+    return user if user is not None and user.active else None
+
+
 def page_user() -> User:
     """The logged-in user, for the pages (``dashboard/app.py`` runs a page only for a logged-in user
     whose role may open it); re-read from the store, so a role change applies at once."""
-    name = st.session_state.get("username")
-    user = users.get_user(data.campaign(), str(name)) if name and st.session_state.get("authentication_status") else None
-    if user is None or not user.active:
+    user = valid_user()
+    if user is None:
         st.error("Session fermée : reconnectez-vous.")
         st.stop()
     return user

@@ -1,0 +1,62 @@
+"""Purge of the campaign's data once the election is over (CNIL: delete what was collected for the campaign).
+
+:func:`purge_campaign_data` (permission ``purge``: admin only) deletes, in one
+transaction, every contact (the people met), every zone with its stations and
+assignments, and the saved views. It keeps the accounts (the team may need
+them for the next campaign; the admin disables them) and the audit log, which
+records the purge with the number of rows deleted per table — never their
+content. :func:`purge_status` says whether the purge is due (the day after
+``election_date + retention_days`` of the campaign settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+
+from dashboard.auth import Principal, actor_name
+from dashboard.store import audit
+from dashboard.store.campaign import CampaignStore, _now
+from dashboard.store.campaign_settings import get_campaign_settings
+from dashboard.store.zones import audit_refusals, grant_for
+
+# deleted, children first; every one is campaign data (personal or planning)
+PURGED_TABLES = ("contact", "zone_assignment", "zone_station", "zone", "saved_view")
+
+
+@dataclass(frozen=True)
+class PurgeStatus:
+    purge_after: date | None  # None: no election date set
+    due: bool
+    rows: dict[str, int]  # rows held now, per purged table
+
+
+def _counts(store: CampaignStore) -> dict[str, int]:
+    if not store.path.exists():
+        return dict.fromkeys(PURGED_TABLES, 0)
+    with store._connect() as con:
+        return {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in PURGED_TABLES}
+
+
+def purge_status(store: CampaignStore, today: date | None = None) -> PurgeStatus:
+    after = get_campaign_settings(store).purge_after
+    today = today or date.today()
+    return PurgeStatus(after, after is not None and today >= after, _counts(store))
+
+
+def purge_campaign_data(store: CampaignStore, *, by: Principal | str, now: datetime | None = None) -> dict[str, int]:
+    """Delete the campaign's data (see the module doc); returns the rows deleted per table."""
+    now = now or _now()
+    with audit_refusals(store, by, "purge", "campaign"):
+        grant_for(by, "purge")
+    deleted: dict[str, int] = {}
+    with store._connect() as con:
+        for table in PURGED_TABLES:  # fixed names, not user input
+            deleted[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            con.execute(f"DELETE FROM {table}")
+        audit.insert(con, actor_name(by), "purge", "campaign", None, {"deleted": deleted}, at=now)
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("CHECKPOINT")  # rewrite the file so deleted rows do not linger in free blocks
+    return deleted
