@@ -88,6 +88,18 @@ def _parser() -> argparse.ArgumentParser:
     set_role.add_argument("role", help=f"rôle : {', '.join(ROLES)}")
     reset = users_sub.add_parser("reset-password", parents=[data_dir, password], help="définir un nouveau mot de passe")
     reset.add_argument("user_name")
+
+    contacts = sub.add_parser("contacts", help="données personnelles de la campagne (contacts de terrain)")
+    contacts_sub = contacts.add_subparsers(dest="contacts_action", required=True)
+    export = contacts_sub.add_parser(
+        "export", parents=[data_dir, password],
+        help="exporter les contacts en CSV (candidat ou directeur de campagne ; mot de passe demandé ; inscrit au journal)",
+    )
+    export.add_argument("--user", required=True, help="votre nom d'utilisateur (rôle admin ou candidate)")
+    export.add_argument("--output", "-o", required=True, type=Path, help="fichier CSV à écrire (refusé s'il existe)")
+
+    purge = sub.add_parser("purge", parents=[data_dir], help="purger les données de campagne après l'élection")
+    purge.add_argument("--yes", action="store_true", help="purger vraiment (sans : dire seulement ce qui serait supprimé)")
     return parser
 
 
@@ -260,8 +272,47 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_contacts(args: argparse.Namespace) -> int:
+    """``contacts export``: the export gate as in the app: a person logs in (throttled, audited), then
+    ``export_personal_data`` is checked and the export audited; the file is readable by its owner only."""
+    from dashboard.store import CampaignStore, contacts, users
+
+    store = CampaignStore(_settings(args).campaign_path)
+    result = users.verify_login(store, args.user, _read_password(args))
+    if not result.ok or result.user is None:
+        raise users.UserError(result.message_fr)
+    output: Path = args.output
+    if output.exists():
+        raise ConfigError(f"le fichier existe déjà : {output} (choisissez un autre nom)")
+    content = contacts.export_contacts_csv(store, by=result.user)
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    rows = max(content.decode("utf-8-sig").count("\r\n") - 1, 0)
+    print(f"{rows} contact(s) exporté(s) dans {output} (export inscrit au journal d'audit ; à supprimer après usage).")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from dashboard.store import CampaignStore
+    from dashboard.store.purge import purge_campaign_data, purge_status
+
+    store = CampaignStore(_settings(args).campaign_path)
+    status = purge_status(store)
+    held = ", ".join(f"{table} : {count}" for table, count in status.rows.items())
+    when = "date de purge non fixée (page Administration)" if status.purge_after is None else (
+        f"purge {'due depuis' if status.due else 'prévue le'} {status.purge_after:%d/%m/%Y}")
+    if not args.yes:
+        print(f"Données de campagne : {held} ; {when}. Relancez avec --yes pour les supprimer définitivement.")
+        return 0
+    deleted = purge_campaign_data(store, by="cli")
+    print("Purge faite : " + ", ".join(f"{table} : {count}" for table, count in deleted.items())
+          + " ligne(s) supprimée(s) ; comptes et journal d'audit conservés.")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
-            "users": cmd_users}
+            "users": cmd_users, "contacts": cmd_contacts, "purge": cmd_purge}
 
 
 def main(argv: list[str] | None = None) -> int:

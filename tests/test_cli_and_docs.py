@@ -31,6 +31,21 @@ def test_readme_names_every_setting_and_kind() -> None:
         assert f"`{kind}`" in README
 
 
+def test_readme_names_every_command() -> None:
+    import argparse
+
+    from dashboard.cli import COMMANDS, _parser
+
+    for command in COMMANDS:
+        assert f"`isoloir {command}" in README, command
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices:
+                    assert f"isoloir {name} {child}" in README or f"{child}" in README.split(f"isoloir {name}")[1][:400], (name, child)
+
+
 def test_schema_doc_names_every_table() -> None:
     from dashboard.warehouse import DATA_TABLES
 
