@@ -12,6 +12,8 @@ the query parameters.
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import streamlit as st
 
 from dashboard import auth
@@ -22,6 +24,21 @@ from dashboard.ui.navigation import PAGES_DIR, existing_pages
 
 
 st.set_page_config(page_title="Isoloir", page_icon="🗳️", layout="wide")
+
+_OPENED = "isoloir_session_opened"
+_LAST = "isoloir_last_page"  # (page key, query parameters) of the page this browser session is on
+
+# A fresh page load sends the address's page with its first run only; a rerun the browser asks for
+# before it has learnt that page (the cookie component answering interrupts the first run before
+# st.navigation, the login form) comes back without it and resolves to the site root. So the page is
+# read from the address at the very start of the session's first run, before anything can interrupt
+# it; the root forwards to the page this session is on, and only a new session starts at the
+# role's landing page.
+if not st.session_state.get(_OPENED):
+    st.session_state[_OPENED] = True
+    opened_at = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    if opened_at in existing_pages():
+        st.session_state[_LAST] = (opened_at, st.query_params.to_dict())
 
 try:
     territory = data.territory()
@@ -35,6 +52,7 @@ user = session.current_user(authenticator)
 if user is not None and session.logout_requested():
     session.logout(authenticator, user)
     user = None
+    st.session_state.pop(_LAST, None)  # the next account starts on its own landing page
 
 if territory:
     st.warning(
@@ -44,6 +62,23 @@ if territory:
     )
 
 allowed = auth.pages_for(user.role) if user else []
+
+
+def _refuse(key: str) -> None:
+    """What a page the role may not open shows instead of running its file (reached by address)."""
+    assert user is not None
+    st.title("Accès refusé")
+    rule = auth.PAGES.get(key)
+    if rule and auth.permission(user.role, rule.action) is auth.Grant.OWN_ZONES:
+        reason = "elle couvre tout le territoire, et ce rôle ne voit que ses propres zones"
+    else:
+        reason = auth.ACTIONS[rule.action] if rule else "page inconnue"
+    st.error(f"Cette page n'est pas ouverte au rôle « {user.role_label} » ({reason}).", icon=":material/block:")
+    st.page_link(pages[auth.landing_page(user.role)], label="Revenir à l'accueil", icon=":material/home:")
+
+
+# Every page is registered under its own path on every run, so the address asked for survives the
+# login page; the pages a role may not open are hidden from its navigation.
 pages = {
     key: st.Page(str(PAGES_DIR / page.file), title=page.title, icon=page.icon, url_path=key,
                  visibility="visible" if key in allowed else "hidden")
@@ -51,13 +86,25 @@ pages = {
 }
 
 
+def _arrived() -> None:
+    """After a page's run: keep the query parameters it left in the address (a view's link)."""
+    if navigation.url_path not in ("", "accueil"):
+        st.session_state[_LAST] = (navigation.url_path, st.query_params.to_dict())
+
+
 def _home() -> None:
     assert user is not None
+    last = st.session_state.get(_LAST)
+    if last and last[0] in pages:  # the page this session is on (a rerun that lost its address)
+        st.switch_page(pages[last[0]], query_params=last[1])
     st.switch_page(pages[auth.landing_page(user.role)], query_params=st.query_params.to_dict())
 
 
 home = st.Page(_home, title="Accueil", url_path="accueil", default=True, visibility="hidden")
 navigation = st.navigation([home, *pages.values()], position="sidebar" if user else "hidden")
+
+if navigation.url_path not in ("", "accueil"):
+    st.session_state[_LAST] = (navigation.url_path, st.query_params.to_dict())
 
 if user is None:
     if users.has_admin(data.campaign()):
@@ -67,15 +114,12 @@ if user is None:
     st.stop()
 
 session.account_panel(authenticator, user)
+session.keep_cookie(authenticator)  # after the panel: a password change issues a new token in this run
 requested = navigation.url_path or "accueil"
 if requested != "accueil" and not auth.may_open(user.role, requested):
-    st.title("Accès refusé")
-    rule = auth.PAGES.get(requested)
-    if rule and auth.permission(user.role, rule.action) is auth.Grant.OWN_ZONES:
-        reason = "elle couvre tout le territoire, et ce rôle ne voit que ses propres zones"
-    else:
-        reason = auth.ACTIONS[rule.action] if rule else "page inconnue"
-    st.error(f"Cette page n'est pas ouverte au rôle « {user.role_label} » ({reason}).", icon=":material/block:")
-    st.page_link(pages[auth.landing_page(user.role)], label="Revenir à l'accueil", icon=":material/home:")
+    _refuse(requested)  # the page's file does not run
     st.stop()
-navigation.run()
+try:
+    navigation.run()
+finally:
+    _arrived()

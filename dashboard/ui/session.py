@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
@@ -41,7 +42,7 @@ _EXPIRES = "isoloir_session_expires"  # epoch seconds after which the session en
 _RESUMED = "isoloir_session_resumed"  # the cookie login of this browser session was audited
 _NOTICE = "isoloir_session_notice"  # a message for the login page (expired, logged out…)
 _LOGOUT = "isoloir_logout_requested"
-_PENDING = "isoloir_cookie_pending"  # logged in by the form: set the cookie in the next run
+_TOKEN = "isoloir_cookie_token"  # (token, expiry) of the cookie this browser session must hold
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -81,6 +82,7 @@ def _clear() -> None:
     st.session_state["authentication_status"] = None
     st.session_state.pop(_EXPIRES, None)
     st.session_state.pop(_RESUMED, None)
+    st.session_state.pop(_TOKEN, None)
 
 
 def _start(user: User, expires: float) -> None:
@@ -90,6 +92,7 @@ def _start(user: User, expires: float) -> None:
     st.session_state["roles"] = [user.role]
     st.session_state["logout"] = False
     st.session_state[_EXPIRES] = float(expires)
+    st.session_state.pop(_NOTICE, None)
 
 
 def _from_cookie(auth: stauth.Authenticate) -> User | None:
@@ -131,10 +134,6 @@ def current_user(auth: stauth.Authenticate) -> User | None:
         if time.time() >= float(st.session_state.get(_EXPIRES, 0)):
             _end(auth, "Session expirée : reconnectez-vous.")
             return None
-        if st.session_state.pop(_PENDING, False):
-            # set in a run that does not rerun at once, so the cookie component reaches the browser
-            auth.authentication_controller.login(token={"username": user.user_name, "exp_date": 0})
-            auth.cookie_controller.set_cookie()
         return user
     if st.session_state.get("logout"):
         return None  # logged out in this browser session: the cookie is being deleted
@@ -143,6 +142,28 @@ def current_user(auth: stauth.Authenticate) -> User | None:
         st.session_state[_RESUMED] = True
         audit.record(data.campaign(), user, "login", "user", user.user_name, {"via": "cookie"})
     return user
+
+
+def _issue_cookie(user: User, expires: float) -> None:
+    """Sign this session's cookie (the same claims streamlit-authenticator writes and reads back)."""
+    token = jwt.encode({"username": user.user_name, "exp_date": float(expires)}, cookie_key(), algorithm="HS256")
+    st.session_state[_TOKEN] = (token, float(expires))
+
+
+def keep_cookie(auth: stauth.Authenticate) -> None:
+    """Draw the cookie-setting component with this session's token, on every run until logout.
+
+    Drawn once, it could be dropped before its frame loads when the same run switches page (the
+    site root forwards to the landing page): drawn on every run with the same arguments, it stays
+    mounted and sets the cookie once loaded (its arguments change only with a new token).
+    """
+    held = st.session_state.get(_TOKEN)
+    if not held:
+        return
+    token, expires = held
+    auth.cookie_controller.cookie_model.cookie_manager.set(
+        COOKIE_NAME, token, expires_at=datetime.fromtimestamp(expires)
+    )
 
 
 def _end(auth: stauth.Authenticate, notice: str) -> None:
@@ -164,7 +185,7 @@ def logout(auth: stauth.Authenticate, user: User) -> None:
 def login_form() -> None:
     """The login page; a successful login reruns the app logged in."""
     store = data.campaign()
-    notice = st.session_state.pop(_NOTICE, None)
+    notice = st.session_state.get(_NOTICE)  # kept across the reruns of the login page; cleared at login
     slot = st.columns([1, 2, 1])[1].empty()
     with slot.container():
         st.title("Isoloir — connexion")
@@ -185,10 +206,11 @@ def login_form() -> None:
             st.error(_sentence(result.message_fr))
             return
     slot.empty()
-    _start(result.user, time.time() + _session_seconds())
+    expires = time.time() + _session_seconds()
+    _start(result.user, expires)
+    _issue_cookie(result.user, expires)
     st.session_state[_RESUMED] = True
-    st.session_state[_PENDING] = True
-    st.rerun()  # the next run is logged in and sets the cookie (see current_user)
+    st.rerun()  # the next run is logged in and sets the cookie (see keep_cookie)
 
 
 def _demo_accounts_hint() -> None:
@@ -254,8 +276,9 @@ def account_panel(auth: stauth.Authenticate, user: User) -> None:
                             st.error(_sentence(error.message_fr))
                         else:
                             # the cookie issued before the change is now refused: issue a new one
-                            auth.cookie_controller.set_cookie()
-                            st.session_state[_EXPIRES] = time.time() + _session_seconds()
+                            expires = time.time() + _session_seconds()
+                            _issue_cookie(user, expires)
+                            st.session_state[_EXPIRES] = expires
                             st.success("Mot de passe changé.")
         st.button("Se déconnecter", icon=":material/logout:", width="stretch", key="isoloir_logout",
                   on_click=_request_logout)

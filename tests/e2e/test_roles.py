@@ -1,0 +1,389 @@
+"""Login and roles in a real browser: what each role sees, refusals by address, deep links,
+the login cookie (re-login, logout, forged cookies) and no secret in the pages or the server log.
+
+One app server for the module, on a private copy of the demo data (the audit log is read here).
+The tests that open pages by address come last: ``-x`` then still runs the others first.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import duckdb
+import jwt
+import pytest
+
+from dashboard import auth
+from dashboard.ui import navigation
+from tests.conftest import TEST_COOKIE_KEY
+from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+
+pytestmark = pytest.mark.e2e
+
+ROLES = list(auth.ROLES)  # admin, candidate, strategist, canvasser, viewer
+COOKIE = "isoloir_session"
+SESSION_SECONDS = 12 * 3600  # the default session length, set explicitly for the server below
+LOGIN_TITLE = "Isoloir — connexion"
+REFUSED = "Accès refusé"
+VIEWPORT = {"width": 1400, "height": 1000}
+# What a refusal page may hold: the cookie component, the demo warning and the refusal, its title,
+# the link back; in the sidebar, the account caption and the logout button (the popover is no element).
+REFUSAL_MAIN = {"stCustomComponentV1", "stAlert", "stHeading", "stPageLink"}
+REFUSAL_SIDEBAR = {"stMarkdown", "stButton"}
+
+
+# page key -> (file, title, icon), in navigation order; the app registers only the pages whose file
+# exists (pages still to come, e.g. cibles and zones, are listed but absent). A plain module: importing
+# it runs no Streamlit script.
+PAGE_FILES = navigation.PAGE_FILES
+REGISTERED = list(navigation.existing_pages())
+
+
+def expected_pages(role: str) -> list[str]:
+    """The pages in the role's navigation, in the app's order."""
+    allowed = auth.pages_for(role)
+    return [key for key in REGISTERED if key in allowed]
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    data_dir: Path
+
+    @property
+    def campaign(self) -> Path:
+        return self.data_dir / "campaign.duckdb"
+
+    @property
+    def log(self) -> Path:
+        return ARTIFACTS / f"server-{urlparse(self.url).port}.log"
+
+
+@pytest.fixture(scope="module")
+def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """A private copy of the demo data (this module reads its audit log), served by `isoloir run`."""
+    data_dir = tmp_path_factory.mktemp("roles")
+    for name in ("warehouse.duckdb", "campaign.duckdb"):
+        shutil.copy2(demo_dir / name, data_dir / name)
+    # the session length is the default one; set here so that a developer's environment cannot change it
+    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun", "ISOLOIR_SESSION_HOURS": "12"})
+    yield App(url, data_dir)
+    stop_app(process)
+
+
+@contextmanager
+def fresh_context(browser) -> Iterator[object]:  # noqa: ANN001 - Playwright objects
+    """A browser context of its own: no cookie from another test."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+# -- reading the page ----------------------------------------------------------------------------
+
+def settle(page, selector: str = '[data-testid="stMain"] h1') -> None:  # noqa: ANN001
+    """Wait until the page has drawn a title and Streamlit is idle, twice: a second run can follow the
+    first one (the cookie component's value triggers a rerun)."""
+    page.locator(selector).first.wait_for(state="attached", timeout=60_000)
+    wait_until_idle(page)
+    wait_until_idle(page)
+
+
+def path_of(page) -> str:  # noqa: ANN001
+    return urlparse(page.url).path
+
+
+def titles(page) -> list[str]:  # noqa: ANN001
+    return [text.strip() for text in page.locator('[data-testid="stMain"] h1').all_inner_texts()]
+
+
+def nav_titles(page) -> list[str]:  # noqa: ANN001
+    """The page titles of the sidebar navigation (the icon's ligature is a separate span)."""
+    links = page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]')
+    return [str(links.nth(i).locator("span[label]").first.get_attribute("label")) for i in range(links.count())]
+
+
+def element_kinds(page, area: str) -> list[str]:  # noqa: ANN001
+    """The kind (data-testid) of every element Streamlit drew in ``area`` (stMain or stSidebar)."""
+    return page.evaluate(
+        """(area) => Array.from(document.querySelectorAll(`[data-testid="${area}"] [data-testid="stElementContainer"]`))
+             .map(e => { const c = e.firstElementChild;
+                         return (c && (c.getAttribute('data-testid')
+                                       || (c.firstElementChild && c.firstElementChild.getAttribute('data-testid')))) || '?'; })""",
+        area,
+    )
+
+
+def logged_in_as(page) -> str:  # noqa: ANN001
+    """The account caption of the sidebar (``Démo … (user) — role``)."""
+    return page.locator('[data-testid="stSidebar"] [data-testid="stCaptionContainer"]').first.inner_text()
+
+
+def assert_login_page(page, why: str) -> None:  # noqa: ANN001
+    """The login form, and nothing of the app behind it."""
+    assert titles(page) == [LOGIN_TITLE], f"{why}: expected the login page, got the titles {titles(page)} at {page.url}"
+    assert page.get_by_label("Nom d'utilisateur").is_visible() and page.get_by_label("Mot de passe").is_visible(), why
+    assert page.get_by_text("Se déconnecter").count() == 0, f"{why}: the logout button is drawn"
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0, f"{why}: the navigation is drawn"
+    assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0, f"{why}: a map is drawn"
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0, f"{why}: a table is drawn"
+    leaked = set(element_kinds(page, "stMain")) - {"stCustomComponentV1", "stAlert", "stHeading", "stTextInput",
+                                                   "stFormSubmitButton"}
+    assert not leaked, f"{why}: the login page also holds {leaked}"
+
+
+def open_login_page(page, url: str) -> None:  # noqa: ANN001
+    page.goto(url)
+    page.get_by_label("Nom d'utilisateur").wait_for(timeout=60_000)
+    settle(page)
+
+
+# -- reading the campaign store (read-only, beside the running app) ------------------------------
+
+def _read(path: Path, sql: str) -> list[tuple]:
+    """Run one query on a read-only connection, retrying while the app holds the file's lock."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+            continue
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+
+def row_counts(path: Path) -> dict[str, int]:
+    """Rows of every table of the campaign store (users, zones, contacts, views, audit log…)."""
+    tables = [row[0] for row in _read(path, "SELECT table_name FROM information_schema.tables ORDER BY table_name")]
+    counts = _read(path, " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables))
+    return {name: int(count) for name, count in counts}
+
+
+def last_audit_id(path: Path) -> int:
+    return int(_read(path, "SELECT coalesce(max(id), 0) FROM audit_log")[0][0])
+
+
+def audit_since(path: Path, after_id: int) -> list[dict[str, object]]:
+    rows = _read(path, f"SELECT id, user_name, action, object_id, detail, outcome FROM audit_log WHERE id > {int(after_id)} ORDER BY id")
+    return [
+        {"id": r[0], "user": r[1], "action": r[2], "object": r[3], "detail": json.loads(r[4]) if r[4] else {}, "outcome": r[5]}
+        for r in rows
+    ]
+
+
+def is_cookie_login(row: dict[str, object], user_name: str) -> bool:
+    """The entry a new browser session writes when its cookie logs it in (once per session, by design)."""
+    return (row["action"], row["user"], row["outcome"], row["detail"]) == ("login", user_name, "success", {"via": "cookie"})
+
+
+def token(user_name: str, exp_date: float, key: str = TEST_COOKIE_KEY) -> str:
+    return jwt.encode({"username": user_name, "exp_date": exp_date}, key, algorithm="HS256")
+
+
+def session_cookie(context) -> dict | None:  # noqa: ANN001
+    return next((c for c in context.cookies() if c["name"] == COOKIE), None)
+
+
+def wait_for_cookie(context, present: bool, timeout_s: float = 10) -> dict | None:  # noqa: ANN001
+    """The cookie is set (or deleted) by a component in the browser, shortly after the run that asks."""
+    deadline = time.monotonic() + timeout_s
+    while (session_cookie(context) is not None) != present and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return session_cookie(context)
+
+
+# -- 5. no secret in the pages nor in the server log ---------------------------------------------
+
+def test_no_password_hash_nor_cookie_key_in_pages_or_server_log(browser, app: App) -> None:
+    secrets = {"bcrypt hash prefix": "$2b$", "cookie signing key": TEST_COOKIE_KEY}
+    seen: list[str] = []
+    with fresh_context(browser) as context:
+        page = context.new_page()
+        open_login_page(page, f"{app.url}/")
+        pages = {"connexion": page.content()}
+        log_in(page, "admin")
+        settle(page)
+        # moved by the navigation's links, in the same browser session: every page of the admin role
+        for key in expected_pages("admin"):
+            page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]', has_text=PAGE_FILES[key].title).click()
+            page.wait_for_url(f"**/{key}*", timeout=30_000)
+            settle(page)
+            assert REFUSED not in titles(page), f"the admin is refused the page {key}"
+            # the page and its frames (components: the cookie manager receives the browser's cookies)
+            pages[key] = "\n".join(frame.content() for frame in page.frames)
+            seen.append(key)
+            if key == "presentation":
+                # the presentation opens full screen (no sidebar): leave it as a presenter would
+                page.get_by_text("Plein écran").click()
+                page.locator('[data-testid="stSidebarNav"]').wait_for(state="visible", timeout=30_000)
+                settle(page)
+        assert seen == expected_pages("admin")
+        for key, html in pages.items():
+            for what, secret in secrets.items():
+                assert secret not in html, f"the {what} appears in the HTML of the page {key}"
+    log = app.log.read_text(encoding="utf-8", errors="replace")
+    assert log, f"empty server log {app.log}"
+    for what, secret in secrets.items():
+        assert secret not in log, f"the {what} appears in the server log {app.log}"
+
+
+# -- 3. the login cookie: re-login in another tab, logout -----------------------------------------
+
+def test_cookie_logs_in_other_tabs_and_logout_ends_it(browser, app: App) -> None:
+    with fresh_context(browser) as context:
+        page = context.new_page()
+        open_login_page(page, f"{app.url}/")
+        log_in(page, "strategist")
+        settle(page)
+        cookie = wait_for_cookie(context, present=True)
+        assert cookie is not None, f"no {COOKIE} cookie after logging in: {[c['name'] for c in context.cookies()]}"
+        claims = jwt.decode(cookie["value"], TEST_COOKIE_KEY, algorithms=["HS256"])
+        assert claims["username"] == "strategist"
+        assert abs(float(claims["exp_date"]) - (time.time() + SESSION_SECONDS)) < 300, claims
+
+        # another tab of the same browser: logged in by the cookie, without the form
+        other = context.new_page()
+        other.goto(f"{app.url}/carte")
+        settle(other)
+        assert other.get_by_label("Nom d'utilisateur").count() == 0, "the cookie did not log the new tab in"
+        assert "(strategist)" in logged_in_as(other)
+        assert nav_titles(other) == [PAGE_FILES[key].title for key in expected_pages("strategist")]
+        other.close()
+
+        before = last_audit_id(app.campaign)
+        page.get_by_role("button", name="Se déconnecter").click()
+        page.get_by_label("Nom d'utilisateur").wait_for(timeout=30_000)
+        settle(page)
+        assert_login_page(page, "after logging out")
+        assert "Vous êtes déconnecté." in page.inner_text('[data-testid="stMain"]')
+        assert any(r["action"] == "logout" and r["user"] == "strategist" for r in audit_since(app.campaign, before))
+        wait_for_cookie(context, present=False)  # give the deleting component its time
+
+        # a new tab after the logout: the login form (the cookie is deleted, or at least refused)
+        after = context.new_page()
+        after.goto(f"{app.url}/carte")
+        after.get_by_label("Nom d'utilisateur").wait_for(timeout=60_000)
+        settle(after)
+        assert_login_page(after, f"a new tab after logging out (cookie in the browser: {session_cookie(context) is not None})")
+        after.close()
+
+
+# -- 4. forged cookies --------------------------------------------------------------------------
+
+FORGED = {
+    "wrong_key": lambda now: token("admin", now + 3600, key="not-the-isoloir-key-0123456789abcdef-0123456789"),
+    "expired": lambda now: token("admin", now - 60),
+    "unknown_user": lambda now: token("mallory", now + 3600),
+    "longer_than_a_session": lambda now: token("admin", now + 30 * 86400),
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED))
+def test_forged_cookie_is_refused(browser, app: App, case: str) -> None:
+    before = last_audit_id(app.campaign)
+    with fresh_context(browser) as context:
+        context.add_cookies([{"name": COOKIE, "value": FORGED[case](time.time()), "url": app.url}])
+        page = context.new_page()
+        page.goto(f"{app.url}/carte")
+        page.get_by_label("Nom d'utilisateur").wait_for(timeout=60_000)
+        settle(page)
+        assert_login_page(page, f"forged cookie ({case})")
+        assert page.get_by_text("Démo directeur").count() == 0
+    assert audit_since(app.campaign, before) == [], "a refused cookie wrote to the audit log"
+
+
+def test_valid_cookie_logs_in_without_the_form(browser, app: App) -> None:
+    """Positive control of the forged cookies: the same cookie, well made (issued a minute ago, for a
+    session's length), logs the admin in."""
+    with fresh_context(browser) as context:
+        context.add_cookies([{"name": COOKIE, "value": token("admin", time.time() + SESSION_SECONDS - 60), "url": app.url}])
+        page = context.new_page()
+        page.goto(f"{app.url}/carte")
+        page.get_by_text("Se déconnecter").wait_for(state="attached", timeout=60_000)
+        settle(page)
+        assert page.get_by_label("Nom d'utilisateur").count() == 0
+        assert "(admin)" in logged_in_as(page)
+        assert nav_titles(page) == [PAGE_FILES[key].title for key in expected_pages("admin")]
+
+
+# -- 1. each role: navigation, landing page, refusals by address ---------------------------------
+
+def assert_refused(page, key: str, role: str) -> None:  # noqa: ANN001
+    """The page asked for by address shows the refusal, and nothing of the page ran."""
+    assert path_of(page) == f"/{key}", (
+        f"{role} asked for /{key} by address and ended on {page.url}: the address asked for was lost"
+    )
+    assert titles(page) == [REFUSED], f"{role} on /{key}: titles {titles(page)}"
+    assert f"« {auth.role_label(role)} »" in page.locator('[data-testid="stMain"] [data-testid="stAlert"]').last.inner_text()
+    main, sidebar = set(element_kinds(page, "stMain")), set(element_kinds(page, "stSidebar"))
+    assert main <= REFUSAL_MAIN, f"{role} on /{key}: the page drew {main - REFUSAL_MAIN}"
+    assert sidebar <= REFUSAL_SIDEBAR, f"{role} on /{key}: the sidebar holds {sidebar - REFUSAL_SIDEBAR}"
+    assert page.locator('[data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]').count() == 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_sees_its_pages_and_is_refused_the_others(browser, app: App, role: str) -> None:
+    allowed = expected_pages(role)
+    forbidden = [key for key in REGISTERED if key not in allowed]
+    with fresh_context(browser) as context:
+        page = context.new_page()
+        open_login_page(page, f"{app.url}/")
+        log_in(page, role)
+        settle(page)
+        assert nav_titles(page) == [PAGE_FILES[key].title for key in allowed]
+        assert path_of(page) == f"/{auth.landing_page(role)}", f"{role} landed on {page.url}"
+        assert REFUSED not in titles(page) and f"({role})" in logged_in_as(page)
+        if auth.landing_page(role) == "carte":
+            page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
+            wait_until_idle(page)
+        page.screenshot(path=str(ARTIFACTS / f"role_{role}.png"), full_page=True)
+        wait_for_cookie(context, present=True)
+
+        counts, last_id = row_counts(app.campaign), last_audit_id(app.campaign)
+        for key in forbidden:
+            page.goto(f"{app.url}/{key}")
+            settle(page)
+            if key == forbidden[0]:
+                page.screenshot(path=str(ARTIFACTS / f"role_{role}_refus_{key}.png"), full_page=True)
+            assert_refused(page, key, role)
+
+        # each address opened is a new browser session, logged in by the cookie (one audit entry,
+        # by design); nothing else may be written
+        added = audit_since(app.campaign, last_id)
+        others = [row for row in added if not is_cookie_login(row, role)]
+        assert others == [], f"refused visits wrote to the audit log: {others}"
+        assert len(added) <= len(forbidden), added
+        after = row_counts(app.campaign)
+        assert {t: n for t, n in after.items() if t != "audit_log"} == {t: n for t, n in counts.items() if t != "audit_log"}
+
+
+# -- 2. a deep link survives the login page ------------------------------------------------------
+
+def test_deep_link_survives_the_login_page(browser, app: App) -> None:
+    with fresh_context(browser) as context:
+        page = context.new_page()
+        page.goto(f"{app.url}/carte?election=pres2022_t1&mesure=share&cible=centre")
+        page.get_by_label("Nom d'utilisateur").wait_for(timeout=60_000)
+        settle(page)
+        assert_login_page(page, "a deep link, logged out")
+        log_in(page, "viewer")
+        settle(page)
+        page.screenshot(path=str(ARTIFACTS / "role_deep_link.png"), full_page=True)
+        assert path_of(page) == "/carte", f"the deep link ended on {page.url}"
+        heading = titles(page)[0] if titles(page) else ""
+        assert "Présidentielle 2022 — 1er tour" in heading, f"heading {heading!r} at {page.url}"
+        assert "election=pres2022_t1" in page.url and "cible=centre" in page.url, page.url
