@@ -1,10 +1,16 @@
 """The permission table, cell by cell (5 roles × every action), against the real functions.
 
 Each cell runs on its own copy of a store holding one account per role, two
-zones (one assigned to the canvasser) and two contacts (one in each zone). An
-``ALL`` cell must succeed with everything in reach, an ``OWN_ZONES`` cell only
-inside the canvasser's zone, a ``NONE`` cell must raise
-:class:`PermissionDenied` and change no campaign data.
+zones (one assigned to the canvasser) and two contacts (one in each zone),
+each zone with addresses and one turf. An ``ALL`` cell must succeed with
+everything in reach, an ``OWN_ZONES`` cell only inside the canvasser's zone, a
+``NONE`` cell must raise :class:`PermissionDenied` and change no campaign data.
+
+The second table (``FUNCTIONS``) does the same for every store function of the
+zones issue (history, addresses, counts, turfs, assignment, progress, walk-list
+export): each follows one rule derived from ``dashboard.auth``'s table, and is
+called as each role on the canvasser's zone/turf ("inside") and the other one
+("outside").
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ import bcrypt
 import duckdb
 import pytest
 
-from dashboard.auth import ACTIONS, PERMISSIONS, ROLES, Grant, PermissionDenied
-from dashboard.store import CampaignStore, audit, contacts, users, zones
+from dashboard.auth import ACTIONS, PERMISSIONS, ROLES, Grant, PermissionDenied, permission
+from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
 from dashboard.store.purge import PURGED_TABLES, purge_campaign_data
+from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User
 
 INSIDE, OUTSIDE = "45999_1", "45999_2"  # the canvasser's zone / another zone
+ADDRESSES = {"inside": [f"a{i}@{INSIDE}" for i in range(3)], "outside": [f"b{i}@{OUTSIDE}" for i in range(3)]}
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +42,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for role in ROLES:
             users.add_user(store, role, "a-long-password-1", role, by="cli")
-    own = zones.create_zone(store, "Zone du militant", [INSIDE], by="cli")
+    own = zones.create_zone(store, "Zone du militant", [INSIDE], by="cli", address_ids=ADDRESSES["inside"])
     zones.assign_zone(store, own.zone_id, "canvasser", by="cli")
-    zones.create_zone(store, "Autre zone", [OUTSIDE], by="cli")
+    other = zones.create_zone(store, "Autre zone", [OUTSIDE], by="cli", address_ids=ADDRESSES["outside"])
+    for zone, where in ((own, "inside"), (other, "outside")):  # one turf each, assigned to the admin (who canvasses too)
+        [turf] = turfs.save_turfs(store, zone.zone_id, [TurfInput(1, ADDRESSES[where], 10)], by="cli")
+        turfs.assign_turf(store, turf.turf_id, "admin", by="cli")
     for station, name in ((INSIDE, "Personne Dedans"), (OUTSIDE, "Personne Dehors")):
         contacts.add_contact(store, by="cli", station_id=station, address="1 rue X", full_name=name, outcome="rencontre",
                              consent=True, phone="06 00 00 00 00")
@@ -150,3 +161,132 @@ def test_a_disabled_account_is_refused_everything(template: Path, tmp_path: Path
     for action, call in CALLS.items():
         with pytest.raises(PermissionDenied):
             call(store, user)
+
+
+# -- the zones issue's functions (FUNCTIONS): rule, call, and the check of an allowed result -------------------
+def _read_zones_rule(role: str) -> Grant:
+    """Reading zones, turfs, their addresses and progress: the builders everywhere, the canvasser their own."""
+    if permission(role, "edit_zones") is Grant.ALL:
+        return Grant.ALL
+    return Grant.OWN_ZONES if permission(role, "view_maps") is Grant.OWN_ZONES else Grant.NONE
+
+
+def _walklist_rule(role: str) -> Grant:
+    """A walk list of addresses: the builders for any turf, the canvassers for their own."""
+    if permission(role, "edit_zones") is Grant.ALL:
+        return Grant.ALL
+    return permission(role, "record_feedback")
+
+
+RULES: dict[str, Any] = {
+    "edit_zones": lambda role: permission(role, "edit_zones"),
+    "read_zones": _read_zones_rule,
+    "view_maps": lambda role: permission(role, "view_maps"),
+    "record_feedback": lambda role: permission(role, "record_feedback"),
+    "walklist": _walklist_rule,
+    "export_personal_data": lambda role: permission(role, "export_personal_data"),
+}
+
+
+def _targets(store: CampaignStore) -> dict[str, tuple[int, int]]:
+    """"inside"/"outside" -> (zone id, turf id)."""
+    by_name = {z.name: z.zone_id for z in zones.zones_for(store, by="cli")}
+    turf_of = {t.zone_id: t.turf_id for t in turfs.turfs_for(store, by="cli")}
+    inside, outside = by_name["Zone du militant"], by_name["Autre zone"]
+    return {"inside": (inside, turf_of[inside]), "outside": (outside, turf_of[outside])}
+
+
+# function -> (rule, call(store, user, zone_id, turf_id, where), list check or None)
+# A call on one object: OWN_ZONES must succeed inside and be refused outside. A list (check given): the
+# check receives the result and whether everything (ALL) or only the inside (OWN_ZONES) is expected.
+def _listed_turfs(result: Any, everything: bool, store: CampaignStore) -> None:
+    expected = {t for _, t in _targets(store).values()} if everything else {_targets(store)["inside"][1]}
+    assert {t.turf_id for t in result} == expected
+
+
+FUNCTIONS: dict[str, tuple[str, Callable[..., Any], Callable[[Any, bool, CampaignStore], None] | None]] = {
+    "zones.update_zone": ("edit_zones", lambda s, u, z, t, w: zones.update_zone(s, z, by=u, name=f"Zone modifiée {w}"), None),
+    "zones.set_zone_addresses": ("edit_zones", lambda s, u, z, t, w: zones.set_zone_addresses(s, z, ADDRESSES[w][:1], by=u), None),
+    "zones.set_zone_counts": ("edit_zones", lambda s, u, z, t, w: zones.set_zone_counts(s, z, {"doors": 5}, by=u), None),
+    "zones.duplicate_zone": ("edit_zones", lambda s, u, z, t, w: zones.duplicate_zone(s, z, f"Copie {w}", by=u), None),
+    "zones.zone_versions": ("edit_zones", lambda s, u, z, t, w: zones.zone_versions(s, z, by=u), None),
+    "zones.get_zone_version": ("edit_zones", lambda s, u, z, t, w: zones.get_zone_version(s, z, 1, by=u), None),
+    "zones.restore_zone_version": ("edit_zones", lambda s, u, z, t, w: zones.restore_zone_version(s, z, 1, by=u), None),
+    "turfs.save_turfs": ("edit_zones", lambda s, u, z, t, w: turfs.save_turfs(
+        s, z, [TurfInput(1, ADDRESSES[w][:1], 3), TurfInput(2, ADDRESSES[w][1:], 7)], by=u, replace_assigned=True), None),
+    "turfs.delete_turfs": ("edit_zones", lambda s, u, z, t, w: turfs.delete_turfs(s, z, by=u), None),
+    "turfs.assign_turf": ("edit_zones", lambda s, u, z, t, w: turfs.assign_turf(s, t, "canvasser", by=u, due_date="2026-03-15"), None),
+    "turfs.unassign_turf": ("edit_zones", lambda s, u, z, t, w: turfs.unassign_turf(s, t, "admin", by=u), None),
+    "zones.get_zone": ("read_zones", lambda s, u, z, t, w: zones.get_zone(s, z, by=u), None),
+    "zones.zone_address_ids": ("read_zones", lambda s, u, z, t, w: zones.zone_address_ids(s, z, by=u), None),
+    "turfs.get_turf": ("read_zones", lambda s, u, z, t, w: turfs.get_turf(s, t, by=u), None),
+    "turfs.turfs_for": ("read_zones", lambda s, u, z, t, w: turfs.turfs_for(s, by=u), _listed_turfs),
+    "turfs.progress": ("read_zones", lambda s, u, z, t, w: turfs.progress(s, by=u), _listed_turfs),
+    "zones.address_ids_for": ("view_maps", lambda s, u, z, t, w: zones.address_ids_for(s, by=u),
+                              lambda r, everything, s: (r is None) if everything else r == frozenset(ADDRESSES["inside"])),
+    "turfs.record_turf_progress": ("record_feedback", lambda s, u, z, t, w: turfs.record_turf_progress(s, t, 4, by=u), None),
+    "turfs.authorize_walklist_export": ("walklist", lambda s, u, z, t, w: turfs.authorize_walklist_export(s, t, by=u), None),
+    "turfs.authorize_walklist_export(personal_data)": ("export_personal_data", lambda s, u, z, t, w: turfs.authorize_walklist_export(
+        s, t, by=u, personal_data=True), None),
+}
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_function_cell(function: str, role: str, template: Path, tmp_path: Path) -> None:
+    path = tmp_path / "campaign.duckdb"
+    shutil.copy(template, path)
+    store = CampaignStore(path)
+    user = users.get_user(store, role)
+    assert user is not None
+    rule, call, check = FUNCTIONS[function]
+    grant = RULES[rule](role)
+    targets = _targets(store)
+    if grant is Grant.NONE:
+        before = _data_rows(store)
+        for where in ("inside", "outside"):
+            with pytest.raises(PermissionDenied):
+                call(store, user, *targets[where], where)
+        assert _data_rows(store) == before  # refused: nothing changed
+        assert len(audit.entries(store, by="cli", action="permission_denied", user_name=role)) == 2
+        return
+    if check is not None:  # a list: everything, or only the inside
+        result = call(store, user, None, None, None)
+        assert check(result, grant is Grant.ALL, store) is not False
+        return
+    call(store, user, *targets["inside"], "inside")
+    if grant is Grant.ALL:
+        call(store, user, *targets["outside"], "outside")
+    else:
+        before = _data_rows(store)
+        with pytest.raises(PermissionDenied):
+            call(store, user, *targets["outside"], "outside")
+        assert _data_rows(store) == before
+        assert audit.entries(store, by="cli", action="permission_denied", user_name=role)
+
+
+def test_every_new_function_is_in_the_table() -> None:
+    """The zones issue's public store functions all have a row (add one with any new function)."""
+    import inspect
+
+    public = {f"{module.__name__.rsplit('.', 1)[1]}.{name}" for module in (zones, turfs)
+              for name, obj in vars(module).items()
+              if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")
+              and "store" in inspect.signature(obj).parameters
+              and getattr(inspect.signature(obj).parameters.get("by"), "kind", None) is inspect.Parameter.KEYWORD_ONLY}
+    covered = {name.split("(")[0] for name in FUNCTIONS} | {f"zones.{n}" for n in (
+        "create_zone", "rename_zone", "set_zone_stations", "set_zone_geometry", "set_zone_status", "delete_zone", "assign_zone",
+        "unassign_zone", "zones_for", "assignments", "station_ids_for")}  # issue 4's, in tests/store/test_zones.py
+    assert public - covered == set()
+
+
+def test_a_disabled_account_is_refused_every_new_function(template: Path, tmp_path: Path) -> None:
+    path = tmp_path / "campaign.duckdb"
+    shutil.copy(template, path)
+    store = CampaignStore(path)
+    users.disable_user(store, "candidate", by="cli")
+    user = users.get_user(store, "candidate")
+    targets = _targets(store)
+    for name, (_, call, _) in FUNCTIONS.items():
+        with pytest.raises(PermissionDenied, match="compte désactivé"):
+            call(store, user, *targets["inside"], "inside")

@@ -54,6 +54,40 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS zone_assignment (
         zone_id BIGINT NOT NULL, user_name VARCHAR NOT NULL, due_date DATE, assigned_by VARCHAR NOT NULL,
         assigned_at TIMESTAMP NOT NULL, PRIMARY KEY (zone_id, user_name))""",
+    # Zone additions (issue 6, dashboard/store/zones.py): the REU addresses a zone covers (``station_id``:
+    # the station part of the warehouse's ``<BAN id>@<station_id>`` address id, when present), the counts
+    # stored with the zone (one row per zone, with what they were computed for), and the version history:
+    # one snapshot per change of the zone's content (JSON lists of station and address ids).
+    """CREATE TABLE IF NOT EXISTS zone_address (
+        zone_id BIGINT NOT NULL, address_id VARCHAR NOT NULL, station_id VARCHAR, PRIMARY KEY (zone_id, address_id))""",
+    """CREATE TABLE IF NOT EXISTS zone_count (
+        zone_id BIGINT PRIMARY KEY, registered BIGINT, addresses BIGINT, doors BIGINT, score_sum DOUBLE,
+        expected_net_votes DOUBLE, election_id VARCHAR, target VARCHAR, computed_at TIMESTAMP)""",
+    "CREATE SEQUENCE IF NOT EXISTS zone_version_seq",
+    """CREATE TABLE IF NOT EXISTS zone_version (
+        version_id BIGINT PRIMARY KEY DEFAULT nextval('zone_version_seq'), zone_id BIGINT NOT NULL,
+        version INTEGER NOT NULL, op VARCHAR NOT NULL, name VARCHAR NOT NULL, status VARCHAR NOT NULL, geometry BLOB,
+        station_ids JSON NOT NULL, address_ids JSON NOT NULL, counts JSON, restored_from INTEGER,
+        created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, UNIQUE (zone_id, version))""",
+    # Turfs (dashboard/store/turfs.py): a zone cut into walkable pieces. ``turf_address`` holds the walk
+    # order (``position`` 1..n); ``turf_assignment`` the canvassers (a team: several rows) with a due
+    # date; ``turf_progress`` every "doors done" report (the latest one counts). Same rule as the
+    # zone tables: no foreign keys, turfs.py and zones.py keep them consistent in one transaction.
+    "CREATE SEQUENCE IF NOT EXISTS turf_seq",
+    """CREATE TABLE IF NOT EXISTS turf (
+        turf_id BIGINT PRIMARY KEY DEFAULT nextval('turf_seq'), zone_id BIGINT NOT NULL,
+        number INTEGER NOT NULL CHECK (number > 0), name VARCHAR NOT NULL, doors INTEGER NOT NULL CHECK (doors >= 0),
+        geometry BLOB, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, UNIQUE (zone_id, number))""",
+    """CREATE TABLE IF NOT EXISTS turf_address (
+        turf_id BIGINT NOT NULL, position INTEGER NOT NULL CHECK (position > 0), address_id VARCHAR NOT NULL,
+        station_id VARCHAR, PRIMARY KEY (turf_id, position), UNIQUE (turf_id, address_id))""",
+    """CREATE TABLE IF NOT EXISTS turf_assignment (
+        turf_id BIGINT NOT NULL, user_name VARCHAR NOT NULL, due_date DATE, assigned_by VARCHAR NOT NULL,
+        assigned_at TIMESTAMP NOT NULL, PRIMARY KEY (turf_id, user_name))""",
+    "CREATE SEQUENCE IF NOT EXISTS turf_progress_seq",
+    """CREATE TABLE IF NOT EXISTS turf_progress (
+        progress_id BIGINT PRIMARY KEY DEFAULT nextval('turf_progress_seq'), turf_id BIGINT NOT NULL,
+        doors_done INTEGER NOT NULL CHECK (doors_done >= 0), recorded_by VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL)""",
     # People met while canvassing (dashboard/store/contacts.py): personal data, purged after the
     # election. No free-text column; phone and email only with consent to be recontacted.
     "CREATE SEQUENCE IF NOT EXISTS contact_seq",

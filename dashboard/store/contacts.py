@@ -235,10 +235,20 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def require_personal_export(store: CampaignStore, by: Principal | str, object_type: str = "contacts",
+                            object_id: str | int | None = None) -> None:
+    """The export gate of personal data (``export_personal_data``: admin, candidate); a refusal is audited.
+
+    Used by every export holding people's data: the contacts' CSV and the walk
+    lists with names (``turfs.authorize_walklist_export``).
+    """
+    with audit_refusals(store, by, "export_personal_data", object_type, object_id):
+        grant_for(by, "export_personal_data")
+
+
 def export_contacts_csv(store: CampaignStore, *, by: Principal | str) -> bytes:
     """Every contact as CSV for a French Excel (``export_personal_data``: admin, candidate); audited ``export``."""
-    with audit_refusals(store, by, "export_personal_data", "contacts"):
-        grant_for(by, "export_personal_data")
+    require_personal_export(store, by, "contacts")
     with store._connect() as con:
         rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM contact ORDER BY contact_id").fetchall()
         audit.insert(con, actor_name(by), "export", "contacts", None, {"rows": len(rows), "format": "csv"})

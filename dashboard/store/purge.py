@@ -1,8 +1,9 @@
 """Purge of the campaign's data once the election is over (CNIL: delete what was collected for the campaign).
 
 :func:`purge_campaign_data` (permission ``purge``: admin only) deletes, in one
-transaction, every contact (the people met), every zone with its stations and
-assignments, and the saved views. It keeps the accounts (the team may need
+transaction, every contact (the people met), every zone with its stations,
+addresses, counts, version history and assignments, every turf with its walk
+order, assignments and progress, and the saved views. It keeps the accounts (the team may need
 them for the next campaign; the admin disables them) and the audit log, which
 records the purge with the number of rows deleted per table — never their
 content. :func:`purge_status` says whether the purge is due (the day after
@@ -23,7 +24,27 @@ from dashboard.store.campaign_settings import get_campaign_settings
 from dashboard.store.zones import audit_refusals, grant_for
 
 # deleted, children first; every one is campaign data (personal or planning)
-PURGED_TABLES = ("contact", "zone_assignment", "zone_station", "zone", "saved_view")
+PURGED_TABLES = (
+    "contact",
+    "turf_progress", "turf_assignment", "turf_address", "turf",
+    "zone_version", "zone_count", "zone_address", "zone_assignment", "zone_station", "zone",
+    "saved_view",
+)
+# purged table -> French label (the admin page lists what is held before the purge)
+PURGED_TABLE_LABELS: dict[str, str] = {
+    "contact": "contacts",
+    "turf_progress": "relevés d'avancement",
+    "turf_assignment": "affectations de secteurs",
+    "turf_address": "adresses en secteur",
+    "turf": "secteurs",
+    "zone_version": "versions de zones",
+    "zone_count": "chiffres de zones",
+    "zone_address": "adresses en zone",
+    "zone_assignment": "affectations",
+    "zone_station": "bureaux en zone",
+    "zone": "zones",
+    "saved_view": "vues enregistrées",
+}
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,10 @@ PARIS = ZoneInfo("Europe/Paris")
 AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
 GRANT_LABELS = {auth.Grant.ALL: "tout", auth.Grant.OWN_ZONES: "ses zones", auth.Grant.NONE: "—"}
-OBJECT_TYPES = {"user": "compte", "zone": "zone", "campaign": "campagne", "contact": "contact", "station": "bureau"}
+OBJECT_TYPES = {"user": "compte", "zone": "zone", "campaign": "campagne", "contact": "contact", "station": "bureau", "turf": "secteur"}
 TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits")
 PURGE_WORD = "PURGER"
-PURGE_LABELS = {"contact": "contacts", "zone_assignment": "affectations", "zone_station": "bureaux en zone",
-                "zone": "zones", "saved_view": "vues enregistrées"}
+PURGE_LABELS = purge.PURGED_TABLE_LABELS
 _NOTICE = "admin_notice_"  # + area: (kind, text) shown once, under the form that acted
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dashboard.store import CampaignStore, users
 from dashboard.store.campaign_settings import set_campaign_settings
-from dashboard.store.purge import PURGED_TABLES, purge_campaign_data, purge_status
+from dashboard.store.purge import PURGED_TABLE_LABELS, PURGED_TABLES, purge_campaign_data, purge_status
 
 
 def test_due_the_day_after_the_retention_period(tmp_path: Path) -> None:
@@ -29,3 +29,7 @@ def test_purge_keeps_accounts_and_settings(tmp_path: Path) -> None:
     assert deleted["saved_view"] == 1 and store.views() == []
     assert users.get_user(store, "directrice") is not None
     assert purge_status(store).purge_after == date(2026, 3, 22)
+
+
+def test_every_purged_table_has_a_french_label() -> None:
+    assert set(PURGED_TABLE_LABELS) == set(PURGED_TABLES)
