@@ -1,0 +1,221 @@
+"""A pydeck map with a freehand lasso and click-to-toggle, as a bidirectional Streamlit component.
+
+``st.pydeck_chart`` has no lasso, so this component renders the same deck
+(``deck.to_json()``, the same tooltip template) with the deck.gl bundle
+shipped inside the installed ``pydeck`` package, plus a toolbar:
+
+* **Lasso** toggles drawing mode: a transparent overlay takes the pointer
+  (mouse, pen or finger, through Pointer Events) and draws the freehand path;
+  on release the path is closed, thinned (points 3 px apart, 500 at most) and
+  unprojected with the deck's current viewport to longitude/latitude. Outside
+  drawing mode the map pans and zooms as usual.
+* **Ajouter** / **Retirer** choose whether the next lassos add to the
+  selection or cut out of it (and switch drawing mode on).
+* **Effacer** forgets every lasso and every click.
+* A click on a pickable polygon toggles its key (the record's ``i`` field by
+  default: the station id for ``layers.choropleth`` layers) in the clicked set;
+  clicked polygons are outlined, drawn lassos stay on the map as a layer.
+
+The state comes back to Python as a :class:`~dashboard.lasso_state.LassoMapState`,
+validated by :func:`~dashboard.lasso_state.parse_state` (the browser is not
+trusted). The view (pan, zoom) survives reruns as long as the deck's initial
+view does not change; a new initial view (another territory) recentres the map.
+Mount it again under another ``key`` to start from an empty selection.
+
+Serving (no CDN, no copy in git, no configuration): the component's own
+files (``dashboard/ui/lasso_map/``) and pydeck's ``nbextension/static/``
+directory are declared to Streamlit's components-v2 manager as asset
+directories, so the Streamlit server serves them under
+``/_stcore/bidi-components/isoloir.lasso_map/`` and
+``/_stcore/bidi-components/isoloir.deckgl/index.js``. That is what
+``[[tool.streamlit.component.components]]`` in an installed package's
+``pyproject.toml`` would do, but pydeck's directory is outside this package,
+so the declaration is made here, once per Streamlit runtime.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pydeck as pdk
+import streamlit as st
+
+from dashboard.lasso_state import LassoMapState, parse_state
+
+COMPONENT_NAME = "isoloir.lasso_map"
+BUNDLE_COMPONENT_NAME = "isoloir.deckgl"
+ASSET_DIR = Path(__file__).with_name("lasso_map")
+PYDECK_STATIC = "nbextension/static"  # inside the pydeck package: index.js, the deck.gl bundle
+STATE_KEY = "selection"
+DEFAULT_LABELS: dict[str, str] = {
+    "lasso": "Lasso",
+    "add": "Ajouter",
+    "subtract": "Retirer",
+    "clear": "Effacer",
+    "hint": "Dessinez un contour fermé sur la carte",
+    "error": "Carte indisponible",
+}
+_MANIFEST_NAME, _LASSO_COMPONENT, _BUNDLE_COMPONENT = "isoloir", "lasso_map", "deckgl"
+
+_renderers: dict[int, tuple[object, Callable[..., Any]]] = {}
+
+
+def bundle_path() -> Path:
+    """The deck.gl bundle of the installed pydeck (what the browser loads)."""
+    return Path(pdk.__file__).resolve().parent / PYDECK_STATIC / "index.js"
+
+
+def _declare_assets(manager: Any) -> None:
+    """Declare the asset directories on ``manager`` (idempotent)."""
+    from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
+
+    version = getattr(pdk, "__version__", "0")
+    wanted = (
+        (BUNDLE_COMPONENT_NAME, _BUNDLE_COMPONENT, PYDECK_STATIC, Path(pdk.__file__).resolve().parent),
+        (COMPONENT_NAME, _LASSO_COMPONENT, ASSET_DIR.name, ASSET_DIR.parent),
+    )
+    for full_name, name, asset_dir, package_root in wanted:
+        if manager.get_component_path(full_name) is None:
+            manifest = ComponentManifest(name=_MANIFEST_NAME, version=str(version),
+                                         components=[ComponentConfig(name=name, asset_dir=asset_dir)])
+            manager.register_from_manifest(manifest, package_root)
+
+
+def _reduce_as_dict(self: dict[str, Any], _protocol: object = None) -> tuple[type, tuple[dict[str, Any]]]:
+    return dict, (dict(self),)
+
+
+def _make_component_state_picklable() -> None:
+    """Work around a Streamlit 1.67 bug that breaks every components-v2 widget in this app.
+
+    The app sets ``runner.enforceSerializableSessionState``: after each run
+    Streamlit pickles every session-state value, including each v2
+    component's state as ``st.session_state`` presents it — a ``dict``
+    subclass defined inside ``make_bidi_component_presenter``, which pickle
+    cannot name ("Can't pickle local object …_WriteThrough"), so the run
+    ends with ``UnserializableSessionStateError``. The presenter is wrapped
+    so that this class pickles as the plain ``dict`` it holds (nothing else
+    changes). Idempotent; does nothing if Streamlit's internals moved.
+    """
+    try:
+        from streamlit.components.v2.bidi_component import main as bidi_main
+    except ImportError:  # pragma: no cover - another Streamlit layout
+        return
+    factory = getattr(bidi_main, "make_bidi_component_presenter", None)
+    if factory is None or getattr(factory, "_isoloir_picklable", False):
+        return
+
+    @functools.wraps(factory)
+    def make_presenter(*args: Any, **kwargs: Any) -> Callable[[Any, Any], Any]:
+        present = factory(*args, **kwargs)
+
+        def picklable(base_value: Any, session_state: Any) -> Any:
+            value = present(base_value, session_state)
+            cls = type(value)
+            if isinstance(value, dict) and cls is not dict and "<locals>" in cls.__qualname__ \
+                    and "__reduce_ex__" not in vars(cls):
+                cls.__reduce_ex__ = _reduce_as_dict  # type: ignore[method-assign]
+            return value
+
+        return picklable
+
+    make_presenter._isoloir_picklable = True  # type: ignore[attr-defined]
+    bidi_main.make_bidi_component_presenter = make_presenter
+
+
+def _renderer() -> Callable[..., Any]:
+    """The component's mount function for the running Streamlit runtime."""
+    from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
+
+    _make_component_state_picklable()
+    manager = get_bidi_component_manager()
+    _declare_assets(manager)
+    cached = _renderers.get(id(manager))
+    if cached is not None and cached[0] is manager:
+        return cached[1]
+    mount = st.components.v2.component(COMPONENT_NAME, css="lasso_map.css", js="lasso_map.js")
+    _renderers.clear()  # one runtime at a time (tests create several in turn)
+    _renderers[id(manager)] = (manager, mount)
+    return mount
+
+
+def deck_tooltip(deck: pdk.Deck) -> dict[str, Any] | None:
+    """The deck's tooltip as ``st.pydeck_chart`` reads it (a dict, or none)."""
+    widget = getattr(deck, "deck_widget", None)
+    if widget is not None and isinstance(getattr(widget, "tooltip", None), dict):
+        return widget.tooltip
+    tooltip = getattr(deck, "_tooltip", None)
+    return tooltip if isinstance(tooltip, dict) else None
+
+
+def component_data(deck: pdk.Deck, *, key: str, height: int, labels: Mapping[str, str] | None,
+                   key_field: str, click_layers: Sequence[str] | None, state: LassoMapState) -> dict[str, Any]:
+    """What the browser receives (JSON): the deck, its tooltip, the toolbar's labels and the known state."""
+    spec = deck.to_json()
+    return {
+        "deck": spec,
+        "deck_hash": hashlib.sha1(spec.encode("utf-8")).hexdigest(),
+        "tooltip": deck_tooltip(deck),
+        "height": int(height),
+        "labels": {**DEFAULT_LABELS, **(dict(labels) if labels else {})},
+        "key_field": key_field,
+        "click_layers": list(click_layers) if click_layers is not None else None,
+        "state": state.to_dict(),
+        "instance": key,
+    }
+
+
+def _known_state(key: str) -> LassoMapState:
+    """The state Streamlit holds for the component ``key`` (before it is mounted in this run)."""
+    try:
+        value = st.session_state[key]
+    except (KeyError, AttributeError):  # first run, or the widget was dropped (page left)
+        return LassoMapState()
+    raw = value.get(STATE_KEY) if isinstance(value, Mapping) else None
+    return parse_state(raw)
+
+
+def lasso_map(
+    deck: pdk.Deck,
+    *,
+    key: str,
+    height: int = 620,
+    labels: Mapping[str, str] | None = None,
+    key_field: str = "i",
+    click_layers: Sequence[str] | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> LassoMapState:
+    """Draw ``deck`` with the lasso toolbar; returns the lassos, the clicked keys and the last view.
+
+    ``height``: the map's height in pixels (the toolbar sits above it), as
+    for ``st.pydeck_chart`` — give the deck's initial view the same height.
+    ``labels``: the toolbar's texts (keys ``lasso``, ``add``, ``subtract``,
+    ``clear``, ``hint``, ``error``), French by default. ``key_field``: the
+    record property a click toggles; ``click_layers``: the ids of the layers
+    whose polygons toggle on click (default: every pickable layer).
+    ``on_change``: called (as a widget callback) when the user draws,
+    clicks or clears.
+
+    Every lasso or click reruns the script. Nothing is cached in the browser
+    between sessions; a rerun keeps the drawings, a new ``key`` clears them.
+    """
+    mount = _renderer()
+    data = component_data(deck, key=key, height=height, labels=labels, key_field=key_field,
+                          click_layers=click_layers, state=_known_state(key))
+    result = mount(key=key, data=data, height="content", on_selection_change=on_change or _ignore)
+    raw = result.get(STATE_KEY) if isinstance(result, Mapping) else getattr(result, STATE_KEY, None)
+    return parse_state(raw)
+
+
+def _ignore() -> None:
+    """A state callback is what makes Streamlit keep the component's state: none needed here."""
+
+
+def state_json(state: LassoMapState) -> str:
+    """The state as compact JSON (for logs and the tests' harness)."""
+    return json.dumps(state.to_dict(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
