@@ -262,3 +262,42 @@ def distribution(
         x="median:Q", y=alt.value(0), text="label:N"
     )
     return alt.layer(bars, rule, text).properties(title=title)
+
+
+# -- ecological inference -----------------------------------------------------
+def transfer_heatmap(cells: pd.DataFrame, *, row_title: str = "De", col_title: str = "Vers") -> alt.LayerChart | alt.Chart:
+    """Heat map of an R × C inference: one cell per (from, to), coloured by the estimated share of
+    the row, labelled ``52 %`` with its 90 % interval ``[48–56]`` underneath.
+
+    ``cells``: from, to, estimate, lower, upper (shares of the row, 0..1), optionally electors;
+    rows and columns keep the order in which they first appear.
+    """
+    if cells.empty:
+        return _empty("Pas d'estimation à afficher.")
+    frame = cells.copy()
+    frame["valeur"] = [fmt_percent(v, 0) for v in frame["estimate"]]
+    frame["intervalle"] = [
+        f"[{format_fr(100 * lo, 0)}–{format_fr(100 * hi, 0)}]" for lo, hi in zip(frame["lower"], frame["upper"])
+    ]
+    frame["infobulle"] = [
+        f"{a} → {b} : {fmt_percent(v, 1)} (intervalle à 90 % : {fmt_percent(lo, 1)} à {fmt_percent(hi, 1)})"
+        for a, b, v, lo, hi in zip(frame["from"], frame["to"], frame["estimate"], frame["lower"], frame["upper"])
+    ]
+    if "electors" in frame:
+        frame["infobulle"] = frame["infobulle"] + [f", soit {format_fr(e, 0)} électeurs" for e in frame["electors"]]
+    frame["dark"] = frame["estimate"] > 0.55
+    rows = list(dict.fromkeys(frame["from"]))
+    cols = list(dict.fromkeys(frame["to"]))
+    base = alt.Chart(frame).encode(
+        x=alt.X("to:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=104)),
+        y=alt.Y("from:N", sort=rows, title=row_title, axis=alt.Axis(labelLimit=200)),
+    )
+    rect = base.mark_rect(stroke="white").encode(
+        color=alt.Color("estimate:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(
+            title="Part de la ligne", format=".0%", labelExpr=fr_label_expr(".0%"))),
+        tooltip=[alt.Tooltip("infobulle:N", title="Report")],
+    )
+    colour = alt.condition("datum.dark", alt.value("white"), alt.value("#1b1b1b"))
+    value = base.mark_text(baseline="bottom", dy=1, fontSize=13, fontWeight="bold").encode(text="valeur:N", color=colour)
+    interval = base.mark_text(baseline="top", dy=3, fontSize=10).encode(text="intervalle:N", color=colour)
+    return (rect + value + interval).properties(width=alt.Step(108), height=alt.Step(46))

@@ -122,6 +122,8 @@ def _formatter(unit: str) -> Callable[[float], str]:
         return fmt_percent
     if unit == "points":
         return fmt_points
+    if unit == "score":  # target scores: small numbers need two decimals to tell classes apart
+        return lambda x: fmt_number(x, 2 if abs(x) < 10 else (1 if abs(x) < 100 else 0))
     return lambda x: fmt_number(x, 0 if abs(x) >= 100 else 1)
 
 
@@ -220,4 +222,4 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
     label = "Bureau" if layer == "bv" else "IRIS"
     spec_deck = deck(layers, view_state, map_style=map_style, tooltip=tooltip(label, number_field="b"), height=height_px)
     return MapSpec(spec_deck, legend, view.title or result.title, list(result.notes), result, level,
-                   float(view_state.zoom), scope, layers[0].id)
+                   float(view_state.zoom), scope, layers[0].id, extra={"quantizer": quantizer})

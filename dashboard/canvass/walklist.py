@@ -28,8 +28,6 @@ formula are prefixed with ``'``.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 
 import numpy as np
@@ -39,6 +37,7 @@ from dashboard.canvass.counts import FALLBACK_ELECTORS_PER_LINE, estimate_doors
 from dashboard.canvass.geo import LocalProjection
 from dashboard.canvass.housenumbers import normalise_street, parse_housenumbers
 from dashboard.canvass.turfs import TurfPlan
+from dashboard.csv_export import french_csv
 
 GAP_M = 200.0
 # Outcome columns left blank for the canvasser. No free-text column: notes on people are what the
@@ -60,7 +59,6 @@ CSV_HEADERS_FR = {
 }
 CSV_COLUMNS = ["order", "number", "street", "side", "postcode", "city", "station_ids", "doors", "electors", *OUTCOME_COLUMNS]
 NO_STREET_FR = "(voie sans nom)"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _text(value: object) -> str:
@@ -264,21 +262,8 @@ def street_visits(walk: pd.DataFrame) -> pd.Series:
     return pd.Series(keys[starts]).value_counts().sort_index()
 
 
-def _cell(value: object) -> str:
-    text = _text(value)
-    if isinstance(value, float) and not np.isnan(value):
-        text = f"{value:.1f}".replace(".", ",")
-    text = text.replace("\r", " ").replace("\n", " ")
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def walklist_csv(walk: pd.DataFrame) -> bytes:
     """The walk list as CSV bytes: ``;``-separated, UTF-8 with BOM, French headers, blank outcome columns.
 
     Addresses and estimated counts only (no personal data)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([CSV_HEADERS_FR[c] for c in CSV_COLUMNS])
-    for row in walk[CSV_COLUMNS].itertuples(index=False):
-        writer.writerow([_cell(v) if not isinstance(v, (int, np.integer)) else str(int(v)) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return french_csv([CSV_HEADERS_FR[c] for c in CSV_COLUMNS], walk[CSV_COLUMNS].itertuples(index=False))
