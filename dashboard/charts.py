@@ -289,7 +289,7 @@ def transfer_heatmap(cells: pd.DataFrame, *, row_title: str = "De", col_title: s
     rows = list(dict.fromkeys(frame["from"]))
     cols = list(dict.fromkeys(frame["to"]))
     base = alt.Chart(frame).encode(
-        x=alt.X("to:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=104)),
+        x=alt.X("to:N", sort=cols, title=col_title, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=104, labelOverlap=False, labelFontSize=10)),
         y=alt.Y("from:N", sort=rows, title=row_title, axis=alt.Axis(labelLimit=200)),
     )
     rect = base.mark_rect(stroke="white").encode(
