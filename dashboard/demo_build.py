@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from dashboard.analytics.interpolation import ADDRESSES, store_station_iris
 from dashboard.demo.manifest import DemoFile
 from dashboard.importer import import_files
 from dashboard.ingest import ImportOptions
@@ -54,11 +55,14 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
     try:
         files = list(manifest.files)
         for number, item in enumerate(files):
-            sub = _sub(progress, 0.45 + 0.5 * number / len(files), 0.45 + 0.5 * (number + 1) / len(files))
+            sub = _sub(progress, 0.45 + 0.45 * number / len(files), 0.45 + 0.45 * (number + 1) / len(files))
             if sub:
                 sub(f"Import {item.kind} : {item.path.name}", 0.0)
             import_files(item.kind, [item.path], scratch, import_options(item))
         with Warehouse(warehouse_path(scratch)) as wh:
+            # IRIS → station weights (REU addresses, else areas), as `isoloir interpolate` does,
+            # so that the demo's indicators per station use them out of the box
+            weights = store_station_iris(wh, progress=_sub(progress, 0.9, 0.97))
             with wh.transaction():
                 wh.set_meta("territory", f"démo {'commune' if scale == 'city' else 'nationale'} (seed {seed})")
                 wh.set_meta("demo_truth", str(manifest.truth_path.resolve()))
@@ -81,6 +85,11 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
         f"Territoire de démonstration ({scale}, données fictives) construit dans {target}",
         f"  {format_fr(int(counts['communes']))} communes, {format_fr(int(counts['stations']))} bureaux, {format_fr(int(counts['iris']))} IRIS, "
         f"{format_fr(int(counts['addresses']))} adresses, {format_fr(int(counts['elections']))} élections",
+        f"  pondérations IRIS → bureaux : {format_fr(len(weights))} ligne(s), "
+        f"{format_fr(int(weights.loc[weights['method'] == ADDRESSES, ['set_id', 'station_id']].drop_duplicates().shape[0]))} "
+        f"bureau(x) par adresses, "
+        f"{format_fr(int(weights.loc[weights['method'] != ADDRESSES, ['set_id', 'station_id']].drop_duplicates().shape[0]))} "
+        "par surface",
         f"  durée : {format_fr(elapsed, 1)} s (génération {format_fr(generated, 1)} s, import {format_fr(elapsed - generated, 1)} s) ; "
         f"entrepôt : {format_fr(size / 1e6, 1)} Mo",
         accounts,
@@ -110,11 +119,21 @@ _DEMO_CONTACTS = [
 ]
 
 
+# The demo zones' turfs: about this many doors each (the Zones page's default size).
+_DEMO_TURF_DOORS = 40
+
+
 def _demo_zones(store: CampaignStore, data_dir: Path) -> str:
-    """Two demo zones (one assigned to ``canvasser``) and three fictional contacts, once."""
+    """Two demo zones with their addresses, counts and turfs, and three fictional contacts, once.
+
+    Each zone's addresses are cut into turfs of about 40 doors, stored in walk order; turf 1 of
+    « Centre-ville » is assigned to ``canvasser`` with a due date (a turf assignment only: the
+    canvasser's Terrain page shows that turf and no other, while the zone's stations open to their
+    map and contacts through it — ``store.zones``' scope).
+    """
     from datetime import timedelta
 
-    from dashboard.store import contacts, zones
+    from dashboard.store import contacts, turfs, zones
 
     if zones.zones_for(store, by="demo"):
         return ""
@@ -123,13 +142,45 @@ def _demo_zones(store: CampaignStore, data_dir: Path) -> str:
             """SELECT station_id FROM address GROUP BY station_id
                ORDER BY split_part(station_id, '_', 1), try_cast(split_part(station_id, '_', 2) AS INTEGER) LIMIT 7"""
         )["station_id"])
+        if len(ids) < 7:
+            return ""
         first = wh.query("SELECT label FROM address WHERE station_id = ? ORDER BY address_id LIMIT 3", [ids[0]])["label"]
-    if len(ids) < 7:
-        return ""
-    centre = zones.create_zone(store, "Centre-ville (démo)", ids[:4], by="demo")
-    zones.assign_zone(store, centre.zone_id, "canvasser", by="demo", due_date=date.today() + timedelta(days=14))
-    zones.create_zone(store, "Quartier nord (démo)", ids[4:7], by="demo")
+        plans = [_demo_zone_plan(wh, name, stations)
+                 for name, stations in (("Centre-ville (démo)", ids[:4]), ("Quartier nord (démo)", ids[4:7]))]
+    saved = []
+    for plan in plans:
+        zone = zones.create_zone(store, plan["name"], plan["stations"], by="demo", geometry_wkb=plan["geometry"],
+                                 address_ids=plan["address_ids"], counts=plan["counts"])
+        saved.append(turfs.save_turfs(store, zone.zone_id, plan["turfs"], by="demo"))
+    turfs.assign_turf(store, saved[0][0].turf_id, "canvasser", by="demo", due_date=date.today() + timedelta(days=14))
     for (name, outcome, consent, phone, email), address in zip(_DEMO_CONTACTS, first):
         contacts.add_contact(store, by="demo", station_id=ids[0], address=address, full_name=name,
                              outcome=outcome, consent=consent, phone=phone, email=email)
-    return "\n  zones de démonstration : « Centre-ville (démo) » (affectée à canvasser), « Quartier nord (démo) »"
+    return (f"\n  zones de démonstration : « {plans[0]['name']} » ({format_fr(len(saved[0]))} secteurs, le secteur 1 "
+            f"affecté à canvasser), « {plans[1]['name']} » ({format_fr(len(saved[1]))} secteurs)")
+
+
+def _demo_zone_plan(wh: Warehouse, name: str, station_ids: list[str]) -> dict:
+    """A demo zone made of whole stations: outline, addresses, counts (latest election) and turfs in walk order."""
+    import shapely
+
+    from dashboard.canvass import cut_turfs, in_walk_order, select_stations, sources
+    from dashboard.canvass.counts import selection_estimates, zone_counts
+    from dashboard.store.turfs import TurfInput
+
+    latest = wh.query("SELECT election_id FROM election ORDER BY date DESC NULLS LAST, election_id DESC LIMIT 1")["election_id"]
+    election = str(latest.iat[0]) if len(latest) else None
+    selection = select_stations(wh, station_ids, election_id=election)
+    registered = sources.registered_by_station(wh, election, list(selection.station_ids)) if election else None
+    addresses = selection_estimates(selection, registered)  # with estimated electors and doors per address
+    counts = zone_counts(selection, registered=registered)
+    plan = in_walk_order(cut_turfs(addresses, _DEMO_TURF_DOORS), addresses)
+    return {
+        "name": name,
+        "stations": list(selection.station_ids),
+        "geometry": None if selection.polygon.is_empty else shapely.to_wkb(selection.polygon),
+        "address_ids": list(selection.address_ids),
+        "counts": {"registered": None if counts.registered is None else round(counts.registered),
+                   "addresses": counts.address_points, "doors": counts.doors, "election_id": election},
+        "turfs": [TurfInput.of(turf) for turf in plan.turfs],
+    }

@@ -5,8 +5,9 @@ INSEE publishes its indicators per IRIS; a polling station overlaps several IRIS
 **Weights.** ``weight`` is the share of an IRIS that lies in the station: for the
 ``"surface"`` method, area of (station ∩ IRIS) / area of the IRIS, computed in the
 equal-area projection EPSG:6933 (the one behind ``area_m2`` in the warehouse). Rows of
-``station_iris`` (filled by a later import) are used instead when present, read with the
-same meaning; their ``method`` is reported.
+``station_iris`` (stored by ``isoloir interpolate`` and ``isoloir demo``: REU addresses or
+areas, see :mod:`dashboard.analytics.interpolation`) are used instead when present, read
+with the same meaning; their ``method`` is reported.
 
 **Counts vs averages.** Census variables ``P??_…`` / ``C??_…`` are counts (people,
 dwellings, households): they are *additive*, ``station_value = Σ weight × IRIS value`` and
@@ -142,33 +143,62 @@ def station_weights(wh: Warehouse, stations: pd.DataFrame, *, surface: bool = Tr
     """IRIS weights of many stations (frame with ``station_id``, ``set_id``).
 
     Per station: the rows of ``station_iris`` (first method by name) when it has some,
-    else (``surface=True``) the area weights. Columns: set_id + ``WEIGHT_COLUMNS``.
+    else (``surface=True``) the area weights, computed here in one vectorised pass (the
+    rule of :func:`surface_weights`). Columns: set_id + ``WEIGHT_COLUMNS`` + ``stored``
+    (True for rows read from ``station_iris``, False for area weights computed on the fly).
     """
-    columns = ["set_id", *WEIGHT_COLUMNS]
+    columns = ["set_id", *WEIGHT_COLUMNS, "stored"]
+    empty = pd.DataFrame(columns=columns).astype({"weight": "float64", "stored": "bool"})
     if stations.empty:
-        return pd.DataFrame(columns=columns).astype({"weight": "float64"})
+        return empty
     wanted = stations[["station_id", "set_id"]].drop_duplicates().astype(str)
     stored = wh.query(
         """SELECT set_id, station_id, code_iris, weight, method FROM station_iris
            WHERE list_contains(?::VARCHAR[], set_id) AND list_contains(?::VARCHAR[], station_id)
            QUALIFY method = min(method) OVER (PARTITION BY set_id, station_id)""",
         [sorted(set(wanted["set_id"])), sorted(set(wanted["station_id"]))],
-    ).merge(wanted, on=["station_id", "set_id"])
+    ).merge(wanted, on=["station_id", "set_id"]).assign(stored=True)
     frames = [stored[columns]]
     if surface:
         missing = wanted.merge(stored[["station_id", "set_id"]].drop_duplicates(), how="left", indicator=True)
-        missing = missing[missing["_merge"] == "left_only"]
-        communes = wh.query(
-            "SELECT station_id, set_id, commune_code FROM station WHERE list_contains(?::VARCHAR[], set_id)",
-            [sorted(set(missing["set_id"]))],
-        ).merge(missing[["station_id", "set_id"]], on=["station_id", "set_id"])
-        for (set_id, commune_code), group in communes.groupby(["set_id", "commune_code"], sort=True):
-            found = surface_weights(wh, str(set_id), str(commune_code), group["station_id"].tolist())
-            frames.append(found.assign(set_id=set_id)[columns])
+        missing = missing.loc[missing["_merge"] == "left_only", ["station_id", "set_id"]]
+        if not missing.empty:
+            frames.append(_surface_weights_of(wh, missing).assign(stored=False)[columns])
     frames = [f for f in frames if not f.empty]
     if not frames:
+        return empty
+    out = pd.concat(frames, ignore_index=True).astype({"weight": "float64", "stored": "bool"})
+    return out.sort_values(["set_id", "station_id", "code_iris"], ignore_index=True)
+
+
+def _surface_weights_of(wh: Warehouse, stations: pd.DataFrame) -> pd.DataFrame:
+    """Area weights (set_id + ``WEIGHT_COLUMNS``) of ``stations`` (station_id, set_id), each
+    over the IRIS of its own commune: :func:`surface_weights` for many communes at once."""
+    columns = ["set_id", *WEIGHT_COLUMNS]
+    found = wh.query(
+        """SELECT set_id, station_id, commune_code, geometry::BLOB AS wkb FROM station
+           WHERE list_contains(?::VARCHAR[], set_id) AND list_contains(?::VARCHAR[], station_id)
+             AND commune_code IN (SELECT DISTINCT commune_code FROM iris)
+           ORDER BY set_id, station_id""",
+        [sorted(set(stations["set_id"])), sorted(set(stations["station_id"]))],
+    ).merge(stations, on=["station_id", "set_id"])
+    if found.empty:
         return pd.DataFrame(columns=columns).astype({"weight": "float64"})
-    return pd.concat(frames, ignore_index=True).sort_values(["set_id", "station_id", "code_iris"], ignore_index=True)
+    iris = wh.query(
+        "SELECT code_iris, commune_code, geometry::BLOB AS wkb FROM iris WHERE list_contains(?::VARCHAR[], commune_code) ORDER BY code_iris",
+        [sorted(set(found["commune_code"].astype(str)))],
+    )
+    s_idx, i_idx, weight = overlap_shares(
+        _projected(found["wkb"]), _projected(iris["wkb"]),
+        found["commune_code"].astype(str).to_numpy(), iris["commune_code"].astype(str).to_numpy(),
+    )
+    return pd.DataFrame({
+        "set_id": found["set_id"].to_numpy()[s_idx],
+        "station_id": found["station_id"].to_numpy()[s_idx],
+        "code_iris": iris["code_iris"].to_numpy()[i_idx],
+        "weight": weight,
+        "method": SURFACE,
+    })[columns]
 
 
 def _census_year(yy: str) -> int:
@@ -211,14 +241,13 @@ def estimate(
             basis[:, j] = np.nan_to_num(wide.xs(pop, axis=1, level=0).iloc[:, 0].to_numpy(float)) if pop else area
     v = wide.to_numpy(float)
     known = ~np.isnan(v)
-    w = (
-        weights.pivot_table(index="unit", columns="code_iris", values="weight", aggfunc="sum")
-        .reindex(columns=wide.index, fill_value=0.0)
-        .fillna(0.0)
-    )
-    matrix = w.to_numpy(float)
-    numerator = matrix @ (basis * np.nan_to_num(v))
-    denominator = matrix @ (basis * known)
+    # Σ over the unit's pieces, row by row (a dense unit × IRIS matrix would not fit at France's scale)
+    units, unit_of = np.unique(weights["unit"].to_numpy(), return_inverse=True)
+    iris_of = wide.index.get_indexer(weights["code_iris"])
+    piece_weight = np.where(iris_of >= 0, pd.to_numeric(weights["weight"], errors="coerce").fillna(0.0).to_numpy(float), 0.0)
+    rows = np.maximum(iris_of, 0)
+    numerator = _sum_by(unit_of, piece_weight[:, None] * (basis * np.nan_to_num(v))[rows], len(units))
+    denominator = _sum_by(unit_of, piece_weight[:, None] * (basis * known)[rows], len(units))
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(denominator > 0, np.where(additive, numerator, numerator / denominator), np.nan)
     # Shares of a base count, same unit.
@@ -233,7 +262,7 @@ def estimate(
         pct = np.where(base_values > 0, value / base_values, np.nan)
     n_units, n_vars = value.shape
     return pd.DataFrame({
-        "unit": np.repeat(w.index.to_numpy(), n_vars),
+        "unit": np.repeat(units, n_vars),
         "variable": [k[0] for k in keys] * n_units,
         "year": [k[1] for k in keys] * n_units,
         "label": [lab for lab, _ in labels] * n_units,
@@ -244,6 +273,13 @@ def estimate(
         "base_label": [labels[index[(b, keys[j][1])]][0] if b else None for j, b in enumerate(bases)] * n_units,
         "pct": pct.ravel(),
     })[columns]
+
+
+def _sum_by(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Rows of ``values`` (pieces × variables) summed per group index (0..n_groups-1)."""
+    out = np.zeros((n_groups, values.shape[1]))
+    np.add.at(out, groups, values)
+    return out
 
 
 def _commune_inputs(wh: Warehouse, commune_codes: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
@@ -296,13 +332,16 @@ def station_indicators(wh: Warehouse, station_id: str, set_id: str) -> pd.DataFr
     return out[INDICATOR_COLUMNS].sort_values(["theme", "variable"], na_position="last", ignore_index=True)
 
 
-def indicator_by_station(wh: Warehouse, variable: str, year: int, stations: pd.DataFrame) -> pd.DataFrame:
+def indicator_by_station(
+    wh: Warehouse, variable: str, year: int, stations: pd.DataFrame, weights: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One indicator estimated for many stations (frame with ``station_id``, ``set_id``).
 
     Columns: station_id, set_id, value, station_value, is_share, base_variable, method.
     ``value`` is the share of the base count when the variable is a count with a base
     (``is_share`` True, 0..1), else the estimate itself (a count or an average). Stations
-    without IRIS overlap get NaN.
+    without IRIS overlap get NaN. ``weights``: the stations' :func:`station_weights` when
+    the caller already read them.
     """
     columns = ["station_id", "set_id", "value", "station_value", "is_share", "base_variable", "method"]
     wanted = stations[["station_id", "set_id"]].drop_duplicates().astype(str).reset_index(drop=True)
@@ -312,7 +351,7 @@ def indicator_by_station(wh: Warehouse, variable: str, year: int, stations: pd.D
         "SELECT DISTINCT station_id, set_id, commune_code FROM station WHERE list_contains(?::VARCHAR[], set_id)",
         [sorted(set(wanted["set_id"]))],
     ).merge(wanted, on=["station_id", "set_id"])
-    weights = station_weights(wh, wanted)
+    weights = station_weights(wh, wanted) if weights is None else weights
     values, catalog, areas = _commune_inputs(wh, communes["commune_code"].unique().tolist())
     same_year = catalog[catalog["year"] == year]
     meta = same_year[same_year["variable"] == variable]

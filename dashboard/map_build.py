@@ -33,7 +33,8 @@ from layers.view import deck, display_level, fit_view
 MAP_LAYER_ID = "bureaux"
 IRIS_LAYER_ID = "iris"
 SEQUENTIAL_PALETTE = {"turnout": "bleus", "abstention": "oranges", "share": "violets", "margin": "verts",
-                      "blank_null": "oranges", "blank": "oranges", "null": "oranges", "winner": "bleus"}
+                      "blank_null": "oranges", "blank": "oranges", "null": "oranges", "winner": "bleus",
+                      "indicator": "bleus"}  # the IRIS layer's palette: both layers read alike
 DIVERGING_PALETTE = "rouge-bleu"
 ZOOM_HEADROOM = 1.0
 GRID_PIXEL_FRACTION = 1.0  # one pixel one zoom level finer = half a pixel at the fitted zoom
@@ -164,7 +165,8 @@ def colour_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, i
     note = f"{METHODS[view.method]} · {len(class_rgb)} classes"
     if no_data:
         note += f" · {no_data} {what} sans donnée"
-    legend = class_legend(title, classes, class_rgb, _formatter(result.unit), counts, no_data=no_data, note=note)
+    legend = class_legend(title, classes, class_rgb, _formatter(result.unit), counts, no_data=no_data, note=note,
+                          details=tuple(result.legend_notes))
     return colors, legend
 
 

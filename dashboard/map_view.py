@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from dashboard.iris_measures import MODES as INDICATOR_MODES
-from dashboard.measures import BASES, KINDS, TARGET_TYPES, Measure
+from dashboard.measures import BASES, INDICATOR_MODES, KINDS, TARGET_TYPES, Measure
 from dashboard.territory import Territory
 
 LAYERS = {"bv": "Bureaux de vote", "iris": "Indicateurs IRIS"}
@@ -67,6 +66,7 @@ class MapView:
         return Measure(
             kind=self.kind, election_id=self.election_id, target_type=self.target_type,
             target=self.target or None, base=self.base, reference_id=self.reference_id or None,
+            indicator=self.indicator or None, indicator_year=self.indicator_year, indicator_mode=self.indicator_mode,
         )
 
     @property

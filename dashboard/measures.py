@@ -34,11 +34,14 @@ KINDS: dict[str, str] = {
     "null": "Nuls",
     "swing_share": "Évolution d'un score",
     "swing_turnout": "Évolution de la participation",
+    "indicator": "Indicateur INSEE (estimé par bureau)",
 }
 TARGET_TYPES: dict[str, str] = {"bloc": "Bloc politique", "candidate": "Candidat ou liste", "nuance": "Nuance", "list": "Liste (libellé)"}
 BASES: dict[str, str] = {"expressed": "des exprimés", "registered": "des inscrits"}
 NEEDS_TARGET = frozenset({"share", "swing_share"})
 SWINGS = frozenset({"swing_share", "swing_turnout"})
+# How an INSEE indicator is shown (IRIS layer, or estimated per station by the "indicator" kind).
+INDICATOR_MODES: dict[str, str] = {"value": "valeur", "share": "part de sa population de référence", "density": "par km²"}
 
 # target type -> votes column (fixed identifiers; the target value itself is always bound)
 _TARGET_COLUMN = {"bloc": "bloc", "candidate": "candidate", "nuance": "nuance", "list": "list_label"}
@@ -58,6 +61,9 @@ class Measure:
     target: str | None = None
     base: str = "expressed"
     reference_id: str | None = None  # the earlier election of a swing
+    indicator: str | None = None  # the INSEE variable of the "indicator" kind (e.g. P16_ACT1564)
+    indicator_year: int = 0
+    indicator_mode: str = "value"  # one of INDICATOR_MODES
 
     def validate(self) -> None:
         if self.kind not in KINDS:
@@ -72,18 +78,25 @@ class Measure:
             raise MeasureError("choisissez l'élection de référence de l'évolution")
         if self.kind in SWINGS and self.reference_id == self.election_id:
             raise MeasureError("l'élection de référence doit différer de l'élection affichée")
+        if self.kind == "indicator" and not self.indicator:
+            raise MeasureError("choisissez un indicateur INSEE")
+        if self.indicator_mode not in INDICATOR_MODES:
+            raise MeasureError(f"mode d'indicateur inconnu : « {self.indicator_mode} »")
 
 
 @dataclass
 class MeasureResult:
-    """``frame``: station_id, set_id, commune_code, bv_code, name, value, text, category."""
+    """``frame``: station_id, set_id, commune_code, bv_code, name, value, text, category
+    (the IRIS layer: code_iris, name, value, text, category; the "indicator" kind adds
+    method and uncertainty)."""
 
     frame: pd.DataFrame
     title: str
-    unit: str  # "ratio" (0..1), "points" (difference of ratios)
+    unit: str  # "ratio" (0..1), "points" (difference of ratios), "value", "density" (per km²)
     diverging: bool = False
     categories: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, bloc "#rrggbb") for "winner"
     notes: list[str] = field(default_factory=list)
+    legend_notes: list[str] = field(default_factory=list)  # how the values were obtained, shown in the legend
     not_comparable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["station_id", "bv_code", "name", "reason"]))
 
 
@@ -220,8 +233,16 @@ def compute(wh: Warehouse, measure: Measure, scope: Scope) -> MeasureResult:
     label = _election_label(wh, measure.election_id)
     stations = drawn_stations(wh, measure.election_id, scope)
     counts = _counts(wh, measure.election_id, scope)
-    notes = _coverage_notes(counts, stations)
-    if measure.kind in SWINGS:
+    notes = _coverage_notes(counts, stations, results_drawn=measure.kind != "indicator")
+    if measure.kind == "indicator":
+        # imported here: iris_measures builds on this module's MeasureResult and MeasureError
+        from dashboard.iris_measures import compute_station_indicator
+
+        assert measure.indicator is not None
+        result = compute_station_indicator(
+            wh, measure.indicator, measure.indicator_year, measure.indicator_mode, stations, label
+        )
+    elif measure.kind in SWINGS:
         result = _swing(wh, measure, scope, stations, label, counts)
     elif measure.kind in ("winner", "margin"):
         result = _winner(wh, measure, scope, stations, label)
@@ -250,14 +271,15 @@ def _target_label(wh: Warehouse, measure: Measure) -> str:
     return target
 
 
-def _coverage_notes(counts: pd.DataFrame, stations: pd.DataFrame) -> list[str]:
+def _coverage_notes(counts: pd.DataFrame, stations: pd.DataFrame, results_drawn: bool = True) -> list[str]:
+    """Stations with results but no contour; with ``results_drawn``, stations drawn without results."""
     drawn = set(stations["station_id"])
     without_polygon = sorted(set(counts.index) - drawn)
     notes = []
     if without_polygon:
         shown = ", ".join(without_polygon[:8]) + (" …" if len(without_polygon) > 8 else "")
         notes.append(f"{len(without_polygon)} bureau(x) avec résultats mais sans contour (non dessinés) : {shown}")
-    without_results = sorted(drawn - set(counts.index))
+    without_results = sorted(drawn - set(counts.index)) if results_drawn else []
     if without_results:
         shown = ", ".join(without_results[:8]) + (" …" if len(without_results) > 8 else "")
         notes.append(f"{len(without_results)} bureau(x) dessiné(s) sans résultats pour cette élection (en gris) : {shown}")

@@ -35,11 +35,13 @@ class LegendEntry:
 
 @dataclass(frozen=True)
 class Legend:
-    """A titled list of swatches, with an optional note (method, classes, missing data)."""
+    """A titled list of swatches, with an optional note (method, classes, missing data) and
+    detail lines (how the values were obtained, e.g. the weighting of an estimate)."""
 
     title: str
     entries: tuple[LegendEntry, ...]
     note: str = ""
+    details: tuple[str, ...] = ()
 
 
 def class_legend(
@@ -51,6 +53,7 @@ def class_legend(
     *,
     no_data: int = 0,
     note: str = "",
+    details: Sequence[str] = (),
 ) -> Legend:
     """Legend of a classified measure: ``"de 12,3 % à 45,6 %"`` per class, then ``"sans donnée"`` if any."""
     if len(colors) != classes.k or len(counts) != classes.k:
@@ -66,7 +69,7 @@ def class_legend(
         entries.append(LegendEntry(tuple(colors[i]), label, int(counts[i])))
     if no_data > 0:
         entries.append(LegendEntry(NO_DATA, NO_DATA_LABEL, int(no_data)))
-    return Legend(title, tuple(entries), note)
+    return Legend(title, tuple(entries), note, tuple(details))
 
 
 def categorical_legend(title: str, categories: Sequence[tuple[str, RGB, int]], *, note: str = "") -> Legend:
@@ -96,10 +99,9 @@ def legend_html(legend: Legend, *, large: bool = False) -> str:
             f"{esc(format_fr(entry.count))}</span>"
             "</div>"
         )
-    note = (
-        f'<div style="margin-top:4px;color:#666;font-size:{base * 0.9:.2f}rem;">{esc(legend.note)}</div>'
-        if legend.note
-        else ""
+    note = "".join(
+        f'<div style="margin-top:4px;color:#666;font-size:{base * 0.9:.2f}rem;">{esc(line)}</div>'
+        for line in (legend.note, *legend.details) if line
     )
     return (
         f'<div class="isoloir-legend" style="font-size:{base:.2f}rem;line-height:1.35;color:#222;">'

@@ -1,4 +1,9 @@
-"""Terrain : the zones a user works in, their stations, the people met there, and the contact form.
+"""Terrain : the turfs a user walks (their map, walk lists and progress), the zones and stations they
+work in, the people met there, and the contact form.
+
+Turfs (``dashboard.ui.terrain_panel``): a canvasser sees their turfs only (``store.turfs`` selects them in
+SQL); the admin and the candidate see every turf and the team's progress. Walk sheets (PDF, CSV) are
+built, allowed and audited on click only, through ``turfs.authorize_walklist_export``.
 
 Personal data: every read goes through ``dashboard.store.contacts`` (scoped in
 SQL to a canvasser's zones, audited); the export button exists only for the
@@ -17,7 +22,7 @@ from dashboard.auth import Grant, permission
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number
 from dashboard.store import contacts, zones
-from dashboard.ui import data, session
+from dashboard.ui import data, session, terrain_panel
 
 user = session.page_user()
 store = data.campaign()
@@ -34,15 +39,20 @@ if not visible:
 station_ids = sorted({s for zone in visible for s in zone.station_ids})
 
 if visible:
-    st.subheader("Zones")
+    turfs = terrain_panel.draw(store, user, own=own)
+    # who works in each zone: its assignees and those of its turfs (for a canvasser: only their turfs are read)
+    workers = {z.zone_id: set(z.assigned_to) | {u for t in turfs if t.zone_id == z.zone_id for u in t.assigned_to}
+              for z in visible}
+    due = {z.zone_id: [d for d in (*z.due_dates, *(d for t in turfs if t.zone_id == z.zone_id for d in t.due_dates)) if d]
+           for z in visible}
+    st.subheader("Mes zones" if own else "Zones")
     st.dataframe(
         pd.DataFrame({
             "zone": [z.name for z in visible],
             "statut": [z.status_label for z in visible],
             "bureaux": [len(z.station_ids) for z in visible],
-            "affectée à": [", ".join(z.assigned_to) or "—" for z in visible],
-            "échéance": [min(d for d in z.due_dates if d).strftime("%d/%m/%Y") if any(z.due_dates) else "—"
-                         for z in visible],
+            "militants": [", ".join(sorted(workers[z.zone_id])) or "—" for z in visible],
+            "échéance": [min(due[z.zone_id]).strftime("%d/%m/%Y") if due[z.zone_id] else "—" for z in visible],
         }),
         hide_index=True, width="stretch",
     )

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from dashboard.errors import IsoloirError
 from dashboard.map_view import CLASS_METHODS, LAYERS, MapView, from_dict, from_params
-from dashboard.measures import BASES, KINDS, TARGET_TYPES
+from dashboard.measures import BASES, INDICATOR_MODES, KINDS, TARGET_TYPES, Measure
 from dashboard.store import CampaignStore
 
 codes = st.text(alphabet="0123456789AB", min_size=2, max_size=5)
@@ -21,6 +21,9 @@ views = st.builds(
     target_type=st.sampled_from(list(TARGET_TYPES)),
     target=st.text(max_size=40).map(str.strip),
     base=st.sampled_from(list(BASES)),
+    indicator=st.text(alphabet="PCDISMOP_0123456789", max_size=20),
+    indicator_year=st.integers(0, 2100),
+    indicator_mode=st.sampled_from(list(INDICATOR_MODES)),
     departements=st.lists(codes, max_size=3, unique=True).map(tuple),
     communes=st.lists(codes, max_size=4, unique=True).map(tuple),
     method=st.sampled_from(CLASS_METHODS),
@@ -45,6 +48,20 @@ def test_defaults_make_short_links() -> None:
     assert MapView().to_params() == {}
     assert MapView(election_id="euro2024", kind="share", target="centre").to_params() == {
         "election": "euro2024", "mesure": "share", "cible": "centre"}
+
+
+def test_indicator_kind_round_trips_and_reaches_the_measure() -> None:
+    view = MapView(election_id="pres2022_t1", kind="indicator", indicator="P16_ACT1564", indicator_year=2016,
+                   indicator_mode="share")
+    params = view.to_params()
+    assert params == {"election": "pres2022_t1", "mesure": "indicator", "indicateur": "P16_ACT1564", "annee": "2016",
+                      "mode": "share"}
+    parsed = from_params(params)
+    assert parsed.problems == [] and parsed.view == view
+    assert from_dict(view.to_dict()).view == view
+    assert view.measure == Measure("indicator", "pres2022_t1", indicator="P16_ACT1564", indicator_year=2016,
+                                   indicator_mode="share")
+    assert from_params({"mesure": "indicator", "mode": "<b>"}).problems == ["paramètre « mode » ignoré : valeur invalide"]
 
 
 @pytest.mark.parametrize(("params", "problem"), [

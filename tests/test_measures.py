@@ -127,13 +127,22 @@ def test_bad_measures_give_french_errors(wh: Warehouse) -> None:
         compute(wh, Measure("swing_turnout", "leg2024_t1"), ALL)
     with pytest.raises(MeasureError, match="mesure inconnue"):
         compute(wh, Measure("drop table", "pres2022_t1"), ALL)
+    with pytest.raises(MeasureError, match="choisissez un indicateur"):
+        compute(wh, Measure("indicator", "pres2022_t1"), ALL)
+    with pytest.raises(MeasureError, match="indicateur inconnu"):
+        compute(wh, Measure("indicator", "pres2022_t1", indicator="P21_NOPE", indicator_year=2021), ALL)
+    with pytest.raises(MeasureError, match="mode d'indicateur"):
+        compute(wh, Measure("indicator", "pres2022_t1", indicator="P21_POP", indicator_year=2021, indicator_mode="x"), ALL)
+    with pytest.raises(MeasureError, match="population de référence"):  # P21_POP is the base of the others
+        compute(wh, Measure("indicator", "pres2022_t1", indicator="P21_POP", indicator_year=2021, indicator_mode="share"), ALL)
     hostile = compute(wh, Measure("share", "pres2022_t1", "candidate", "x' OR 1=1 --"), ALL)
     assert (hostile.frame["value"] == 0).all()  # bound parameter: no candidate of that name
 
 
 def test_every_kind_is_computable(wh: Warehouse) -> None:
     for kind in KINDS:
-        measure = Measure(kind, "leg2024_t1", "bloc", "centre", reference_id="pres2022_t1")
+        measure = Measure(kind, "leg2024_t1", "bloc", "centre", reference_id="pres2022_t1",
+                          indicator="P21_POP", indicator_year=2021)
         assert not compute(wh, measure, ALL).frame.empty
 
 

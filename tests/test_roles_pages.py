@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 
 from dashboard.auth import ROLES, may_open
-from dashboard.store import CampaignStore, contacts, users, zones
+from dashboard.store import CampaignStore, contacts, turfs, users, zones
 from dashboard.ui.navigation import existing_pages
 from tests.apptest import app_test, open_page
 
@@ -71,6 +71,9 @@ def test_the_canvasser_map_holds_only_their_zones(demo_env: Path) -> None:
     for zone in zones.zones_for(store, by="cli"):
         if "canvasser" in zone.assigned_to:
             zones.unassign_zone(store, zone.zone_id, "canvasser", by="cli")
+    for turf in turfs.turfs_for(store, by="cli"):  # the demo canvasser holds a turf, which opens its zone
+        if "canvasser" in turf.assigned_to:
+            turfs.unassign_turf(store, turf.turf_id, "canvasser", by="cli")
     at = open_page(app_test("canvasser").run(), "carte.py")
     assert not at.get("deck_gl_json_chart") and "Aucune zone" in at.info[0].value
 
@@ -86,7 +89,9 @@ def test_terrain_shows_each_role_what_it_may(demo_env: Path) -> None:
         frames = [df.value for df in at.dataframe]
         people = next(f for f in frames if "résultat" in f.columns)
         seen[role] = set(people["nom"])
-        assert bool(at.get("download_button")) is (role in ("admin", "candidate")), role
+        labels = [d.proto.label for d in at.get("download_button")]
+        assert ("Exporter les contacts (CSV)" in labels) is (role in ("admin", "candidate")), role
+        assert labels[:2] == ["Feuille de route (PDF)", "CSV"], role  # the walk sheet of the chosen turf
         assert any(b.label == "Enregistrer le passage" for b in at.button) is (role in ("admin", "canvasser")), role
     assert "Personne Ailleurs" in seen["admin"] and "Personne Ailleurs" in seen["candidate"]
     assert "Personne Ailleurs" not in seen["canvasser"] and "Camille Exemple" in seen["canvasser"]

@@ -266,6 +266,7 @@ def test_stored_weights_take_precedence(demo_dir: Path, tmp_path: Path) -> None:
     shutil.copy(warehouse_path(demo_dir), copy)
     with Warehouse(copy) as wh:
         iris = wh.query("SELECT code_iris FROM iris ORDER BY code_iris LIMIT 1")["code_iris"].iat[0]
+        wh.con.execute("DELETE FROM station_iris")  # the demo stores its own weights
         wh.con.execute("INSERT INTO station_iris VALUES ('45999_1', ?, ?, 0.5, 'adresses')", [DEMO_2024, iris])
         table = station_indicators(wh, "45999_1", DEMO_2024).set_index("variable")
         pop = wh.query("SELECT value FROM iris_indicator WHERE code_iris = ? AND variable = 'P21_POP'", [iris])["value"].iat[0]

@@ -27,18 +27,25 @@ of :func:`dashboard.iris_estimates.estimate`, reused here).
 **Choice.** A commune's BV of boundary version ``set_id`` use ``"adresses"`` when the commune
 has IRIS contours and REU addresses, at least ``MIN_MATCHED`` (95 %) of its address count is
 assigned to BV ids of that version, and every BV of the commune in that version has at
-least one address; the addresses assigned to other ids are ignored. Otherwise
-``"surface"``. (REU addresses describe the *current* assignment: an older version whose BV
-ids still match gets them too; its contours are then only used for IRIS without address.)
+least one address. Otherwise ``"surface"``. REU addresses describe the *current*
+assignment: an older version whose BV ids still match gets them too, and an address
+assigned to an id that version does not have (a BV created since, e.g. by splitting
+another) goes to the version's BV whose contour contains its point (dropped when none
+does), so that the older, larger BV keeps the people of the part split off since.
 
-**Uncertainty** of a BV (:func:`uncertainty`), in [0, 1]: the share of the BV's estimated
-population that comes from IRIS which *straddle* several BV. An IRIS is wholly inside a
-BV when the BV holds at least ``WHOLE`` (99 %) of the IRIS's weight over all BV (its covered
-part: an IRIS 40 % covered by contours but only by this BV counts as whole); otherwise it
-straddles. Population of a piece = weight × IRIS population (``P??_POP``, or the largest
-``P??_POP…`` age band, of the year closest to the indicator; IRIS area when the commune has
-none). 0 = the BV is a union of whole IRIS, its indicators are exact up to the IRIS data;
-1 = everything is apportioned from split IRIS (by address or area).
+**Uncertainty** of a BV (:func:`uncertainty`), in [0, 1]: how much of the BV's estimated
+population is apportioned rather than counted. Each piece (an IRIS inside the BV) weighs
+its population times the share of its IRIS that lies *outside* the BV (the IRIS's weight
+given to other BV): a whole IRIS counts 0, an IRIS the BV takes 90 % of counts 0.1, a thin
+slice of a large IRIS counts nearly 1. An IRIS is taken as whole when the BV holds at least
+``WHOLE`` (99 %) of its weight over all BV (its covered part: an IRIS 40 % covered by
+contours but only by this BV counts as whole). Population of a piece = weight × IRIS
+population (``P??_POP``, or the largest ``P??_POP…`` age band, of the year closest to the
+indicator; IRIS area when the commune has none). 0 = the BV is a union of whole IRIS, its
+indicators are exact up to the IRIS data; close to 1 = it is made of slices of IRIS shared
+with other BV, its indicators are mostly the IRIS's averages. (A first version counted
+every split IRIS fully: on Bondy, where every IRIS is shared by 2 to 8 BV, it said 100 %
+everywhere and told nothing.)
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ MIN_MATCHED = 0.95
 WHOLE = 0.99
 STATION_IRIS_COLUMNS = ["station_id", "set_id", "code_iris", "weight", "method"]
 INTERPOLATED_COLUMNS = ["station_id", "value", "method", "uncertainty"]
+STATION_COLUMNS = ["station_id", "set_id", "value", "share", "base_variable", "method", "stored", "uncertainty"]
 
 Progress = Callable[[str, float], None]
 _POPULATION_ANY = re.compile(r"^P(\d{2})_POP(\d{4}|\d{2}P)?$")
@@ -159,21 +167,39 @@ def _same_group_first(
     return a_idx, i_idx[first]
 
 
+def located_in_stations(addresses: pd.DataFrame, stations_gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``addresses`` (station_id, lon, lat, …) given the ``station_id`` of the station of
+    ``stations_gdf`` whose contour contains their point (same ``commune_code`` when both
+    frames have one; the first such station); addresses in no contour are dropped."""
+    if addresses.empty or stations_gdf.empty:
+        return addresses.iloc[:0]
+    points = np.asarray(
+        gpd.GeoSeries(shapely.points(addresses["lon"].to_numpy(float), addresses["lat"].to_numpy(float)), crs=4326)
+        .to_crs(EQUAL_AREA_CRS).array, dtype=object,
+    )
+    a_idx, s_idx = shapely.STRtree(_equal_area(stations_gdf)).query(points, predicate="intersects")
+    a_groups, s_groups = _groups(addresses, stations_gdf)
+    a_idx, s_idx = _same_group_first(a_idx, s_idx, a_groups, s_groups)
+    return addresses.iloc[a_idx].assign(station_id=stations_gdf["station_id"].to_numpy()[s_idx]).reset_index(drop=True)
+
+
 def uncertainty(
     weights: pd.DataFrame, basis: pd.Series | None = None, whole: float = WHOLE
 ) -> pd.Series:
-    """Share (0..1) of each station's population from IRIS straddling several stations.
+    """Share (0..1) of each station's population apportioned from IRIS shared with other stations.
 
     ``weights``: station_id, code_iris, weight (one boundary version). ``basis``: IRIS
     population by code_iris (weight × basis = population of a piece); ``None`` or a zero
-    total for a station: weight mass. Straddling: the station holds less than ``whole`` of
-    the IRIS's weight over all stations (see the module doc). Indexed by station_id.
+    total for a station: weight mass. Each piece counts with the share of its IRIS's weight
+    held by *other* stations (0 when this one holds at least ``whole`` of it; see the module
+    doc). Indexed by station_id.
     """
     if weights.empty:
         return pd.Series(dtype=float, name="uncertainty").rename_axis("station_id")
     w = weights["weight"].to_numpy(float)
     iris_total = weights.groupby("code_iris")["weight"].transform("sum").to_numpy(float)
-    split = np.divide(w, iris_total, out=np.ones_like(w), where=iris_total > 0) < whole
+    held = np.clip(np.divide(w, iris_total, out=np.ones_like(w), where=iris_total > 0), 0.0, 1.0)
+    split = np.where(held >= whole, 0.0, 1.0 - held)  # share of the IRIS held by other stations
     pop = np.ones_like(w) if basis is None else weights["code_iris"].map(basis).fillna(0.0).to_numpy(float)
     frame = pd.DataFrame({
         "station_id": weights["station_id"].to_numpy(), "mass": w * pop, "split": w * pop * split,
@@ -252,6 +278,10 @@ def compute_station_iris(
         communes = set(pairs["commune_code"])
         in_set = stations[(stations["set_id"] == set_id) & stations["commune_code"].isin(communes)]
         found = addresses.merge(in_set[["station_id", "commune_code"]], on="station_id", suffixes=("_address", ""))
+        stray = addresses[addresses["commune_code"].isin(communes) & ~addresses["station_id"].isin(in_set["station_id"])]
+        if not stray.empty:
+            in_set_gdf = stations_gdf[(stations_gdf["set_id"] == set_id) & stations_gdf["commune_code"].isin(communes)]
+            found = pd.concat([found, located_in_stations(stray, in_set_gdf)], ignore_index=True)
         weights = address_weights(
             found, iris_gdf[iris_gdf["commune_code"].isin(communes)], in_set["station_id"],
             fallback=area[(area["set_id"] == set_id) & area["commune_code"].isin(communes)],
@@ -299,6 +329,53 @@ def population_basis(wh: Warehouse, codes_iris: Iterable[str], year: int) -> pd.
     return population.reindex(basis.index.union(population.index)).fillna(basis)
 
 
+def interpolate_stations(wh: Warehouse, variable: str, year: int, stations: pd.DataFrame) -> pd.DataFrame:
+    """One IRIS indicator for the stations of ``stations`` (station_id, set_id; several
+    boundary versions allowed): ``STATION_COLUMNS``, one row per station, in that order.
+
+    ``value``: count summed with the weights, or average weighted by population (rules of
+    :mod:`dashboard.iris_estimates`); ``share``: a count as a share of its base count
+    (``base_variable``; NaN when it has none); ``method``: the weighting used (NaN when
+    the station has no IRIS weight: commune without IRIS contours); ``stored``: weights read
+    from ``station_iris`` (False: area weights computed on the fly, nothing being stored);
+    ``uncertainty``: :func:`uncertainty`, measured against every station of the same
+    boundary version and commune (an IRIS split with a station left out of ``stations``
+    still counts as split).
+    """
+    wanted = stations[["station_id", "set_id"]].drop_duplicates().astype(str).reset_index(drop=True)
+    if wanted.empty:
+        return pd.DataFrame(columns=STATION_COLUMNS)
+    known = wh.query(
+        "SELECT station_id, set_id, commune_code FROM station WHERE list_contains(?::VARCHAR[], set_id)",
+        [sorted(set(wanted["set_id"]))],
+    )
+    pairs = known.merge(wanted, on=["station_id", "set_id"])[["set_id", "commune_code"]].drop_duplicates()
+    context = known.merge(pairs, on=["set_id", "commune_code"])[["station_id", "set_id"]]
+    context = pd.concat([wanted, context], ignore_index=True).drop_duplicates(ignore_index=True)
+    weights = station_weights(wh, context)
+    found = indicator_by_station(wh, variable, year, context, weights=weights)
+    # IRIS keyed per boundary version: an IRIS is split among the stations of one version
+    unit = weights["set_id"] + "\x1f" + weights["station_id"]
+    piece = weights["set_id"] + "\x1f" + weights["code_iris"]
+    basis = None
+    if not weights.empty:
+        population = population_basis(wh, weights["code_iris"], year)
+        basis = pd.Series(weights["code_iris"].map(population).to_numpy(float), index=piece.to_numpy()).groupby(level=0).first()
+    spread = uncertainty(weights.assign(station_id=unit, code_iris=piece), basis)
+    per_station = weights.assign(unit=unit).groupby("unit").agg(method=("method", "first"), stored=("stored", "all"))
+    keys = wanted["set_id"] + "\x1f" + wanted["station_id"]
+    found = found.assign(unit=found["set_id"] + "\x1f" + found["station_id"]).set_index("unit").reindex(keys)
+    has_weights = keys.isin(per_station.index).to_numpy()
+    return wanted.assign(
+        value=found["station_value"].to_numpy(float),
+        share=found["value"].to_numpy(float) if found["base_variable"].notna().any() else np.nan,
+        base_variable=found["base_variable"].to_numpy(dtype=object),
+        method=per_station["method"].reindex(keys).to_numpy(dtype=object),
+        stored=np.where(has_weights, per_station["stored"].reindex(keys).fillna(False).to_numpy(bool), False),
+        uncertainty=spread.reindex(keys).to_numpy(float),
+    )[STATION_COLUMNS]
+
+
 def interpolate(wh: Warehouse, variable: str, year: int, set_id: str) -> pd.DataFrame:
     """One IRIS indicator for every station of ``set_id``: ``INTERPOLATED_COLUMNS``.
 
@@ -309,13 +386,9 @@ def interpolate(wh: Warehouse, variable: str, year: int, set_id: str) -> pd.Data
     stations = wh.query("SELECT station_id, set_id FROM station WHERE set_id = ? ORDER BY station_id", [set_id])
     if stations.empty:
         return pd.DataFrame(columns=INTERPOLATED_COLUMNS)
-    found = indicator_by_station(wh, variable, year, stations)
-    weights = station_weights(wh, stations)
-    basis = population_basis(wh, weights["code_iris"], year) if not weights.empty else None
-    spread = uncertainty(weights, basis)
-    out = found[["station_id", "station_value", "method"]].rename(columns={"station_value": "value"})
-    out["uncertainty"] = out["station_id"].map(spread).astype(float)
-    return out[INTERPOLATED_COLUMNS].reset_index(drop=True)
+    found = interpolate_stations(wh, variable, year, stations)
+    found["method"] = found["method"].fillna(SURFACE)
+    return found[INTERPOLATED_COLUMNS].reset_index(drop=True)
 
 
 def summary_lines(wh: Warehouse, frame: pd.DataFrame, set_ids: Sequence[str]) -> list[str]:

@@ -99,4 +99,5 @@ def _scatter(view: MapView, version: int, scope) -> None:  # noqa: ANN001 - Scop
                                   x_format=".0%" if is_share else ",.0f"),
         width="stretch",
     )
-    st.caption("Indicateur estimé par bureau : IRIS pondérés par la part de leur surface dans le bureau.")
+    st.caption("Indicateur estimé par bureau : IRIS pondérés par les adresses REU ou les surfaces "
+               "(pondération enregistrée par « isoloir interpolate », sinon surfaces calculées à la volée).")

@@ -90,6 +90,8 @@ def controls() -> MapView:
     else:
         sb.selectbox("Mesure", list(KINDS), format_func=KINDS.get, key=_k("kind"))
         kind = st.session_state[_k("kind")]
+        if kind == "indicator":
+            _indicator_controls(scope)
         if kind in NEEDS_TARGET:
             sb.selectbox("Type de cible", list(TARGET_TYPES), format_func=TARGET_TYPES.get, key=_k("target_type"))
             found = choices.targets(data.version(), election_id, st.session_state[_k("target_type")], scope)
@@ -151,6 +153,8 @@ def current_view() -> MapView:
         values["reference_id"] = ""
     if values["kind"] not in NEEDS_TARGET:
         values["target"] = ""
+    if values["layer"] != "iris" and values["kind"] != "indicator":  # not drawn: keep links short
+        values.update(indicator="", indicator_year=0, indicator_mode="value")
     zoom = st.session_state.get(_k("zoom"), "auto")
     return MapView(**values, zoom=None if zoom in (None, "auto") else float(zoom),
                    title=st.session_state.get(_k("title")) or "")

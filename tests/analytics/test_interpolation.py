@@ -149,6 +149,39 @@ def test_cli_interpolate_without_warehouse(tmp_path: Path, capsys) -> None:
     assert not (tmp_path / "none").exists()
 
 
+# -- demo: a station split since the older boundaries -------------------------------------
+def test_addresses_of_a_station_created_since_go_to_the_older_contour(demo_dir: Path) -> None:
+    """The REU assigns addresses to today's BV 7 and 41 (split in 2024): on the 2022 contours,
+    BV 41's addresses lie in the old, larger BV 7, which gets them (instead of losing them)."""
+    with Warehouse(warehouse_path(demo_dir), read_only=True) as wh:  # `isoloir demo` stored station_iris
+        old = interpolate(wh, "P21_POP", 2021, "contours-2022-demo").set_index("station_id")
+        new = interpolate(wh, "P21_POP", 2021, "contours-2024-demo").set_index("station_id")
+        total = float(wh.query("SELECT sum(value) FROM iris_indicator WHERE variable = 'P21_POP' AND year = 2021").iat[0, 0])
+    assert (old["method"] == ADDRESSES).all() and (new["method"] == ADDRESSES).all()
+    assert "45999_41" not in old.index and len(new) == len(old) + 1
+    assert old.loc["45999_7", "value"] == pytest.approx(new.loc["45999_7", "value"] + new.loc["45999_41", "value"])
+    assert old["value"].drop("45999_7").to_numpy() == pytest.approx(new["value"].drop(["45999_7", "45999_41"]).to_numpy())
+    assert old["value"].sum() == pytest.approx(total, rel=1e-9) and new["value"].sum() == pytest.approx(total, rel=1e-9)
+
+
+def test_located_in_stations_keeps_the_commune_and_drops_points_outside() -> None:
+    stations = gpd.GeoDataFrame(
+        {"station_id": ["S1", "S2", "T1"], "commune_code": ["1", "1", "2"]},
+        geometry=[shapely.box(2.0, 48.0, 2.01, 48.01), shapely.box(2.01, 48.0, 2.02, 48.01), shapely.box(2.0, 48.0, 2.02, 48.01)],
+        crs=4326,
+    )
+    addresses = pd.DataFrame({
+        "station_id": ["NEW", "NEW", "NEW", "NEW"], "commune_code": ["1", "1", "1", "2"],
+        "lon": [2.005, 2.015, 2.05, 2.005], "lat": [48.005] * 4, "n_addresses": [3, 1, 1, 2],
+    })
+    found = interpolation.located_in_stations(addresses, stations)
+    assert found[["station_id", "commune_code", "n_addresses"]].to_dict("records") == [
+        {"station_id": "S1", "commune_code": "1", "n_addresses": 3},
+        {"station_id": "S2", "commune_code": "1", "n_addresses": 1},
+        {"station_id": "T1", "commune_code": "2", "n_addresses": 2},
+    ]
+
+
 # -- synthetic ----------------------------------------------------------------------------
 def _squares(cuts: list[float], prefix: str, key: str, horizontal: bool = True) -> gpd.GeoDataFrame:
     """Strips of the unit square between consecutive cuts (EPSG:6933 metres, scaled up)."""
@@ -180,9 +213,15 @@ def test_uncertainty_counts_population_from_split_iris() -> None:
     weights = pd.DataFrame({
         "station_id": ["A", "A", "B"], "code_iris": ["I1", "I2", "I2"], "weight": [1.0, 0.5, 0.5],
     })
+    # A: all of I1 (100, counted) and half of I2 (100 people, half of I2 held by B) -> 50 / 200
     spread = uncertainty(weights, pd.Series({"I1": 100.0, "I2": 200.0}))
-    assert spread["A"] == pytest.approx(100 / 200) and spread["B"] == pytest.approx(1.0)
-    assert uncertainty(weights)["A"] == pytest.approx(0.5 / 1.5)
+    assert spread["A"] == pytest.approx(0.5 * 100 / 200) and spread["B"] == pytest.approx(0.5)
+    assert uncertainty(weights)["A"] == pytest.approx(0.5 * 0.5 / 1.5)
+    # a thin slice of a large IRIS is nearly all apportioned; a station holding 99 % of it is exact
+    thin = pd.DataFrame({"station_id": ["S", "T"], "code_iris": ["I", "I"], "weight": [0.05, 0.95]})
+    assert uncertainty(thin)["S"] == pytest.approx(0.95) and uncertainty(thin)["T"] == pytest.approx(0.05)
+    nearly = pd.DataFrame({"station_id": ["S", "T"], "code_iris": ["I", "I"], "weight": [0.995, 0.005]})
+    assert uncertainty(nearly)["S"] == 0.0
 
 
 def test_address_weights_follow_the_assignment_and_fall_back_to_areas() -> None:

@@ -1,0 +1,117 @@
+"""The Terrain page in a real browser, as the demo canvasser: their turf's map is drawn, the PDF walk
+sheet downloads (and the export is audited), progress can be recorded.
+
+One app server for the module, on a private copy of the demo data (its audit log is read here), without
+basemap (offline: the turfs are drawn on the plain background layer).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from PIL import Image
+
+from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+
+pytestmark = pytest.mark.e2e
+
+VIEWPORT = {"width": 1400, "height": 1000}
+POINT = (8, 81, 156)  # dashboard.ui.terrain_panel.POINT_COLOR: the numbered address points
+TODO_FILL = (158, 202, 225)  # "à faire" turf fill (drawn at alpha 110 over the background)
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    campaign: Path
+
+
+@pytest.fixture(scope="module")
+def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    data_dir = tmp_path_factory.mktemp("terrain")
+    for name in ("warehouse.duckdb", "campaign.duckdb"):
+        shutil.copy2(demo_dir / name, data_dir / name)
+    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})
+    yield App(url, data_dir / "campaign.duckdb")
+    stop_app(process)
+
+
+def _read(path: Path, sql: str) -> list[tuple]:
+    """One query on a read-only connection, retrying while the app holds the file's lock."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+            continue
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+
+def _audit(path: Path, action: str) -> list[tuple]:
+    return _read(path, f"SELECT user_name, object_id, detail, outcome FROM audit_log WHERE action = '{action}' ORDER BY id")
+
+
+def _near(pixels: list[tuple[int, ...]], color: tuple[int, int, int], tolerance: int = 12) -> int:
+    return sum(1 for p in pixels if all(abs(int(p[i]) - color[i]) <= tolerance for i in range(3)))
+
+
+def test_the_canvasser_sees_their_turf_map_and_downloads_its_walk_sheet(app: App, browser) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{app.url}/terrain")
+        log_in(page, "canvasser")
+        page.get_by_role("heading", name="Mes secteurs").wait_for(timeout=60_000)
+        chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+        chart.locator("canvas").first.wait_for(timeout=60_000)
+        wait_until_idle(page)
+        page.wait_for_timeout(1500)  # deck.gl draws on the next animation frames
+        chart.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "terrain-canvasser.png"), full_page=True)
+        chart.screenshot(path=str(ARTIFACTS / "terrain-canvasser-map.png"))
+
+        # the map is drawn: the turf's fill and the numbered address points are on the canvas
+        pixels = list(Image.open(ARTIFACTS / "terrain-canvasser-map.png").convert("RGB").get_flattened_data())
+        assert _near(pixels, POINT, 20) > 200, "no address point drawn on the turf map"
+        assert len(set(pixels)) > 20, "the turf map is blank"
+        # only their turf: one row in "Mes secteurs", the walk list of that turf
+        assert page.get_by_text("Secteur 1 — Centre-ville (démo)").count() >= 1
+        assert page.get_by_text("Secteur 2 — Centre-ville (démo)").count() == 0
+
+        before = len(_audit(app.campaign, "export_walklist"))
+        with page.expect_download(timeout=60_000) as download_info:
+            page.get_by_role("button", name="Feuille de route (PDF)").click()
+        download = download_info.value
+        assert download.suggested_filename.endswith(".pdf")
+        content = Path(download.path()).read_bytes()
+        assert content.startswith(b"%PDF"), content[:20]
+        exports = _audit(app.campaign, "export_walklist")
+        assert len(exports) == before + 1
+        user_name, _, detail, outcome = exports[-1]
+        assert user_name == "canvasser" and outcome == "success" and json.loads(detail)["personal_data"] is False
+
+        # recording progress
+        field = page.get_by_role("spinbutton", name="Portes faites sur ce secteur (total depuis le début)")
+        field.fill("12")
+        page.get_by_role("button", name="Enregistrer l'avancement").click()
+        page.get_by_text("Avancement enregistré").wait_for(timeout=60_000)
+        wait_until_idle(page)
+        progress = _audit(app.campaign, "turf_progress")
+        assert progress and progress[-1][0] == "canvasser" and json.loads(progress[-1][2])["doors_done"] == 12
+        page.screenshot(path=str(ARTIFACTS / "terrain-canvasser-progress.png"), full_page=True)
+    finally:
+        context.close()
