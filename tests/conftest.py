@@ -75,3 +75,24 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo")
     assert main(["demo", "--data-dir", str(data_dir)]) == 0
     return data_dir
+
+
+@pytest.fixture()
+def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo data for one test (pages write accounts, audit entries, zones…),
+    served to AppTest through ``ISOLOIR_DATA_DIR`` with every cache cleared."""
+    import shutil
+
+    import streamlit as st
+
+    from dashboard.ui import data
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    for name in ("warehouse.duckdb", "campaign.duckdb"):
+        shutil.copy(demo_dir / name, data_dir / name)
+    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
+    for cached in (data.settings, data.warehouse, data.info):
+        cached.clear()
+    st.cache_data.clear()
+    return data_dir

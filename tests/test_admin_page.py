@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,24 +17,6 @@ from tests.apptest import app_test, open_page
 
 NEW_PASSWORD = "un-mot-de-passe-solide"
 TABS = ["Comptes", "Journal d'audit", "Campagne", "Droits"]
-
-
-@pytest.fixture()
-def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the demo (the page writes accounts, audit entries and settings into its campaign store)."""
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
-    shutil.copy(demo_dir / "campaign.duckdb", data_dir / "campaign.duckdb")  # the demo accounts
-    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
-    from dashboard.ui import data
-
-    for cached in (data.settings, data.warehouse, data.info):
-        cached.clear()
-    import streamlit as st
-
-    st.cache_data.clear()
-    return data_dir
 
 
 def _store(data_dir: Path) -> CampaignStore:

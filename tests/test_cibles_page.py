@@ -4,30 +4,13 @@ ranked and explained targets, export, group behaviour and vote transfers; roles.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from dashboard.analytics.scores import parse_fr_number
 from dashboard.target_map import LABELS_LAYER_ID, TOP_LAYER_ID
 from tests.apptest import app_test, open_page
-
-
-@pytest.fixture()
-def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    for name in ("warehouse.duckdb", "campaign.duckdb"):
-        shutil.copy(demo_dir / name, data_dir / name)
-    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
-    from dashboard.ui import data
-
-    for cached in (data.settings, data.warehouse, data.info):
-        cached.clear()
-    st.cache_data.clear()
-    return data_dir
 
 
 def _deck(at) -> dict:  # noqa: ANN001 - AppTest

@@ -180,21 +180,6 @@ def test_the_legend_of_the_map_names_the_method(tiny: Warehouse) -> None:
 
 
 # -- the Carte page (demo: `isoloir demo` stores station_iris) --------------------------------
-@pytest.fixture()
-def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
-    shutil.copy(demo_dir / "campaign.duckdb", data_dir / "campaign.duckdb")
-    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
-    import streamlit as st
-
-    from dashboard.ui import data
-
-    for cached in (data.settings, data.warehouse, data.info):
-        cached.clear()
-    st.cache_data.clear()
-    return data_dir
 
 
 def _deck(at) -> dict:  # noqa: ANN001 - AppTest

@@ -6,25 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from dashboard.store import CampaignStore, audit, users
 from tests.apptest import app_test, log_in
-
-
-@pytest.fixture()
-def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
-    shutil.copy(demo_dir / "campaign.duckdb", data_dir / "campaign.duckdb")
-    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
-    from dashboard.ui import data
-
-    for cached in (data.settings, data.warehouse, data.info):
-        cached.clear()
-    st.cache_data.clear()
-    return data_dir
 
 
 def _submit(at, name: str, password: str):  # noqa: ANN001, ANN202 - AppTest

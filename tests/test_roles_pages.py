@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
-import streamlit as st
 
 from dashboard.auth import ROLES, may_open
 from dashboard.store import CampaignStore, contacts, turfs, users, zones
@@ -16,21 +13,6 @@ from dashboard.ui.navigation import existing_pages
 from tests.apptest import app_test, open_page
 
 PAGES = existing_pages()
-
-
-@pytest.fixture()
-def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
-    shutil.copy(demo_dir / "campaign.duckdb", data_dir / "campaign.duckdb")
-    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
-    from dashboard.ui import data
-
-    for cached in (data.settings, data.warehouse, data.info):
-        cached.clear()
-    st.cache_data.clear()
-    return data_dir
 
 
 def _rows(data_dir: Path) -> dict[str, int]:

@@ -6,13 +6,11 @@ second canvasser sees nothing of the first one's turf, in the store and on the p
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 
 from dashboard.auth import PermissionDenied
 from dashboard.store import CampaignStore, audit, turfs, users, zones
@@ -22,21 +20,6 @@ from dashboard.warehouse import Warehouse
 from tests.apptest import app_test, open_page
 
 WALK_DOWNLOADS = ["Feuille de route (PDF)", "CSV"]
-
-
-@pytest.fixture()
-def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
-    shutil.copy(demo_dir / "campaign.duckdb", data_dir / "campaign.duckdb")
-    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
-    from dashboard.ui import data
-
-    for cached in (data.settings, data.warehouse, data.info):
-        cached.clear()
-    st.cache_data.clear()
-    return data_dir
 
 
 @pytest.fixture()

@@ -56,6 +56,7 @@ from dashboard.store.campaign import CampaignStore, _now
 from dashboard.store.zones import (
     TURFS_OF_USER_SQL,
     ZoneError,
+    clean_geometry,
     _require_edit,
     _zone_id,
     _zone_row,
@@ -77,7 +78,6 @@ MAX_TURFS = 500
 MAX_TURF_ADDRESSES = 10_000
 MAX_DOORS = 1_000_000
 MAX_TURF_NAME = 120
-MAX_GEOMETRY_BYTES = 5_000_000
 
 
 class TurfError(ZoneError):
@@ -191,30 +191,6 @@ def _int(value: object, what: str, low: int, high: int) -> int:
     return number
 
 
-def _clean_turf_geometry(geometry_wkb: object) -> bytes | None:
-    """Checked WKB: any non-empty geometry within lon/lat bounds, or None."""
-    if geometry_wkb is None:
-        return None
-    if isinstance(geometry_wkb, (bytearray, memoryview)):
-        geometry_wkb = bytes(geometry_wkb)
-    if not isinstance(geometry_wkb, bytes):
-        raise TurfError("géométrie de secteur invalide : WKB (octets) attendu")
-    if len(geometry_wkb) > MAX_GEOMETRY_BYTES:
-        raise TurfError(f"géométrie de secteur trop lourde : {MAX_GEOMETRY_BYTES // 1_000_000} Mo au plus")
-    import shapely  # lazy, as zones.py
-
-    try:
-        geometry = shapely.from_wkb(geometry_wkb)
-    except Exception:  # noqa: BLE001 - shapely raises GEOSException and others on garbage
-        raise TurfError("géométrie de secteur illisible : WKB invalide") from None
-    if geometry is None or geometry.is_empty:
-        raise TurfError("géométrie de secteur vide")
-    min_x, min_y, max_x, max_y = geometry.bounds
-    if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
-        raise TurfError("géométrie de secteur hors limites : coordonnées longitude/latitude (WGS84) attendues")
-    return geometry_wkb
-
-
 @dataclass(frozen=True)
 class _CleanTurf:
     number: int
@@ -259,7 +235,8 @@ def _clean_turfs(turfs: Iterable[TurfInput]) -> list[_CleanTurf]:
         if len(addresses) > MAX_TURF_ADDRESSES:
             raise TurfError(f"secteur {number} : trop d'adresses ({MAX_TURF_ADDRESSES} au plus)")
         doors = _int(turf.doors, f"secteur {number} : nombre de portes", 0, MAX_DOORS)
-        clean.append(_CleanTurf(number, name, addresses, doors, _clean_turf_geometry(turf.geometry_wkb)))
+        geometry = clean_geometry(turf.geometry_wkb, what="géométrie de secteur", polygons_only=False, error=TurfError)
+        clean.append(_CleanTurf(number, name, addresses, doors, geometry))
     if len(clean) > MAX_TURFS:
         raise TurfError(f"trop de secteurs dans une zone : {MAX_TURFS} au plus")
     return sorted(clean, key=lambda t: t.number)

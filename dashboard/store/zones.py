@@ -364,27 +364,32 @@ def _clean_stations(station_ids: Iterable[object]) -> list[str]:
     return stations
 
 
-def _clean_geometry(geometry_wkb: object) -> bytes | None:
-    """Checked WKB: a non-empty (multi)polygon within lon/lat bounds, or None."""
+def clean_geometry(geometry_wkb: object, *, what: str = "géométrie", polygons_only: bool = True,
+                   error: type[ZoneError] = ZoneError) -> bytes | None:
+    """Checked WKB within lon/lat bounds, or None: a non-empty (multi)polygon (``polygons_only``) or any
+    non-empty geometry. Refusals are ``error`` with a French message starting with ``what``."""
     if geometry_wkb is None:
         return None
     if isinstance(geometry_wkb, (bytearray, memoryview)):
         geometry_wkb = bytes(geometry_wkb)
     if not isinstance(geometry_wkb, bytes):
-        raise ZoneError("géométrie invalide : WKB (octets) attendu")
+        raise error(f"{what} invalide : WKB (octets) attendu")
     if len(geometry_wkb) > MAX_GEOMETRY_BYTES:
-        raise ZoneError(f"géométrie trop lourde : {MAX_GEOMETRY_BYTES // 1_000_000} Mo au plus")
+        raise error(f"{what} trop lourde : {MAX_GEOMETRY_BYTES // 1_000_000} Mo au plus")
     import shapely  # lazy: the store does not need shapely until a geometry is written
 
     try:
         geometry = shapely.from_wkb(geometry_wkb)
     except Exception:  # noqa: BLE001 - shapely raises GEOSException and others on garbage
-        raise ZoneError("géométrie illisible : WKB invalide") from None
-    if geometry is None or geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon"):
-        raise ZoneError("géométrie invalide : un polygone (ou multipolygone) non vide est attendu")
+        raise error(f"{what} illisible : WKB invalide") from None
+    if geometry is None or geometry.is_empty:
+        raise error(f"{what} invalide : un polygone (ou multipolygone) non vide est attendu" if polygons_only
+                    else f"{what} vide")
+    if polygons_only and geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        raise error(f"{what} invalide : un polygone (ou multipolygone) non vide est attendu")
     min_x, min_y, max_x, max_y = geometry.bounds
     if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
-        raise ZoneError("géométrie hors limites : coordonnées longitude/latitude (WGS84) attendues")
+        raise error(f"{what} hors limites : coordonnées longitude/latitude (WGS84) attendues")
     return geometry_wkb
 
 
@@ -710,7 +715,7 @@ def create_zone(store: CampaignStore, name: str, station_ids: Iterable[str], *, 
         _require_edit_early(by)
         name = _clean_name(name)
         stations = _clean_stations(station_ids)
-        geometry = _clean_geometry(geometry_wkb)
+        geometry = clean_geometry(geometry_wkb)
         addresses = _clean_addresses(address_ids or [])
         counts_clean = clean_counts(counts, now)
         with store._connect() as con:
@@ -777,7 +782,7 @@ def set_zone_geometry(store: CampaignStore, zone_id: int, geometry_wkb: bytes | 
     now = now or _now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
-        geometry = _clean_geometry(geometry_wkb)
+        geometry = clean_geometry(geometry_wkb)
         with store._connect() as con:
             zid = int(_zone_row(con, zone_id)[0])
             _require_edit(con, by, zid)
@@ -816,7 +821,7 @@ def update_zone(store: CampaignStore, zone_id: int, *, by: Principal | str, name
         _require_edit_early(by)
         name_clean = None if name is None else _clean_name(name)
         stations = None if station_ids is None else _clean_stations(station_ids)
-        geometry = KEEP if geometry_wkb is KEEP else _clean_geometry(geometry_wkb)
+        geometry = KEEP if geometry_wkb is KEEP else clean_geometry(geometry_wkb)
         addresses = None if address_ids is None else _clean_addresses(address_ids)
         counts_clean = KEEP if counts is KEEP else clean_counts(counts, now)
         with store._connect() as con:
