@@ -83,6 +83,20 @@ def test_only_admins_manage_users(store: CampaignStore) -> None:
     assert (last.user_name, last.object_id, last.detail) == ("directrice", "strat", {"demo": False, "role": "strategist"})
 
 
+def test_assignable_users_are_active_canvassers_for_those_who_assign(store: CampaignStore) -> None:
+    strategist = users.add_user(store, "strat", PASSWORD, "strategist", by="cli")
+    viewer = users.add_user(store, "obs", PASSWORD, "viewer", by="cli")
+    users.add_user(store, "marie", PASSWORD, "canvasser", by="cli", display_name="Marie")
+    users.add_user(store, "paul", PASSWORD, "canvasser", by="cli")
+    users.disable_user(store, "paul", by="cli")
+    assert users.assignable_users(store, by=strategist) == {"marie": "Marie (marie)"}  # names only
+    with pytest.raises(PermissionDenied):
+        users.list_users(store, by=strategist)  # the accounts themselves stay the admin's
+    with pytest.raises(PermissionDenied):
+        users.assignable_users(store, by=viewer)
+    assert audit.entries(store, by="cli", action="permission_denied", limit=1)[0].user_name == "obs"
+
+
 def test_disable_enable_set_role_and_last_admin(store: CampaignStore) -> None:
     users.add_user(store, "paul", PASSWORD, "canvasser", by="cli")
     with pytest.raises(UserError, match="dernier administrateur"):

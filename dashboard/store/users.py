@@ -33,7 +33,7 @@ from typing import Any
 import bcrypt
 import duckdb
 
-from dashboard.auth import ROLES, Principal, actor_name, check_role
+from dashboard.auth import ROLES, Grant, Principal, actor_name, check_role, permission
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now
@@ -201,6 +201,22 @@ def list_users(store: CampaignStore, *, by: Principal | str) -> list[User]:
     with store._connect() as con:
         rows = con.execute(f"SELECT {_COLUMNS} FROM app_user ORDER BY user_name").fetchall()
     return [_user(r) for r in rows]
+
+
+def assignable_users(store: CampaignStore, *, by: Principal | str) -> dict[str, str]:
+    """Active accounts a turf or a zone can be given to (roles that record canvass feedback in
+    their own zones): user name → « Display name (user) ». Needs ``edit_zones`` (the people who
+    assign), not ``manage_users``: names only, no role, lock or other account detail."""
+    audit.require(store, by, "edit_zones", "user")
+    if not store.path.exists():
+        return {}
+    roles = [role for role in ROLES if permission(role, "record_feedback") is Grant.OWN_ZONES]
+    with store._connect() as con:
+        rows = con.execute(
+            "SELECT user_name, display_name FROM app_user WHERE active AND list_contains(?::VARCHAR[], role) "
+            "ORDER BY user_name", [roles],
+        ).fetchall()
+    return {name: f"{display} ({name})" for name, display in rows}
 
 
 def credentials_for_authenticator(store: CampaignStore) -> Credentials:

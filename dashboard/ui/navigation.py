@@ -1,8 +1,7 @@
 """The app's pages: key (= URL path = key of ``dashboard.auth.PAGES``) -> file, title, icon.
 
-``dashboard/app.py`` registers those whose file exists; the admin page's rights
-tab names them. Pages still to come (``cibles``, ``zones``) are listed so that
-their rule and title are known before their file lands.
+``dashboard/app.py`` registers those whose file exists (all of them in a full
+checkout); the admin page's rights tab names them.
 """
 
 from __future__ import annotations

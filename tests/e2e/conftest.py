@@ -39,7 +39,9 @@ def start_app(data_dir: Path, env: dict[str, str] | None = None) -> tuple[subpro
     log = open(ARTIFACTS / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "dashboard.cli", "run", "--data-dir", str(data_dir), "--port", str(port), "--headless"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **(env or {})},
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        # no file watcher: a source file edited while a test runs must not reload the app under it
+        env={**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

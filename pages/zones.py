@@ -1,0 +1,34 @@
+"""Zones : draw canvassing zones on the map (lasso, clicks, attributes), save them, cut them into turfs,
+print walk lists and assign the turfs.
+
+Opened only by the roles with ``edit_zones`` (admin, candidate, strategist: ``dashboard/app.py``
+refuses the others); every write goes through ``dashboard.store`` (rights checked, audited).
+The widgets live in ``dashboard/ui/zones_panel.py``, the pure parts in ``dashboard/zone_map.py``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.store import turfs, zones
+from dashboard.ui import data, session, zones_panel
+
+user = session.page_user()
+store = data.campaign()
+st.title("Zones de porte-à-porte")
+zones_panel.show_flash()
+
+context = zones_panel.controls()
+zone_list = zones.zones_for(store, by=user)
+all_turfs = turfs.turfs_for(store, by=user)
+chosen = zones_panel.chosen_zone(zone_list)
+chosen_turfs = [t for t in all_turfs if chosen is not None and t.zone_id == chosen.zone_id]
+
+current = zones_panel.selection_section(context, store, user, zone_list, chosen,
+                                        zones_panel.turf_outlines(chosen, chosen_turfs))
+zone = zones_panel.zones_section(context, store, user, zone_list, all_turfs, current)
+if zone is not None:
+    zone_turfs = [t for t in all_turfs if t.zone_id == zone.zone_id]
+    zones_panel.turfs_section(context, store, user, zone, zone_turfs)
+    zones_panel.walklists_section(context, store, user, zone, zone_turfs)
+    zones_panel.assignment_section(store, user, zone, zone_turfs)
