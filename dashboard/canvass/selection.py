@@ -75,6 +75,9 @@ def polygonal(geometry: BaseGeometry | None) -> BaseGeometry:
     return merged
 
 
+LASSO_DECIMALS = 9  # lasso vertices are snapped to 1e-9 degree
+
+
 def lasso_polygon(coords: Sequence[Sequence[float]]) -> BaseGeometry:
     """The valid (Multi)Polygon, EPSG:4326, enclosed by a drawn lasso (``[[lon, lat], …]``, closed or not).
 
@@ -94,10 +97,17 @@ def lasso_polygon(coords: Sequence[Sequence[float]]) -> BaseGeometry:
         raise LassoError("Lasso illisible : une coordonnée n'est pas un nombre.")
     if (np.abs(array[:, 0]) > 180).any() or (np.abs(array[:, 1]) > 90).any():
         raise LassoError("Lasso hors des coordonnées terrestres (longitude/latitude en degrés attendues).")
+    # snapped to a 1e-9 degree grid (about 0.1 mm): a pointer never draws finer, and GEOS fails on
+    # the subnormal numbers (1e-313) that would otherwise reach it
+    array = np.round(array, LASSO_DECIMALS) + 0.0
     if len(np.unique(array, axis=0)) < 3:
         raise LassoError("Le lasso doit compter au moins trois points distincts : tracez une boucle autour des adresses.")
-    repaired = polygonal(shapely.make_valid(shapely.Polygon(array), method="structure", keep_collapsed=False))
-    if repaired.is_empty or repaired.area <= 0.0:
+    try:
+        repaired = polygonal(shapely.make_valid(shapely.Polygon(array), method="structure", keep_collapsed=False))
+        valid = bool(repaired.is_valid)
+    except shapely.errors.GEOSException as error:
+        raise LassoError("Lasso illisible : le tracé ne forme pas un contour exploitable, tracez-le à nouveau.") from error
+    if not valid or repaired.is_empty or repaired.area <= 0.0:
         raise LassoError("Le lasso n'entoure aucune surface (points alignés) : tracez une boucle autour des adresses.")
     return repaired
 

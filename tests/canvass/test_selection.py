@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dashboard.canvass import sources
@@ -107,6 +107,9 @@ def test_points_in_polygon_matches_shapely_per_point() -> None:
     st.lists(st.tuples(st.floats(-1, 1), st.floats(-1, 1)), min_size=3, max_size=12),
     st.lists(st.tuples(st.floats(-1.5, 1.5), st.floats(-1.5, 1.5)), min_size=1, max_size=40),
 )
+# found by CI: subnormal coordinates made GEOS raise on the repaired polygon's validity check
+@example(coords=[(0.0, 1.0), (-1.0, 0.0), (1.0, 1.0), (0.0, -1.0), (-1.0, 0.0), (0.0, 2.2250738585e-313), (0.5, 0.5),
+                 (-0.5, 0.0), (4.216694875006146e-183, 0.0)], points=[(0.0, 0.0)])
 def test_any_lasso_is_valid_or_refused_and_selects_like_shapely(coords: list, points: list) -> None:
     try:
         polygon = lasso_polygon([list(c) for c in coords])
