@@ -49,3 +49,52 @@ def test_map_payload_without_folium_says_how_to_install_it(monkeypatch: pytest.M
     monkeypatch.setitem(sys.modules, "folium", None)  # makes ``import folium`` raise ImportError
     with pytest.raises(SystemExit, match=r'pip install -e "\.\[bench\]"'):
         bench.main(["--territories", "city", "--work-dir", str(tmp_path)])
+
+
+def test_zones_benchmark_on_the_demo_city(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("zones")
+    returned = bench.main(["--quick", "--data-dir", str(demo_dir)])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    assert figures["stations"] > 0 and figures["addresses"] > 0
+    assert figures["lasso_addresses"] > 0
+    # ours, geopandas sjoin and the naive end-to-end selection find the same addresses
+    assert figures["pip_memory_inside"] == figures["sjoin_inside"] == figures["naive_select_inside"] == figures["lasso_addresses"]
+    assert figures["zone_doors"] >= 300 and figures["turf_turfs"] >= 2
+    assert figures["turf_overlapping_pairs"] == 0  # turfs never cross each other
+    assert figures["walk_points"] > 0 and figures["walk_street_revisits"] == 0
+
+
+def _has_pyei() -> bool:
+    return importlib.util.find_spec("pyei") is not None
+
+
+def test_ei_accuracy_quick(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("ei_accuracy")
+    argv = ["--quick"] + ([] if _has_pyei() else ["--skip-pyei"])
+    returned = bench.main(argv)
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    for key in ("ours_mae", "pyei_mae", "ours_coverage", "ours_s", "pyei_s", "goodman_mae", "speed_ratio", "national_s"):
+        assert key in figures
+    for prefix in ("", "homogeneous_", "wide_demo_", "wide_homogeneous_"):
+        for method in ("ours", "goodman"):
+            assert 0 <= figures[f"{prefix}{method}_mae"] <= 1
+            assert 0 <= figures[f"{prefix}{method}_coverage"] <= 1
+            assert figures[f"{prefix}{method}_s"] > 0
+    # a broken estimator scores ~0.15 (column shares); the demo city's 40 stations give ~0.02
+    assert figures["ours_mae"] < 0.06
+    assert figures["ours_converged"] and figures["national_groups_converged"] and figures["national_transfer_converged"]
+    assert figures["national_stations"] > 0 and figures["national_s"] > 0
+    if _has_pyei():
+        assert 0 <= figures["pyei_mae"] <= 1 and 0 <= figures["pyei_coverage"] <= 1
+        assert figures["pyei_s"] > 0 and figures["speed_ratio"] > 0
+    else:
+        assert figures["pyei_mae"] is None and figures["pyei_s"] is None and figures["speed_ratio"] is None
+
+
+def test_ei_accuracy_without_pyei_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _load("ei_accuracy")
+    monkeypatch.setitem(sys.modules, "pyei", None)  # makes ``import pyei`` raise ImportError
+    with pytest.raises(SystemExit, match=r'pip install -e "\.\[bench\]"'):
+        bench.main(["--quick"])

@@ -12,21 +12,28 @@ Two estimators, pure functions on arrays (no warehouse access):
 
 * :func:`goodman` — Goodman's ecological regression ``Y_share ≈ X_share @ B`` weighted by
   N_i. Reports the unconstrained least-squares fit and the constrained fit (each row of B
-  on the simplex, solved exactly by accelerated projected gradient on the R × R normal
-  equations), 90 % percentile intervals from a unit bootstrap (vectorised over the
-  replicates), R² and the share of rows/cells out of [0, 1] before the constraint.
+  on the simplex, solved exactly by a batched primal-dual interior point method on the
+  R × R normal equations), 90 % percentile intervals from a unit bootstrap (vectorised
+  over the replicates), R² and the share of rows/cells out of [0, 1] before the
+  constraint.
 * :func:`rxc` — R × C model with the bounds respected. The global matrix is the maximum
   (quasi-)likelihood estimate of the aggregate multinomial model
   ``Y_i ~ Multinomial(N_i, X_i B)`` with every row of B on the simplex (a concave problem,
-  solved by SLSQP then polished by EM/MM steps; everything is (n × R) @ (R × C) matrix
-  products, no Python loop over units). Station heterogeneity (β_i random around B, as in
-  the multinomial-Dirichlet model) leaves the mean structure unchanged, so the estimate
-  stays consistent, and the 90 % intervals use the sandwich variance clustered on
-  stations (honest under heterogeneity; built on the logit scale so they stay in
-  [0, 1]). Unit tables follow the method of bounds + IPF (Thomsen-style): ``n_irc =
-  a_ir · B_rc · b_ic``, the table closest (Kullback–Leibler) to ``N_ir · B_rc`` with the
-  station's two observed margins, hence nonnegative, inside the Duncan–Davis bounds and
-  exact on both margins; the Sinkhorn scaling is vectorised as matrix products too.
+  solved by a log-barrier Newton method, then checked/polished by EM/MM steps; every
+  step is (n × R) @ (R × C) matrix products, no Python loop over units). Station
+  heterogeneity (β_i random around B, as in the multinomial-Dirichlet model) leaves the
+  mean structure unchanged, so the estimate stays consistent, and the 90 % intervals use
+  the sandwich variance clustered on stations (honest under heterogeneity) with the
+  usual small-sample correction (CR1 factor n / (n − q) and a Student quantile with
+  n − q degrees of freedom, q = R (C − 1) free parameters), built on the logit scale so
+  they stay in [0, 1]. Heterogeneity that is *correlated* with the composition (e.g. a
+  group whose sub-groups mix differently from station to station: aggregation bias)
+  biases every estimator of this family and is not in the intervals
+  (``benchmarks/ei_accuracy.py`` measures it). Unit tables follow the method of bounds +
+  IPF (Thomsen-style): ``n_irc = a_ir · B_rc · b_ic``, the table closest
+  (Kullback–Leibler) to ``N_ir · B_rc`` with the station's two observed margins, hence
+  nonnegative, inside the Duncan–Davis bounds and exact on both margins; the Sinkhorn
+  scaling is vectorised as matrix products too.
   (An EM that re-estimates B from those IPF tables, the "iterated" variant, was tried and
   dropped: under station heterogeneity it is biased, MAE ≈ 0.025 vs 0.006 here.)
 
@@ -181,29 +188,58 @@ def _project_simplex(V: np.ndarray) -> np.ndarray:
     return np.maximum(V - theta, 0.0)
 
 
-def _simplex_ls(A: np.ndarray, G: np.ndarray, B0: np.ndarray, *, tol=1e-10, max_iter=20000):
+def _simplex_ls(A: np.ndarray, G: np.ndarray, B0: np.ndarray, *, tol=1e-11, max_iter=200):
     """min ½ tr(BᵀAB) − tr(BᵀG) with each row of B on the simplex (batched on axis 0).
 
-    FISTA with restart; A is (…, R, R) symmetric PSD, G and B0 are (…, R, C).
+    A is (…, R, R) symmetric PSD, G and B0 are (…, R, C). Primal-dual interior point
+    method on x = vec(B) ≥ 0 with the R row-sum equalities (Hessian ``A ⊗ I_C``), every
+    replicate of the batch at once: one batched (R·C + R)-sized KKT solve per iteration,
+    a common step per replicate (fraction to the boundary), centring σ = 0.1; it stops
+    when the complementarity gap and the residuals are below tol (≈ 15–30 iterations,
+    however ill-conditioned A is). Cells below 1e-10 at the end are set to 0. Returns
+    (B, iterations).
     """
-    L = np.linalg.eigvalsh(A)[..., -1]
-    L = np.where(L > 0, L, 1.0)[..., None, None]
-    B = _project_simplex(B0)
-    Z, t = B.copy(), 1.0
+    G = np.asarray(G, dtype=float)
+    lead = G.shape[:-2]
+    R, C = G.shape[-2:]
+    A = np.broadcast_to(np.asarray(A, dtype=float), lead + (R, R)).reshape(-1, R, R)
+    G = G.reshape(-1, R, C)
+    m, P = G.shape[0], R * C
+    Q = np.einsum("mrs,cd->mrcsd", A, np.eye(C)).reshape(m, P, P)
+    cvec = -G.reshape(m, P)
+    E = np.kron(np.eye(R), np.ones((1, C)))  # R × P: row sums
+    x = (0.9 * _project_simplex(np.broadcast_to(B0, lead + (R, C)).reshape(m, R, C)) + 0.1 / C).reshape(m, P)
+    scale = max(float(np.abs(A).max()), float(np.abs(G).max()), 1e-300)
+    z = np.full((m, P), scale)
+    y = np.zeros((m, R))
+    K = np.zeros((m, P + R, P + R))
+    K[:, :P, P:] = -E.T
+    K[:, P:, :P] = E
+    diag = np.arange(P)
     it = 0
     for it in range(1, max_iter + 1):
-        grad = A @ Z - G
-        B_new = _project_simplex(Z - grad / L)
-        step = np.abs(B_new - B).max()
-        t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
-        Z = B_new + ((t - 1) / t_new) * (B_new - B)
-        # adaptive restart when momentum goes uphill
-        if np.sum((Z - B_new) * (B_new - B)) < 0 and it % 50 == 0:
-            Z, t_new = B_new.copy(), 1.0
-        B, t = B_new, t_new
-        if step < tol:
+        rd = np.einsum("mpq,mq->mp", Q, x) + cvec - y @ E - z
+        rp = x @ E.T - 1.0
+        gap = (x * z).sum(axis=1) / P
+        if gap.max() < tol * scale and np.abs(rd).max() < tol * scale and np.abs(rp).max() < tol:
             break
-    return B, it
+        rc = x * z - 0.1 * gap[:, None]
+        K[:, :P, :P] = Q
+        K[:, diag, diag] += z / x
+        rhs = np.concatenate([-rd - rc / x, -rp], axis=1)
+        sol = np.linalg.solve(K, rhs[..., None])[..., 0]
+        dx, dy = sol[:, :P], sol[:, P:]
+        dz = -(rc + z * dx) / x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.concatenate([np.where(dx < 0, -x / dx, np.inf), np.where(dz < 0, -z / dz, np.inf)], axis=1)
+        a = np.minimum(1.0, 0.995 * ratio.min(axis=1))[:, None]
+        x = x + a * dx
+        y = y + a * dy
+        z = z + a * dz
+    B = x.reshape(m, R, C)
+    B = np.where(B < 1e-10, 0.0, B)
+    B /= B.sum(axis=-1, keepdims=True)
+    return B.reshape(lead + (R, C)), it
 
 
 # --------------------------------------------------------------------------- Goodman
@@ -267,7 +303,7 @@ def goodman(
         XY = (Xs[:, :, None] * Ys[:, None, :]).reshape(n, R * C)
         Ab = (Wb @ XX).reshape(bootstrap, R, R)
         Gb = (Wb @ XY).reshape(bootstrap, R, C)
-        Bb, _ = _simplex_ls(Ab, Gb, np.broadcast_to(B_con, Gb.shape).copy(), tol=1e-8, max_iter=5000)
+        Bb, _ = _simplex_ls(Ab, Gb, B_con, tol=1e-9)
         lo, hi = np.quantile(Bb, [0.05, 0.95], axis=0)
         lo = np.minimum(lo, B_con)
         hi = np.maximum(hi, B_con)
@@ -337,13 +373,15 @@ def _sinkhorn(Nr, Yc, B, a, b, *, tol, max_sweeps):
     Ends on a row update (rows exact); returns (a, b, sweeps, column error relative to N).
     """
     Bt = B.T
-    scale = np.maximum(Nr.sum(axis=1), 1.0)
+    scale = np.maximum(Nr.sum(axis=1), 1.0)[:, None]
     err = np.inf
     k = 0
+    aB = a @ B
     for k in range(1, max_sweeps + 1):
-        b = Yc / np.maximum(a @ B, _TINY)
+        b = Yc / np.maximum(aB, _TINY)
         a = Nr / np.maximum(b @ Bt, _TINY)
-        err = float(np.max(np.abs(b * (a @ B) - Yc).max(axis=1) / scale)) if Yc.size else 0.0
+        aB = a @ B
+        err = float(np.max(np.abs(b * aB - Yc) / scale)) if Yc.size else 0.0
         if err < tol:
             break
     return a, b, k, err
@@ -357,42 +395,89 @@ def _mm_step(X, Yw, B):
     return np.where(s > 0, Bn / np.where(s > 0, s, 1.0), B)
 
 
+def _neg_loglik(X, Yw, B):
+    """(−Σ_ic Yw_ic log μ_ic, μ = X B); +inf when a cell with data gets probability 0."""
+    mu = X @ B
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(Yw > 0, Yw * np.log(mu), 0.0)
+    val = -float(np.sum(terms))
+    return (val if np.isfinite(val) else np.inf), mu
+
+
+def _barrier_newton(X, Yw, B0, *, tau0=1e-2, tau_min=1e-13, shrink=0.1, max_steps=400):
+    """max Σ_ic Yw_ic log (X B)_ic with rows of B on the simplex: log-barrier Newton.
+
+    Minimises f(B) − τ Σ log B_rc for τ = tau0, tau0·shrink, … down to tau_min, each by
+    damped Newton steps on the KKT system of the row-sum equalities (B stays strictly
+    inside the simplex; fraction-to-boundary rule and Armijo backtracking). f is convex
+    and its Hessian is block-diagonal by outcome column, ``A_c = Xᵀ diag(Yw_c / μ_c²) X``:
+    one pass over the units per step, (R·C)-sized dense solves. Cells whose optimum is on
+    the bound end at O(τ / slack). Returns B, Newton steps, success.
+    """
+    R, C = B0.shape
+    P = R * C
+    Aeq = np.kron(np.eye(R), np.ones((1, C)))
+    eye_c = np.eye(C)
+    B = B0.copy()
+    tau = tau0
+    steps = 0
+    ok = True
+    fB, mu = _neg_loglik(X, Yw, B)
+    while True:
+        phi = fB - tau * float(np.sum(np.log(B)))
+        for _ in range(60):
+            mu = np.maximum(mu, _TINY)
+            g = -(X.T @ (Yw / mu)) - tau / B
+            W = Yw / mu**2
+            Hc = np.stack([X.T @ (X * W[:, [c]]) for c in range(C)])  # C × R × R
+            H = np.einsum("crs,cd->rcsd", Hc, eye_c).reshape(P, P) + np.diag((tau / B**2).ravel())
+            K = np.block([[H, Aeq.T], [Aeq, np.zeros((R, R))]])
+            rhs = np.concatenate([-g.ravel(), np.zeros(R)])
+            try:
+                sol = np.linalg.solve(K, rhs)
+            except np.linalg.LinAlgError:
+                sol = np.linalg.lstsq(K, rhs, rcond=None)[0]
+            D = sol[:P].reshape(R, C)
+            dec = -float(np.sum(g * D))  # Newton decrement²
+            steps += 1
+            if not np.isfinite(dec) or dec <= 1e-15:
+                break
+            neg = D < 0
+            a = min(1.0, 0.99 * float(np.min(-B[neg] / D[neg]))) if neg.any() else 1.0
+            for _ in range(60):
+                Bn = B + a * D
+                fn, mun = _neg_loglik(X, Yw, Bn)
+                phin = fn - tau * float(np.sum(np.log(np.maximum(Bn, _TINY))))
+                if np.isfinite(phin) and phin <= phi - 0.25 * a * dec:
+                    break
+                a *= 0.5
+            else:
+                ok = False
+                break
+            B, fB, phi, mu = Bn, fn, phin, mun
+            if dec < 1e-13 * max(1.0, tau * P):
+                break
+            if steps >= max_steps:
+                ok = False
+                break
+        if tau <= tau_min or steps >= max_steps:
+            break
+        tau = max(tau * shrink, tau_min)
+    return B, steps, ok
+
+
 def _fit_multinomial(X, Yw, B0, *, tol, max_iter):
     """max Σ_ic Yw_ic log (X B)_ic with rows of B on the simplex.
 
-    SLSQP (equality: row sums, bounds [0, 1]) from B0, then at most ``max_iter`` EM/MM
+    Log-barrier Newton (:func:`_barrier_newton`) from B0, then at most ``max_iter`` EM/MM
     polishing steps until the fixed-point change is below tol (an EM step moves cell rc
     by B_rc (g_rc / λ_r − 1), g the gradient and λ_r the row multiplier: its size is a
-    KKT residual). Returns B, iterations, last change, history.
+    KKT residual). Returns B, iterations, history of EM changes, barrier success.
     """
-    from scipy.optimize import minimize
-
-    R, C = B0.shape
-
-    def f(v):
-        B = v.reshape(R, C)
-        mu = np.maximum(X @ B, _TINY)
-        val = -float(np.sum(Yw * np.log(mu)))
-        grad = -(X.T @ (Yw / mu))
-        return val, grad.reshape(-1)
-
-    A_eq = np.kron(np.eye(R), np.ones((1, C)))
-    res = minimize(
-        f,
-        B0.reshape(-1),
-        jac=True,
-        method="SLSQP",
-        bounds=[(0.0, 1.0)] * (R * C),
-        constraints=[{"type": "eq", "fun": lambda v: A_eq @ v - 1.0, "jac": lambda v: A_eq}],
-        options={"ftol": 1e-13, "maxiter": 1000},
-    )
-    B = np.clip(res.x.reshape(R, C), 0.0, None)
-    B /= B.sum(axis=1, keepdims=True)
-    # keep cells SLSQP put on a bound slightly open so that EM can move them back
-    B = np.maximum(B, 1e-12)
+    B, iters, ok = _barrier_newton(X, Yw, B0)
+    B = np.clip(B, 0.0, None)
     B /= B.sum(axis=1, keepdims=True)
     history = []
-    iters = int(res.nit)
     for _ in range(max_iter):
         Bn = _mm_step(X, Yw, B)
         delta = float(np.abs(Bn - B).max())
@@ -401,7 +486,7 @@ def _fit_multinomial(X, Yw, B0, *, tol, max_iter):
         iters += 1
         if delta < tol:
             break
-    return B, iters, history, bool(res.success)
+    return B, iters, history, ok
 
 
 def rxc(
@@ -424,17 +509,23 @@ def rxc(
     problem: unique optimum, bounds hold by construction). Under station heterogeneity
     (β_i random around B, as in the multinomial-Dirichlet model) the mean structure is
     unchanged, so the estimate stays consistent and the *sandwich* variance (clustered on
-    stations) gives honest 90 % intervals; they are built on the logit scale so they stay
-    in [0, 1]. Unit tables: method of bounds + IPF, ``n_irc = a_ir · B_rc · b_ic`` scaled
-    to the station's two margins (nonnegative, both margins exact to ~1e-12).
+    stations, CR1 small-sample factor n / (n − q), Student quantile with n − q degrees of
+    freedom, q = R (C − 1)) gives honest 90 % intervals; they are built on the logit scale
+    so they stay in [0, 1] (the whole [0, 1] when there are no more stations than free
+    parameters). The optimum is found by a log-barrier Newton method (convex problem,
+    a few dozen passes over the units), then EM/MM steps check the fixed point. Unit
+    tables: method of bounds + IPF, ``n_irc = a_ir · B_rc · b_ic`` scaled to the
+    station's two margins (nonnegative, both margins exact to ~1e-12).
 
     The result is deterministic; ``seed``/``draws`` are accepted for API symmetry with
     sampling methods and unused.
 
-    ``diagnostic``: ``converged``, ``iterations`` (SLSQP + EM polishing steps),
+    ``diagnostic``: ``converged``, ``iterations`` (Newton + EM polishing steps),
     ``last_change`` (max |ΔB| of a last EM step: distance to the fixed point),
     ``margin_error`` (worst relative deviation of a unit table from its margins),
-    ``std_error`` (R × C DataFrame), ``design_effect`` (median over cells of sandwich
+    ``std_error`` (R × C DataFrame, small-sample corrected), ``interval_quantile`` and
+    ``interval_dof`` (the Student quantile used and its degrees of freedom),
+    ``design_effect`` (median over cells of uncorrected sandwich
     variance / multinomial variance: ≫ 1 means heterogeneity between stations, the
     intervals widen accordingly), ``deviance_ratio`` (Pearson χ² / dof of the
     aggregate fit, same reading).
@@ -456,12 +547,13 @@ def rxc(
     Ntot = float(Nk.sum())
     Yw = Yc / Ntot  # scaled counts: objective O(1)
 
-    # start: Goodman-like weighted LS projected on the simplex (cheap, good basin)
+    # start: Goodman's weighted LS projected on the simplex, pulled inside (the problem
+    # is convex: the start only saves Newton steps)
     A = Xs.T @ (Xs * Nk[:, None]) / Ntot
     G = Xs.T @ Yc / Ntot
-    B0, _ = _simplex_ls(A, G, np.tile(Yc.sum(axis=0) / Ntot, (R, 1)), tol=1e-9, max_iter=5000)
-    B0 = 0.9 * B0 + 0.1 * (Yc.sum(axis=0) / Ntot)  # interior start
-    B, iters, hist, slsqp_ok = _fit_multinomial(Xs, Yw, B0, tol=tol, max_iter=max_iter)
+    shares = Yc.sum(axis=0) / Ntot
+    B0 = 0.5 * _project_simplex(np.linalg.pinv(A) @ G) + 0.5 * shares
+    B, iters, hist, newton_ok = _fit_multinomial(Xs, Yw, B0, tol=tol, max_iter=max_iter)
     converged = bool(hist and hist[-1] < tol)
     B[B < 1e-10] = 0.0
     B /= B.sum(axis=1, keepdims=True)
@@ -508,7 +600,20 @@ def rxc(
         ratio = ratio[np.isfinite(ratio) & (vm > 0)]
         deff = float(np.median(ratio)) if ratio.size else float("nan")
 
-    lo, hi = _logit_interval(B, se)
+    # small-sample correction of the clustered sandwich (CR1: × n / (n − q), q free
+    # parameters) and Student quantile with n − q degrees of freedom; with n ≤ q stations
+    # the variance is not estimable and the intervals are the whole [0, 1]
+    q = R * (C - 1)
+    dof_cr = n - q
+    if q == 0:
+        z = Z90
+    elif dof_cr > 0:
+        se = se * np.sqrt(n / dof_cr)
+        z = float(stats.t.ppf(0.95, dof_cr))
+    else:
+        se = np.full_like(se, np.inf)
+        z = Z90
+    lo, hi = _logit_interval(B, se, z)
     unit = None
     if keep_unit_tables:
         unit = np.zeros((p.N.size, rp.size, cp.size))
@@ -527,11 +632,13 @@ def rxc(
         "last_change": hist[-1] if hist else 0.0,
         "rate": rate,
         "history": np.asarray(hist),
-        "optimizer_success": slsqp_ok,
+        "optimizer_success": newton_ok,
         "deviance_ratio": pearson,
         "margin_error": margin_err,
         "std_error": pd.DataFrame(se_full, index=p.row_labels, columns=p.col_labels),
         "design_effect": deff,
+        "interval_quantile": z,
+        "interval_dof": int(dof_cr) if q else None,
         "n_units": int(n),
         "absent_rows": absent_rows,
     }
@@ -560,15 +667,15 @@ def rxc(
     )
 
 
-def _logit_interval(B, se):
-    """90 % interval from a delta-method SE on the logit scale (stays in [0, 1])."""
+def _logit_interval(B, se, z=Z90):
+    """Interval B ± z·se built on the logit scale by the delta method (stays in [0, 1])."""
     with np.errstate(divide="ignore", invalid="ignore"):
         inner = (B > 0) & (B < 1)
         Bc = np.clip(B, 1e-12, 1 - 1e-12)
         se_logit = se / (Bc * (1 - Bc))
         lg = special.logit(Bc)
-        lo = np.where(inner, special.expit(lg - Z90 * se_logit), np.clip(B - Z90 * se, 0, 1))
-        hi = np.where(inner, special.expit(lg + Z90 * se_logit), np.clip(B + Z90 * se, 0, 1))
+        lo = np.where(inner, special.expit(lg - z * se_logit), np.clip(B - z * se, 0, 1))
+        hi = np.where(inner, special.expit(lg + z * se_logit), np.clip(B + z * se, 0, 1))
     return np.minimum(lo, B), np.maximum(hi, B)
 
 
