@@ -16,7 +16,7 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from dashboard.canvass import select, stations_at_least
-from dashboard.store import CampaignStore, audit, turfs, zones
+from dashboard.store import CampaignStore, audit, turfs, users, zones
 from dashboard.warehouse import Warehouse
 from dashboard.zone_map import INCLUDED_ID, REGION_ID, ZONES_FILL_ID, ZONES_LABEL_ID
 from tests.apptest import app_test, open_page
@@ -341,6 +341,26 @@ def test_walk_list_files_pass_the_export_gate(demo_env: Path) -> None:
     exports = audit.entries(store, by="cli", action="export_walklist", user_name="strategist")
     assert len(exports) == 2 and exports[0].detail == {"zone_id": turf.zone_id, "addresses": len(turf.address_ids),
                                                         "personal_data": False}
+
+
+def test_the_whole_zone_is_given_to_a_canvasser_then_taken_back(demo_env: Path) -> None:
+    name = "Quartier nord (démo)"
+    at = _choose_zone(_page(), demo_env, name)
+    zone = _zone(demo_env, name)
+    assert zone.assigned_to == ()
+    at.multiselect(key="zones_zone_team").select("canvasser")
+    at = _ok(_button(at, "Confier la zone").click().run())
+    given = _zone(demo_env, name)
+    assert given.assigned_to == ("canvasser",) and given.status == "assigned"
+    canvasser = users.get_user(_store(demo_env), "canvasser")
+    # the canvasser now holds every turf of that zone (and still their own turf elsewhere)
+    held = {t.zone_id for t in turfs.turfs_for(_store(demo_env), by=canvasser)}
+    assert zone.zone_id in held
+    assert len([t for t in turfs.turfs_for(_store(demo_env), by=canvasser) if t.zone_id == zone.zone_id]) == 33
+    assert audit.entries(_store(demo_env), by="cli", action="assignment_change", limit=1)[0].user_name == "strategist"
+    at = _ok(_button(at, "Retirer la zone").click().run())
+    assert _zone(demo_env, name).assigned_to == ()
+    assert not [t for t in turfs.turfs_for(_store(demo_env), by=canvasser) if t.zone_id == zone.zone_id]
 
 
 def test_replacing_assigned_turfs_needs_a_confirmation(demo_env: Path) -> None:

@@ -801,13 +801,46 @@ def walklists_section(ctx: Context, store: CampaignStore, user: users.User, zone
 
 
 # -- assignments ------------------------------------------------------------------------------
+def _whole_zone_assignment(store: CampaignStore, user: users.User, zone: zones.Zone, people: dict[str, str]) -> None:
+    """Give the whole zone (all its turfs, its addresses and its contacts) to canvassers, or take it back."""
+    with st.expander("Confier toute la zone", icon=":material/group_add:"):
+        st.caption("Les militants choisis voient alors tous les secteurs de la zone, ses adresses et ses contacts.")
+        with st.form(f"zones_assign_zone_{zone.zone_id}", border=False):
+            team = st.multiselect("Militant(s)", list(people), format_func=people.get, key="zones_zone_team",
+                                  placeholder="Un militant ou une équipe")
+            due = st.date_input("Échéance", value=date.today() + timedelta(days=14), format="DD/MM/YYYY",
+                                key="zones_zone_due")
+            if st.form_submit_button("Confier la zone", icon=":material/assignment_ind:"):
+                try:
+                    for name in team:
+                        zones.assign_zone(store, zone.zone_id, name, by=user, due_date=due)
+                except IsoloirError as err:
+                    error(err)
+                else:
+                    if team:
+                        flash("success", f"« {zone.name} » confiée à {', '.join(team)} (échéance {due.strftime('%d/%m/%Y')}).")
+                        st.rerun()
+        if zone.assigned_to:
+            with st.form(f"zones_unassign_zone_{zone.zone_id}", border=False):
+                name = st.selectbox("Retirer la zone à", list(zone.assigned_to), key="zones_zone_unassign")
+                if st.form_submit_button("Retirer la zone", icon=":material/person_remove:"):
+                    try:
+                        zones.unassign_zone(store, zone.zone_id, name, by=user)
+                    except IsoloirError as err:
+                        error(err)
+                    else:
+                        flash("success", f"{name} n'a plus la zone « {zone.name} ».")
+                        st.rerun()
+
+
 def assignment_section(store: CampaignStore, user: users.User, zone: zones.Zone,
                        zone_turfs: Sequence[turf_store.Turf]) -> None:
     st.subheader("Affectations")
-    if not zone_turfs:
-        st.caption("Enregistrez d'abord les secteurs de la zone pour les confier à des militants.")
-        return
     people = users.assignable_users(store, by=user)
+    _whole_zone_assignment(store, user, zone, people)
+    if not zone_turfs:
+        st.caption("Enregistrez d'abord les secteurs de la zone pour les confier secteur par secteur.")
+        return
     labels = {t.turf_id: f"{t.name} ({fmt_number(t.doors)} portes)" + (f" — {', '.join(t.assigned_to)}" if t.assigned_to else "")
               for t in zone_turfs}
     assign, remove = st.columns(2)
