@@ -55,14 +55,15 @@ from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now
 from dashboard.store.zones import (
     TURFS_OF_USER_SQL,
+    Assignees,
     ZoneError,
-    clean_geometry,
     _require_edit,
     _zone_id,
     _zone_row,
     audit_refusals,
     check_assignee,
     clean_address_id,
+    clean_geometry,
     clean_date,
     clean_text,
     delete_zone_turfs,
@@ -112,7 +113,7 @@ class TurfInput:
 
 
 @dataclass(frozen=True)
-class Turf:
+class Turf(Assignees):
     """One stored turf, with its assignees (``due_dates`` aligned with ``assigned_to``) and latest progress."""
 
     turf_id: int
@@ -128,15 +129,6 @@ class Turf:
     created_by: str
     created_at: datetime
     geometry_wkb: bytes | None = field(default=None, repr=False)
-
-    @property
-    def due_date(self) -> date | None:
-        """The earliest due date among the assignees, or None."""
-        dates = [d for d in self.due_dates if d is not None]
-        return min(dates) if dates else None
-
-    def due_date_for(self, user_name: str) -> date | None:
-        return dict(zip(self.assigned_to, self.due_dates)).get(user_name)
 
 
 @dataclass(frozen=True)

@@ -189,8 +189,24 @@ class ZoneCounts:
         return cls(**values)
 
 
+class Assignees:
+    """Due dates of whoever a zone or a turf is assigned to (``assigned_to`` and ``due_dates`` aligned)."""
+
+    assigned_to: tuple[str, ...]
+    due_dates: tuple[date | None, ...]
+
+    @property
+    def due_date(self) -> date | None:
+        """The earliest due date among the assignees, or None."""
+        dates = [d for d in self.due_dates if d is not None]
+        return min(dates) if dates else None
+
+    def due_date_for(self, user_name: str) -> date | None:
+        return dict(zip(self.assigned_to, self.due_dates)).get(user_name)
+
+
 @dataclass(frozen=True)
-class Zone:
+class Zone(Assignees):
     """One zone, with its stations and its assignees (``due_dates`` aligned with ``assigned_to``)."""
 
     zone_id: int
@@ -210,15 +226,6 @@ class Zone:
     @property
     def status_label(self) -> str:
         return ZONE_STATUSES.get(self.status, self.status)
-
-    @property
-    def due_date(self) -> date | None:
-        """The earliest due date among the assignees, or None."""
-        dates = [d for d in self.due_dates if d is not None]
-        return min(dates) if dates else None
-
-    def due_date_for(self, user_name: str) -> date | None:
-        return dict(zip(self.assigned_to, self.due_dates)).get(user_name)
 
 
 @dataclass(frozen=True)
@@ -1134,27 +1141,25 @@ def assignments(store: CampaignStore, *, by: Principal | str) -> list[Assignment
     return [Assignment(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
-def station_ids_for(store: CampaignStore, *, by: Principal | str) -> frozenset[str] | None:
-    """None when ``view_maps`` is ALL (no restriction); a canvasser's stations (of their zones, see the module doc) otherwise."""
-    with audit_refusals(store, by, "view_maps", "station"):
+def _ids_of_user(store: CampaignStore, by: Principal | str, object_type: str, sql: str, column: str) -> frozenset[str] | None:
+    """None when ``view_maps`` is ALL (no restriction); else the distinct ``column`` of ``sql`` (a query
+    with one parameter, the user name) for the user's zones and turfs."""
+    with audit_refusals(store, by, "view_maps", object_type):
         scope = own_zones_user(by, "view_maps")
     if scope is None:
         return None
     if not store.path.exists():
         return frozenset()
     with store._connect() as con:
-        rows = con.execute(f"SELECT DISTINCT station_id FROM ({STATIONS_OF_USER_SQL})", [scope]).fetchall()
+        rows = con.execute(f"SELECT DISTINCT {column} FROM ({sql})", [scope]).fetchall()
     return frozenset(r[0] for r in rows)
+
+
+def station_ids_for(store: CampaignStore, *, by: Principal | str) -> frozenset[str] | None:
+    """None when ``view_maps`` is ALL (no restriction); a canvasser's stations (of their zones, see the module doc) otherwise."""
+    return _ids_of_user(store, by, "station", STATIONS_OF_USER_SQL, "station_id")
 
 
 def address_ids_for(store: CampaignStore, *, by: Principal | str) -> frozenset[str] | None:
     """None when ``view_maps`` is ALL (no restriction); a canvasser's addresses (their turfs', their zones') otherwise."""
-    with audit_refusals(store, by, "view_maps", "address"):
-        scope = own_zones_user(by, "view_maps")
-    if scope is None:
-        return None
-    if not store.path.exists():
-        return frozenset()
-    with store._connect() as con:
-        rows = con.execute(f"SELECT DISTINCT address_id FROM ({ADDRESSES_OF_USER_SQL})", [scope]).fetchall()
-    return frozenset(r[0] for r in rows)
+    return _ids_of_user(store, by, "address", ADDRESSES_OF_USER_SQL, "address_id")

@@ -56,6 +56,25 @@ def start_app(data_dir: Path, env: dict[str, str] | None = None) -> tuple[subpro
     raise RuntimeError(f"the app did not start: {(ARTIFACTS / f'server-{port}.log').read_text(errors='replace')[-2000:]}")
 
 
+def read_store(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """One query on a store or warehouse file, read-only, retrying while the running app holds its lock."""
+    import duckdb
+
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+            continue
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+
 def stop_app(process: subprocess.Popen[bytes]) -> None:
     """Stop the CLI and the Streamlit server it started."""
     with contextlib.suppress(ProcessLookupError):

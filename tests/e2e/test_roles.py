@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-import duckdb
 import jwt
 import pytest
 
 from dashboard import auth
 from dashboard.ui import navigation
 from tests.conftest import TEST_COOKIE_KEY
-from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -149,36 +148,20 @@ def open_login_page(page, url: str) -> None:  # noqa: ANN001
 
 # -- reading the campaign store (read-only, beside the running app) ------------------------------
 
-def _read(path: Path, sql: str) -> list[tuple]:
-    """Run one query on a read-only connection, retrying while the app holds the file's lock."""
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-            continue
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-
 
 def row_counts(path: Path) -> dict[str, int]:
     """Rows of every table of the campaign store (users, zones, contacts, views, audit log…)."""
-    tables = [row[0] for row in _read(path, "SELECT table_name FROM information_schema.tables ORDER BY table_name")]
-    counts = _read(path, " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables))
+    tables = [row[0] for row in read_store(path, "SELECT table_name FROM information_schema.tables ORDER BY table_name")]
+    counts = read_store(path, " UNION ALL ".join(f"SELECT '{t}', count(*) FROM \"{t}\"" for t in tables))
     return {name: int(count) for name, count in counts}
 
 
 def last_audit_id(path: Path) -> int:
-    return int(_read(path, "SELECT coalesce(max(id), 0) FROM audit_log")[0][0])
+    return int(read_store(path, "SELECT coalesce(max(id), 0) FROM audit_log")[0][0])
 
 
 def audit_since(path: Path, after_id: int) -> list[dict[str, object]]:
-    rows = _read(path, f"SELECT id, user_name, action, object_id, detail, outcome FROM audit_log WHERE id > {int(after_id)} ORDER BY id")
+    rows = read_store(path, f"SELECT id, user_name, action, object_id, detail, outcome FROM audit_log WHERE id > {int(after_id)} ORDER BY id")
     return [
         {"id": r[0], "user": r[1], "action": r[2], "object": r[3], "detail": json.loads(r[4]) if r[4] else {}, "outcome": r[5]}
         for r in rows

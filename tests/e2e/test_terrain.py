@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -43,25 +41,8 @@ def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ap
     stop_app(process)
 
 
-def _read(path: Path, sql: str) -> list[tuple]:
-    """One query on a read-only connection, retrying while the app holds the file's lock."""
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-            continue
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-
-
 def _audit(path: Path, action: str) -> list[tuple]:
-    return _read(path, f"SELECT user_name, object_id, detail, outcome FROM audit_log WHERE action = '{action}' ORDER BY id")
+    return read_store(path, "SELECT user_name, object_id, detail, outcome FROM audit_log WHERE action = ? ORDER BY id", [action])
 
 
 def _near(pixels: list[tuple[int, ...]], color: tuple[int, int, int], tolerance: int = 12) -> int:

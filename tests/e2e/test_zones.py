@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 import shapely
@@ -21,7 +20,7 @@ from dashboard.canvass import select
 from dashboard.map_build import MapSources, build_map
 from dashboard.map_view import MapView
 from dashboard.warehouse import Warehouse
-from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
 from tests.e2e.test_lasso_map import draw, painted, pixel_degrees, square, unproject
 
 pytestmark = pytest.mark.e2e
@@ -37,26 +36,9 @@ def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
     for name in ("warehouse.duckdb", "campaign.duckdb"):
         shutil.copy2(demo_dir / name, data_dir / name)
     # no file watcher: a source file edited while the test runs would reload modules under the session
-    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"})
+    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})
     yield url, data_dir
     stop_app(process)
-
-
-def _read(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    """One query on a read-only connection, retrying while the app holds the file's lock."""
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-            continue
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
 
 
 def _metric(page, label: str) -> str:  # noqa: ANN001 - Playwright page
@@ -136,8 +118,8 @@ def test_a_lasso_becomes_a_zone_cut_into_turfs_with_a_walk_list_pdf(browser, app
     assert row["statut"] == "brouillon" and row["propriétaire"] == "strategist"
 
     # the store holds the lasso's polygon; the same polygon selects the same stations
-    ((zone_id, wkb),) = _read(data_dir / "campaign.duckdb", "SELECT zone_id, geometry::BLOB FROM zone WHERE name = ?", [ZONE_NAME])
-    stored = {r[0] for r in _read(data_dir / "campaign.duckdb", "SELECT station_id FROM zone_station WHERE zone_id = ?", [zone_id])}
+    ((zone_id, wkb),) = read_store(data_dir / "campaign.duckdb", "SELECT zone_id, geometry::BLOB FROM zone WHERE name = ?", [ZONE_NAME])
+    stored = {r[0] for r in read_store(data_dir / "campaign.duckdb", "SELECT station_id FROM zone_station WHERE zone_id = ?", [zone_id])}
     polygon = shapely.from_wkb(bytes(wkb))
     with Warehouse(data_dir / "warehouse.duckdb", read_only=True) as wh:
         expected = select(wh, polygon, election_id=ELECTION)
@@ -168,12 +150,12 @@ def test_a_lasso_becomes_a_zone_cut_into_turfs_with_a_walk_list_pdf(browser, app
     assert share > 0.2 and colours >= 5, (share, colours)  # turfs filled in several colours
     _click_until(page, "Enregistrer les secteurs", page.get_by_text("secteurs enregistrés pour"))
     wait_until_idle(page)
-    turf_count = _read(data_dir / "campaign.duckdb", "SELECT count(*) FROM turf WHERE zone_id = ?", [zone_id])[0][0]
+    turf_count = read_store(data_dir / "campaign.duckdb", "SELECT count(*) FROM turf WHERE zone_id = ?", [zone_id])[0][0]
     assert turf_count >= 2
     _main_screenshot(page, ARTIFACTS / "zones_page.png")
 
     # the walk-list PDF of the first turf
-    before = _read(data_dir / "campaign.duckdb", "SELECT count(*) FROM audit_log WHERE action = 'export_walklist'")[0][0]
+    before = read_store(data_dir / "campaign.duckdb", "SELECT count(*) FROM audit_log WHERE action = 'export_walklist'")[0][0]
     button = page.get_by_role("button", name="Feuille de route (PDF)")
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=60_000) as download:
@@ -183,7 +165,7 @@ def test_a_lasso_becomes_a_zone_cut_into_turfs_with_a_walk_list_pdf(browser, app
     (ARTIFACTS / "zones_feuille_de_route.pdf").write_bytes(pdf)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        after = _read(data_dir / "campaign.duckdb",
+        after = read_store(data_dir / "campaign.duckdb",
                       "SELECT count(*) FROM audit_log WHERE action = 'export_walklist' AND user_name = 'strategist'")[0][0]
         if after > before:
             break
