@@ -103,7 +103,7 @@ from typing import Any
 
 import numpy as np
 
-from dashboard.analytics.inference import EIResult, goodman, group_behaviour, rxc
+from dashboard.targeting.inference import EIResult, goodman, group_behaviour, rxc
 from dashboard.demo.elections import (
     PRES_T1,
     PRES_TRANSFER,

@@ -9,7 +9,7 @@ files, view restricted to commune 29019), the demo city and the national demo â€
 a turnout choropleth (leg2024 first round) is drawn three ways, in the same process, on a map
 of the Carte page's size (700 x 620 px unless ``--width``/``--height`` say otherwise):
 
-* ours: ``dashboard.map_build.build_map`` (display level chosen for the zoom,
+* ours: ``dashboard.maps.build.build_map`` (display level chosen for the zoom,
   integer-quantised polygons, only the fields the layer needs), then
   ``deck.to_json()`` â€” what ``st.pydeck_chart`` sends. Cold rerun: uncached
   sources (``MapSources.direct``: measure, geometry query, encoding, deck),
@@ -67,15 +67,15 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
-from dashboard.demo_build import build_demo
-from dashboard.importer import import_files
+from dashboard.demo.build import build_demo
+from dashboard.warehouse.importer import import_files
 from dashboard.ingest import ImportOptions
-from dashboard.map_build import ZOOM_HEADROOM, MapSources, MapSpec, build_map, colour_rows
-from dashboard.map_geometry import station_shapes
-from dashboard.map_view import MapView
-from dashboard.measures import compute
-from dashboard.territory import resolve
-from dashboard.warehouse import Warehouse, warehouse_path
+from dashboard.maps.build import ZOOM_HEADROOM, MapSources, MapSpec, build_map, colour_rows
+from dashboard.maps.geometry import station_shapes
+from dashboard.maps.view import MapView
+from dashboard.maps.measures import compute
+from dashboard.maps.territory import resolve
+from dashboard.warehouse.database import Warehouse, warehouse_path
 from layers.colors import rgb_to_hex
 from layers.encode import Quantizer, from_common, to_common
 from layers.view import fit_view

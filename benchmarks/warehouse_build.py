@@ -22,9 +22,9 @@ import pandas as pd
 import pyogrio
 
 from dashboard.demo import generate_demo
-from dashboard.demo_build import import_options
-from dashboard.importer import import_files
-from dashboard.warehouse import warehouse_path
+from dashboard.demo.build import import_options
+from dashboard.warehouse.importer import import_files
+from dashboard.warehouse.database import warehouse_path
 
 
 def baseline_read(path: Path) -> float:

@@ -52,13 +52,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.canvass import sources
+import dashboard.canvass.sources as sources
 from dashboard.canvass.counts import with_estimates
 from dashboard.canvass.geo import LocalProjection
 from dashboard.canvass.selection import Selection, lasso_polygon, points_in_polygon, select, select_from
 from dashboard.canvass.turfs import building_units, cut_turfs, street_keys
 from dashboard.canvass.walklist import order_walk, route_length_m, street_visits
-from dashboard.warehouse import Warehouse, warehouse_path
+from dashboard.warehouse.database import Warehouse, warehouse_path
 
 NATIONAL_STATIONS = 69_000
 NATIONAL_ADDRESSES = 1_000_000
@@ -438,7 +438,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     else:
         data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="isoloir-zones-bench-"))
         if not warehouse_path(data_dir).exists():
-            from dashboard.demo_build import build_demo
+            from dashboard.demo.build import build_demo
 
             print(f"building the national demo in {data_dir} (about 4 minutes, 3 GB of memory)…", flush=True)
             _, build_s = timed(lambda: build_demo(data_dir, scale="national"))

@@ -5,7 +5,7 @@ Every page has a stable path (``/carte``, ``/presentation``, ``/donnees``,
 ``/zones``). Every page is registered on every run, so the address asked for
 (a deep link, a shared view's query parameters) survives the login page; the
 pages a role may not open are hidden from its navigation and, reached by
-address, show a refusal without running (``dashboard.auth.may_open``). The
+address, show a refusal without running (``dashboard.access.permissions.may_open``). The
 site root is a hidden page that forwards to the role's landing page, carrying
 the query parameters.
 """
@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from dashboard import auth
+from dashboard.access import permissions
 from dashboard.errors import IsoloirError
 from dashboard.store import users
 from dashboard.ui import data, session
@@ -61,20 +61,20 @@ if territory:
         icon=":material/science:",
     )
 
-allowed = auth.pages_for(user.role) if user else []
+allowed = permissions.pages_for(user.role) if user else []
 
 
 def _refuse(key: str) -> None:
     """What a page the role may not open shows instead of running its file (reached by address)."""
     assert user is not None
     st.title("Accès refusé")
-    rule = auth.PAGES.get(key)
-    if rule and auth.permission(user.role, rule.action) is auth.Grant.OWN_ZONES:
+    rule = permissions.PAGES.get(key)
+    if rule and permissions.permission(user.role, rule.action) is permissions.Grant.OWN_ZONES:
         reason = "elle couvre tout le territoire, et ce rôle ne voit que ses propres zones"
     else:
-        reason = auth.ACTIONS[rule.action] if rule else "page inconnue"
+        reason = permissions.ACTIONS[rule.action] if rule else "page inconnue"
     st.error(f"Cette page n'est pas ouverte au rôle « {user.role_label} » ({reason}).", icon=":material/block:")
-    st.page_link(pages[auth.landing_page(user.role)], label="Revenir à l'accueil", icon=":material/home:")
+    st.page_link(pages[permissions.landing_page(user.role)], label="Revenir à l'accueil", icon=":material/home:")
 
 
 # Every page is registered under its own path on every run, so the address asked for survives the
@@ -97,7 +97,7 @@ def _home() -> None:
     last = st.session_state.get(_LAST)
     if last and last[0] in pages:  # the page this session is on (a rerun that lost its address)
         st.switch_page(pages[last[0]], query_params=last[1])
-    st.switch_page(pages[auth.landing_page(user.role)], query_params=st.query_params.to_dict())
+    st.switch_page(pages[permissions.landing_page(user.role)], query_params=st.query_params.to_dict())
 
 
 home = st.Page(_home, title="Accueil", url_path="accueil", default=True, visibility="hidden")
@@ -116,7 +116,7 @@ if user is None:
 session.account_panel(authenticator, user)
 session.keep_cookie(authenticator)  # after the panel: a password change issues a new token in this run
 requested = navigation.url_path or "accueil"
-if requested != "accueil" and not auth.may_open(user.role, requested):
+if requested != "accueil" and not permissions.may_open(user.role, requested):
     _refuse(requested)  # the page's file does not run
     st.stop()
 try:

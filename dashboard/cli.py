@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from dashboard.auth import ROLES, check_role
+from dashboard.access.permissions import ROLES, check_role
 from dashboard.config import Settings
 from dashboard.errors import ConfigError, IsoloirError, WarehouseMissing
 from dashboard.ingest import KINDS, ImportOptions
@@ -108,7 +108,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from dashboard.importer import import_files
+    from dashboard.warehouse.importer import import_files
 
     settings = _settings(args)
     options = ImportOptions(
@@ -125,8 +125,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from dashboard.info import warehouse_info, warehouse_info_lines
-    from dashboard.warehouse import Warehouse
+    from dashboard.warehouse.info import warehouse_info, warehouse_info_lines
+    from dashboard.warehouse.database import Warehouse
 
     settings = _settings(args)
     with Warehouse(settings.warehouse_path, read_only=True) as wh:
@@ -139,7 +139,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from dashboard.demo_build import build_demo
+    from dashboard.demo.build import build_demo
 
     settings = _settings(args)
     summary = build_demo(settings.data_dir, scale=args.scale, seed=args.seed, progress=_progress)
@@ -154,15 +154,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise WarehouseMissing(
                 f"pas d'entrepôt dans {settings.data_dir} : lancez « isoloir demo » ou « isoloir import … », ou « isoloir run --demo »."
             )
-        from dashboard.demo_build import build_demo
+        from dashboard.demo.build import build_demo
 
         print("\n".join(build_demo(settings.data_dir, progress=_progress)))
     app = Path(__file__).with_name("app.py")
     root = Path(__file__).resolve().parent.parent
-    from dashboard import session_secret
-
-    if session_secret.ensure(os.environ, root / session_secret.SECRETS_FILE):
-        print(f"Clé de signature des cookies de connexion créée dans {root / session_secret.SECRETS_FILE} "
+    from dashboard.access import cookie_secret
+    if cookie_secret.ensure(os.environ, root / cookie_secret.SECRETS_FILE):
+        print(f"Clé de signature des cookies de connexion créée dans {root / cookie_secret.SECRETS_FILE} "
               "(à garder secrète ; jamais versionnée)", file=sys.stderr)
     env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port)}
     command = [
@@ -176,7 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_blocs(args: argparse.Namespace) -> int:
-    from dashboard.warehouse import Warehouse
+    from dashboard.warehouse.database import Warehouse
 
     settings = _settings(args)
     if args.action == "list":
@@ -198,8 +197,8 @@ def cmd_blocs(args: argparse.Namespace) -> int:
 def cmd_interpolate(args: argparse.Namespace) -> int:
     import duckdb
 
-    from dashboard.analytics.interpolation import store_station_iris, summary_lines
-    from dashboard.warehouse import Warehouse
+    from dashboard.iris.weights import store_station_iris, summary_lines
+    from dashboard.warehouse.database import Warehouse
 
     settings = _settings(args)
     if not settings.warehouse_path.exists():
@@ -230,7 +229,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from dashboard.auth import ROLES as role_labels
+    from dashboard.access.permissions import ROLES as role_labels
     from dashboard.store import CampaignStore, users
 
     store = CampaignStore(_settings(args).campaign_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dashboard.errors import ConfigError
 from dashboard.store.campaign import CAMPAIGN_FILE
-from dashboard.warehouse import WAREHOUSE_FILE
+from dashboard.warehouse.database import WAREHOUSE_FILE
 
 # name -> (environment variable, French help). The README documents every one (tested).
 SETTINGS_HELP: dict[str, tuple[str, str]] = {

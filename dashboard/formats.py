@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import math
 
-from dashboard.ingest.numbers import format_fr
+
+def format_fr(value: float | int | None, decimals: int = 0) -> str:
+    """French display: ``1234.5`` → ``"1 234,5"`` (narrow no-break space)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
 
 NNBSP = "\u202f"  # narrow no-break space, before % and units
 MINUS = "\u2212"

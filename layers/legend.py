@@ -13,8 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dashboard.formats import fmt_number, fmt_percent, fmt_points
-from dashboard.ingest.numbers import format_fr
+from dashboard.formats import fmt_number, fmt_percent, fmt_points, format_fr
 from layers.classify import Classes
 from layers.colors import NO_DATA, RGB, rgb_to_hex
 

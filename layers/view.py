@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard.display_geometry import level_for_zoom
+from layers.simplify import level_for_zoom
 
 MIN_ZOOM = 3.0
 MAX_ZOOM = 17.0

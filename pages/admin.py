@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth
+from dashboard.access import permissions
 from dashboard.ui import admin_panel, session
 
 user = session.page_user()
-if not auth.may_open(user.role, "admin"):
+if not permissions.may_open(user.role, "admin"):
     st.title("Accès refusé")
-    st.error(f"Le rôle « {user.role_label} » ne permet pas d'ouvrir cette page ({auth.ACTIONS['manage_users']}).",
+    st.error(f"Le rôle « {user.role_label} » ne permet pas d'ouvrir cette page ({permissions.ACTIONS['manage_users']}).",
              icon=":material/block:")
     st.stop()
 

@@ -6,7 +6,7 @@ import urllib.parse
 
 import streamlit as st
 
-from dashboard.auth import permission
+from dashboard.access.permissions import permission
 from dashboard.errors import IsoloirError
 from dashboard.store import zones
 from dashboard.ui import charts_panel, data, map_controls, map_panel, session, station_panel

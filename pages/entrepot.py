@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.ingest.numbers import format_fr
-from dashboard.joins import describe_missing_polygons
+from dashboard.formats import format_fr
+from dashboard.warehouse.joins import describe_missing_polygons
 from dashboard.ui import data
 
 info = data.info()

@@ -11,8 +11,8 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard.errors import IsoloirError
-from dashboard.map_view import from_dict, from_params
-from dashboard.auth import permission
+from dashboard.maps.view import from_dict, from_params
+from dashboard.access.permissions import permission
 from dashboard.ui import data, map_panel, session
 
 user = session.page_user()

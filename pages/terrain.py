@@ -17,8 +17,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
-from dashboard.auth import Grant, permission
+from dashboard.warehouse import queries
+from dashboard.access.permissions import Grant, permission
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number
 from dashboard.store import contacts, zones

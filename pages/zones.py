@@ -3,7 +3,7 @@ print walk lists and assign the turfs.
 
 Opened only by the roles with ``edit_zones`` (admin, candidate, strategist: ``dashboard/app.py``
 refuses the others); every write goes through ``dashboard.store`` (rights checked, audited).
-The widgets live in ``dashboard/ui/zones_panel.py``, the pure parts in ``dashboard/zone_map.py``.
+The widgets live in ``dashboard/ui/zones_panel.py``, the pure parts in ``dashboard/canvass/zone_map.py``.
 """
 
 from __future__ import annotations

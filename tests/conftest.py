@@ -53,7 +53,7 @@ REAL_IMPORTS = [
 @pytest.fixture(scope="session")
 def real_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory whose warehouse holds the real Bondy, Brest and Châtenay imports."""
-    from dashboard.importer import import_files
+    from dashboard.warehouse.importer import import_files
     from dashboard.ingest import ImportOptions
 
     from dashboard.store import CampaignStore

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit
 
 T0 = datetime(2026, 3, 1, 9, 0, 0)

@@ -47,7 +47,7 @@ def test_readme_names_every_command() -> None:
 
 
 def test_schema_doc_names_every_table() -> None:
-    from dashboard.warehouse import DATA_TABLES
+    from dashboard.warehouse.database import DATA_TABLES
 
     schema = (ROOT / "docs" / "schema.md").read_text(encoding="utf-8")
     for table in DATA_TABLES:
@@ -94,7 +94,7 @@ def test_cli_blocs_edit_reclassifies_votes(real_data_dir: Path, tmp_path: Path, 
     shutil.copytree(real_data_dir, data_dir)
     assert main(["blocs", "set", "leg2024", "DSV", "droite", "--data-dir", str(data_dir)]) == 0
     assert re.search(r"26 ligne\(s\) de voix reclassée", capsys.readouterr().out)
-    from dashboard.warehouse import Warehouse, warehouse_path
+    from dashboard.warehouse.database import Warehouse, warehouse_path
 
     with Warehouse(warehouse_path(data_dir), read_only=True) as wh:
         assert set(wh.query("SELECT DISTINCT bloc FROM votes WHERE nuance = 'DSV'")["bloc"]) == {"droite"}

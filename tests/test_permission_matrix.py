@@ -8,7 +8,7 @@ everything in reach, an ``OWN_ZONES`` cell only inside the canvasser's zone, a
 
 The second table (``FUNCTIONS``) does the same for every store function of the
 zones issue (history, addresses, counts, turfs, assignment, progress, walk-list
-export): each follows one rule derived from ``dashboard.auth``'s table, and is
+export): each follows one rule derived from ``dashboard.access.permissions``'s table, and is
 called as each role on the canvasser's zone/turf ("inside") and the other one
 ("outside").
 """
@@ -24,7 +24,7 @@ import bcrypt
 import duckdb
 import pytest
 
-from dashboard.auth import ACTIONS, PERMISSIONS, ROLES, Grant, PermissionDenied, permission
+from dashboard.access.permissions import ACTIONS, PERMISSIONS, ROLES, Grant, PermissionDenied, permission
 from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
 from dashboard.store.purge import PURGED_TABLES, purge_campaign_data
 from dashboard.store.turfs import TurfInput

@@ -8,7 +8,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, users
 from dashboard.store.users import LoginOutcome, PasswordRejected, UserError
 

@@ -23,7 +23,7 @@ for address-based shares this is exactly the sum of the estimated electors of th
 points inside.
 
 **Scores** (when a frame ``station_id`` → score columns is given, e.g.
-:class:`dashboard.analytics.scores.ScoreTable`'s ``frame``): each score column is
+:class:`dashboard.targeting.scores.ScoreTable`'s ``frame``): each score column is
 summed over touched stations weighted by their share; the **expected net votes**
 of knocking once on every door of the zone are Σ doors in the zone of the station ×
 net votes per door, with net votes per door = ``net_votes_per_door`` when the frame
@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dashboard.canvass import sources
+import dashboard.canvass.sources as sources
 from dashboard.canvass.selection import Selection
 from dashboard.formats import fmt_number
-from dashboard.warehouse import Warehouse
+from dashboard.warehouse.database import Warehouse
 
 ELECTORS_PER_DOOR = 1.5
 FALLBACK_ELECTORS_PER_LINE = 1.5

@@ -23,7 +23,7 @@ share is at least ``threshold`` (default 50 %). Stations only touched (share > 0
 are kept in the frame, not included: the counts weigh them by their share.
 The REU assigns addresses to the *current* stations: with an older boundary
 version whose ids still match, the address shares describe today's stations (the
-same caveat as :mod:`dashboard.analytics.interpolation`); stations that addresses
+same caveat as :mod:`dashboard.iris.weights`); stations that addresses
 inside refer to but the chosen version lacks are listed without contour.
 
 A zone entirely outside the loaded territory gives an empty :class:`Selection`
@@ -42,9 +42,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from dashboard.canvass import sources
+import dashboard.canvass.sources as sources
 from dashboard.canvass.errors import CanvassError, LassoError
-from dashboard.warehouse import Warehouse
+from dashboard.warehouse.database import Warehouse
 
 DEFAULT_THRESHOLD = 0.5
 ADDRESSES_BASIS = "adresses"

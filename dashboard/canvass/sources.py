@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.warehouse import Warehouse
+from dashboard.warehouse.database import Warehouse
 
 ADDRESS_COLUMNS = [
     "address_id", "ban_id", "commune_code", "station_id", "label", "housenumber", "street",

@@ -2,7 +2,7 @@
 
 Each kind pairs a French description with a pure ``parse(path, options)``
 that reads, validates and normalises a file without writing anything; the
-writes are :mod:`dashboard.warehouse`'s job.
+writes are :mod:`dashboard.warehouse.database`'s job.
 """
 
 from __future__ import annotations

@@ -46,10 +46,3 @@ def parse_count(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     ints = values.where(~bad).round().astype("Int64")
     return ints, bad, negative
 
-
-def format_fr(value: float | int | None, decimals: int = 0) -> str:
-    """French display: ``1234.5`` → ``"1 234,5"`` (narrow no-break space)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")

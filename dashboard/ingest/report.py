@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dashboard.ingest.numbers import format_fr
+from dashboard.formats import format_fr
 
 
 @dataclass

@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from dashboard.auth import PermissionDenied, Principal, require_actor
+from dashboard.access.permissions import PermissionDenied, Principal, require_actor
 from dashboard.store.campaign import CampaignStore, _now
 
 # action id -> French label (the admin page shows the label)
@@ -126,7 +126,7 @@ def record(store: CampaignStore, user: Principal | str | None, action: str, obje
 
 def require(store: CampaignStore, by: Principal | str, action: str, object_type: str | None = None,
             object_id: str | None = None) -> None:
-    """:func:`dashboard.auth.require_actor`, recording a refusal (``permission_denied``, outcome ``denied``)
+    """:func:`dashboard.access.permissions.require_actor`, recording a refusal (``permission_denied``, outcome ``denied``)
     in its own transaction before re-raising it: the refused change itself never starts."""
     try:
         require_actor(by, action)

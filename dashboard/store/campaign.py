@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from dashboard.auth import Principal, actor_name
+from dashboard.access.permissions import Principal, actor_name
 from dashboard.errors import IsoloirError
 
 CAMPAIGN_FILE = "campaign.duckdb"

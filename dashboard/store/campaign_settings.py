@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dashboard.auth import Principal, actor_name
+from dashboard.access.permissions import Principal, actor_name
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now

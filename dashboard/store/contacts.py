@@ -35,7 +35,7 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dashboard.auth import Grant, Principal, actor_name, require
+from dashboard.access.permissions import Grant, Principal, actor_name, require
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now

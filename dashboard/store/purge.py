@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from dashboard.auth import Principal, actor_name
+from dashboard.access.permissions import Principal, actor_name
 from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now
 from dashboard.store.campaign_settings import get_campaign_settings

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from dashboard.auth import Grant, PermissionDenied, Principal, actor_name, is_system_actor, permission, require
+from dashboard.access.permissions import Grant, PermissionDenied, Principal, actor_name, is_system_actor, permission, require
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now
@@ -596,7 +596,7 @@ def _walklist_own_only(by: Principal | str) -> bool:
     if is_system_actor(by):
         return False
     if isinstance(by, str):
-        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.auth.require_actor
+        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.access.permissions.require_actor
     if permission(by.role, "edit_zones") is Grant.ALL:
         require(by, "edit_zones")  # refuses a disabled account
         return False

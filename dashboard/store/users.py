@@ -33,7 +33,7 @@ from typing import Any
 import bcrypt
 import duckdb
 
-from dashboard.auth import ROLES, Grant, Principal, actor_name, check_role, permission
+from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, check_role, permission
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
 from dashboard.store.campaign import CampaignStore, _now

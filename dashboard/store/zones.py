@@ -20,7 +20,7 @@ addresses and counts of an old version as a *new* version (status,
 assignments and turfs are operational state and stay as they are). Zones made
 before the history existed start theirs at their next change.
 
-**Permissions** (``dashboard.auth``'s table, nowhere else):
+**Permissions** (``dashboard.access.permissions``'s table, nowhere else):
 
 - writes (create, rename, stations, geometry, addresses, counts, status,
   duplicate, restore, delete, assign, unassign) need ``edit_zones``: admin,
@@ -59,7 +59,7 @@ does not revoke it, unassigning does.
 Every write records one audit entry (``zone_change`` or
 ``assignment_change``) in the same transaction as the change; the audit log
 outlives the purge, so its entries name stations but only count addresses.
-Every refusal (:class:`~dashboard.auth.PermissionDenied`) leaves the data
+Every refusal (:class:`~dashboard.access.permissions.PermissionDenied`) leaves the data
 untouched and records one ``permission_denied`` entry (outcome ``denied``)
 for the user refused. Assigning a ``draft`` or ``ready`` zone marks it
 ``assigned``; removing the last assignee of an ``assigned`` zone (no zone nor
@@ -89,7 +89,7 @@ from typing import Any
 
 import duckdb
 
-from dashboard.auth import (
+from dashboard.access.permissions import (
     ROLES,
     Grant,
     PermissionDenied,
@@ -277,7 +277,7 @@ def grant_for(by: Principal | str, action: str) -> Grant:
     if is_system_actor(by):
         return Grant.ALL
     if isinstance(by, str):
-        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.auth.require_actor
+        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.access.permissions.require_actor
     return require(by, action)
 
 
@@ -687,7 +687,7 @@ def zone_read_scope(by: Principal | str) -> str | None:
     if is_system_actor(by):
         return None
     if isinstance(by, str):
-        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.auth.require_actor
+        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.access.permissions.require_actor
     role = check_role(by.role)
     if permission(role, "edit_zones") is Grant.ALL:
         require(by, "edit_zones")

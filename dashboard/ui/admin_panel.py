@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth
+from dashboard.access import permissions
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number
 from dashboard.store import audit, campaign_settings, purge, users
@@ -37,7 +37,7 @@ from dashboard.ui.navigation import PAGE_FILES
 PARIS = ZoneInfo("Europe/Paris")
 AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
-GRANT_LABELS = {auth.Grant.ALL: "tout", auth.Grant.OWN_ZONES: "ses zones", auth.Grant.NONE: "—"}
+GRANT_LABELS = {permissions.Grant.ALL: "tout", permissions.Grant.OWN_ZONES: "ses zones", permissions.Grant.NONE: "—"}
 OBJECT_TYPES = {"user": "compte", "zone": "zone", "campaign": "campagne", "contact": "contact", "station": "bureau", "turf": "secteur"}
 TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits")
 PURGE_WORD = "PURGER"
@@ -118,20 +118,20 @@ def audit_frame(rows: list[audit.AuditEntry]) -> pd.DataFrame:
 
 def rights_frame() -> pd.DataFrame:
     return pd.DataFrame(
-        [{"action": label, **{auth.ROLES[role]: GRANT_LABELS[auth.PERMISSIONS[(role, action)]] for role in auth.ROLES}}
-         for action, label in auth.ACTIONS.items()],
-        columns=["action", *auth.ROLES.values()],
+        [{"action": label, **{permissions.ROLES[role]: GRANT_LABELS[permissions.PERMISSIONS[(role, action)]] for role in permissions.ROLES}}
+         for action, label in permissions.ACTIONS.items()],
+        columns=["action", *permissions.ROLES.values()],
     )
 
 
 def pages_frame() -> pd.DataFrame:
-    """Pages × roles: "oui" where the role sees the page (``auth.pages_for``)."""
-    seen = {role: set(auth.pages_for(role)) for role in auth.ROLES}
+    """Pages × roles: "oui" where the role sees the page (``permissions.pages_for``)."""
+    seen = {role: set(permissions.pages_for(role)) for role in permissions.ROLES}
     return pd.DataFrame(
         [{"page": f"{PAGE_FILES[page].title if page in PAGE_FILES else page} (/{page})",
-          **{label: "oui" if page in seen[role] else "—" for role, label in auth.ROLES.items()}}
-         for page in auth.PAGES],
-        columns=["page", *auth.ROLES.values()],
+          **{label: "oui" if page in seen[role] else "—" for role, label in permissions.ROLES.items()}}
+         for page in permissions.PAGES],
+        columns=["page", *permissions.ROLES.values()],
     )
 
 
@@ -141,7 +141,7 @@ def _label(labels: dict[str, str], key: str) -> str:
 
 
 def _role_label(role: str) -> str:
-    return auth.ROLES.get(role, role)
+    return permissions.ROLES.get(role, role)
 
 
 def _action_label(action: str) -> str:
@@ -172,7 +172,7 @@ def _actor() -> User | None:
     also refuses the last two).
     """
     user = session.valid_user()
-    return user if user is not None and auth.may_open(user.role, "admin") else None
+    return user if user is not None and permissions.may_open(user.role, "admin") else None
 
 
 def _act(area: str, action: Any, success: str) -> bool:
@@ -215,14 +215,14 @@ def _create() -> None:
     clean = name.strip().lower()
     if _act("create", lambda actor: users.add_user(data.campaign(), clean, password, str(role), by=actor,
                                                    display_name=display.strip() or None),
-            f"Compte « {clean} » créé ({auth.ROLES.get(str(role), role)})."):
+            f"Compte « {clean} » créé ({permissions.ROLES.get(str(role), role)})."):
         _clear("admin_new_name", "admin_new_display")
 
 
 def _set_role(user_name: str) -> None:
     role = str(st.session_state.get(f"admin_role_{user_name}"))
     _act("target", lambda actor: users.set_role(data.campaign(), user_name, role, by=actor),
-         f"Rôle de « {user_name} » : {auth.ROLES.get(role, role)}.")
+         f"Rôle de « {user_name} » : {permissions.ROLES.get(role, role)}.")
 
 
 def _set_active(user_name: str, active: bool) -> None:
@@ -266,7 +266,7 @@ def accounts_tab(user: User) -> None:
     st.dataframe(users_frame(accounts), hide_index=True, width="stretch")
     st.caption("Heures de Paris. Les mots de passe ne sont jamais affichés : seule leur empreinte est conservée.")
 
-    roles = list(auth.ROLES)
+    roles = list(permissions.ROLES)
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**Créer un compte**")
@@ -329,7 +329,7 @@ def audit_tab(user: User) -> None:
         st.error(f"Journal altéré : l'entrée n° {altered} (ou une entrée supprimée juste avant elle) ne correspond "
                  "plus à la chaîne de contrôle. Les entrées suivantes ne sont plus garanties.", icon=":material/gpp_bad:")
 
-    names = sorted({u.user_name for u in users.list_users(store, by=user)} | set(auth.SYSTEM_ACTORS))
+    names = sorted({u.user_name for u in users.list_users(store, by=user)} | set(permissions.SYSTEM_ACTORS))
     actions = list(audit.AUDIT_ACTIONS)
     outcomes = list(audit.OUTCOMES)
     c1, c2, c3 = st.columns(3)
@@ -386,7 +386,7 @@ def campaign_tab(user: User) -> None:
                 icon=":material/auto_delete:")
     if current.updated_at is not None:
         st.caption(f"Dernière modification : {fmt_datetime(current.updated_at)} par {current.updated_by or '—'}.")
-    if auth.permission(user.role, "purge"):
+    if permissions.permission(user.role, "purge"):
         purge_section()
 
 

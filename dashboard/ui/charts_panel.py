@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, iris_estimates, measures
-from dashboard.map_build import MapSpec
-from dashboard.map_view import MapView
-from dashboard.measures import Measure
-from dashboard.results_summary import territory_results_frame
+from dashboard.maps import charts, measures
+
+from dashboard.iris import estimates
+from dashboard.maps.build import MapSpec
+from dashboard.maps.view import MapView
+from dashboard.maps.measure_types import Measure
+from dashboard.maps.results_summary import territory_results_frame
 from dashboard.ui import choices, data
 from dashboard.ui.map_panel import scope_of
 
@@ -24,13 +26,13 @@ def _territory(version: int, election_id: str, communes: tuple[str, ...], by: st
 
 @st.cache_data(show_spinner="Estimation des indicateurs par bureau…", max_entries=64)
 def _station_indicator(version: int, variable: str, year: int, stations: pd.DataFrame) -> pd.DataFrame:
-    return iris_estimates.indicator_by_station(data.warehouse(), variable, year, stations)
+    return estimates.indicator_by_station(data.warehouse(), variable, year, stations)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _share(version: int, election_id: str, target_type: str, target: str, communes: tuple[str, ...],
            stations: tuple[str, ...] | None) -> pd.Series:
-    from dashboard.territory import Scope
+    from dashboard.maps.territory import Scope
 
     measure = Measure("share", election_id, target_type, target)
     numerator, denominator = measures.numerator_denominator(data.warehouse(), measure, election_id, Scope(communes, stations))

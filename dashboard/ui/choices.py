@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import iris_measures, measures, territory
-from dashboard.territory import Scope
+from dashboard.maps import iris_measures, measures, territory
+from dashboard.maps.territory import Scope
 from dashboard.ui import data
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.config import Settings
 from dashboard.errors import WarehouseMissing
 from dashboard.store import CampaignStore
-from dashboard.warehouse import Warehouse
+from dashboard.warehouse.database import Warehouse
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,7 +25,7 @@ def warehouse() -> Warehouse:
 
 @st.cache_data(show_spinner="Lecture de l'entrepôt…")
 def info() -> dict[str, Any]:
-    from dashboard.info import warehouse_info
+    from dashboard.warehouse.info import warehouse_info
 
     return warehouse_info(warehouse())
 

@@ -16,8 +16,8 @@ shipped inside the installed ``pydeck`` package, plus a toolbar:
   default: the station id for ``layers.choropleth`` layers) in the clicked set;
   clicked polygons are outlined, drawn lassos stay on the map as a layer.
 
-The state comes back to Python as a :class:`~dashboard.lasso_state.LassoMapState`,
-validated by :func:`~dashboard.lasso_state.parse_state` (the browser is not
+The state comes back to Python as a :class:`~dashboard.canvass.lasso_state.LassoMapState`,
+validated by :func:`~dashboard.canvass.lasso_state.parse_state` (the browser is not
 trusted). The view (pan, zoom) survives reruns as long as the deck's initial
 view does not change; a new initial view (another territory) recentres the map.
 Mount it again under another ``key`` to start from an empty selection.
@@ -45,7 +45,7 @@ from typing import Any
 import pydeck as pdk
 import streamlit as st
 
-from dashboard.lasso_state import LassoMapState, parse_state
+from dashboard.canvass.lasso_state import LassoMapState, parse_state
 
 COMPONENT_NAME = "isoloir.lasso_map"
 BUNDLE_COMPONENT_NAME = "isoloir.deckgl"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import territory
-from dashboard.map_view import CLASS_METHODS, INDICATOR_MODES, LAYERS, MapView, from_params
-from dashboard.measures import BASES, KINDS, NEEDS_TARGET, SWINGS, TARGET_TYPES
+from dashboard.maps import territory
+from dashboard.maps.view import CLASS_METHODS, INDICATOR_MODES, LAYERS, MapView, from_params
+from dashboard.maps.measure_types import BASES, KINDS, NEEDS_TARGET, SWINGS, TARGET_TYPES
 from dashboard.ui import choices, data
 from dashboard.ui.map_panel import scope_of_territory
 from layers.classify import METHODS

@@ -8,11 +8,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard.map_build import (Encoded, MapSources, MapSpec, bounds_for, build_map, encode_for, measure_for,
+from dashboard.maps.build import (Encoded, MapSources, MapSpec, bounds_for, build_map, encode_for, measure_for,
                                   outline_stations)
-from dashboard.map_view import MapView, from_dict
-from dashboard.measures import MeasureResult
-from dashboard.territory import Scope, Territory, resolve, restrict
+from dashboard.maps.view import MapView, from_dict
+from dashboard.maps.measure_types import MeasureResult
+from dashboard.maps.territory import Scope, Territory, resolve, restrict
 from dashboard.ui import data
 from layers.encode import Quantizer
 from layers.legend import legend_html

@@ -1,4 +1,4 @@
-"""The app's pages: key (= URL path = key of ``dashboard.auth.PAGES``) -> file, title, icon.
+"""The app's pages: key (= URL path = key of ``dashboard.access.permissions.PAGES``) -> file, title, icon.
 
 ``dashboard/app.py`` registers those whose file exists (all of them in a full
 checkout); the admin page's rights tab names them.

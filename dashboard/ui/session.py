@@ -1,7 +1,7 @@
 """Who is using the app: login, first run, cookie, expiry, logout, password change.
 
 streamlit-authenticator supplies the signed cookie (``CookieController``: a
-JWT signed with the secret of :mod:`dashboard.session_secret`, set in the
+JWT signed with the secret of :mod:`dashboard.access.cookie_secret`, set in the
 browser by its cookie component) and the session keys it defines
 (``authentication_status``, ``username``, ``name``, ``roles``, ``logout``).
 Passwords are checked by :func:`dashboard.store.users.verify_login` (the
@@ -14,7 +14,7 @@ when it has expired, when its user is gone or disabled, or when it was issued
 before the user's last password change (``exp_date`` minus the session length
 is its issue time).
 
-Streamlit state only; the rules live in :mod:`dashboard.auth` and
+Streamlit state only; the rules live in :mod:`dashboard.access.permissions` and
 :mod:`dashboard.store.users`.
 """
 
@@ -30,8 +30,8 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from dashboard import session_secret
-from dashboard.auth import ROLES
+from dashboard.access import cookie_secret
+from dashboard.access.permissions import ROLES
 from dashboard.errors import ConfigError, IsoloirError
 from dashboard.store import audit, users
 from dashboard.store.users import User
@@ -48,14 +48,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cookie_key() -> str:
     """The cookie's signing key: environment, then ``.streamlit/secrets.toml`` (``[auth] cookie_key``)."""
-    key = session_secret.resolve(os.environ, ROOT / session_secret.SECRETS_FILE)
+    key = cookie_secret.resolve(os.environ, ROOT / cookie_secret.SECRETS_FILE)
     if key is None:
         try:
             value = st.secrets.get("auth", {}).get("cookie_key")
         except (FileNotFoundError, KeyError, AttributeError, Exception):  # no secrets file at all
             value = None
         if value:
-            key = session_secret.check_key(str(value), "st.secrets")
+            key = cookie_secret.check_key(str(value), "st.secrets")
     if key is None:
         raise ConfigError(
             "aucune clé de signature des cookies : définissez ISOLOIR_COOKIE_KEY ou [auth] cookie_key dans "

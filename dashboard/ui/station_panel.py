@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from dashboard.maps import charts
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_percent
-from dashboard.ingest.numbers import format_fr
-from dashboard.map_build import MapSpec
-from dashboard.map_view import MapView
-from dashboard.station_detail import StationDetail, station_detail
+from dashboard.formats import format_fr
+from dashboard.maps.build import MapSpec
+from dashboard.maps.view import MapView
+from dashboard.maps.station_detail import StationDetail, station_detail
 from dashboard.ui import data
 
 

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, territory
-from dashboard.analytics import ei_data
-from dashboard.analytics.inference import EIResult
-from dashboard.analytics.scores import (
+from dashboard.maps import charts, territory
+from dashboard.targeting import ei_data
+from dashboard.targeting.inference import EIResult
+from dashboard.targeting.scores import (
     COLUMN_LABELS, DECIMALS, SCORES, SOURCES, ScoreParameters, ScoreTable, compute_scores, default_reference,
     reprioritise,
 )
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number, fmt_percent
-from dashboard.measures import TARGET_TYPES
-from dashboard.target_list import file_name, target_list_csv
-from dashboard.target_map import SCORE_CHOICES, station_centroids, target_map
-from dashboard.territory import Scope
+from dashboard.maps.measure_types import TARGET_TYPES
+from dashboard.targeting.target_list import file_name, target_list_csv
+from dashboard.targeting.target_map import SCORE_CHOICES, station_centroids, target_map
+from dashboard.maps.territory import Scope
 from dashboard.ui import choices, data, map_panel
 from layers.legend import legend_html
 

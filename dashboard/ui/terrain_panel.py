@@ -32,15 +32,18 @@ import pydeck as pdk
 from pydeck.types import String
 import shapely
 
-from dashboard.auth import Grant, Principal, permission
-from dashboard.canvass import order_walk, sources, walklist_csv, walklist_pdf
+from dashboard.access.permissions import Grant, Principal, permission
+from dashboard.canvass.walklist import order_walk, walklist_csv
+import dashboard.canvass.sources as sources
+from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.canvass.counts import with_estimates
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
 from dashboard.formats import NNBSP, fmt_number, fmt_percent
 from dashboard.store import turfs as turf_store
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.turfs import Turf, TurfProgress
-from dashboard.warehouse import Warehouse
+from dashboard.warehouse.database import Warehouse
+from dashboard.warehouse.queries import latest_election
 from layers.legend import Legend, categorical_legend
 from layers.view import deck, fit_view
 
@@ -143,12 +146,6 @@ def team_table(turfs: Sequence[Turf], *, today: date) -> pd.DataFrame:
             "secteurs en retard": fmt_number(late),
         })
     return pd.DataFrame(rows, columns=["militant", "secteurs", "portes faites", "avancement", "secteurs en retard"])
-
-
-def latest_election(wh: Warehouse) -> str | None:
-    """The most recent election (its registered electors spread the estimates over the addresses)."""
-    frame = wh.query("SELECT election_id FROM election ORDER BY date DESC NULLS LAST, election_id DESC LIMIT 1")
-    return str(frame["election_id"].iat[0]) if len(frame) else None
 
 
 def turf_addresses(wh: Warehouse, address_ids: Sequence[str], election_id: str | None) -> pd.DataFrame:
@@ -328,7 +325,7 @@ def may_export_walklist(user: Principal) -> bool:
 def walklist_file(store: CampaignStore, wh: Warehouse, turf_id: int, kind: str, *, by: Principal | str,
                   election_id: str | None = None, printed_on: date | None = None) -> bytes:
     """The walk sheet of one turf as ``kind`` (``"pdf"`` or ``"csv"``): allowed and audited by
-    ``turfs.authorize_walklist_export`` first (raises :class:`~dashboard.auth.PermissionDenied`), then
+    ``turfs.authorize_walklist_export`` first (raises :class:`~dashboard.access.permissions.PermissionDenied`), then
     built from the turf it hands over (addresses and estimated counts only, no names)."""
     if kind not in WALK_FORMATS:
         raise ValueError(f"unknown walk-list format: {kind!r}")

@@ -3,7 +3,7 @@ assignments.
 
 Warehouse reads are cached (``st.cache_data`` keyed by ``data.version()``); the campaign
 store is read afresh on every run and every write goes through ``dashboard.store`` (which
-checks the user's rights and audits). The pure parts are in :mod:`dashboard.zone_map`.
+checks the user's rights and audits). The pure parts are in :mod:`dashboard.canvass.zone_map`.
 
 Session state (keys ``zones_*``): the additions by attribute (``zones_additions``), the lasso
 component's generation (``zones_gen``: a new key starts an empty selection), the zone being
@@ -24,8 +24,11 @@ import shapely
 import streamlit as st
 from shapely.geometry.base import BaseGeometry
 
-from dashboard.analytics.scores import ScoreTable, compute_scores
-from dashboard.canvass import Selection, cut_turfs, in_walk_order, select, sources, stations_at_least
+from dashboard.targeting.scores import ScoreTable, compute_scores
+from dashboard.canvass.selection import Selection, select, stations_at_least
+from dashboard.canvass.turfs import cut_turfs
+from dashboard.canvass.walklist import in_walk_order
+import dashboard.canvass.sources as sources
 from dashboard.canvass.counts import DEFAULT_SCORE_COLUMNS, zone_counts
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
 from dashboard.canvass.selection import EMPTY_POLYGON, polygonal
@@ -34,18 +37,18 @@ from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number
-from dashboard.lasso_state import LassoMapState, parse_state
-from dashboard.map_build import MapSpec, build_map
-from dashboard.map_view import MapView
-from dashboard.measures import TARGET_TYPES
+from dashboard.canvass.lasso_state import LassoMapState, parse_state
+from dashboard.maps.build import MapSpec, build_map
+from dashboard.maps.view import MapView
+from dashboard.maps.measure_types import TARGET_TYPES
 from dashboard.store import turfs as turf_store
 from dashboard.store import users, zones
 from dashboard.store.campaign import CampaignStore
-from dashboard.target_map import SCORE_CHOICES, score_result
-from dashboard.territory import Scope, Territory
+from dashboard.targeting.target_map import SCORE_CHOICES, score_result
+from dashboard.maps.territory import Scope, Territory
 from dashboard.ui import choices, data, map_panel
 from dashboard.ui.lasso_map import STATE_KEY, lasso_map
-from dashboard.zone_map import (
+from dashboard.canvass.zone_map import (
     TurfShape, add_overlays, addresses_with_doors, build_region, counts_lines, plan_frame, plan_from_state, plan_to_state,
     progress_frame,
     store_counts, toggle_stations, turf_deck, turf_shapes, union_of, versions_frame, walk_frame, walk_of_turf,
@@ -282,7 +285,7 @@ class Current:
 
 
 def current_selection(ctx: Context, state: LassoMapState) -> Current:
-    """The polygon of the additions, lassos and clicks (see :mod:`dashboard.zone_map`) and what it covers."""
+    """The polygon of the additions, lassos and clicks (see :mod:`dashboard.canvass.zone_map`) and what it covers."""
     version = data.version()
     region = build_region([addition_shape(ctx, a) for a in additions()], state.lassos)
     polygon = region.polygon

@@ -19,7 +19,7 @@ from dashboard.canvass.counts import (
     zone_counts_for,
 )
 from dashboard.canvass.selection import select_commune, select_from
-from dashboard.warehouse import Warehouse, warehouse_path
+from dashboard.warehouse.database import Warehouse, warehouse_path
 
 
 def test_the_door_rule() -> None:

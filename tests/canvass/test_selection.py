@@ -12,7 +12,7 @@ import shapely
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.canvass import sources
+import dashboard.canvass.sources as sources
 from dashboard.canvass.errors import CanvassError, LassoError
 from dashboard.canvass.selection import (
     AREA_BASIS,
@@ -29,7 +29,7 @@ from dashboard.canvass.selection import (
     stations_at_least,
 )
 from dashboard.ingest.addresses import read_addresses
-from dashboard.warehouse import Warehouse, warehouse_path
+from dashboard.warehouse.database import Warehouse, warehouse_path
 
 SQUARE = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
 

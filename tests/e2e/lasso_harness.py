@@ -1,6 +1,6 @@
 """A bare Streamlit page for the lasso map's browser tests (not part of the app).
 
-It builds the real encoded choropleth of the city demo (``dashboard.map_build``,
+It builds the real encoded choropleth of the city demo (``dashboard.maps.build``,
 as the Carte page does, without a basemap: offline), draws it with
 ``lasso_map`` and writes the returned state as JSON in a code block.
 
@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dashboard.map_build import MapSources, build_map  # noqa: E402
-from dashboard.map_view import MapView  # noqa: E402
+from dashboard.maps.build import MapSources, build_map  # noqa: E402
+from dashboard.maps.view import MapView  # noqa: E402
 from dashboard.ui.lasso_map import lasso_map, state_json  # noqa: E402
-from dashboard.warehouse import Warehouse  # noqa: E402
+from dashboard.warehouse.database import Warehouse  # noqa: E402
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">Salle & <b>Co</b>'
 WIDTH, HEIGHT = 700, 560

@@ -158,9 +158,9 @@ def assert_lasso_matches(lasso: dict, corners: list[tuple[float, float]], box: d
 
 def station_records(demo_dir: Path) -> tuple[list[dict], dict]:
     """The harness's deck, rebuilt here: the station layer's records and its position props."""
-    from dashboard.map_build import MapSources, build_map
-    from dashboard.map_view import MapView
-    from dashboard.warehouse import Warehouse
+    from dashboard.maps.build import MapSources, build_map
+    from dashboard.maps.view import MapView
+    from dashboard.warehouse.database import Warehouse
 
     with Warehouse(demo_dir / "warehouse.duckdb", read_only=True) as wh:
         spec = build_map(MapView(election_id="leg2024_t2"), MapSources.direct(wh), width_px=700, height_px=560,

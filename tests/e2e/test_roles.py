@@ -19,14 +19,14 @@ from urllib.parse import urlparse
 import jwt
 import pytest
 
-from dashboard import auth
+from dashboard.access import permissions
 from dashboard.ui import navigation
 from tests.conftest import TEST_COOKIE_KEY
 from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
-ROLES = list(auth.ROLES)  # admin, candidate, strategist, canvasser, viewer
+ROLES = list(permissions.ROLES)  # admin, candidate, strategist, canvasser, viewer
 COOKIE = "isoloir_session"
 SESSION_SECONDS = 12 * 3600  # the default session length, set explicitly for the server below
 LOGIN_TITLE = "Isoloir — connexion"
@@ -47,7 +47,7 @@ REGISTERED = list(navigation.existing_pages())
 
 def expected_pages(role: str) -> list[str]:
     """The pages in the role's navigation, in the app's order."""
-    allowed = auth.pages_for(role)
+    allowed = permissions.pages_for(role)
     return [key for key in REGISTERED if key in allowed]
 
 
@@ -311,7 +311,7 @@ def assert_refused(page, key: str, role: str) -> None:  # noqa: ANN001
         f"{role} asked for /{key} by address and ended on {page.url}: the address asked for was lost"
     )
     assert titles(page) == [REFUSED], f"{role} on /{key}: titles {titles(page)}"
-    assert f"« {auth.role_label(role)} »" in page.locator('[data-testid="stMain"] [data-testid="stAlert"]').last.inner_text()
+    assert f"« {permissions.role_label(role)} »" in page.locator('[data-testid="stMain"] [data-testid="stAlert"]').last.inner_text()
     main, sidebar = set(element_kinds(page, "stMain")), set(element_kinds(page, "stSidebar"))
     assert main <= REFUSAL_MAIN, f"{role} on /{key}: the page drew {main - REFUSAL_MAIN}"
     assert sidebar <= REFUSAL_SIDEBAR, f"{role} on /{key}: the sidebar holds {sidebar - REFUSAL_SIDEBAR}"
@@ -328,9 +328,9 @@ def test_role_sees_its_pages_and_is_refused_the_others(browser, app: App, role: 
         log_in(page, role)
         settle(page)
         assert nav_titles(page) == [PAGE_FILES[key].title for key in allowed]
-        assert path_of(page) == f"/{auth.landing_page(role)}", f"{role} landed on {page.url}"
+        assert path_of(page) == f"/{permissions.landing_page(role)}", f"{role} landed on {page.url}"
         assert REFUSED not in titles(page) and f"({role})" in logged_in_as(page)
-        if auth.landing_page(role) == "carte":
+        if permissions.landing_page(role) == "carte":
             page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
             wait_until_idle(page)
         page.screenshot(path=str(ARTIFACTS / f"role_{role}.png"), full_page=True)

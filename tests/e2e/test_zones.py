@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import shapely
 
-from dashboard.canvass import select
-from dashboard.map_build import MapSources, build_map
-from dashboard.map_view import MapView
-from dashboard.warehouse import Warehouse
+from dashboard.canvass.selection import select
+from dashboard.maps.build import MapSources, build_map
+from dashboard.maps.view import MapView
+from dashboard.warehouse.database import Warehouse
 from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
 from tests.e2e.test_lasso_map import draw, painted, pixel_degrees, square, unproject
 

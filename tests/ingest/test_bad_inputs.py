@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
-from dashboard.warehouse import Warehouse, warehouse_path
+from dashboard.warehouse.database import Warehouse, warehouse_path
 
 MOI_HEADER = "Code du département;Libellé du département;Code de la commune;Libellé de la commune;Code du b.vote;Inscrits;Abstentions;Votants;Blancs;Nuls;Exprimés;N°Panneau;Sexe;Nom;Prénom;Voix;% Voix/Ins;% Voix/Exp;;;;;;;"
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from dashboard.display_geometry import DISPLAY_LEVELS
+from layers.simplify import DISPLAY_LEVELS
 from layers.choropleth import tooltip
 from layers.view import BACKGROUND_LAYER_ID, deck, display_level, fit_view, pixel_size_m
 

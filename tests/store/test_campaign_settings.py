@@ -9,7 +9,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, users
 from dashboard.store.campaign_settings import (
     DEFAULT_RETENTION_DAYS,

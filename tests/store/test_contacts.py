@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, contacts, users, zones
 from dashboard.store.contacts import ContactError
 from dashboard.store.users import User

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, contacts, turfs, users, zones
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User

@@ -10,7 +10,7 @@ import bcrypt
 import pytest
 import shapely
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
 from dashboard.store.purge import PURGED_TABLES, purge_campaign_data
 from dashboard.store.turfs import TurfError, TurfInput, UnknownTurf

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, turfs, users, zones
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User

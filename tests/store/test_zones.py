@@ -11,7 +11,7 @@ import duckdb
 import pytest
 import shapely
 
-from dashboard.auth import PermissionDenied
+from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, users, zones
 from dashboard.store.users import User
 from dashboard.store.zones import UnknownZone, ZoneError

@@ -1,1 +1,0 @@
-"""Analyses built on the warehouse: IRIS → polling-station interpolation, ecological inference."""

@@ -1,0 +1,192 @@
+"""``isoloir demo``: generate the fictitious territory's files, then load them through the importers.
+
+The warehouse is built in a scratch folder and moved into place at the end, so
+an interrupted build never leaves a half-built warehouse behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from dashboard.iris.weights import ADDRESSES, store_station_iris
+from dashboard.demo.manifest import DemoFile
+from dashboard.warehouse.importer import import_files
+from dashboard.ingest import ImportOptions
+from dashboard.formats import format_fr
+from dashboard.store.campaign import CampaignStore
+from dashboard.warehouse.database import Warehouse, warehouse_path
+
+Progress = Callable[[str, float], None]
+
+
+def _sub(progress: Progress | None, start: float, end: float) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda message, fraction: progress(message, start + (end - start) * max(0.0, min(1.0, fraction)))
+
+
+def import_options(item: DemoFile) -> ImportOptions:
+    """The ``isoloir import`` options of one generated file (election, boundary version)."""
+    return ImportOptions(
+        election=item.election,
+        label=item.set_label,
+        valid_from=date.fromisoformat(item.valid_from) if item.valid_from else None,
+        valid_to=date.fromisoformat(item.valid_to) if item.valid_to else None,
+    )
+
+
+def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: Progress | None = None) -> list[str]:
+    """Generate and import the demo territory into ``data_dir``; returns a French summary."""
+    from dashboard.demo import generate_demo
+
+    data_dir = Path(data_dir)
+    started = time.perf_counter()
+    sources = data_dir / "demo-sources" / scale
+    manifest = generate_demo(sources, scale=scale, seed=seed, progress=_sub(progress, 0.0, 0.45))
+    generated = time.perf_counter() - started
+    scratch = data_dir / f".build-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        files = list(manifest.files)
+        for number, item in enumerate(files):
+            sub = _sub(progress, 0.45 + 0.45 * number / len(files), 0.45 + 0.45 * (number + 1) / len(files))
+            if sub:
+                sub(f"Import {item.kind} : {item.path.name}", 0.0)
+            import_files(item.kind, [item.path], scratch, import_options(item))
+        with Warehouse(warehouse_path(scratch)) as wh:
+            # IRIS → station weights (REU addresses, else areas), as `isoloir interpolate` does,
+            # so that the demo's indicators per station use them out of the box
+            weights = store_station_iris(wh, progress=_sub(progress, 0.9, 0.97))
+            with wh.transaction():
+                wh.set_meta("territory", f"démo {'commune' if scale == 'city' else 'nationale'} (seed {seed})")
+                wh.set_meta("demo_truth", str(manifest.truth_path.resolve()))
+            counts = wh.query(
+                """SELECT (SELECT count(*) FROM commune) AS communes, (SELECT count(DISTINCT station_id) FROM station) AS stations,
+                          (SELECT count(*) FROM iris) AS iris, (SELECT count(*) FROM address) AS addresses,
+                          (SELECT count(*) FROM election) AS elections"""
+            ).iloc[0]
+            wh.con.execute("CHECKPOINT")
+        target = warehouse_path(data_dir)
+        os.replace(warehouse_path(scratch), target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    accounts = _demo_accounts(data_dir)
+    elapsed = time.perf_counter() - started
+    if progress:
+        progress("Territoire de démonstration prêt", 1.0)
+    size = target.stat().st_size
+    return [
+        f"Territoire de démonstration ({scale}, données fictives) construit dans {target}",
+        f"  {format_fr(int(counts['communes']))} communes, {format_fr(int(counts['stations']))} bureaux, {format_fr(int(counts['iris']))} IRIS, "
+        f"{format_fr(int(counts['addresses']))} adresses, {format_fr(int(counts['elections']))} élections",
+        f"  pondérations IRIS → bureaux : {format_fr(len(weights))} ligne(s), "
+        f"{format_fr(int(weights.loc[weights['method'] == ADDRESSES, ['set_id', 'station_id']].drop_duplicates().shape[0]))} "
+        f"bureau(x) par adresses, "
+        f"{format_fr(int(weights.loc[weights['method'] != ADDRESSES, ['set_id', 'station_id']].drop_duplicates().shape[0]))} "
+        "par surface",
+        f"  durée : {format_fr(elapsed, 1)} s (génération {format_fr(generated, 1)} s, import {format_fr(elapsed - generated, 1)} s) ; "
+        f"entrepôt : {format_fr(size / 1e6, 1)} Mo",
+        accounts,
+    ]
+
+
+def _demo_accounts(data_dir: Path) -> str:
+    """One demo account per role in the data dir's campaign store (never beside real accounts)."""
+    from dashboard.errors import IsoloirError
+    from dashboard.store.campaign import CAMPAIGN_FILE
+    from dashboard.store.users import DEMO_PASSWORDS, ensure_demo_accounts
+
+    store = CampaignStore(data_dir / CAMPAIGN_FILE)
+    try:
+        ensure_demo_accounts(store)
+    except IsoloirError as error:
+        return f"  comptes de démonstration non créés : {error.message_fr}"
+    zones_line = _demo_zones(store, data_dir)
+    return "  comptes de démonstration (nom = rôle, mot de passe demo-<rôle>) : " + ", ".join(DEMO_PASSWORDS) + zones_line
+
+
+# Fictional people for the demo's Terrain page (the demo territory is fictional too).
+_DEMO_CONTACTS = [
+    ("Camille Exemple", "rencontre", True, "06 00 00 00 01", None),
+    ("Dominique Fictif", "absent", False, None, None),
+    ("Claude Démo", "rencontre", False, None, None),
+]
+
+
+# The demo zones' turfs: about this many doors each (the Zones page's default size).
+_DEMO_TURF_DOORS = 40
+
+
+def _demo_zones(store: CampaignStore, data_dir: Path) -> str:
+    """Two demo zones with their addresses, counts and turfs, and three fictional contacts, once.
+
+    Each zone's addresses are cut into turfs of about 40 doors, stored in walk order; turf 1 of
+    « Centre-ville » is assigned to ``canvasser`` with a due date (a turf assignment only: the
+    canvasser's Terrain page shows that turf and no other, while the zone's stations open to their
+    map and contacts through it — ``store.zones``' scope).
+    """
+    from datetime import timedelta
+
+    from dashboard.store import contacts, turfs, zones
+
+    if zones.zones_for(store, by="demo"):
+        return ""
+    with Warehouse(warehouse_path(data_dir), read_only=True) as wh:
+        ids = list(wh.query(
+            """SELECT station_id FROM address GROUP BY station_id
+               ORDER BY split_part(station_id, '_', 1), try_cast(split_part(station_id, '_', 2) AS INTEGER) LIMIT 7"""
+        )["station_id"])
+        if len(ids) < 7:
+            return ""
+        first = wh.query("SELECT label FROM address WHERE station_id = ? ORDER BY address_id LIMIT 3", [ids[0]])["label"]
+        plans = [_demo_zone_plan(wh, name, stations)
+                 for name, stations in (("Centre-ville (démo)", ids[:4]), ("Quartier nord (démo)", ids[4:7]))]
+    saved = []
+    for plan in plans:
+        zone = zones.create_zone(store, plan["name"], plan["stations"], by="demo", geometry_wkb=plan["geometry"],
+                                 address_ids=plan["address_ids"], counts=plan["counts"])
+        saved.append(turfs.save_turfs(store, zone.zone_id, plan["turfs"], by="demo"))
+    turfs.assign_turf(store, saved[0][0].turf_id, "canvasser", by="demo", due_date=date.today() + timedelta(days=14))
+    for (name, outcome, consent, phone, email), address in zip(_DEMO_CONTACTS, first):
+        contacts.add_contact(store, by="demo", station_id=ids[0], address=address, full_name=name,
+                             outcome=outcome, consent=consent, phone=phone, email=email)
+    return (f"\n  zones de démonstration : « {plans[0]['name']} » ({format_fr(len(saved[0]))} secteurs, le secteur 1 "
+            f"affecté à canvasser), « {plans[1]['name']} » ({format_fr(len(saved[1]))} secteurs)")
+
+
+def _demo_zone_plan(wh: Warehouse, name: str, station_ids: list[str]) -> dict:
+    """A demo zone made of whole stations: outline, addresses, counts (latest election) and turfs in walk order."""
+    import shapely
+
+    from dashboard.canvass.turfs import cut_turfs
+
+    from dashboard.canvass.walklist import in_walk_order
+
+    from dashboard.canvass.selection import select_stations
+
+    import dashboard.canvass.sources as sources
+    from dashboard.canvass.counts import selection_estimates, zone_counts
+    from dashboard.store.turfs import TurfInput
+    from dashboard.warehouse.queries import latest_election
+
+    election = latest_election(wh)
+    selection = select_stations(wh, station_ids, election_id=election)
+    registered = sources.registered_by_station(wh, election, list(selection.station_ids)) if election else None
+    addresses = selection_estimates(selection, registered)  # with estimated electors and doors per address
+    counts = zone_counts(selection, registered=registered)
+    plan = in_walk_order(cut_turfs(addresses, _DEMO_TURF_DOORS), addresses)
+    return {
+        "name": name,
+        "stations": list(selection.station_ids),
+        "geometry": None if selection.polygon.is_empty else shapely.to_wkb(selection.polygon),
+        "address_ids": list(selection.address_ids),
+        "counts": {"registered": None if counts.registered is None else round(counts.registered),
+                   "addresses": counts.address_points, "doors": counts.doors, "election_id": election},
+        "turfs": [TurfInput.of(turf) for turf in plan.turfs],
+    }

@@ -1,0 +1,91 @@
+"""``isoloir info``: what the warehouse holds and what does not join."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.warehouse import queries
+from dashboard.formats import format_fr
+from dashboard.warehouse.joins import describe_missing_polygons
+from dashboard.warehouse.database import Warehouse
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """Rows as dicts with ``None`` (not NaN) for missing values."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def warehouse_info(wh: Warehouse) -> dict[str, Any]:
+    """A JSON-ready summary of the warehouse."""
+    elections = queries.elections(wh)
+    stations = queries.stations_per_commune(wh)
+    missing = queries.results_without_polygon(wh)
+    orphans = queries.polygons_without_results(wh)
+    iris_empty = queries.iris_without_indicators(wh)
+    return {
+        "territory": wh.meta("territory") or "réel",
+        "counts": queries.counts(wh),
+        "elections": _records(elections),
+        "stations": _records(stations),
+        "indicators": _records(queries.indicators(wh)),
+        "addresses": _records(queries.addresses_per_commune(wh)),
+        "unjoined": {
+            "results_without_polygon": _records(missing),
+            "polygons_without_results": _records(orphans),
+            "iris_without_indicators": iris_empty["code_iris"].tolist(),
+            "indicators_without_iris": queries.indicators_without_iris(wh)["code_iris"].tolist(),
+            "addresses_without_polygon": _records(queries.addresses_without_polygon(wh)),
+        },
+    }
+
+
+def warehouse_info_lines(info: dict[str, Any]) -> list[str]:
+    """The summary as French text for the terminal."""
+    import pandas as pd
+
+    c = info["counts"]
+    lines = []
+    if info["territory"] != "réel":
+        lines.append(f"⚠ Territoire de démonstration ({info['territory']}) : données FICTIVES.")
+    lines.append(
+        f"Entrepôt : {format_fr(c['commune'])} communes, {format_fr(c['station'])} bureaux ({format_fr(c['station_set'])} versions de contours), "
+        f"{format_fr(c['election'])} élections, {format_fr(c['iris'])} IRIS, {format_fr(c['indicator'])} indicateurs, {format_fr(c['address'])} adresses."
+    )
+    lines.append("\nÉlections :")
+    for e in info["elections"]:
+        lines.append(
+            f"  {e['election_id']:<14} {e['label']:<36} {format_fr(e['stations'])} bureaux, {format_fr(e['communes'])} commune(s), "
+            f"{format_fr(e['registered'])} inscrits, {format_fr(e['expressed'])} exprimés"
+        )
+    lines.append("\nBureaux par commune et version de contours :")
+    for s in info["stations"][:60]:
+        lines.append(f"  {s['commune_code']} {s['commune_name'] or '':<22} {s['set_id']:<36} {format_fr(s['stations'])} bureaux")
+    if len(info["stations"]) > 60:
+        lines.append(f"  … {len(info['stations']) - 60} autres lignes (--json pour tout voir)")
+    themes: dict[str, int] = {}
+    for i in info["indicators"]:
+        themes[i["theme"] or "autre"] = themes.get(i["theme"] or "autre", 0) + 1
+    if themes:
+        lines.append("\nIndicateurs IRIS : " + ", ".join(f"{t} ({n})" for t, n in sorted(themes.items())))
+    if info["addresses"]:
+        lines.append("Adresses REU : " + ", ".join(f"{a['commune_code']} ({format_fr(a['addresses'])})" for a in info["addresses"][:20]))
+    u = info["unjoined"]
+    lines.append("\nCe qui ne se joint pas :")
+    missing = pd.DataFrame(u["results_without_polygon"], columns=["election_id", "commune_code", "station_id", "set_id"])
+    described = describe_missing_polygons(missing)
+    lines.append("  résultats sans contour : " + ("aucun" if not described else ""))
+    lines.extend(f"    {d}" for d in described[:40])
+    orphans = pd.DataFrame(u["polygons_without_results"], columns=["set_id", "commune_code", "station_id"])
+    if orphans.empty:
+        lines.append("  contours sans résultats : aucun")
+    else:
+        lines.append("  contours sans résultats :")
+        for (set_id, commune), group in orphans.groupby(["set_id", "commune_code"]):
+            lines.append(f"    {set_id} · {commune} : {len(group)} ({', '.join(group['station_id'].head(10))}{'…' if len(group) > 10 else ''})")
+    lines.append(f"  IRIS sans indicateurs : {', '.join(u['iris_without_indicators'][:15]) or 'aucun'}")
+    if u["indicators_without_iris"]:
+        lines.append(f"  indicateurs sans contour IRIS : {len(u['indicators_without_iris'])} IRIS")
+    if u["addresses_without_polygon"]:
+        n = sum(a["addresses"] for a in u["addresses_without_polygon"])
+        lines.append(f"  adresses dont le bureau n'a pas de contour : {format_fr(n)}")
+    return lines
