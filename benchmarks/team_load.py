@@ -91,6 +91,7 @@ ROLE_MIX = (("canvasser", 0.6), ("strategist", 0.2), ("viewer", 0.2))
 DEMO_ACCOUNTS = {"canvasser": ("canvasser", "demo-canvasser"), "strategist": ("strategist", "demo-strategist"),
                  "viewer": ("viewer", "demo-viewer")}
 BENCH_PASSWORD = "charge-equipe-2026"  # the accounts this benchmark creates in its own copy of the demo
+LOGIN_ATTEMPTS = 3  # a failed login (an exception, an error) is tried again on a reloaded page
 CONTACT_PREFIX = "Charge"  # contact names: "Charge s007 n3" (unique per write)
 
 # step kinds: what each timed rerun is
@@ -495,11 +496,13 @@ class Agent:
         self.rng = rng
         self.count = 0
         self.own_zone: str | None = None  # a zone this strategist created (its current name)
+        self.last_errors: list[tuple[str, str]] = []  # of the last step: what broke the page, if anything
 
     # -- steps
     async def step(self, kind: str, states: Sequence[WidgetState] = (), **kwargs: Any) -> RunRecord:
         record = await self.session.rerun(states, **kwargs)
-        self.stats.step(kind, record.seconds, record.errors())
+        self.last_errors = record.errors()
+        self.stats.step(kind, record.seconds, self.last_errors)
         if record.finished is None and not self.session.closed and not await self.session.settle():
             raise SessionClosed(COUNTED)  # the timeout is the step's error; the session ends
         if self.session.closed:
@@ -527,9 +530,19 @@ class Agent:
     # -- session
     async def run(self, deadline: float) -> None:
         try:
-            await self.session.connect()
-            await self.step("open", page_name="")
-            if not await self.login():
+            for attempt in range(LOGIN_ATTEMPTS):
+                if attempt:  # as a user would: reload the page (a new browser session) and try again
+                    await self.session.close()
+                    self.session = StreamlitSession(self.session.base_url, self.session.timeout)
+                    await asyncio.sleep(self.rng.uniform(2, 5))
+                await self.session.connect()
+                await self.step("open", page_name="")
+                if await self.login():
+                    break
+                if time.monotonic() >= deadline:
+                    return
+            else:
+                self.stats.logins["gave up"] += 1
                 return
             page = LANDING[self.member.role]
             if self.session.page != page:
@@ -556,13 +569,18 @@ class Agent:
                       widget_state(self.need(password, kind="text_input"), self.member.password),
                       widget_state(self.need(submit, kind="button"))]
         except LookupError as missing:
-            self.stats.error("no login form", str(missing))
+            if not self.last_errors:  # else the page's exception is the error
+                self.stats.error("no login form", str(missing))
             self.stats.logins["failed"] += 1
             return False
         record = await self.step("login", states, page_hash=self.session.page_hash)
         ok = record.finished is not None and not record.errors() and self.session.widget(submit) is None
         self.stats.logins["ok" if ok else "failed"] += 1
         return ok
+
+    async def reload(self) -> None:
+        """The page is broken (an exception cut it short): reload it, as a user would."""
+        await self.step("reload", page_hash=self.session.pages.get(LANDING[self.member.role], self.session.page_hash))
 
     async def act(self) -> None:
         role = self.member.role
@@ -577,7 +595,9 @@ class Agent:
         try:
             await getattr(self, action)()
         except LookupError as missing:  # the page did not show what this action needs
-            self.stats.error("widget not found", f"{action}: {missing}")
+            if not self.last_errors:  # else the exception that broke the page is the error
+                self.stats.error("widget not found", f"{action}: {missing}")
+            await self.reload()
 
     # -- canvassers (/terrain)
     async def contact(self) -> None:
@@ -904,10 +924,12 @@ def backend_of(campaign_url: str | None) -> str:
 
 
 def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tuple[float, float, float],
-           lost: int | None, lost_samples: Sequence[Write], load: tuple[float, float]) -> dict[str, Any]:
+           lost: int | None, lost_samples: Sequence[Write], load: tuple[float, float],
+           tracebacks: int | None = None) -> dict[str, Any]:
     print()
     print(f"backend {backend} · {sessions} sessions · {seconds:.0f} s · load average {load[0]:.2f} before, {load[1]:.2f} after")
-    print(f"logins: {stats.logins['ok']} ok, {stats.logins['failed']} failed")
+    print(f"logins: {stats.logins['ok']} ok, {stats.logins['failed']} failed attempts, "
+          f"{stats.logins['gave up']} session(s) never logged in after {LOGIN_ATTEMPTS} attempts")
     print("actions: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.actions.items())) + f" (total {sum(stats.actions.values())})")
     print()
     print("\n".join(stats.table()))
@@ -921,6 +943,8 @@ def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tu
     print(f"lost writes: {'not checked' if lost is None else lost}")
     for write in lost_samples[:10]:
         print(f"  missing {write.table} {write.key}")
+    if tracebacks is not None:
+        print(f"tracebacks in the server's log: {tracebacks}")
     print(f"server RSS: {rss[0]:.0f} MB before, {rss[1]:.0f} MB peak, {rss[2]:.0f} MB after")
     figures: dict[str, Any] = {
         "backend": backend,
@@ -935,6 +959,8 @@ def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tu
         "writes_confirmed": confirmed,
         "logins_ok": stats.logins["ok"],
         "logins_failed": stats.logins["failed"],
+        "sessions_never_logged_in": stats.logins["gave up"],
+        "server_tracebacks": tracebacks,
         "rss_before_mb": round(rss[0], 1),
         "rss_after_mb": round(rss[2], 1),
         "load_before": round(load[0], 2),
@@ -958,6 +984,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                                                       "with --url: the server's own, for the lost-write check")
     parser.add_argument("--url", help="a running server (its demo accounts are shared by the sessions)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--server-log", type=Path, help="keep the server's log there (when it starts its own)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one step (default 120)")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 1000 or not 0 < args.seconds <= 3600:
@@ -996,9 +1023,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         sampler.stop()
         rss_after = sampler.sample()
         load_after = os.getloadavg()[0]
+        tracebacks = None
         if process is not None:
             stop_server(process)
             process = None
+            log_text = (work / "server.log").read_text(errors="replace")
+            tracebacks = log_text.count("Traceback (most recent call last)")
+            if args.server_log:
+                shutil.copyfile(work / "server.log", args.server_log)
         lost: int | None
         missing: list[Write] = []
         try:
@@ -1009,7 +1041,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             lost = None
         return report(stats, backend=backend, sessions=args.sessions, seconds=elapsed,
                       rss=(rss_before, sampler.peak, rss_after), lost=lost, lost_samples=missing,
-                      load=(load_before, load_after))
+                      load=(load_before, load_after), tracebacks=tracebacks)
     finally:
         if process is not None:
             stop_server(process)
