@@ -82,7 +82,7 @@ ZONE_RENAMED = re.compile(r"^Zone renommée : « (?P<name>.+) »\.?$")
 IRIS_SELECT, IRIS_SUBMIT = "IRIS", "Ajouter l'IRIS"
 ZONE_NAME_INPUT, ZONE_SAVE_SUBMIT = "Nom de la zone", "Enregistrer la zone"
 ZONE_SAVED = re.compile(r"^Zone « (?P<name>.+) » enregistrée")
-EDIT_BUTTON, EDIT_SAVE = "Modifier le contour sur la carte", "Enregistrer les modifications"
+EDIT_BUTTON, EDIT_SAVE, EDIT_CANCEL = "Modifier le contour sur la carte", "Enregistrer les modifications", "Annuler la modification"
 ZONE_EDITED = re.compile(r"^Zone « (?P<name>.+) » modifiée \(version (?P<version>\d+)\)")
 MAP_ELECTION, MAP_MEASURE = "Élection", "Mesure"
 SHARED_ZONES = ("Centre-ville (démo)", "Quartier nord (démo)")  # dashboard/demo_build.py's zones
@@ -489,8 +489,10 @@ def team(sessions: int, *, demo_accounts: bool = False) -> list[Member]:
 class Agent:
     """One session's user: logs in, goes to its page, acts, waits."""
 
-    def __init__(self, member: Member, url: str, stats: Stats, rng: random.Random, timeout: float) -> None:
+    def __init__(self, member: Member, url: str, stats: Stats, rng: random.Random, timeout: float,
+                 run_id: str = "") -> None:
         self.member = member
+        self.tag = f"{run_id} s{member.index:03d}".strip()  # in every name this session writes: unique per run
         self.session = StreamlitSession(url, timeout)
         self.stats = stats
         self.rng = rng
@@ -601,7 +603,7 @@ class Agent:
 
     # -- canvassers (/terrain)
     async def contact(self) -> None:
-        name = f"{CONTACT_PREFIX} s{self.member.index:03d} n{self.count}"
+        name = f"{CONTACT_PREFIX} {self.tag} n{self.count}"
         outcome = self.need(CONTACT_OUTCOME, kind="radio")
         states = [widget_state(self.need(CONTACT_NAME, kind="text_input"), name),
                   widget_state(outcome, self.rng.choice(list(outcome.proto.options))),
@@ -643,8 +645,8 @@ class Agent:
     async def zone_rename(self) -> None:
         target = self._zone_target()
         await self._choose_zone(target)
-        base = target if target in SHARED_ZONES else f"Bench s{self.member.index:03d}"
-        name = f"{base} r{self.member.index:03d}.{self.count}"
+        base = target if target in SHARED_ZONES else f"Bench {self.tag}"
+        name = f"{base} r{self.tag}.{self.count}"
         states = [widget_state(self.need(RENAME_INPUT, kind="text_input"), name),
                   widget_state(self.need(RENAME_SUBMIT, kind="button"))]
         record = await self.step("zone_rename", states)
@@ -660,15 +662,18 @@ class Agent:
         await self.step("zone_add_iris", states)
 
     async def zone_create(self) -> None:
+        cancel = self.session.widget(EDIT_CANCEL, kind="button")
+        if cancel is not None:  # an outline edit left open (a step failed): the save form is hidden until cancelled
+            await self.step("zone_cancel", [widget_state(cancel)])
         await self._add_iris()
-        name = f"Bench s{self.member.index:03d} n{self.count}"
+        name = f"Bench {self.tag} n{self.count}"
         states = [widget_state(self.need(ZONE_NAME_INPUT, kind="text_input"), name),
                   widget_state(self.need(ZONE_SAVE_SUBMIT, kind="button"))]
         record = await self.step("zone_create", states)
         match = self.confirm("zone_create", record, ZONE_SAVED)
         if match:
             self.stats.writes.append(Write("zone_version", ("create", match["name"], self.member.user_name)))
-            self.own_zone = f"Bench s{self.member.index:03d}"
+            self.own_zone = f"Bench {self.tag}"
 
     async def zone_edit(self) -> None:
         target = self._zone_target()
@@ -697,7 +702,7 @@ class Agent:
 
 # -- the campaign store, read with plain SQL (the only part that knows its tables) -----------------------
 STORE_QUERIES = {
-    "contact": f"SELECT full_name, created_by FROM contact WHERE full_name LIKE '{CONTACT_PREFIX} s%'",
+    "contact": f"SELECT full_name, created_by FROM contact WHERE full_name LIKE '{CONTACT_PREFIX} %'",
     "turf_progress": "SELECT recorded_by, doors_done FROM turf_progress",
     "zone_version": "SELECT op, name, created_by FROM zone_version",
     "zone_version_n": "SELECT name, version, created_by FROM zone_version",
@@ -706,6 +711,8 @@ STORE_QUERIES = {
 
 def read_store_rows(campaign_url: str | None, campaign_file: Path | None) -> dict[str, list[tuple[Any, ...]]]:
     """The rows the lost-write check compares with: a PostgreSQL URL (psycopg), else the DuckDB file."""
+    if campaign_url and not campaign_url.startswith(("postgres://", "postgresql://")):
+        campaign_file = Path(campaign_url.removeprefix("duckdb://"))  # a DuckDB file named by the URL
     if campaign_url and campaign_url.startswith(("postgres://", "postgresql://")):
         try:
             import psycopg  # only for a PostgreSQL --campaign-url
@@ -898,7 +905,8 @@ async def drive(url: str, members: Sequence[Member], seconds: float, seed: int, 
     started = time.monotonic()
     deadline = started + seconds
     ramp = min(10.0, seconds / 6)  # logins spread over the first seconds, as a team arrives
-    agents = [Agent(m, url, stats, random.Random(seed * 1000 + m.index), timeout) for m in members]
+    run_id = f"{random.Random().getrandbits(16):04x}"  # names written by an earlier run (a reused store) never match
+    agents = [Agent(m, url, stats, random.Random(seed * 1000 + m.index), timeout, run_id) for m in members]
 
     async def one(agent: Agent, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -1004,6 +1012,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             if args.data_dir:
                 campaign_file = args.data_dir / "campaign.duckdb"
         else:
+            if args.campaign_url:  # the store API of the setup (demo, accounts, turfs) writes where the server reads
+                os.environ["ISOLOIR_CAMPAIGN_URL"] = args.campaign_url
             data = prepare_data(args.data_dir, work, members)
             campaign_file = data / "campaign.duckdb"
             process, url = start_server(data, args.campaign_url, work / "server.log")

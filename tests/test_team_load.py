@@ -198,3 +198,14 @@ def test_the_team_mixes_the_roles_with_one_account_each() -> None:
     assert [m.role for m in tl.team(3)] == ["canvasser", "strategist", "viewer"]
     assert [m.role for m in tl.team(1)] == ["canvasser"]
     assert {m.user_name for m in tl.team(5, demo_accounts=True)} == {"canvasser", "strategist", "viewer"}
+
+
+def test_the_contact_query_finds_the_names_the_sessions_write() -> None:
+    duckdb = pytest.importorskip("duckdb")
+    member = tl.team(1)[0]
+    agent = tl.Agent(member, "http://127.0.0.1:8501", tl.Stats(), __import__("random").Random(1), 1.0, run_id="ab12")
+    name = f"{tl.CONTACT_PREFIX} {agent.tag} n3"  # as Agent.contact builds it
+    con = duckdb.connect()
+    con.execute("CREATE TABLE contact (full_name VARCHAR, created_by VARCHAR)")
+    con.executemany("INSERT INTO contact VALUES (?, ?)", [(name, member.user_name), ("Camille Exemple", "demo")])
+    assert con.execute(tl.STORE_QUERIES["contact"]).fetchall() == [(name, member.user_name)]
