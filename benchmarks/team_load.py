@@ -5,7 +5,7 @@
 
 Without ``--url`` it starts its own server: a fresh copy of a demo data dir (``--data-dir``, else the city
 demo built in the temp folder) in a temp folder, one account per session created there through the store
-API (canvassers are given a turf of the demo zones, as ``dashboard/demo_build.py`` does), then
+API (canvassers are given a turf of the demo zones, as ``dashboard/demo/build.py`` does), then
 ``isoloir run`` on a free port of 127.0.0.1 (``ISOLOIR_CAMPAIGN_URL`` set when ``--campaign-url`` is
 given). With ``--url`` the sessions share the demo accounts (``canvasser``, ``strategist``, ``viewer``)
 of the server found there.
@@ -85,7 +85,7 @@ ZONE_SAVED = re.compile(r"^Zone « (?P<name>.+) » enregistrée")
 EDIT_BUTTON, EDIT_SAVE, EDIT_CANCEL = "Modifier le contour sur la carte", "Enregistrer les modifications", "Annuler la modification"
 ZONE_EDITED = re.compile(r"^Zone « (?P<name>.+) » modifiée \(version (?P<version>\d+)\)")
 MAP_ELECTION, MAP_MEASURE = "Élection", "Mesure"
-SHARED_ZONES = ("Centre-ville (démo)", "Quartier nord (démo)")  # dashboard/demo_build.py's zones
+SHARED_ZONES = ("Centre-ville (démo)", "Quartier nord (démo)")  # dashboard/demo/build.py's zones
 LANDING = {"canvasser": "terrain", "strategist": "zones", "viewer": "carte"}
 ROLE_MIX = (("canvasser", 0.6), ("strategist", 0.2), ("viewer", 0.2))
 DEMO_ACCOUNTS = {"canvasser": ("canvasser", "demo-canvasser"), "strategist": ("strategist", "demo-strategist"),
@@ -749,12 +749,12 @@ def free_port() -> int:
 
 def prepare_data(source: Path | None, work: Path, members: Sequence[Member]) -> Path:
     """A fresh copy of the demo data dir (built here when no ``source``), with one account per session and a
-    turf for each canvasser (store API, as dashboard/demo_build.py does)."""
+    turf for each canvasser (store API, as dashboard/demo/build.py does)."""
     data = work / "data"
     if source is not None:
         shutil.copytree(source, data, ignore=shutil.ignore_patterns("demo-sources", ".build-*"))
     else:
-        from dashboard.demo_build import build_demo
+        from dashboard.demo.build import build_demo
 
         print("building the city demo…", flush=True)
         build_demo(data)
