@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.campaign_stores import campaign_backend, new_store, store_maker  # noqa: F401 - fixtures of both store backends
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The login cookie's signing key for every app the tests start (AppTest and the browser's server);
 # a test value, not a secret: each deployment sets its own (README, "Accounts and roles").

@@ -66,12 +66,12 @@ def _seeded(store: CampaignStore) -> dict[str, int]:
 
 
 def _rows(store: CampaignStore, table: str) -> list[tuple]:
-    with store._connect() as con:
+    with store.write() as con:
         return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
 
 
 def _log(store: CampaignStore, after: int = 0) -> list[tuple]:
-    with store._connect() as con:
+    with store.write() as con:
         return con.execute(
             "SELECT user_name, action, outcome, CAST(detail AS VARCHAR) FROM audit_log WHERE action NOT IN "
             "('user_add', 'zone_change', 'assignment_change') AND id > ? ORDER BY id", [after]
@@ -192,7 +192,7 @@ def test_consent_and_validation(store: CampaignStore, people: dict[str, User]) -
                                full_name="Zoé\u200b  Lefèvre\x1b", outcome="REFUS", consent=False, phone="  ", email="")
     assert _rows(store, "contact")[0][:8] == (cid, "45999_1", "12 rue des Lilas", "Zoé Lefèvre", None, None, False, "refus")
     # the storage refuses a phone without consent too (defence in depth)
-    with pytest.raises(duckdb.ConstraintException), store._connect() as con:
+    with pytest.raises(duckdb.ConstraintException), store.write() as con:
         con.execute("INSERT INTO contact (station_id, address, full_name, phone, consent, outcome, created_by, created_at) "
                     "VALUES ('45999_1', 'a', 'b', '0612345678', false, 'absent', 'cli', ?)", [T0])
 
@@ -276,7 +276,7 @@ def test_property_canvassers_see_exactly_their_zones(template: tuple[Path, dict[
     with tempfile.TemporaryDirectory() as directory:
         store = CampaignStore(Path(directory) / "campaign.duckdb")
         shutil.copy(template[0], store.path)
-        with store._connect() as con:
+        with store.write() as con:
             con.execute("DELETE FROM zone_assignment")
             con.execute("DELETE FROM zone_station")
             con.execute("DELETE FROM zone")
