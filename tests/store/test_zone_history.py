@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import bcrypt
 import numpy as np
@@ -17,6 +16,7 @@ from dashboard.store import CampaignStore, audit, turfs, users, zones
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User
 from dashboard.store.zones import UnknownVersion, UnknownZone, ZoneCounts, ZoneError
+from tests.campaign_stores import StoreMaker, table_rows
 
 T0 = datetime(2026, 3, 1, 9, 0, 0)
 T1 = datetime(2026, 3, 2, 9, 0, 0)
@@ -31,20 +31,18 @@ ZONE_TABLES = ("zone", "zone_station", "zone_address", "zone_count", "zone_versi
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("history") / "campaign.duckdb"
-    store = CampaignStore(path)
+def template(store_maker: StoreMaker) -> CampaignStore:
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for name, role in ACCOUNTS.items():
             users.add_user(store, name, "a-long-password-1", role, by="cli", now=T0)
-    return path
+    return store
 
 
 @pytest.fixture
-def store(template: Path, tmp_path: Path) -> CampaignStore:
-    shutil.copy(template, tmp_path / "campaign.duckdb")
-    return CampaignStore(tmp_path / "campaign.duckdb")
+def store(template: CampaignStore, new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    return new_store(clone_of=template)
 
 
 @pytest.fixture
@@ -54,7 +52,7 @@ def people(store: CampaignStore) -> dict[str, User]:
 
 def _tables(store: CampaignStore) -> dict[str, list[tuple]]:
     with store.write() as con:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ZONE_TABLES}
+        return {t: table_rows(con, t) for t in ZONE_TABLES}
 
 
 def _zone_entries(store: CampaignStore) -> list[audit.AuditEntry]:
