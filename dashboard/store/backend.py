@@ -24,6 +24,7 @@ other becomes :class:`StoreError` (French message, the original as ``__cause__``
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import random
@@ -399,6 +400,19 @@ def forget(backend: Backend) -> None:
         if _BACKENDS.get(backend.key) is backend:
             del _BACKENDS[backend.key]
     backend.close()
+
+
+@atexit.register
+def _close_all() -> None:
+    """At exit, close every backend from the main thread (a DuckDB file checkpointed; no idle-closer left in C++ code)."""
+    with _BACKENDS_LOCK:
+        backends = list(_BACKENDS.values())
+        _BACKENDS.clear()
+    for backend in backends:
+        try:
+            backend.close()
+        except Exception:  # noqa: BLE001, S110 - exiting anyway
+            pass
 
 
 def retrying(fn: Callable[..., T]) -> Callable[..., T]:
