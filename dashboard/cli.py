@@ -232,7 +232,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     from dashboard.access.permissions import ROLES as role_labels
     from dashboard.store import CampaignStore, users
 
-    store = CampaignStore(_settings(args).campaign_path)
+    store = CampaignStore.from_settings(_settings(args))
     action = args.users_action
     if action == "list":
         accounts = users.list_users(store, by="cli")
@@ -276,7 +276,7 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     ``export_personal_data`` is checked and the export audited; the file is readable by its owner only."""
     from dashboard.store import CampaignStore, contacts, users
 
-    store = CampaignStore(_settings(args).campaign_path)
+    store = CampaignStore.from_settings(_settings(args))
     result = users.verify_login(store, args.user, _read_password(args))
     if not result.ok or result.user is None:
         raise users.UserError(result.message_fr)
@@ -296,7 +296,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from dashboard.store import CampaignStore
     from dashboard.store.purge import purge_campaign_data, purge_status
 
-    store = CampaignStore(_settings(args).campaign_path)
+    store = CampaignStore.from_settings(_settings(args))
     status = purge_status(store)
     held = ", ".join(f"{table} : {count}" for table, count in status.rows.items())
     when = "date de purge non fixée (page Administration)" if status.purge_after is None else (

@@ -16,6 +16,7 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "data_dir": ("ISOLOIR_DATA_DIR", "dossier des données : l'entrepôt warehouse.duckdb et le magasin de campagne campaign.duckdb (défaut : data/)"),
     "port": ("ISOLOIR_PORT", "port HTTP de l'application (défaut : 8501)"),
     "session_hours": ("ISOLOIR_SESSION_HOURS", "durée d'une session connectée, en heures, après quoi il faut se reconnecter (défaut : 12)"),
+    "campaign_url": ("ISOLOIR_CAMPAIGN_URL", "magasin de campagne sur PostgreSQL : URL postgresql://utilisateur:motdepasse@hôte/base (défaut : vide, le fichier campaign.duckdb du dossier des données)"),
     "basemap": ("ISOLOIR_BASEMAP", "fond de carte : « carto » (rues, tuiles Carto chargées depuis Internet) ou « aucun » (hors ligne) ; défaut : carto"),
 }
 BASEMAPS = {"carto": "light", "aucun": None}
@@ -24,12 +25,14 @@ BASEMAPS = {"carto": "light", "aucun": None}
 @dataclass(frozen=True)
 class Settings:
     """``data_dir``: folder holding ``warehouse.duckdb``; ``port``: the app's HTTP port;
-    ``basemap``: the map's background (the choropleth stays readable without it)."""
+    ``basemap``: the map's background (the choropleth stays readable without it);
+    ``campaign_url``: a PostgreSQL URL for the campaign store (None: ``campaign.duckdb`` in ``data_dir``)."""
 
     data_dir: Path = Path("data")
     port: int = 8501
     basemap: str = "carto"
     session_hours: float = 12.0
+    campaign_url: str | None = None
 
     @property
     def warehouse_path(self) -> Path:
@@ -37,7 +40,7 @@ class Settings:
 
     @property
     def campaign_path(self) -> Path:
-        """The campaign store (saved views…), beside the warehouse."""
+        """The campaign store's DuckDB file, beside the warehouse (unused when ``campaign_url`` is set)."""
         return self.data_dir / CAMPAIGN_FILE
 
     @classmethod
@@ -69,8 +72,11 @@ class Settings:
             raise ConfigError(f"durée de session invalide : « {values['session_hours']} » (nombre d'heures attendu)") from None
         if not 0.05 <= hours <= 24 * 30:
             raise ConfigError(f"durée de session hors limites : {hours} h (entre 0,05 et 720)")
+        campaign_url = str(values["campaign_url"]).strip() if values.get("campaign_url") else None
+        if campaign_url and not campaign_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("ISOLOIR_CAMPAIGN_URL invalide : une URL postgresql://… est attendue")
         return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, basemap=basemap,
-                   session_hours=hours)
+                   session_hours=hours, campaign_url=campaign_url)
 
     @property
     def map_style(self) -> str | None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.campaign_stores import campaign_backend, new_store, store_maker  # noqa: F401 - fixtures of both store backends
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The login cookie's signing key for every app the tests start (AppTest and the browser's server);
 # a test value, not a secret: each deployment sets its own (README, "Accounts and roles").
@@ -63,7 +65,9 @@ def real_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
     for kind, files, options in REAL_IMPORTS:
         import_files(kind, [shared_data / f for f in files], data_dir, ImportOptions(**options))
     # a real deployment has no demo accounts: its director was created at first run (or by the CLI)
-    add_user(CampaignStore(data_dir / "campaign.duckdb"), "admin", REAL_ADMIN_PASSWORD, "admin", by="cli")
+    store = CampaignStore(data_dir / "campaign.duckdb")
+    add_user(store, "admin", REAL_ADMIN_PASSWORD, "admin", by="cli")
+    store.close()  # checkpointed: the browser tests' app opens the file from another process
     return data_dir
 
 

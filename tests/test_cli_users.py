@@ -49,7 +49,7 @@ def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     assert _run(monkeypatch, capsys, ["users", "enable", "paul", *d])[0] == 0
 
     store = CampaignStore(tmp_path / "campaign.duckdb")
-    with store._connect() as con:
+    with store.write() as con:
         hashes = [r[0] for r in con.execute("SELECT password_hash FROM app_user").fetchall()]
     code, text, _ = _run(monkeypatch, capsys, ["users", "list", *d])
     assert code == 0 and "marie\tMarie Dupont\tadmin (directeur de campagne)\tactif" in text and "paul" in text

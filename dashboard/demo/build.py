@@ -104,10 +104,13 @@ def _demo_accounts(data_dir: Path) -> str:
 
     store = CampaignStore(data_dir / CAMPAIGN_FILE)
     try:
-        ensure_demo_accounts(store)
-    except IsoloirError as error:
-        return f"  comptes de démonstration non créés : {error.message_fr}"
-    zones_line = _demo_zones(store, data_dir)
+        try:
+            ensure_demo_accounts(store)
+        except IsoloirError as error:
+            return f"  comptes de démonstration non créés : {error.message_fr}"
+        zones_line = _demo_zones(store, data_dir)
+    finally:
+        store.close()  # the file is complete on disk (the tests and the app copy or open it next)
     return "  comptes de démonstration (nom = rôle, mot de passe demo-<rôle>) : " + ", ".join(DEMO_PASSWORDS) + zones_line
 
 

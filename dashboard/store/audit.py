@@ -11,7 +11,13 @@ the storage itself cannot refuse an ``UPDATE`` issued by someone who opens the
 file by hand; instead every row carries ``chain``, the SHA-256 of the previous
 row's ``chain`` and of its own content, and :func:`verify_chain` finds the
 first row edited, deleted or inserted out of order. (On PostgreSQL the same
-table would also get ``REVOKE UPDATE, DELETE`` for the app's role.)
+table may also get ``REVOKE UPDATE, DELETE`` for the app's role.)
+
+**Concurrency.** A row is chained to the last one, so rows must be appended
+one writer at a time: :func:`insert` only runs inside a write transaction,
+and write transactions of one store are serialised (a process lock on DuckDB,
+``pg_advisory_xact_lock`` taken first thing on PostgreSQL, see
+``backend``), so ids, chain order and commit order agree.
 
 ``detail`` never holds secrets: values under keys that look like a password,
 hash, secret, cookie or token are replaced by ``"[masqué]"`` before writing.
@@ -23,12 +29,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from dashboard.access.permissions import PermissionDenied, Principal, require_actor
-from dashboard.store.campaign import CampaignStore, _now
+from dashboard.store.backend import Tx, retrying, utc_now
+
+if TYPE_CHECKING:  # the handle imports this module (saved views need ``require``), not the other way round
+    from dashboard.store.campaign import CampaignStore
 
 # action id -> French label (the admin page shows the label)
 AUDIT_ACTIONS: dict[str, str] = {
@@ -94,15 +101,17 @@ def _chain(previous: str, at: datetime, user_name: str | None, action: str, obje
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def insert(con: duckdb.DuckDBPyConnection, user_name: str | None, action: str, object_type: str | None = None,
+def insert(con: Tx, user_name: str | None, action: str, object_type: str | None = None,
            object_id: str | int | None = None, detail: dict[str, Any] | None = None, outcome: str = "success",
            at: datetime | None = None) -> int:
-    """Append one entry inside an open campaign-store transaction (used with the change it records)."""
+    """Append one entry inside an open write transaction of the store (used with the change it records)."""
+    if not con.write:
+        raise RuntimeError("audit entries are appended in a write transaction (it holds the writers' lock)")
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action: {action!r}")
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome: {outcome!r}")
-    at = _naive_utc(at) if at else _now()
+    at = _naive_utc(at) if at else utc_now()
     object_id = None if object_id is None else str(object_id)
     detail_json = json.dumps(_redact(detail or {}), ensure_ascii=False, sort_keys=True, default=str)
     row = con.execute("SELECT chain FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
@@ -115,12 +124,13 @@ def insert(con: duckdb.DuckDBPyConnection, user_name: str | None, action: str, o
     return int(new[0])
 
 
+@retrying
 def record(store: CampaignStore, user: Principal | str | None, action: str, object_type: str | None = None,
            object_id: str | int | None = None, detail: dict[str, Any] | None = None, outcome: str = "success",
            at: datetime | None = None) -> int:
     """Append one entry in its own transaction; ``user`` is a user, a user name or a system actor ("cli")."""
     user_name = user if user is None or isinstance(user, str) else user.user_name
-    with store._connect() as con:
+    with store.write() as con:
         return insert(con, user_name, action, object_type, object_id, detail, outcome, at)
 
 
@@ -144,7 +154,7 @@ def entries(store: CampaignStore, *, by: Principal | str, user_name: str | None 
     ``by`` is who reads: a user with the ``view_audit`` permission, or a system actor.
     """
     require(store, by, "view_audit", "audit")
-    if not store.path.exists():
+    if not store.exists():
         return []
     where, params = [], []
     for column, value in (("user_name", user_name), ("action", action), ("outcome", outcome)):
@@ -164,16 +174,16 @@ def entries(store: CampaignStore, *, by: Principal | str, user_name: str | None 
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))
-    with store._connect() as con:
+    with store.read() as con:
         rows = con.execute(sql, params).fetchall()
     return [AuditEntry(int(r[0]), r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else {}, r[7]) for r in rows]
 
 
 def verify_chain(store: CampaignStore) -> int | None:
     """Id of the first entry whose chain does not match (edited, deleted before it, reordered); None if intact."""
-    if not store.path.exists():
+    if not store.exists():
         return None
-    with store._connect() as con:
+    with store.read() as con:
         rows = con.execute(
             'SELECT id, "at", user_name, action, object_type, object_id, CAST(detail AS VARCHAR), outcome, chain FROM audit_log ORDER BY id'
         ).fetchall()

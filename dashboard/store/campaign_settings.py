@@ -20,8 +20,10 @@ from datetime import date, datetime, timedelta
 from dashboard.access.permissions import Principal, actor_name
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
-from dashboard.store.campaign import CampaignStore, _now
-from dashboard.store.zones import audit_refusals, clean_date, clean_text, grant_for
+from dashboard.store.backend import Tx, retrying, utc_now
+from dashboard.store.campaign import CampaignStore
+from dashboard.store.guard import audit_refusals, grant_for
+from dashboard.store.validate import clean_date, clean_text
 
 
 DEFAULT_RETENTION_DAYS = 30
@@ -58,7 +60,7 @@ class CampaignSettings:
         }
 
 
-def _read(con) -> CampaignSettings:  # type: ignore[no-untyped-def]
+def _read(con: Tx) -> CampaignSettings:
     row = con.execute(
         "SELECT name, election_date, retention_days, updated_by, updated_at FROM campaign_setting WHERE setting_id = 1"
     ).fetchone()
@@ -69,9 +71,9 @@ def _read(con) -> CampaignSettings:  # type: ignore[no-untyped-def]
 
 def get_campaign_settings(store: CampaignStore) -> CampaignSettings:
     """The settings (defaults when never set; does not create the store file)."""
-    if not store.path.exists():
+    if not store.exists():
         return CampaignSettings()
-    with store._connect() as con:
+    with store.read() as con:
         return _read(con)
 
 
@@ -89,10 +91,11 @@ def _retention(value: object) -> int:
     return days
 
 
+@retrying
 def set_campaign_settings(store: CampaignStore, *, by: Principal | str, election_date: date | str | None,
                           retention_days: int, name: str | None = None, now: datetime | None = None) -> CampaignSettings:
     """Replace the settings (``manage_users``: admin only); ``election_date`` None leaves it unset."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "manage_users", "campaign"):
         grant_for(by, "manage_users")
     try:
@@ -105,7 +108,7 @@ def set_campaign_settings(store: CampaignStore, *, by: Principal | str, election
     if election is not None and not EARLIEST_ELECTION <= election <= LATEST_ELECTION:
         raise SettingsError(f"date de l'élection improbable : {election.strftime('%d/%m/%Y')}")
     days = _retention(retention_days)
-    with store._connect() as con:
+    with store.write() as con:
         previous = _read(con)
         con.execute(
             "INSERT INTO campaign_setting (setting_id, name, election_date, retention_days, updated_by, updated_at) "

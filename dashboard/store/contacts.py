@@ -38,15 +38,11 @@ from typing import TYPE_CHECKING, Any
 from dashboard.access.permissions import Grant, Principal, actor_name, require
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
-from dashboard.store.campaign import CampaignStore, _now
-from dashboard.store.zones import (
-    STATIONS_OF_USER_SQL,
-    audit_refusals,
-    clean_station_id,
-    clean_text,
-    grant_for,
-    own_zones_user,
-)
+from dashboard.store.backend import Tx, retrying, utc_now
+from dashboard.store.campaign import CampaignStore
+from dashboard.store.guard import audit_refusals, grant_for
+from dashboard.store.scope import STATIONS_OF_USER_SQL, own_zones_user
+from dashboard.store.validate import clean_station_id, clean_text
 
 if TYPE_CHECKING:  # pandas is imported lazily: the CLI's user commands import this package too
     import pandas as pd
@@ -121,17 +117,18 @@ def _scoped_sql(select: str, scope_user: str | None, tail: str = "") -> tuple[st
     return f"{select} WHERE c.station_id IN ({STATIONS_OF_USER_SQL}) {tail}", [scope_user]
 
 
-def _read(con: Any, scope_user: str | None) -> pd.DataFrame:
+def _read(con: Tx, scope_user: str | None) -> pd.DataFrame:
     sql, params = _scoped_sql(f"SELECT {', '.join('c.' + c for c in COLUMNS)} FROM contact c", scope_user, "ORDER BY c.contact_id")
-    return con.execute(sql, params).df()
+    return con.frame(sql, params)
 
 
 # -- reads ----------------------------------------------------------------------------------
+@retrying
 def contacts(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
     """The contacts ``by`` may see (``view_personal_data``), by id; audited with the row count."""
     with audit_refusals(store, by, "view_personal_data", "contacts"):
         scope = own_zones_user(by, "view_personal_data")
-    with store._connect() as con:
+    with store.write() as con:
         frame = _read(con, scope)
         audit.insert(con, actor_name(by), "view_personal_data", "contacts", None,
                      {"rows": len(frame), "scope": "all" if scope is None else "own_zones"})
@@ -143,7 +140,7 @@ def contact_count_by_station(store: CampaignStore, *, by: Principal | str) -> pd
     with audit_refusals(store, by, "view_maps", "contacts"):
         scope = own_zones_user(by, "view_maps")
     columns = ["station_id", "contacts", "met", "consented"]
-    if not store.path.exists():
+    if not store.exists():
         import pandas as pd
 
         return pd.DataFrame({c: pd.Series(dtype="object" if c == "station_id" else "int64") for c in columns})
@@ -152,8 +149,8 @@ def contact_count_by_station(store: CampaignStore, *, by: Principal | str) -> pd
         "count(*) FILTER (WHERE c.consent) AS consented FROM contact c",
         scope, "GROUP BY c.station_id ORDER BY c.station_id",
     )
-    with store._connect() as con:
-        return con.execute(sql, params).df()
+    with store.read() as con:
+        return con.frame(sql, params)
 
 
 def feedback_review(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
@@ -167,20 +164,21 @@ def feedback_review(store: CampaignStore, *, by: Principal | str) -> pd.DataFram
     import pandas as pd
 
     columns = ["created_by", "station_id", "contacts", "met", "absent", "refused", "consented", "last_at"]
-    if not store.path.exists():
+    if not store.exists():
         return pd.DataFrame(columns=columns)
-    with store._connect() as con:
-        return con.execute(
+    with store.read() as con:
+        return con.frame(
             """SELECT created_by, station_id, count(*) AS contacts,
                       count(*) FILTER (WHERE outcome = 'rencontre') AS met,
                       count(*) FILTER (WHERE outcome = 'absent') AS absent,
                       count(*) FILTER (WHERE outcome = 'refus') AS refused,
                       count(*) FILTER (WHERE consent) AS consented, max(created_at) AS last_at
-               FROM contact GROUP BY ALL ORDER BY created_by, station_id"""
-        ).df()[columns]
+               FROM contact GROUP BY created_by, station_id ORDER BY created_by, station_id"""
+        )[columns]
 
 
 # -- writes ---------------------------------------------------------------------------------
+@retrying
 def add_contact(store: CampaignStore, *, by: Principal | str, station_id: str, address: str, full_name: str,
                 outcome: str, consent: bool, phone: str | None = None, email: str | None = None,
                 now: datetime | None = None) -> int:
@@ -189,7 +187,7 @@ def add_contact(store: CampaignStore, *, by: Principal | str, station_id: str, a
     Phone and email are refused unless ``consent`` (agreed to be recontacted);
     consent is only possible when the person was met (``rencontre``).
     """
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "record_feedback", "contact"):
         grant = grant_for(by, "record_feedback")
         station = clean_station_id(station_id)
@@ -207,7 +205,7 @@ def add_contact(store: CampaignStore, *, by: Principal | str, station_id: str, a
             )
         if consent and outcome_clean != "rencontre":
             raise ContactError("consentement impossible : la personne n'a pas été rencontrée")
-        with store._connect() as con:
+        with store.write() as con:
             if grant is Grant.OWN_ZONES:
                 inside = con.execute(
                     f"SELECT count(*) FROM ({STATIONS_OF_USER_SQL}) s WHERE s.station_id = ?", [actor_name(by), station]
@@ -246,10 +244,11 @@ def require_personal_export(store: CampaignStore, by: Principal | str, object_ty
         grant_for(by, "export_personal_data")
 
 
+@retrying
 def export_contacts_csv(store: CampaignStore, *, by: Principal | str) -> bytes:
     """Every contact as CSV for a French Excel (``export_personal_data``: admin, candidate); audited ``export``."""
     require_personal_export(store, by, "contacts")
-    with store._connect() as con:
+    with store.write() as con:
         rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM contact ORDER BY contact_id").fetchall()
         audit.insert(con, actor_name(by), "export", "contacts", None, {"rows": len(rows), "format": "csv"})
     buffer = io.StringIO()

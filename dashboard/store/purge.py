@@ -15,13 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import duckdb
-
 from dashboard.access.permissions import Principal, actor_name
 from dashboard.store import audit
-from dashboard.store.campaign import CampaignStore, _now
+from dashboard.store.backend import retrying, utc_now
+from dashboard.store.campaign import CampaignStore
 from dashboard.store.campaign_settings import get_campaign_settings
-from dashboard.store.zones import audit_refusals, grant_for
+from dashboard.store.guard import audit_refusals, grant_for
 
 # deleted, children first; every one is campaign data (personal or planning)
 PURGED_TABLES = (
@@ -55,9 +54,9 @@ class PurgeStatus:
 
 
 def _counts(store: CampaignStore) -> dict[str, int]:
-    if not store.path.exists():
+    if not store.exists():
         return dict.fromkeys(PURGED_TABLES, 0)
-    with store._connect() as con:
+    with store.read() as con:
         return {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in PURGED_TABLES}
 
 
@@ -67,17 +66,17 @@ def purge_status(store: CampaignStore, today: date | None = None) -> PurgeStatus
     return PurgeStatus(after, after is not None and today >= after, _counts(store))
 
 
+@retrying
 def purge_campaign_data(store: CampaignStore, *, by: Principal | str, now: datetime | None = None) -> dict[str, int]:
     """Delete the campaign's data (see the module doc); returns the rows deleted per table."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "purge", "campaign"):
         grant_for(by, "purge")
     deleted: dict[str, int] = {}
-    with store._connect() as con:
+    with store.write() as con:
         for table in PURGED_TABLES:  # fixed names, not user input
             deleted[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             con.execute(f"DELETE FROM {table}")
         audit.insert(con, actor_name(by), "purge", "campaign", None, {"deleted": deleted}, at=now)
-    with duckdb.connect(str(store.path)) as con:
-        con.execute("CHECKPOINT")  # rewrite the file so deleted rows do not linger in free blocks
+    store.backend.compact(PURGED_TABLES)  # DuckDB: CHECKPOINT; PostgreSQL: VACUUM — deleted rows do not linger in free space
     return deleted

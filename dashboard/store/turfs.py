@@ -11,7 +11,7 @@ turfs atomically (:func:`save_turfs`: all or nothing, in one transaction).
 **Assignment** (``turf_assignment``): one or several canvassers (a team) per
 turf, each with a due date, like zones (same rules: active accounts whose role
 canvasses). Assigning a turf makes its zone's stations part of the
-canvasser's scope, through ``zones.STATIONS_OF_USER_SQL`` which unions zone
+canvasser's scope, through ``scope.STATIONS_OF_USER_SQL`` which unions zone
 and turf assignments: the map and the contacts follow without a second
 bookkeeping (see ``zones``' module doc for the whole scope). A turf assignment
 also marks a ``draft``/``ready`` zone ``assigned``.
@@ -22,7 +22,7 @@ latest counts. :func:`record_turf_progress` needs ``record_feedback``
 done / total, assignees, due date and an overdue flag per turf.
 
 **Reads** follow the zones' rule: ``edit_zones`` at ALL sees every turf, a
-canvasser only theirs (``zones.TURFS_OF_USER_SQL``, bound to their user name
+canvasser only theirs (``scope.TURFS_OF_USER_SQL``, bound to their user name
 in the SQL: the turfs assigned to them and every turf of a zone assigned to
 them), others are refused.
 
@@ -47,29 +47,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from dashboard.access.permissions import Grant, PermissionDenied, Principal, actor_name, is_system_actor, permission, require
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
-from dashboard.store.campaign import CampaignStore, _now
+from dashboard.store.backend import Tx, retrying, utc_now
+from dashboard.store.campaign import CampaignStore
+from dashboard.store.errors import EditConflict, ZoneConflict, ZoneError
+from dashboard.store.guard import audit_refusals, grant_for
+from dashboard.store.scope import TURFS_OF_USER_SQL, zone_read_scope
+from dashboard.store.validate import clean_address_id, clean_date, clean_geometry, clean_text
 from dashboard.store.zones import (
-    TURFS_OF_USER_SQL,
     Assignees,
-    ZoneError,
-    _require_edit,
-    _zone_id,
-    _zone_row,
-    audit_refusals,
     check_assignee,
-    clean_address_id,
-    clean_geometry,
-    clean_date,
-    clean_text,
+    check_row_version,
     delete_zone_turfs,
-    grant_for,
     set_status_after_assignment,
-    zone_read_scope,
+    touch,
+    zone_edit_row,
+    zone_id_of,
 )
 
 if TYPE_CHECKING:
@@ -87,6 +82,12 @@ class TurfError(ZoneError):
 
 class UnknownTurf(TurfError):
     pass
+
+
+class TurfConflict(EditConflict, TurfError):
+    """A turf assigned from a stale copy (its ``row_version`` moved on)."""
+
+    what = "le secteur"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,9 @@ class Turf(Assignees):
     created_by: str
     created_at: datetime
     geometry_wkb: bytes | None = field(default=None, repr=False)
+    row_version: int = 0  # bumped by every change of the turf (assignments): ``expected_row_version``
+    updated_by: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -243,20 +247,34 @@ def _turf_id(turf_id: object) -> int:
         raise UnknownTurf(f"secteur introuvable : n° {str(turf_id)[:40]}") from None
 
 
-def _turf_row(con: duckdb.DuckDBPyConnection, turf_id: object) -> tuple[int, int, str]:
-    """(turf_id, zone_id, name) or :class:`UnknownTurf`."""
-    row = con.execute("SELECT turf_id, zone_id, name FROM turf WHERE turf_id = ?", [_turf_id(turf_id)]).fetchone()
+def _turf_row(con: Tx, turf_id: object, expected_row_version: int | None = None) -> tuple[int, int, str]:
+    """(turf_id, zone_id, name) or :class:`UnknownTurf`; with ``expected_row_version``, :class:`TurfConflict`
+    unless the turf is still at that version (replaced or deleted since: a conflict too)."""
+    tid = _turf_id(turf_id)
+    row = con.execute(
+        f"SELECT turf_id, zone_id, name, row_version, updated_by, updated_at FROM turf WHERE turf_id = ?"
+        f"{con.dialect.for_update if expected_row_version is not None else ''}", [tid],
+    ).fetchone()
     if row is None:
+        if expected_row_version is not None:
+            raise TurfConflict(f"n° {tid}", None, None, None)
         raise UnknownTurf(f"secteur introuvable : n° {str(turf_id)[:40]}")
+    if expected_row_version is not None:
+        check_row_version(TurfConflict, row[2], expected_row_version, *row[3:])  # type: ignore[arg-type]
     return int(row[0]), int(row[1]), row[2]
 
 
-def _in_scope(con: duckdb.DuckDBPyConnection, turf_id: int, user_name: str) -> bool:
+def _touch_turf(con: Tx, turf_id: int, now: datetime, by_name: str) -> None:
+    con.execute("UPDATE turf SET updated_at = ?, updated_by = ?, row_version = row_version + 1 WHERE turf_id = ?",
+                [now, by_name, turf_id])
+
+
+def _in_scope(con: Tx, turf_id: int, user_name: str) -> bool:
     return con.execute(f"SELECT count(*) FROM ({TURFS_OF_USER_SQL}) s WHERE s.turf_id = ?", [user_name, turf_id]).fetchone()[0] > 0
 
 
 # -- reading --------------------------------------------------------------------------------
-def _read_turfs(con: duckdb.DuckDBPyConnection, scope_user: str | None, *, zone_id: int | None = None,
+def _read_turfs(con: Tx, scope_user: str | None, *, zone_id: int | None = None,
                 turf_id: int | None = None) -> list[Turf]:
     """Turfs (all, or those of ``scope_user``: the restriction is in the SQL), by zone name then number."""
     where: list[str] = []
@@ -272,7 +290,8 @@ def _read_turfs(con: duckdb.DuckDBPyConnection, scope_user: str | None, *, zone_
         params.append(turf_id)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     rows = con.execute(
-        "SELECT t.turf_id, t.zone_id, z.name, t.number, t.name, t.doors, t.created_by, t.created_at, t.geometry "
+        "SELECT t.turf_id, t.zone_id, z.name, t.number, t.name, t.doors, t.created_by, t.created_at, t.geometry, "
+        "t.row_version, t.updated_by, t.updated_at "
         f"FROM turf t JOIN zone z ON z.zone_id = t.zone_id{clause} ORDER BY lower(z.name), t.zone_id, t.number",
         params,
     ).fetchall()
@@ -292,22 +311,22 @@ def _read_turfs(con: duckdb.DuckDBPyConnection, scope_user: str | None, *, zone_
         f"""SELECT turf_id, doors_done FROM (
                 SELECT p.turf_id, p.doors_done,
                        row_number() OVER (PARTITION BY p.turf_id ORDER BY p.recorded_at DESC, p.progress_id DESC) AS rank
-                FROM turf_progress p JOIN turf t ON t.turf_id = p.turf_id{clause})
+                FROM turf_progress p JOIN turf t ON t.turf_id = p.turf_id{clause}) latest
             WHERE rank = 1""", params,
     ).fetchall()}
     turfs = []
-    for tid, zid, zone_name, number, name, doors, created_by, created_at, geometry in rows:
+    for tid, zid, zone_name, number, name, doors, created_by, created_at, geometry, row_version, updated_by, updated_at in rows:
         tid = int(tid)
         people = assignees.get(tid, [])
         turfs.append(Turf(
             tid, int(zid), zone_name, int(number), name, tuple(addresses.get(tid, [])), int(doors),
             tuple(u for u, _ in people), tuple(d for _, d in people), done.get(tid, 0), created_by, created_at,
-            bytes(geometry) if geometry is not None else None,
+            bytes(geometry) if geometry is not None else None, int(row_version or 0), updated_by, updated_at,
         ))
     return turfs
 
 
-def _one(con: duckdb.DuckDBPyConnection, turf_id: int) -> Turf:
+def _one(con: Tx, turf_id: int) -> Turf:
     turfs = _read_turfs(con, None, turf_id=turf_id)
     if not turfs:
         raise UnknownTurf(f"secteur introuvable : n° {turf_id}")
@@ -318,10 +337,10 @@ def turfs_for(store: CampaignStore, *, by: Principal | str, zone_id: int | None 
     """The turfs ``by`` may see (all, or a canvasser's own), optionally of one zone, by zone name then number."""
     with audit_refusals(store, by, "edit_zones", "turf"):
         scope = zone_read_scope(by)
-        zid = None if zone_id is None else _zone_id(zone_id)
-    if not store.path.exists():
+        zid = None if zone_id is None else zone_id_of(zone_id)
+    if not store.exists():
         return []
-    with store._connect() as con:
+    with store.read() as con:
         return _read_turfs(con, scope, zone_id=zid)
 
 
@@ -329,7 +348,7 @@ def get_turf(store: CampaignStore, turf_id: int, *, by: Principal | str) -> Turf
     """One turf; a canvasser asking for a turf not theirs is refused (and the refusal audited)."""
     with audit_refusals(store, by, "edit_zones", "turf", turf_id):
         scope = zone_read_scope(by)
-        with store._connect() as con:
+        with store.read() as con:
             tid = _turf_row(con, turf_id)[0]
             turfs = _read_turfs(con, scope, turf_id=tid)
             if not turfs:
@@ -338,15 +357,16 @@ def get_turf(store: CampaignStore, turf_id: int, *, by: Principal | str) -> Turf
 
 
 # -- writes ---------------------------------------------------------------------------------
-def _assignments_of_zone(con: duckdb.DuckDBPyConnection, zone_id: int) -> list[tuple[int, str]]:
+def _assignments_of_zone(con: Tx, zone_id: int) -> list[tuple[int, str]]:
     return [(int(r[0]), r[1]) for r in con.execute(
         "SELECT t.number, a.user_name FROM turf_assignment a JOIN turf t ON t.turf_id = a.turf_id WHERE t.zone_id = ? "
         "ORDER BY t.number, a.user_name", [zone_id],
     ).fetchall()]
 
 
+@retrying
 def save_turfs(store: CampaignStore, zone_id: int, turfs: Iterable[TurfInput], *, by: Principal | str,
-               replace_assigned: bool = False, now: datetime | None = None) -> list[Turf]:
+               replace_assigned: bool = False, now: datetime | None = None, expected_row_version: int | None = None) -> list[Turf]:
     """Replace the zone's turfs by ``turfs``, atomically (``edit_zones``); returns the new turfs by number.
 
     Every address appears in one turf at most; when the zone has a list of
@@ -354,14 +374,15 @@ def save_turfs(store: CampaignStore, zone_id: int, turfs: Iterable[TurfInput], *
     progress are only replaced with ``replace_assigned=True`` (their
     assignments and progress go with them; the audit entry names who lost a turf).
     An empty ``turfs`` deletes the zone's turfs (as :func:`delete_turfs`).
+    ``expected_row_version``: the zone's :attr:`~dashboard.store.zones.Zone.row_version`
+    read (the turfs are part of the zone): :class:`ZoneConflict` when it moved on.
     """
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "turf"):
         grant_for(by, "edit_zones")
         clean = _clean_turfs(turfs)
-        with store._connect() as con:
-            zid = int(_zone_row(con, zone_id)[0])
-            _require_edit(con, by, zid)
+        with store.write() as con:
+            zid = int(zone_edit_row(con, zone_id, by, expected_row_version)[0])
             covered = con.execute("SELECT count(*) FROM zone_address WHERE zone_id = ?", [zid]).fetchone()[0]
             if covered and clean:
                 wanted = [a for t in clean for a, _ in t.addresses]
@@ -384,9 +405,9 @@ def save_turfs(store: CampaignStore, zone_id: int, turfs: Iterable[TurfInput], *
             delete_zone_turfs(con, zid)
             for turf in clean:
                 tid = int(con.execute(
-                    "INSERT INTO turf (zone_id, number, name, doors, geometry, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                    "RETURNING turf_id",
-                    [zid, turf.number, turf.name, turf.doors, turf.geometry, actor_name(by), now],
+                    "INSERT INTO turf (zone_id, number, name, doors, geometry, created_by, created_at, row_version, updated_by, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING turf_id",
+                    [zid, turf.number, turf.name, turf.doors, turf.geometry, actor_name(by), now, actor_name(by), now],
                 ).fetchone()[0])
                 con.execute(
                     "INSERT INTO turf_address (turf_id, position, address_id, station_id) "
@@ -402,18 +423,21 @@ def save_turfs(store: CampaignStore, zone_id: int, turfs: Iterable[TurfInput], *
             status_change = set_status_after_assignment(con, zid, actor_name(by), now) if dropped else None
             if status_change:
                 detail["status"] = status_change
+            elif not dropped:
+                touch(con, zid, now, actor_name(by))
             audit.insert(con, actor_name(by), "turf_change", "zone", zid, detail, at=now)
             return _read_turfs(con, None, zone_id=zid)
 
 
-def delete_turfs(store: CampaignStore, zone_id: int, *, by: Principal | str, now: datetime | None = None) -> int:
+@retrying
+def delete_turfs(store: CampaignStore, zone_id: int, *, by: Principal | str, now: datetime | None = None,
+                 expected_row_version: int | None = None) -> int:
     """Delete the zone's turfs with their addresses, assignments and progress (``edit_zones``); returns how many."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "turf"):
         grant_for(by, "edit_zones")
-        with store._connect() as con:
-            zid = int(_zone_row(con, zone_id)[0])
-            _require_edit(con, by, zid)
+        with store.write() as con:
+            zid = int(zone_edit_row(con, zone_id, by, expected_row_version)[0])
             dropped = _assignments_of_zone(con, zid)
             deleted = delete_zone_turfs(con, zid)
             detail: dict[str, Any] = {"op": "delete", "turfs": deleted["turf"]}
@@ -422,17 +446,20 @@ def delete_turfs(store: CampaignStore, zone_id: int, *, by: Principal | str, now
                 status_change = set_status_after_assignment(con, zid, actor_name(by), now)
                 if status_change:
                     detail["status"] = status_change
+            else:
+                touch(con, zid, now, actor_name(by))
             audit.insert(con, actor_name(by), "turf_change", "zone", zid, detail, at=now)
             return deleted["turf"]
 
 
+@retrying
 def assign_turf(store: CampaignStore, turf_id: int, user_names: str | Iterable[str], *, by: Principal | str,
-                due_date: date | str | None = None, now: datetime | None = None) -> Turf:
+                due_date: date | str | None = None, now: datetime | None = None, expected_row_version: int | None = None) -> Turf:
     """Assign the turf to one canvasser or a team (several user names), with a due date; again: update the due date.
 
     All or nothing: one unknown or non-canvassing user refuses the whole team.
     """
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "turf", turf_id):
         grant_for(by, "edit_zones")
         try:
@@ -442,9 +469,9 @@ def assign_turf(store: CampaignStore, turf_id: int, user_names: str | Iterable[s
         names = [user_names] if isinstance(user_names, str) else list(user_names)
         if not names:
             raise TurfError("choisissez au moins un militant")
-        with store._connect() as con:
-            tid, zid, _ = _turf_row(con, turf_id)
-            _require_edit(con, by, zid)
+        with store.write() as con:
+            tid, zid, _ = _turf_row(con, turf_id, expected_row_version)
+            zone_edit_row(con, zid, by)
             team = sorted({check_assignee(con, n) for n in names})
             changes = []
             for name in team:
@@ -464,6 +491,7 @@ def assign_turf(store: CampaignStore, turf_id: int, user_names: str | Iterable[s
                     )
                     changes.append({"user": name, "op": "due_date",
                                     "previous_due_date": previous[0].isoformat() if previous[0] else None})
+            _touch_turf(con, tid, now, actor_name(by))
             status_change = set_status_after_assignment(con, zid, actor_name(by), now)
             detail: dict[str, Any] = {"op": "assign_turf", "zone_id": zid, "users": changes,
                                       "due_date": due.isoformat() if due else None}
@@ -473,18 +501,20 @@ def assign_turf(store: CampaignStore, turf_id: int, user_names: str | Iterable[s
             return _one(con, tid)
 
 
+@retrying
 def unassign_turf(store: CampaignStore, turf_id: int, user_name: str, *, by: Principal | str,
-                  now: datetime | None = None) -> Turf:
-    now = now or _now()
+                  now: datetime | None = None, expected_row_version: int | None = None) -> Turf:
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "turf", turf_id):
         grant_for(by, "edit_zones")
         name = str(user_name).strip().lower()
-        with store._connect() as con:
-            tid, zid, turf_name = _turf_row(con, turf_id)
-            _require_edit(con, by, zid)
+        with store.write() as con:
+            tid, zid, turf_name = _turf_row(con, turf_id, expected_row_version)
+            zone_edit_row(con, zid, by)
             if con.execute("SELECT count(*) FROM turf_assignment WHERE turf_id = ? AND user_name = ?", [tid, name]).fetchone()[0] == 0:
                 raise TurfError(f"« {str(user_name)[:40]} » n'est pas affecté au secteur « {turf_name} »")
             con.execute("DELETE FROM turf_assignment WHERE turf_id = ? AND user_name = ?", [tid, name])
+            _touch_turf(con, tid, now, actor_name(by))
             status_change = set_status_after_assignment(con, zid, actor_name(by), now)
             detail: dict[str, Any] = {"op": "unassign_turf", "zone_id": zid, "user": name}
             if status_change:
@@ -503,27 +533,28 @@ def _progress_of(turf: Turf, recorded: tuple[str, datetime] | None, today: date)
     )
 
 
-def _last_recorded(con: duckdb.DuckDBPyConnection, turf_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+def _last_recorded(con: Tx, turf_ids: list[int]) -> dict[int, tuple[str, datetime]]:
     if not turf_ids:
         return {}
     rows = con.execute(
         """SELECT turf_id, recorded_by, recorded_at FROM (
                SELECT turf_id, recorded_by, recorded_at,
                       row_number() OVER (PARTITION BY turf_id ORDER BY recorded_at DESC, progress_id DESC) AS rank
-               FROM turf_progress WHERE turf_id IN (SELECT unnest(?::BIGINT[])))
+               FROM turf_progress WHERE turf_id IN (SELECT unnest(?::BIGINT[]))) latest
            WHERE rank = 1""", [turf_ids],
     ).fetchall()
     return {int(r[0]): (r[1], r[2]) for r in rows}
 
 
+@retrying
 def record_turf_progress(store: CampaignStore, turf_id: int, doors_done: int, *, by: Principal | str,
                          now: datetime | None = None, today: date | None = None) -> TurfProgress:
     """Record the doors done so far on a turf (``record_feedback``: admin; a canvasser on their own turfs only)."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "record_feedback", "turf", turf_id):
         grant = grant_for(by, "record_feedback")
         done = _int(doors_done, "portes faites", 0, MAX_DOORS)
-        with store._connect() as con:
+        with store.write() as con:
             tid, zid, _ = _turf_row(con, turf_id)
             if grant is Grant.OWN_ZONES:
                 require(by, "record_feedback", in_own_zones=_in_scope(con, tid, actor_name(by)))  # type: ignore[arg-type]
@@ -541,17 +572,18 @@ def progress(store: CampaignStore, *, by: Principal | str, zone_id: int | None =
     ``edit_zones``, a canvasser's own turfs only (in the SQL); others refused."""
     with audit_refusals(store, by, "edit_zones", "turf"):
         scope = zone_read_scope(by)
-        zid = None if zone_id is None else _zone_id(zone_id)
-    if not store.path.exists():
+        zid = None if zone_id is None else zone_id_of(zone_id)
+    if not store.exists():
         return []
     today = today or date.today()
-    with store._connect() as con:
+    with store.read() as con:
         turfs = _read_turfs(con, scope, zone_id=zid)
         recorded = _last_recorded(con, [t.turf_id for t in turfs])
     return [_progress_of(t, recorded.get(t.turf_id), today) for t in turfs]
 
 
 # -- walk-list export gate ------------------------------------------------------------------
+@retrying
 def authorize_walklist_export(store: CampaignStore, turf_id: int, *, by: Principal | str, personal_data: bool = False,
                               now: datetime | None = None) -> WalklistExport:
     """Decide, audit and hand over a turf's walk list (see the module doc for who may).
@@ -563,7 +595,7 @@ def authorize_walklist_export(store: CampaignStore, turf_id: int, *, by: Princip
     """
     from dashboard.store.contacts import require_personal_export
 
-    now = now or _now()
+    now = now or utc_now()
     if not isinstance(personal_data, bool):
         raise TurfError("données personnelles : oui ou non (True/False) attendu")
     if personal_data:
@@ -572,18 +604,18 @@ def authorize_walklist_export(store: CampaignStore, turf_id: int, *, by: Princip
         own_only = not personal_data and _walklist_own_only(by)
     # a canvasser is refused another's turf on "record_feedback" (the action they hold for their own)
     with audit_refusals(store, by, "record_feedback" if own_only else "edit_zones", "walklist", turf_id):
-        with store._connect() as con:
+        with store.write() as con:
             tid, zid, _ = _turf_row(con, turf_id)
             if own_only:
                 require(by, "record_feedback", in_own_zones=_in_scope(con, tid, actor_name(by)))  # type: ignore[arg-type]
             turf = _one(con, tid)
             people = None
             if personal_data:
-                people = con.execute(
+                people = con.frame(
                     """SELECT contact_id, station_id, address, full_name, outcome, consent FROM contact
                        WHERE station_id IN (SELECT station_id FROM turf_address WHERE turf_id = ? AND station_id IS NOT NULL)
                        ORDER BY station_id, address, contact_id""", [tid],
-                ).df()
+                )
             detail: dict[str, Any] = {"zone_id": zid, "addresses": len(turf.address_ids), "personal_data": personal_data}
             if people is not None:
                 detail["contacts"] = len(people)

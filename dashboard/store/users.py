@@ -31,12 +31,12 @@ from enum import Enum
 from typing import Any
 
 import bcrypt
-import duckdb
 
 from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, check_role, permission
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
-from dashboard.store.campaign import CampaignStore, _now
+from dashboard.store.backend import Tx, retrying, utc_now
+from dashboard.store.campaign import CampaignStore
 
 MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit
@@ -108,7 +108,7 @@ class Credentials(dict):  # type: ignore[type-arg]
 
 def _hash_password(password: str) -> str:
     # Exactly streamlit_authenticator.Hasher.hash (bcrypt, default cost 12), without importing
-    # the authenticator (it imports Streamlit, which the CLI does not need); tests/test_users.py
+    # the authenticator (it imports Streamlit, which the CLI does not need); tests/store/test_users.py
     # checks the hashes with Hasher.check_pw and Hasher.is_hash.
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
 
@@ -160,45 +160,45 @@ def _user(row: tuple[Any, ...]) -> User:
     return User(row[0], row[1], row[2], bool(row[3]), row[4], row[5], int(row[6]), row[7], bool(row[8]))
 
 
-def _get(con: duckdb.DuckDBPyConnection, user_name: str) -> User | None:
+def _get(con: Tx, user_name: str) -> User | None:
     row = con.execute(f"SELECT {_COLUMNS} FROM app_user WHERE user_name = ?", [user_name]).fetchone()
     return _user(row) if row else None
 
 
-def _require_user(con: duckdb.DuckDBPyConnection, user_name: str) -> User:
+def _require_user(con: Tx, user_name: str) -> User:
     user = _get(con, user_name)
     if user is None:
         raise UserError(f"utilisateur inconnu : « {user_name} »")
     return user
 
 
-def _active_admins(con: duckdb.DuckDBPyConnection) -> int:
+def _active_admins(con: Tx) -> int:
     return int(con.execute("SELECT count(*) FROM app_user WHERE role = 'admin' AND active").fetchone()[0])
 
 
 # -- reads ----------------------------------------------------------------------------
 def has_admin(store: CampaignStore) -> bool:
     """Whether an active admin exists (first run: the app asks to create one when not)."""
-    if not store.path.exists():
+    if not store.exists():
         return False
-    with store._connect() as con:
+    with store.read() as con:
         return _active_admins(con) > 0
 
 
 def get_user(store: CampaignStore, user_name: str) -> User | None:
     """The account (no hash), or None. For the app to re-read the role on every run."""
-    if not store.path.exists():
+    if not store.exists():
         return None
-    with store._connect() as con:
+    with store.read() as con:
         return _get(con, str(user_name).strip().lower())
 
 
 def list_users(store: CampaignStore, *, by: Principal | str) -> list[User]:
     """Every account, by user name, without hashes (needs ``manage_users``)."""
     audit.require(store, by, "manage_users", "user")
-    if not store.path.exists():
+    if not store.exists():
         return []
-    with store._connect() as con:
+    with store.read() as con:
         rows = con.execute(f"SELECT {_COLUMNS} FROM app_user ORDER BY user_name").fetchall()
     return [_user(r) for r in rows]
 
@@ -208,12 +208,12 @@ def assignable_users(store: CampaignStore, *, by: Principal | str) -> dict[str, 
     their own zones): user name → « Display name (user) ». Needs ``edit_zones`` (the people who
     assign), not ``manage_users``: names only, no role, lock or other account detail."""
     audit.require(store, by, "edit_zones", "user")
-    if not store.path.exists():
+    if not store.exists():
         return {}
     roles = [role for role in ROLES if permission(role, "record_feedback") is Grant.OWN_ZONES]
-    with store._connect() as con:
+    with store.read() as con:
         rows = con.execute(
-            "SELECT user_name, display_name FROM app_user WHERE active AND list_contains(?::VARCHAR[], role) "
+            "SELECT user_name, display_name FROM app_user WHERE active AND role IN (SELECT unnest(?::VARCHAR[])) "
             "ORDER BY user_name", [roles],
         ).fetchall()
     return {name: f"{display} ({name})" for name, display in rows}
@@ -227,8 +227,8 @@ def credentials_for_authenticator(store: CampaignStore) -> Credentials:
     ``auto_hash=False``. Holds hashes: never display or log it.
     """
     usernames: dict[str, dict[str, Any]] = {}
-    if store.path.exists():
-        with store._connect() as con:
+    if store.exists():
+        with store.read() as con:
             rows = con.execute(
                 "SELECT user_name, display_name, role, password_hash, failed_logins FROM app_user WHERE active ORDER BY user_name"
             ).fetchall()
@@ -241,6 +241,7 @@ def credentials_for_authenticator(store: CampaignStore) -> Credentials:
 
 
 # -- writes ---------------------------------------------------------------------------
+@retrying
 def add_user(store: CampaignStore, user_name: str, password: str, role: str, *, by: Principal | str,
              display_name: str | None = None, demo: bool = False, now: datetime | None = None) -> User:
     """Create an account; ``demo=True`` marks it as a demo account and accepts the demo passwords."""
@@ -249,9 +250,9 @@ def add_user(store: CampaignStore, user_name: str, password: str, role: str, *, 
     role = check_role(role)
     check_password(password, name, demo=demo)
     display = " ".join(str(display_name or name).split())[:120] or name
-    now = now or _now()
+    now = now or utc_now()
     hashed = _hash_password(password)
-    with store._connect() as con:
+    with store.write() as con:
         if _get(con, name) is not None:
             raise UserError(f"l'utilisateur « {name} » existe déjà")
         con.execute(
@@ -263,14 +264,15 @@ def add_user(store: CampaignStore, user_name: str, password: str, role: str, *, 
         return _require_user(con, name)
 
 
+@retrying
 def create_first_admin(store: CampaignStore, user_name: str, password: str, *, display_name: str | None = None,
                        now: datetime | None = None) -> User:
     """First run: create the admin, only while no active admin exists (otherwise :class:`UserError`)."""
     name = check_user_name(user_name)
     check_password(password, name)
-    now = now or _now()
+    now = now or utc_now()
     hashed = _hash_password(password)
-    with store._connect() as con:
+    with store.write() as con:
         if _active_admins(con) > 0:
             raise UserError("un administrateur existe déjà : connectez-vous")
         if _get(con, name) is not None:
@@ -292,10 +294,11 @@ def enable_user(store: CampaignStore, user_name: str, *, by: Principal | str, no
     return _set_active(store, user_name, True, by=by, now=now)
 
 
+@retrying
 def _set_active(store: CampaignStore, user_name: str, active: bool, *, by: Principal | str, now: datetime | None) -> User:
     audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
-    with store._connect() as con:
+    with store.write() as con:
         user = _require_user(con, name)
         if not active and user.active and user.role == "admin" and _active_admins(con) <= 1:
             raise UserError(f"impossible de désactiver « {name} » : c'est le dernier administrateur actif")
@@ -304,11 +307,12 @@ def _set_active(store: CampaignStore, user_name: str, active: bool, *, by: Princ
         return _require_user(con, name)
 
 
+@retrying
 def set_role(store: CampaignStore, user_name: str, role: str, *, by: Principal | str, now: datetime | None = None) -> User:
     audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
     role = check_role(role)
-    with store._connect() as con:
+    with store.write() as con:
         user = _require_user(con, name)
         if user.role == "admin" and role != "admin" and user.active and _active_admins(con) <= 1:
             raise UserError(f"impossible de changer le rôle de « {name} » : c'est le dernier administrateur actif")
@@ -317,13 +321,14 @@ def set_role(store: CampaignStore, user_name: str, role: str, *, by: Principal |
         return _require_user(con, name)
 
 
+@retrying
 def reset_password(store: CampaignStore, user_name: str, new_password: str, *, by: Principal | str,
                    now: datetime | None = None) -> User:
     """An admin sets a new password (and lifts any lock)."""
     audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
-    now = now or _now()
-    with store._connect() as con:
+    now = now or utc_now()
+    with store.write() as con:
         user = _require_user(con, name)
         check_password(new_password, name, demo=user.demo)
         con.execute(
@@ -338,7 +343,7 @@ def change_password(store: CampaignStore, user_name: str, old_password: str, new
                     now: datetime | None = None) -> User:
     """The user changes their own password; the old one is checked with the login throttling."""
     name = str(user_name).strip().lower()
-    now = now or _now()
+    now = now or utc_now()
     result = _attempt(store, name, old_password, now, action="password_change")
     if not result.ok:
         raise UserError(result.message_fr if result.outcome is not LoginOutcome.FAILURE else "ancien mot de passe incorrect")
@@ -346,11 +351,13 @@ def change_password(store: CampaignStore, user_name: str, old_password: str, new
     check_password(new_password, name, demo=result.user.demo)
     if new_password == old_password:
         raise PasswordRejected("le nouveau mot de passe doit être différent de l'ancien")
-    with store._connect() as con:
-        con.execute(
-            "UPDATE app_user SET password_hash = ?, password_changed_at = ? WHERE user_name = ?",
-            [_hash_password(new_password), now, name],
-        )
+    return _store_new_password(store, name, _hash_password(new_password), now)
+
+
+@retrying
+def _store_new_password(store: CampaignStore, name: str, hashed: str, now: datetime) -> User:
+    with store.write() as con:
+        con.execute("UPDATE app_user SET password_hash = ?, password_changed_at = ? WHERE user_name = ?", [hashed, now, name])
         audit.insert(con, name, "password_change", "user", name, {}, at=now)
         return _require_user(con, name)
 
@@ -361,7 +368,7 @@ def ensure_demo_accounts(store: CampaignStore, now: datetime | None = None) -> l
     Refused when the store holds any non-demo account: known passwords must never
     reach a real campaign's store. Returns the user names created.
     """
-    with store._connect() as con:
+    with store.read() as con:
         real = con.execute("SELECT count(*) FROM app_user WHERE NOT demo").fetchone()[0]
         existing = {r[0] for r in con.execute("SELECT user_name FROM app_user").fetchall()}
     if real:
@@ -377,16 +384,17 @@ def ensure_demo_accounts(store: CampaignStore, now: datetime | None = None) -> l
 # -- login ----------------------------------------------------------------------------
 def verify_login(store: CampaignStore, user_name: str, password: str, now: datetime | None = None) -> LoginResult:
     """Check a login with throttling; every attempt is audited (``login``)."""
-    return _attempt(store, str(user_name).strip().lower(), password, now or _now(), action="login")
+    return _attempt(store, str(user_name).strip().lower(), password, now or utc_now(), action="login")
 
 
 def _seconds(delay: timedelta) -> int:
     return max(1, int(-(-delay.total_seconds() // 1)))
 
 
+@retrying
 def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, action: str) -> LoginResult:
     failure = LoginResult(LoginOutcome.FAILURE, message_fr="nom d'utilisateur ou mot de passe incorrect")
-    with store._connect() as con:
+    with store.write() as con:
         row = con.execute(f"SELECT {_COLUMNS}, password_hash FROM app_user WHERE user_name = ?", [name]).fetchone()
         if row is None:
             _check_password(password, _DUMMY_HASH)

@@ -1,6 +1,6 @@
 """Canvassing zones of the campaign store: stations and addresses grouped into zones, zones assigned to canvassers.
 
-Tables (schema in ``campaign.py``): ``zone`` (name, status, owner, optional
+Tables (schema in ``migrations.py``): ``zone`` (name, status, owner, optional
 WKB lasso geometry in lon/lat), ``zone_station`` (which polling stations a
 zone covers; a station may lie in several zones), ``zone_address`` (the REU
 addresses it covers), ``zone_count`` (the counts stored with the zone:
@@ -36,8 +36,8 @@ before the history existed start theirs at their next change.
   ``None`` (no restriction) for ``ALL``, the user's stations / addresses
   (computed in SQL) for ``OWN_ZONES``.
 
-**A canvasser's scope** (the subqueries below, each with one bound parameter,
-the user name; ``contacts.py`` scopes the people met with the same
+**A canvasser's scope** (the subqueries of ``scope.py``, each with one bound
+parameter, the user name; ``contacts.py`` scopes the people met with the same
 :data:`STATIONS_OF_USER_SQL`):
 
 - their zones: the zones assigned to them, and the zones of the turfs
@@ -67,6 +67,14 @@ turf assignment left) puts it back to ``ready``. Re-assigning a user already
 assigned updates the due date. Otherwise statuses move freely
 (``draft`` → ``ready`` → ``assigned`` → ``done``, and back to reopen).
 
+**Concurrent edits.** Every change of a zone (its content, status,
+assignments, turfs) bumps ``zone.row_version`` and records ``updated_by`` /
+``updated_at``; :attr:`Zone.row_version` is what was read. Each write takes
+``expected_row_version``: when the zone moved on since (or was deleted), the
+write is refused with :class:`ZoneConflict` (who changed it and when) and
+nothing is written, so the page can offer to reload. None skips the check
+(the CLI, scripts, the demo).
+
 Only canvassing roles can be assigned: a role with ``record_feedback`` (the
 canvasser, and the admin who also canvasses); others are refused with a
 French message. Station ids are normalised (``"45999_0012"`` → ``"45999_12"``)
@@ -77,37 +85,50 @@ their station part, when there is one, is stored beside them.
 
 from __future__ import annotations
 
-import json
-import math
-import numbers
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
-import duckdb
-
-from dashboard.access.permissions import (
-    ROLES,
-    Grant,
-    PermissionDenied,
-    Principal,
-    actor_name,
-    check_role,
-    is_system_actor,
-    permission,
-    require,
-)
+from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, permission, require
 from dashboard.errors import IsoloirError
-from dashboard.ingest.ids import normalize_station_ref
 from dashboard.store import audit
-from dashboard.store.campaign import CampaignStore, _now
+from dashboard.store.backend import Tx, retrying, utc_now
+from dashboard.store.campaign import CampaignStore
+from dashboard.store.errors import UnknownVersion, UnknownZone, ZoneConflict, ZoneError
+from dashboard.store.guard import audit_refusals, grant_for
+from dashboard.store.scope import (
+    ADDRESSES_OF_USER_SQL,
+    STATIONS_OF_USER_SQL,
+    TURFS_OF_USER_SQL,
+    ZONES_OF_USER_SQL,
+    own_zones_user,
+    zone_read_scope,
+)
+from dashboard.store.validate import (
+    MAX_ADDRESS_ID,
+    MAX_GEOMETRY_BYTES,
+    clean_address_id,
+    clean_date,
+    clean_geometry,
+    clean_station_id,
+    clean_text,
+    station_sort_key,
+)
+from dashboard.store.zone_counts import COUNT_COLUMNS, MAX_COUNT_LABEL, ZoneCounts, clean_counts, counts_of, write_counts
+from dashboard.store.zone_history import VERSION_OPS, ZoneVersion, get_version, record_version, versions
+
+# re-exported: the names callers used from this module before the split
+__all__ = [
+    "ADDRESSES_OF_USER_SQL", "KEEP", "MAX_ADDRESS_ID", "MAX_COUNT_LABEL", "MAX_GEOMETRY_BYTES", "STATIONS_OF_USER_SQL",
+    "TURFS_OF_USER_SQL", "VERSION_OPS", "ZONES_OF_USER_SQL", "Assignees", "Assignment", "UnknownVersion", "UnknownZone",
+    "Zone", "ZoneConflict", "ZoneCounts", "ZoneError", "ZoneVersion", "audit_refusals", "clean_address_id", "clean_counts",
+    "clean_date", "clean_geometry", "clean_station_id", "clean_text", "grant_for", "own_zones_user", "station_sort_key",
+    "zone_read_scope",
+]
 
 MAX_ZONE_NAME = 120
 MAX_STATIONS = 5000
-MAX_GEOMETRY_BYTES = 5_000_000
 # status id -> French label
 ZONE_STATUSES: dict[str, str] = {
     "draft": "brouillon",
@@ -116,77 +137,6 @@ ZONE_STATUSES: dict[str, str] = {
     "done": "terminée",
 }
 MAX_ADDRESSES = 100_000
-MAX_ADDRESS_ID = 200
-MAX_COUNT_LABEL = 120
-# A canvasser's scope, each subquery with ONE bound parameter (the user name), so callers write
-# ``... WHERE station_id IN (<this>)`` with ``[user_name]``: the restriction is in the SQL.
-# (zone, user) pairs: zone assignments, and the zone of every turf assigned.
-_ZONE_USERS_SQL = (
-    "SELECT zone_id, user_name FROM zone_assignment "
-    "UNION SELECT t.zone_id, ta.user_name FROM turf_assignment ta JOIN turf t ON t.turf_id = ta.turf_id"
-)
-# (turf, user) pairs: turf assignments, and every turf of a zone assigned.
-_TURF_USERS_SQL = (
-    "SELECT turf_id, user_name FROM turf_assignment "
-    "UNION SELECT t.turf_id, za.user_name FROM turf t JOIN zone_assignment za ON za.zone_id = t.zone_id"
-)
-ZONES_OF_USER_SQL = f"SELECT zu.zone_id FROM ({_ZONE_USERS_SQL}) zu WHERE zu.user_name = ?"
-STATIONS_OF_USER_SQL = (
-    f"SELECT zs.station_id FROM zone_station zs JOIN ({_ZONE_USERS_SQL}) zu ON zu.zone_id = zs.zone_id WHERE zu.user_name = ?"
-)
-TURFS_OF_USER_SQL = f"SELECT tu.turf_id FROM ({_TURF_USERS_SQL}) tu WHERE tu.user_name = ?"
-ADDRESSES_OF_USER_SQL = (
-    "SELECT au.address_id FROM ("
-    "SELECT za.address_id, a.user_name FROM zone_address za JOIN zone_assignment a ON a.zone_id = za.zone_id "
-    f"UNION SELECT ta.address_id, tu.user_name FROM turf_address ta JOIN ({_TURF_USERS_SQL}) tu ON tu.turf_id = ta.turf_id"
-    ") au WHERE au.user_name = ?"
-)
-
-
-class ZoneError(IsoloirError):
-    """A zone operation was refused (bad name, bad station id, unknown user…)."""
-
-
-class UnknownZone(ZoneError):
-    pass
-
-
-class UnknownVersion(ZoneError):
-    pass
-
-
-@dataclass(frozen=True)
-class ZoneCounts:
-    """The counts stored with a zone, and what they were computed for (all optional).
-
-    ``doors`` is the estimate from the address counts; ``score_sum`` the sum of
-    the target score over the zone; ``expected_net_votes`` may be negative;
-    ``election_id`` and ``target`` say which election and target (score
-    definition) the numbers belong to; ``computed_at`` defaults to the write time.
-    """
-
-    registered: int | None = None
-    addresses: int | None = None
-    doors: int | None = None
-    score_sum: float | None = None
-    expected_net_votes: float | None = None
-    election_id: str | None = None
-    target: str | None = None
-    computed_at: datetime | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["computed_at"] = self.computed_at.isoformat() if self.computed_at else None
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> ZoneCounts | None:
-        if not data:
-            return None
-        values = {k: data.get(k) for k in cls.__dataclass_fields__}
-        if values["computed_at"]:
-            values["computed_at"] = datetime.fromisoformat(values["computed_at"])
-        return cls(**values)
 
 
 class Assignees:
@@ -221,44 +171,13 @@ class Zone(Assignees):
     geometry_wkb: bytes | None = field(default=None, repr=False)
     counts: ZoneCounts | None = None
     address_count: int = 0  # the addresses themselves: zone_address_ids()
-    version: int = 0  # the latest version number (0: no history yet)
+    version: int = 0  # the latest version number of the history (0: no history yet)
+    row_version: int = 0  # bumped by every change: pass it back as ``expected_row_version`` to refuse stale saves
+    updated_by: str | None = None  # who changed the zone last
 
     @property
     def status_label(self) -> str:
         return ZONE_STATUSES.get(self.status, self.status)
-
-
-@dataclass(frozen=True)
-class ZoneVersion:
-    """One snapshot of a zone's content, taken after a change (``op``: create, rename, stations…)."""
-
-    zone_id: int
-    version: int
-    op: str
-    name: str
-    status: str
-    station_ids: tuple[str, ...]
-    address_ids: tuple[str, ...]
-    counts: ZoneCounts | None
-    restored_from: int | None
-    created_by: str
-    created_at: datetime
-    geometry_wkb: bytes | None = field(default=None, repr=False)
-
-
-# version op -> French label (the history list shows it)
-VERSION_OPS: dict[str, str] = {
-    "create": "création",
-    "rename": "renommage",
-    "stations": "bureaux de vote",
-    "geometry": "contour",
-    "addresses": "adresses",
-    "counts": "chiffres",
-    "status": "statut",
-    "edit": "modification",
-    "duplicate": "copie",
-    "restore": "restauration",
-}
 
 
 @dataclass(frozen=True)
@@ -269,87 +188,6 @@ class Assignment:
     due_date: date | None
     assigned_by: str
     assigned_at: datetime
-
-
-# -- helpers shared with contacts.py and campaign_settings.py ------------------------------
-def grant_for(by: Principal | str, action: str) -> Grant:
-    """``ALL`` for a system actor; otherwise the user's grant (raises :class:`PermissionDenied` on NONE or disabled)."""
-    if is_system_actor(by):
-        return Grant.ALL
-    if isinstance(by, str):
-        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.access.permissions.require_actor
-    return require(by, action)
-
-
-def own_zones_user(by: Principal | str, action: str) -> str | None:
-    """None when ``by`` may ``action`` everywhere; the user name whose zones bound it for ``OWN_ZONES``."""
-    grant = grant_for(by, action)
-    return None if grant is Grant.ALL else actor_name(by)
-
-
-@contextmanager
-def audit_refusals(store: CampaignStore, by: Principal | str, action: str, object_type: str | None = None,
-                   object_id: str | int | None = None) -> Iterator[None]:
-    """Record one ``permission_denied`` entry (outcome ``denied``) when the block raises :class:`PermissionDenied`.
-
-    Wrap the whole ``with store._connect()`` block: the change is rolled back
-    first, then the refusal is written in its own transaction.
-    """
-    try:
-        yield
-    except PermissionDenied:
-        if not isinstance(by, str):
-            audit.record(store, by.user_name, "permission_denied", object_type, object_id, {"action": action}, "denied")
-        raise
-
-
-def clean_text(value: object, what: str, max_length: int, *, required: bool = True) -> str | None:
-    """Text without control or format characters, whitespace collapsed, NFC; French error if empty or too long.
-
-    ``what`` names the field in the message ("le nom de la zone"). Returns None
-    for an empty optional value.
-    """
-    text = unicodedata.normalize("NFC", "" if value is None else str(value))
-    text = "".join(" " if ch in "\t\n\r\v\f" else ch for ch in text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
-    text = " ".join(text.split())
-    if not text:
-        if required:
-            raise IsoloirError(f"{what} est obligatoire")
-        return None
-    if len(text) > max_length:
-        raise IsoloirError(f"{what} est trop long : {max_length} caractères au plus")
-    return text
-
-
-def clean_station_id(value: object) -> str:
-    station = normalize_station_ref(value) if value is not None and len(str(value)) <= 40 else None
-    if station is None:
-        raise ZoneError(f"identifiant de bureau de vote invalide : « {str(value)[:40]} » (attendu : code commune_numéro, ex. 45999_12)")
-    return station
-
-
-def station_sort_key(station_id: str) -> tuple[str, int, int, str]:
-    commune, _, bv = station_id.partition("_")
-    return (commune, 0, int(bv), "") if bv.isdigit() else (commune, 1, 0, bv)
-
-
-def clean_date(value: object, what: str) -> date | None:
-    """A date from a ``date`` (or ``datetime``), an ISO or ``dd/mm/yyyy`` string, or None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    try:
-        if "/" in text:
-            day, month, year = text.split("/")
-            return date(int(year), int(month), int(day))
-        return date.fromisoformat(text)
-    except ValueError:
-        raise IsoloirError(f"{what} invalide : « {text[:40]} » (attendu : AAAA-MM-JJ ou JJ/MM/AAAA)") from None
 
 
 # -- internal -------------------------------------------------------------------------------
@@ -371,50 +209,6 @@ def _clean_stations(station_ids: Iterable[object]) -> list[str]:
     return stations
 
 
-def clean_geometry(geometry_wkb: object, *, what: str = "géométrie", polygons_only: bool = True,
-                   error: type[ZoneError] = ZoneError) -> bytes | None:
-    """Checked WKB within lon/lat bounds, or None: a non-empty (multi)polygon (``polygons_only``) or any
-    non-empty geometry. Refusals are ``error`` with a French message starting with ``what``."""
-    if geometry_wkb is None:
-        return None
-    if isinstance(geometry_wkb, (bytearray, memoryview)):
-        geometry_wkb = bytes(geometry_wkb)
-    if not isinstance(geometry_wkb, bytes):
-        raise error(f"{what} invalide : WKB (octets) attendu")
-    if len(geometry_wkb) > MAX_GEOMETRY_BYTES:
-        raise error(f"{what} trop lourde : {MAX_GEOMETRY_BYTES // 1_000_000} Mo au plus")
-    import shapely  # lazy: the store does not need shapely until a geometry is written
-
-    try:
-        geometry = shapely.from_wkb(geometry_wkb)
-    except Exception:  # noqa: BLE001 - shapely raises GEOSException and others on garbage
-        raise error(f"{what} illisible : WKB invalide") from None
-    if geometry is None or geometry.is_empty:
-        raise error(f"{what} invalide : un polygone (ou multipolygone) non vide est attendu" if polygons_only
-                    else f"{what} vide")
-    if polygons_only and geometry.geom_type not in ("Polygon", "MultiPolygon"):
-        raise error(f"{what} invalide : un polygone (ou multipolygone) non vide est attendu")
-    min_x, min_y, max_x, max_y = geometry.bounds
-    if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
-        raise error(f"{what} hors limites : coordonnées longitude/latitude (WGS84) attendues")
-    return geometry_wkb
-
-
-def clean_address_id(value: object) -> tuple[str, str | None]:
-    """``(address_id, station_id)``: the id as given (stripped), the station of its ``@<station_id>`` part or None.
-
-    Refuses (French) an empty, too long or non-text id, or one holding control characters.
-    """
-    if not isinstance(value, str):
-        raise ZoneError(f"identifiant d'adresse invalide : « {str(value)[:40]} » (texte attendu)")
-    text = value.strip()
-    if not text or len(text) > MAX_ADDRESS_ID or any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text):
-        raise ZoneError(f"identifiant d'adresse invalide : « {text[:40]} »")
-    _, at, suffix = text.rpartition("@")
-    station = normalize_station_ref(suffix) if at and len(suffix) <= 40 else None
-    return text, station
-
-
 def _clean_addresses(address_ids: Iterable[object]) -> list[tuple[str, str | None]]:
     """Unique, sorted ``(address_id, station_id)`` pairs."""
     if isinstance(address_ids, (str, bytes)):
@@ -425,55 +219,7 @@ def _clean_addresses(address_ids: Iterable[object]) -> list[tuple[str, str | Non
     return sorted(pairs.items())
 
 
-def _count(value: object, what: str, *, integer: bool, signed: bool = False) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy numbers are Real too
-        raise ZoneError(f"{what} : nombre attendu")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ZoneError(f"{what} : nombre fini attendu")
-    if not signed and number < 0:
-        raise ZoneError(f"{what} : nombre positif attendu")
-    if integer:
-        if number != int(number):
-            raise ZoneError(f"{what} : nombre entier attendu")
-        return int(number)
-    return number
-
-
-def clean_counts(counts: ZoneCounts | Mapping[str, Any] | None, now: datetime) -> ZoneCounts | None:
-    """Checked counts (a :class:`ZoneCounts` or a mapping of its fields); ``computed_at`` defaults to ``now``."""
-    if counts is None:
-        return None
-    if isinstance(counts, Mapping):
-        unknown = set(counts) - set(ZoneCounts.__dataclass_fields__)
-        if unknown:
-            raise ZoneError(f"chiffres de zone inconnus : {', '.join(sorted(map(str, unknown)))}")
-        counts = ZoneCounts(**counts)
-    if not isinstance(counts, ZoneCounts):
-        raise ZoneError("chiffres de zone invalides : ZoneCounts attendu")
-    labels = {}
-    for key, what in (("election_id", "l'élection des chiffres"), ("target", "la cible des chiffres")):
-        try:
-            labels[key] = clean_text(getattr(counts, key), what, MAX_COUNT_LABEL, required=False)
-        except IsoloirError as error:
-            raise ZoneError(error.message_fr) from None
-    computed_at = counts.computed_at or now
-    if not isinstance(computed_at, datetime):
-        raise ZoneError("date de calcul des chiffres invalide")
-    return ZoneCounts(
-        registered=_count(counts.registered, "inscrits", integer=True),
-        addresses=_count(counts.addresses, "adresses", integer=True),
-        doors=_count(counts.doors, "portes", integer=True),
-        score_sum=_count(counts.score_sum, "somme des scores", integer=False, signed=True),
-        expected_net_votes=_count(counts.expected_net_votes, "voix nettes attendues", integer=False, signed=True),
-        election_id=labels["election_id"], target=labels["target"],
-        computed_at=computed_at.astimezone(timezone.utc).replace(tzinfo=None) if computed_at.tzinfo else computed_at,
-    )
-
-
-def _write_stations(con: duckdb.DuckDBPyConnection, zone_id: int, stations: list[str]) -> set[str]:
+def _write_stations(con: Tx, zone_id: int, stations: list[str]) -> set[str]:
     """Replace the zone's stations; returns the old ones."""
     old = {r[0] for r in con.execute("SELECT station_id FROM zone_station WHERE zone_id = ?", [zone_id]).fetchall()}
     con.execute("DELETE FROM zone_station WHERE zone_id = ?", [zone_id])
@@ -482,7 +228,7 @@ def _write_stations(con: duckdb.DuckDBPyConnection, zone_id: int, stations: list
     return old
 
 
-def _write_addresses(con: duckdb.DuckDBPyConnection, zone_id: int, pairs: list[tuple[str, str | None]]) -> set[str]:
+def _write_addresses(con: Tx, zone_id: int, pairs: list[tuple[str, str | None]]) -> set[str]:
     """Replace the zone's addresses; returns the old address ids."""
     old = {r[0] for r in con.execute("SELECT address_id FROM zone_address WHERE zone_id = ?", [zone_id]).fetchall()}
     con.execute("DELETE FROM zone_address WHERE zone_id = ?", [zone_id])
@@ -494,49 +240,7 @@ def _write_addresses(con: duckdb.DuckDBPyConnection, zone_id: int, pairs: list[t
     return old
 
 
-def _write_counts(con: duckdb.DuckDBPyConnection, zone_id: int, counts: ZoneCounts | None) -> None:
-    con.execute("DELETE FROM zone_count WHERE zone_id = ?", [zone_id])
-    if counts is not None:
-        con.execute(
-            "INSERT INTO zone_count (zone_id, registered, addresses, doors, score_sum, expected_net_votes, election_id, target, "
-            "computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [zone_id, counts.registered, counts.addresses, counts.doors, counts.score_sum, counts.expected_net_votes,
-             counts.election_id, counts.target, counts.computed_at],
-        )
-
-
-def _counts_of(row: tuple[Any, ...] | None) -> ZoneCounts | None:
-    if row is None:
-        return None
-    registered, addresses, doors, score_sum, net, election_id, target, computed_at = row
-    return ZoneCounts(
-        None if registered is None else int(registered), None if addresses is None else int(addresses),
-        None if doors is None else int(doors), score_sum, net, election_id, target, computed_at,
-    )
-
-
-_COUNT_COLUMNS = "registered, addresses, doors, score_sum, expected_net_votes, election_id, target, computed_at"
-
-
-def _record_version(con: duckdb.DuckDBPyConnection, zone_id: int, op: str, by_name: str, now: datetime,
-                    restored_from: int | None = None) -> int:
-    """Snapshot the zone's current content as its next version (same transaction as the change)."""
-    name, status, geometry = con.execute("SELECT name, status, geometry FROM zone WHERE zone_id = ?", [zone_id]).fetchone()
-    stations = sorted((r[0] for r in con.execute("SELECT station_id FROM zone_station WHERE zone_id = ?", [zone_id]).fetchall()),
-                      key=station_sort_key)
-    addresses = [r[0] for r in con.execute("SELECT address_id FROM zone_address WHERE zone_id = ? ORDER BY address_id", [zone_id]).fetchall()]
-    counts = _counts_of(con.execute(f"SELECT {_COUNT_COLUMNS} FROM zone_count WHERE zone_id = ?", [zone_id]).fetchone())
-    version = int(con.execute("SELECT coalesce(max(version), 0) + 1 FROM zone_version WHERE zone_id = ?", [zone_id]).fetchone()[0])
-    con.execute(
-        "INSERT INTO zone_version (zone_id, version, op, name, status, geometry, station_ids, address_ids, counts, restored_from, "
-        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [zone_id, version, op, name, status, geometry, json.dumps(stations), json.dumps(addresses, ensure_ascii=False),
-         None if counts is None else json.dumps(counts.to_json(), ensure_ascii=False), restored_from, by_name, now],
-    )
-    return version
-
-
-def check_assignee(con: duckdb.DuckDBPyConnection, user_name: object) -> str:
+def check_assignee(con: Tx, user_name: object) -> str:
     """The user name of an active account whose role canvasses (``record_feedback``); French :class:`ZoneError` otherwise."""
     name = str(user_name).strip().lower()
     target = con.execute("SELECT role, active FROM app_user WHERE user_name = ?", [name]).fetchone()
@@ -553,7 +257,7 @@ def check_assignee(con: duckdb.DuckDBPyConnection, user_name: object) -> str:
     return name
 
 
-def has_assignees(con: duckdb.DuckDBPyConnection, zone_id: int) -> bool:
+def has_assignees(con: Tx, zone_id: int) -> bool:
     """Whether anyone is assigned to the zone or to one of its turfs."""
     return con.execute(
         "SELECT (SELECT count(*) FROM zone_assignment WHERE zone_id = ?) "
@@ -562,22 +266,24 @@ def has_assignees(con: duckdb.DuckDBPyConnection, zone_id: int) -> bool:
     ).fetchone()[0] > 0
 
 
-def set_status_after_assignment(con: duckdb.DuckDBPyConnection, zone_id: int, by_name: str, now: datetime) -> dict[str, str] | None:
+def set_status_after_assignment(con: Tx, zone_id: int, by_name: str, now: datetime) -> dict[str, str] | None:
     """``draft``/``ready`` → ``assigned`` when someone is assigned, ``assigned`` → ``ready`` when nobody is left.
 
-    Touches ``updated_at``; a status change writes a version. Returns ``{"from", "to"}`` when the status changed.
+    Touches the zone (``updated_at``, ``row_version``); a status change writes a version. Returns
+    ``{"from", "to"}`` when the status changed.
     """
     status = con.execute("SELECT status FROM zone WHERE zone_id = ?", [zone_id]).fetchone()[0]
     assigned = has_assignees(con, zone_id)
     new_status = "assigned" if assigned and status in ("draft", "ready") else "ready" if not assigned and status == "assigned" else status
-    con.execute("UPDATE zone SET status = ?, updated_at = ? WHERE zone_id = ?", [new_status, now, zone_id])
+    con.execute("UPDATE zone SET status = ? WHERE zone_id = ?", [new_status, zone_id])
+    touch(con, zone_id, now, by_name)
     if new_status == status:
         return None
-    _record_version(con, zone_id, "status", by_name, now)
+    record_version(con, zone_id, "status", by_name, now)
     return {"from": status, "to": new_status}
 
 
-def delete_zone_turfs(con: duckdb.DuckDBPyConnection, zone_id: int) -> dict[str, int]:
+def delete_zone_turfs(con: Tx, zone_id: int) -> dict[str, int]:
     """Delete the zone's turfs with their addresses, assignments and progress; rows deleted per table."""
     turf_ids = "SELECT turf_id FROM turf WHERE zone_id = ?"
     deleted = {}
@@ -596,11 +302,43 @@ def _check_status(status: object) -> str:
     return clean
 
 
-def _zone_row(con: duckdb.DuckDBPyConnection, zone_id: int) -> tuple[Any, ...]:
-    row = con.execute("SELECT zone_id, name, status FROM zone WHERE zone_id = ?", [_zone_id(zone_id)]).fetchone()
-    if row is None:
-        raise UnknownZone(f"zone introuvable : n° {zone_id}")
+def _zone_row(con: Tx, zone_id: int, expected_row_version: int | None = None) -> tuple[Any, ...]:
+    """``(zone_id, name, status)``; with ``expected_row_version``, :class:`ZoneConflict` unless the zone is still at
+    that version (read with a row lock on PostgreSQL, in the write transaction that changes it)."""
+    zid = _zone_id(zone_id)
+    if expected_row_version is None:
+        row = con.execute("SELECT zone_id, name, status FROM zone WHERE zone_id = ?", [zid]).fetchone()
+        if row is None:
+            raise UnknownZone(f"zone introuvable : n° {zone_id}")
+        return row
+    current = con.execute(
+        f"SELECT zone_id, name, status, row_version, updated_by, updated_at FROM zone WHERE zone_id = ?{con.dialect.for_update}", [zid]
+    ).fetchone()
+    if current is None:
+        raise ZoneConflict(f"n° {zid}", None, None, None)
+    check_row_version(ZoneConflict, current[1], expected_row_version, *current[3:])
+    return current[:3]
+
+
+def check_row_version(conflict: type[ZoneConflict], name: str, expected: object, row_version: object, updated_by: str | None,
+                      updated_at: datetime | None) -> None:
+    """Raise ``conflict`` (who changed it, when) unless ``row_version`` is the version the caller read."""
+    if isinstance(expected, bool) or not isinstance(expected, int):
+        raise ZoneError("version attendue invalide : un entier (row_version lu) est attendu")
+    if int(row_version) != expected:  # type: ignore[call-overload]
+        raise conflict(name, updated_by, updated_at, int(row_version))  # type: ignore[call-overload]
+
+
+def zone_edit_row(con: Tx, zone_id: object, by: Principal | str, expected_row_version: int | None = None) -> tuple[Any, ...]:
+    """``(zone_id, name, status)`` of a zone ``by`` may edit, at ``expected_row_version`` when given (turfs use it)."""
+    row = _zone_row(con, zone_id, expected_row_version)  # type: ignore[arg-type]
+    _require_edit(con, by, int(row[0]))
     return row
+
+
+def zone_id_of(zone_id: object) -> int:
+    """The zone id as an int, or :class:`UnknownZone` (French)."""
+    return _zone_id(zone_id)
 
 
 def _zone_id(zone_id: object) -> int:
@@ -612,30 +350,32 @@ def _zone_id(zone_id: object) -> int:
         raise UnknownZone(f"zone introuvable : n° {str(zone_id)[:40]}") from None
 
 
-def _is_assigned(con: duckdb.DuckDBPyConnection, zone_id: int, user_name: str) -> bool:
+def _is_assigned(con: Tx, zone_id: int, user_name: str) -> bool:
     return con.execute(
         "SELECT count(*) FROM zone_assignment WHERE zone_id = ? AND user_name = ?", [zone_id, user_name]
     ).fetchone()[0] > 0
 
 
-def _require_edit(con: duckdb.DuckDBPyConnection, by: Principal | str, zone_id: int | None) -> None:
+def _require_edit(con: Tx, by: Principal | str, zone_id: int | None) -> None:
     """``edit_zones`` at ALL, or at OWN_ZONES on a zone assigned to ``by`` (no role has that today)."""
     grant = grant_for(by, "edit_zones")
     if grant is Grant.OWN_ZONES:
         require(by, "edit_zones", in_own_zones=zone_id is not None and _is_assigned(con, zone_id, actor_name(by)))  # type: ignore[arg-type]
 
 
-def _name_taken(con: duckdb.DuckDBPyConnection, name: str, except_id: int | None = None) -> bool:
+def _name_taken(con: Tx, name: str, except_id: int | None = None) -> bool:
     return con.execute(
         "SELECT count(*) FROM zone WHERE lower(name) = lower(?) AND zone_id <> ?", [name, -1 if except_id is None else except_id]
     ).fetchone()[0] > 0
 
 
-def _touch(con: duckdb.DuckDBPyConnection, zone_id: int, now: datetime) -> None:
-    con.execute("UPDATE zone SET updated_at = ? WHERE zone_id = ?", [now, zone_id])
+def touch(con: Tx, zone_id: int, now: datetime, by_name: str) -> None:
+    """Every change of a zone ends here: ``updated_at``, ``updated_by``, and ``row_version`` + 1."""
+    con.execute("UPDATE zone SET updated_at = ?, updated_by = ?, row_version = row_version + 1 WHERE zone_id = ?",
+                [now, by_name, zone_id])
 
 
-def _read_zones(con: duckdb.DuckDBPyConnection, scope_user: str | None, zone_id: int | None = None) -> list[Zone]:
+def _read_zones(con: Tx, scope_user: str | None, zone_id: int | None = None) -> list[Zone]:
     """Zones (all, or those of ``scope_user``), optionally only ``zone_id``; the scope is in the SQL."""
     where: list[str] = []
     params: list[Any] = []
@@ -647,7 +387,8 @@ def _read_zones(con: duckdb.DuckDBPyConnection, scope_user: str | None, zone_id:
         params.append(zone_id)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     rows = con.execute(
-        f"SELECT zone_id, name, status, owner, created_at, updated_at, geometry FROM zone{clause} ORDER BY lower(name), zone_id", params
+        f"SELECT zone_id, name, status, owner, created_at, updated_at, geometry, row_version, updated_by FROM zone{clause} "
+        "ORDER BY lower(name), zone_id", params
     ).fetchall()
     stations: dict[int, list[str]] = {}
     for zid, station in con.execute(f"SELECT zone_id, station_id FROM zone_station{clause}", params).fetchall():
@@ -657,49 +398,29 @@ def _read_zones(con: duckdb.DuckDBPyConnection, scope_user: str | None, zone_id:
         f"SELECT zone_id, user_name, due_date FROM zone_assignment{clause} ORDER BY user_name", params
     ).fetchall():
         assignees.setdefault(int(zid), []).append((user, due))
-    counts = {int(r[0]): _counts_of(r[1:]) for r in con.execute(f"SELECT zone_id, {_COUNT_COLUMNS} FROM zone_count{clause}", params).fetchall()}
+    counts = {int(r[0]): counts_of(r[1:]) for r in con.execute(f"SELECT zone_id, {COUNT_COLUMNS} FROM zone_count{clause}", params).fetchall()}
     n_addresses = {int(r[0]): int(r[1]) for r in con.execute(
         f"SELECT zone_id, count(*) FROM zone_address{clause} GROUP BY zone_id", params).fetchall()}
-    versions = {int(r[0]): int(r[1]) for r in con.execute(
+    history = {int(r[0]): int(r[1]) for r in con.execute(
         f"SELECT zone_id, max(version) FROM zone_version{clause} GROUP BY zone_id", params).fetchall()}
     zones = []
-    for zid, name, status, owner, created, updated, geometry in rows:
+    for zid, name, status, owner, created, updated, geometry, row_version, updated_by in rows:
         zid = int(zid)
         people = assignees.get(zid, [])
         zones.append(Zone(
             zid, name, status, owner, tuple(sorted(stations.get(zid, []), key=station_sort_key)),
             tuple(u for u, _ in people), tuple(d for _, d in people), created, updated,
             bytes(geometry) if geometry is not None else None,
-            counts.get(zid), n_addresses.get(zid, 0), versions.get(zid, 0),
+            counts.get(zid), n_addresses.get(zid, 0), history.get(zid, 0), int(row_version or 0), updated_by,
         ))
     return zones
 
 
-def _one(con: duckdb.DuckDBPyConnection, zone_id: int) -> Zone:
+def _one(con: Tx, zone_id: int) -> Zone:
     zones = _read_zones(con, None, zone_id)
     if not zones:
         raise UnknownZone(f"zone introuvable : n° {zone_id}")
     return zones[0]
-
-
-def zone_read_scope(by: Principal | str) -> str | None:
-    """None: every zone; a user name: only that user's zones (and turfs); refuses other roles (French)."""
-    if is_system_actor(by):
-        return None
-    if isinstance(by, str):
-        raise ValueError(f"unknown system actor: {by!r}")  # noqa: TRY004 - as dashboard.access.permissions.require_actor
-    role = check_role(by.role)
-    if permission(role, "edit_zones") is Grant.ALL:
-        require(by, "edit_zones")
-        return None
-    if permission(role, "edit_zones") is Grant.OWN_ZONES or permission(role, "view_maps") is Grant.OWN_ZONES:
-        require(by, "view_maps")  # refuses a disabled account
-        return by.user_name
-    require(by, "view_maps")  # a disabled account reads "compte désactivé"
-    raise PermissionDenied(
-        f"action refusée : le rôle « {ROLES[role]} » ne permet pas de voir les zones de porte-à-porte ni leurs affectations",
-        role=role, action="edit_zones",
-    )
 
 
 class _Keep:
@@ -713,11 +434,12 @@ KEEP: Any = _Keep()
 
 
 # -- writes ---------------------------------------------------------------------------------
+@retrying
 def create_zone(store: CampaignStore, name: str, station_ids: Iterable[str], *, by: Principal | str,
                 geometry_wkb: bytes | None = None, address_ids: Iterable[str] | None = None,
                 counts: ZoneCounts | Mapping[str, Any] | None = None, now: datetime | None = None) -> Zone:
     """A new ``draft`` zone owned by ``by``, covering ``station_ids`` (may be empty) and ``address_ids``; version 1."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone"):
         _require_edit_early(by)
         name = _clean_name(name)
@@ -725,18 +447,19 @@ def create_zone(store: CampaignStore, name: str, station_ids: Iterable[str], *, 
         geometry = clean_geometry(geometry_wkb)
         addresses = _clean_addresses(address_ids or [])
         counts_clean = clean_counts(counts, now)
-        with store._connect() as con:
+        with store.write() as con:
             _require_edit(con, by, None)
             if _name_taken(con, name):
                 raise ZoneError(f"une zone s'appelle déjà « {name} »")
             zone_id = int(con.execute(
-                "INSERT INTO zone (name, geometry, status, owner, created_at, updated_at) VALUES (?, ?, 'draft', ?, ?, ?) RETURNING zone_id",
-                [name, geometry, actor_name(by), now, now],
+                "INSERT INTO zone (name, geometry, status, owner, created_at, updated_at, updated_by, row_version) "
+                "VALUES (?, ?, 'draft', ?, ?, ?, ?, 1) RETURNING zone_id",
+                [name, geometry, actor_name(by), now, now, actor_name(by)],
             ).fetchone()[0])
             _write_stations(con, zone_id, stations)
             _write_addresses(con, zone_id, addresses)
-            _write_counts(con, zone_id, counts_clean)
-            _record_version(con, zone_id, "create", actor_name(by), now)
+            write_counts(con, zone_id, counts_clean)
+            record_version(con, zone_id, "create", actor_name(by), now)
             detail: dict[str, Any] = {"op": "create", "name": name, "stations": stations, "geometry": geometry is not None}
             if addresses:
                 detail["addresses"] = len(addresses)
@@ -746,35 +469,39 @@ def create_zone(store: CampaignStore, name: str, station_ids: Iterable[str], *, 
             return _one(con, zone_id)
 
 
-def rename_zone(store: CampaignStore, zone_id: int, name: str, *, by: Principal | str, now: datetime | None = None) -> Zone:
-    now = now or _now()
+@retrying
+def rename_zone(store: CampaignStore, zone_id: int, name: str, *, by: Principal | str, now: datetime | None = None,
+                expected_row_version: int | None = None) -> Zone:
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         name = _clean_name(name)
-        with store._connect() as con:
-            zid, old_name, _ = _zone_row(con, zone_id)
+        with store.write() as con:
+            zid, old_name, _ = _zone_row(con, zone_id, expected_row_version)
             _require_edit(con, by, zid)
             if _name_taken(con, name, zid):
                 raise ZoneError(f"une zone s'appelle déjà « {name} »")
-            con.execute("UPDATE zone SET name = ?, updated_at = ? WHERE zone_id = ?", [name, now, zid])
-            _record_version(con, zid, "rename", actor_name(by), now)
+            con.execute("UPDATE zone SET name = ? WHERE zone_id = ?", [name, zid])
+            touch(con, zid, now, actor_name(by))
+            record_version(con, zid, "rename", actor_name(by), now)
             audit.insert(con, actor_name(by), "zone_change", "zone", zid, {"op": "rename", "from": old_name, "to": name}, at=now)
             return _one(con, zid)
 
 
+@retrying
 def set_zone_stations(store: CampaignStore, zone_id: int, station_ids: Iterable[str], *, by: Principal | str,
-                      now: datetime | None = None) -> Zone:
+                      now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
     """Replace the zone's stations (the audit entry lists those added and removed)."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         stations = _clean_stations(station_ids)
-        with store._connect() as con:
-            zid = int(_zone_row(con, zone_id)[0])
+        with store.write() as con:
+            zid = int(_zone_row(con, zone_id, expected_row_version)[0])
             _require_edit(con, by, zid)
             old = _write_stations(con, zid, stations)
-            _touch(con, zid, now)
-            _record_version(con, zid, "stations", actor_name(by), now)
+            touch(con, zid, now, actor_name(by))
+            record_version(con, zid, "stations", actor_name(by), now)
             audit.insert(con, actor_name(by), "zone_change", "zone", zid, {
                 "op": "stations",
                 "added": sorted(set(stations) - old, key=station_sort_key),
@@ -783,47 +510,54 @@ def set_zone_stations(store: CampaignStore, zone_id: int, station_ids: Iterable[
             return _one(con, zid)
 
 
+@retrying
 def set_zone_geometry(store: CampaignStore, zone_id: int, geometry_wkb: bytes | None, *, by: Principal | str,
-                      now: datetime | None = None) -> Zone:
+                      now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
     """Set (or clear, with None) the zone's outline (the lasso): WKB polygon or multipolygon in lon/lat."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         geometry = clean_geometry(geometry_wkb)
-        with store._connect() as con:
-            zid = int(_zone_row(con, zone_id)[0])
+        with store.write() as con:
+            zid = int(_zone_row(con, zone_id, expected_row_version)[0])
             _require_edit(con, by, zid)
-            con.execute("UPDATE zone SET geometry = ?, updated_at = ? WHERE zone_id = ?", [geometry, now, zid])
-            _record_version(con, zid, "geometry", actor_name(by), now)
+            con.execute("UPDATE zone SET geometry = ? WHERE zone_id = ?", [geometry, zid])
+            touch(con, zid, now, actor_name(by))
+            record_version(con, zid, "geometry", actor_name(by), now)
             audit.insert(con, actor_name(by), "zone_change", "zone", zid,
                          {"op": "geometry", "geometry": geometry is not None, "bytes": len(geometry or b"")}, at=now)
             return _one(con, zid)
 
 
 def set_zone_addresses(store: CampaignStore, zone_id: int, address_ids: Iterable[str], *, by: Principal | str,
-                       now: datetime | None = None) -> Zone:
+                       now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
     """Replace the REU addresses the zone covers (audited with counts only: the log outlives the purge)."""
-    return update_zone(store, zone_id, by=by, address_ids=address_ids, now=now)
+    return update_zone(store, zone_id, by=by, address_ids=address_ids, now=now, expected_row_version=expected_row_version)
 
 
 def set_zone_counts(store: CampaignStore, zone_id: int, counts: ZoneCounts | Mapping[str, Any] | None, *,
-                    by: Principal | str, now: datetime | None = None) -> Zone:
+                    by: Principal | str, now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
     """Store (or clear, with None) the zone's counts."""
-    return update_zone(store, zone_id, by=by, counts=counts, now=now)
+    return update_zone(store, zone_id, by=by, counts=counts, now=now, expected_row_version=expected_row_version)
 
 
+@retrying
 def update_zone(store: CampaignStore, zone_id: int, *, by: Principal | str, name: str | None = None,
                 station_ids: Iterable[str] | None = None, geometry_wkb: bytes | None = KEEP,
                 address_ids: Iterable[str] | None = None, counts: ZoneCounts | Mapping[str, Any] | None = KEEP,
-                now: datetime | None = None) -> Zone:
+                now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
     """Change several fields at once (the zones page after a lasso edit) as ONE version and one audit entry.
 
     ``name``, ``station_ids``, ``address_ids``: None keeps them; ``geometry_wkb``
     and ``counts``: :data:`KEEP` (default) keeps them, None clears them. The
     version's op is the field's name when one field changes (``rename``,
     ``stations``, ``geometry``, ``addresses``, ``counts``), ``edit`` otherwise.
+
+    ``expected_row_version`` (every zone write takes it): the :attr:`Zone.row_version`
+    the caller read; when the zone changed since, :class:`ZoneConflict` (who, when)
+    and nothing is written. None: no check (the CLI, scripts).
     """
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         name_clean = None if name is None else _clean_name(name)
@@ -831,8 +565,8 @@ def update_zone(store: CampaignStore, zone_id: int, *, by: Principal | str, name
         geometry = KEEP if geometry_wkb is KEEP else clean_geometry(geometry_wkb)
         addresses = None if address_ids is None else _clean_addresses(address_ids)
         counts_clean = KEEP if counts is KEEP else clean_counts(counts, now)
-        with store._connect() as con:
-            zid, old_name, _ = _zone_row(con, zone_id)
+        with store.write() as con:
+            zid, old_name, _ = _zone_row(con, zone_id, expected_row_version)
             zid = int(zid)
             _require_edit(con, by, zid)
             detail: dict[str, Any] = {}
@@ -854,60 +588,63 @@ def update_zone(store: CampaignStore, zone_id: int, *, by: Principal | str, name
                 detail["addresses"] = {"count": len(new_ids), "added": len(new_ids - old_addresses),
                                        "removed": len(old_addresses - new_ids)}
             if counts_clean is not KEEP:
-                _write_counts(con, zid, counts_clean)
+                write_counts(con, zid, counts_clean)
                 detail["counts"] = None if counts_clean is None else {
                     k: v for k, v in counts_clean.to_json().items() if k != "computed_at"}
             if not detail:
                 return _one(con, zid)
-            _touch(con, zid, now)
+            touch(con, zid, now, actor_name(by))
             op = next(iter(detail)) if len(detail) == 1 else "edit"
-            version = _record_version(con, zid, op, actor_name(by), now)
+            version = record_version(con, zid, op, actor_name(by), now)
             audit.insert(con, actor_name(by), "zone_change", "zone", zid, {"op": op, "version": version, **detail}, at=now)
             return _one(con, zid)
 
 
+@retrying
 def set_zone_status(store: CampaignStore, zone_id: int, status: str, *, by: Principal | str,
-                    now: datetime | None = None) -> Zone:
-    now = now or _now()
+                    now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         status = _check_status(status)
-        with store._connect() as con:
-            zid, _, old = _zone_row(con, zone_id)
+        with store.write() as con:
+            zid, _, old = _zone_row(con, zone_id, expected_row_version)
             _require_edit(con, by, zid)
-            con.execute("UPDATE zone SET status = ?, updated_at = ? WHERE zone_id = ?", [status, now, zid])
-            _record_version(con, zid, "status", actor_name(by), now)
+            con.execute("UPDATE zone SET status = ? WHERE zone_id = ?", [status, zid])
+            touch(con, zid, now, actor_name(by))
+            record_version(con, zid, "status", actor_name(by), now)
             audit.insert(con, actor_name(by), "zone_change", "zone", zid, {"op": "status", "from": old, "to": status}, at=now)
             return _one(con, zid)
 
 
+@retrying
 def duplicate_zone(store: CampaignStore, zone_id: int, new_name: str, *, by: Principal | str,
                    now: datetime | None = None) -> Zone:
     """A new ``draft`` zone owned by ``by`` with the same geometry, stations, addresses and counts.
 
     Assignments, turfs and history are not copied; the copy's version 1 has op ``duplicate``.
     """
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         name = _clean_name(new_name)
-        with store._connect() as con:
+        with store.write() as con:
             source = _one(con, _zone_id(zone_id))
             _require_edit(con, by, source.zone_id)
             if _name_taken(con, name):
                 raise ZoneError(f"une zone s'appelle déjà « {name} »")
             new_id = int(con.execute(
-                "INSERT INTO zone (name, geometry, status, owner, created_at, updated_at) "
-                "SELECT ?, geometry, 'draft', ?, ?, ? FROM zone WHERE zone_id = ? RETURNING zone_id",
-                [name, actor_name(by), now, now, source.zone_id],
+                "INSERT INTO zone (name, geometry, status, owner, created_at, updated_at, updated_by, row_version) "
+                "SELECT ?, geometry, 'draft', ?, ?, ?, ?, 1 FROM zone WHERE zone_id = ? RETURNING zone_id",
+                [name, actor_name(by), now, now, actor_name(by), source.zone_id],
             ).fetchone()[0])
             con.execute("INSERT INTO zone_station (zone_id, station_id) SELECT ?, station_id FROM zone_station WHERE zone_id = ?",
                         [new_id, source.zone_id])
             con.execute("INSERT INTO zone_address (zone_id, address_id, station_id) "
                         "SELECT ?, address_id, station_id FROM zone_address WHERE zone_id = ?", [new_id, source.zone_id])
-            con.execute(f"INSERT INTO zone_count (zone_id, {_COUNT_COLUMNS}) SELECT ?, {_COUNT_COLUMNS} FROM zone_count WHERE zone_id = ?",
+            con.execute(f"INSERT INTO zone_count (zone_id, {COUNT_COLUMNS}) SELECT ?, {COUNT_COLUMNS} FROM zone_count WHERE zone_id = ?",
                         [new_id, source.zone_id])
-            _record_version(con, new_id, "duplicate", actor_name(by), now)
+            record_version(con, new_id, "duplicate", actor_name(by), now)
             audit.insert(con, actor_name(by), "zone_change", "zone", new_id, {
                 "op": "duplicate", "from": source.zone_id, "from_name": source.name, "name": name,
                 "stations": list(source.station_ids), "addresses": source.address_count,
@@ -915,12 +652,15 @@ def duplicate_zone(store: CampaignStore, zone_id: int, new_name: str, *, by: Pri
             return _one(con, new_id)
 
 
-def delete_zone(store: CampaignStore, zone_id: int, *, by: Principal | str, now: datetime | None = None) -> None:
+@retrying
+def delete_zone(store: CampaignStore, zone_id: int, *, by: Principal | str, now: datetime | None = None,
+                expected_row_version: int | None = None) -> None:
     """Delete the zone with its stations, addresses, counts, history, assignments and turfs (one transaction, one audit entry)."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
-        with store._connect() as con:
+        with store.write() as con:
+            _zone_row(con, zone_id, expected_row_version)
             zone = _one(con, _zone_id(zone_id))
             _require_edit(con, by, zone.zone_id)
             turfs = delete_zone_turfs(con, zone.zone_id)
@@ -934,18 +674,19 @@ def delete_zone(store: CampaignStore, zone_id: int, *, by: Principal | str, now:
             audit.insert(con, actor_name(by), "zone_change", "zone", zone.zone_id, detail, at=now)
 
 
+@retrying
 def assign_zone(store: CampaignStore, zone_id: int, user_name: str, *, by: Principal | str,
-                due_date: date | str | None = None, now: datetime | None = None) -> Zone:
+                due_date: date | str | None = None, now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
     """Assign the zone to a canvassing user (active, with ``record_feedback``); again: update the due date."""
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         try:
             due = clean_date(due_date, "date d'échéance")
         except IsoloirError as error:
             raise ZoneError(error.message_fr) from None
-        with store._connect() as con:
-            zid, _, _ = _zone_row(con, zone_id)
+        with store.write() as con:
+            zid, _, _ = _zone_row(con, zone_id, expected_row_version)
             _require_edit(con, by, zid)
             name = check_assignee(con, user_name)
             previous = con.execute(
@@ -972,14 +713,15 @@ def assign_zone(store: CampaignStore, zone_id: int, user_name: str, *, by: Princ
             return _one(con, zid)
 
 
+@retrying
 def unassign_zone(store: CampaignStore, zone_id: int, user_name: str, *, by: Principal | str,
-                  now: datetime | None = None) -> Zone:
-    now = now or _now()
+                  now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
         name = str(user_name).strip().lower()
-        with store._connect() as con:
-            zid, zone_name, _ = _zone_row(con, zone_id)
+        with store.write() as con:
+            zid, zone_name, _ = _zone_row(con, zone_id, expected_row_version)
             _require_edit(con, by, zid)
             if not _is_assigned(con, zid, name):
                 raise ZoneError(f"« {str(user_name)[:40]} » n'est pas affecté à la zone « {zone_name} »")
@@ -998,71 +740,48 @@ def _require_edit_early(by: Principal | str) -> None:
 
 
 # -- history --------------------------------------------------------------------------------
-def _version_of(row: tuple[Any, ...]) -> ZoneVersion:
-    zid, version, op, name, status, geometry, stations, addresses, counts, restored_from, created_by, created_at = row
-    return ZoneVersion(
-        int(zid), int(version), op, name, status, tuple(json.loads(stations)), tuple(json.loads(addresses)),
-        ZoneCounts.from_json(json.loads(counts)) if counts else None, restored_from, created_by, created_at,
-        bytes(geometry) if geometry is not None else None,
-    )
-
-
-_VERSION_COLUMNS = ("zone_id, version, op, name, status, geometry, station_ids, address_ids, counts, restored_from, "
-                    "created_by, created_at")
-
-
 def zone_versions(store: CampaignStore, zone_id: int, *, by: Principal | str) -> list[ZoneVersion]:
     """The zone's history, newest first (``edit_zones``: the people who build zones)."""
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
-        with store._connect() as con:
+        with store.read() as con:
             zid = int(_zone_row(con, zone_id)[0])
             _require_edit(con, by, zid)
-            rows = con.execute(f"SELECT {_VERSION_COLUMNS} FROM zone_version WHERE zone_id = ? ORDER BY version DESC", [zid]).fetchall()
-    return [_version_of(r) for r in rows]
-
-
-def _get_version(con: duckdb.DuckDBPyConnection, zone_id: int, version: object) -> ZoneVersion:
-    try:
-        number = int(version)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        number = -1
-    row = con.execute(f"SELECT {_VERSION_COLUMNS} FROM zone_version WHERE zone_id = ? AND version = ?", [zone_id, number]).fetchone()
-    if row is None or isinstance(version, bool):
-        raise UnknownVersion(f"version introuvable : n° {str(version)[:20]} de la zone n° {zone_id}")
-    return _version_of(row)
+            return versions(con, zid)
 
 
 def get_zone_version(store: CampaignStore, zone_id: int, version: int, *, by: Principal | str) -> ZoneVersion:
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
-        with store._connect() as con:
+        with store.read() as con:
             zid = int(_zone_row(con, zone_id)[0])
             _require_edit(con, by, zid)
-            return _get_version(con, zid, version)
+            return get_version(con, zid, version)
 
 
+@retrying
 def restore_zone_version(store: CampaignStore, zone_id: int, version: int, *, by: Principal | str,
-                         now: datetime | None = None) -> Zone:
+                         now: datetime | None = None, expected_row_version: int | None = None) -> Zone:
     """Bring back the name, geometry, stations, addresses and counts of ``version``, as a new version (op ``restore``).
 
     The status, the assignments and the turfs stay as they are (cut the turfs
     again if the addresses changed). Refused when another zone took the old name.
     """
-    now = now or _now()
+    now = now or utc_now()
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         _require_edit_early(by)
-        with store._connect() as con:
-            zid = int(_zone_row(con, zone_id)[0])
+        with store.write() as con:
+            zid = int(_zone_row(con, zone_id, expected_row_version)[0])
             _require_edit(con, by, zid)
-            old = _get_version(con, zid, version)
+            old = get_version(con, zid, version)
             if _name_taken(con, old.name, zid):
                 raise ZoneError(f"impossible de restaurer : une autre zone s'appelle déjà « {old.name} »")
-            con.execute("UPDATE zone SET name = ?, geometry = ?, updated_at = ? WHERE zone_id = ?", [old.name, old.geometry_wkb, now, zid])
+            con.execute("UPDATE zone SET name = ?, geometry = ? WHERE zone_id = ?", [old.name, old.geometry_wkb, zid])
+            touch(con, zid, now, actor_name(by))
             _write_stations(con, zid, list(old.station_ids))
             _write_addresses(con, zid, [clean_address_id(a) for a in old.address_ids])
-            _write_counts(con, zid, old.counts)
-            new_version = _record_version(con, zid, "restore", actor_name(by), now, restored_from=old.version)
+            write_counts(con, zid, old.counts)
+            new_version = record_version(con, zid, "restore", actor_name(by), now, restored_from=old.version)
             audit.insert(con, actor_name(by), "zone_change", "zone", zid,
                          {"op": "restore", "from_version": old.version, "version": new_version}, at=now)
             return _one(con, zid)
@@ -1073,9 +792,9 @@ def zones_for(store: CampaignStore, *, by: Principal | str) -> list[Zone]:
     """The zones ``by`` may see, by name: all of them (``edit_zones``) or a canvasser's own (zone or turf assigned)."""
     with audit_refusals(store, by, "edit_zones", "zone"):
         scope = zone_read_scope(by)
-    if not store.path.exists():
+    if not store.exists():
         return []
-    with store._connect() as con:
+    with store.read() as con:
         return _read_zones(con, scope)
 
 
@@ -1084,7 +803,7 @@ def get_zone(store: CampaignStore, zone_id: int, *, by: Principal | str) -> Zone
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         scope = zone_read_scope(by)
         zid = _zone_id(zone_id)
-        with store._connect() as con:
+        with store.read() as con:
             zones = _read_zones(con, scope, zid)
             if not zones:
                 _zone_row(con, zid)  # UnknownZone when it does not exist at all
@@ -1100,7 +819,7 @@ def zone_address_ids(store: CampaignStore, zone_id: int, *, by: Principal | str)
     with audit_refusals(store, by, "edit_zones", "zone", zone_id):
         scope = zone_read_scope(by)
         zid = _zone_id(zone_id)
-        with store._connect() as con:
+        with store.read() as con:
             _zone_row(con, zid)
             if scope is None:
                 rows = con.execute("SELECT address_id FROM zone_address WHERE zone_id = ? ORDER BY address_id", [zid]).fetchall()
@@ -1113,7 +832,7 @@ def zone_address_ids(store: CampaignStore, zone_id: int, *, by: Principal | str)
                         SELECT address_id FROM zone_address
                         WHERE zone_id = ? AND zone_id IN (SELECT zone_id FROM zone_assignment WHERE user_name = ?)
                         UNION SELECT ta.address_id FROM turf_address ta JOIN turf t ON t.turf_id = ta.turf_id
-                        WHERE t.zone_id = ? AND t.turf_id IN ({TURFS_OF_USER_SQL}))
+                        WHERE t.zone_id = ? AND t.turf_id IN ({TURFS_OF_USER_SQL})) scoped
                     ORDER BY address_id""",
                 [zid, scope, zid, scope],
             ).fetchall()
@@ -1127,7 +846,7 @@ def assignments(store: CampaignStore, *, by: Principal | str) -> list[Assignment
     """
     with audit_refusals(store, by, "edit_zones", "zone_assignment"):
         scope = zone_read_scope(by)
-    if not store.path.exists():
+    if not store.exists():
         return []
     sql = ("SELECT a.zone_id, z.name, a.user_name, a.due_date, a.assigned_by, a.assigned_at "
            "FROM zone_assignment a JOIN zone z ON z.zone_id = a.zone_id")
@@ -1136,7 +855,7 @@ def assignments(store: CampaignStore, *, by: Principal | str) -> list[Assignment
         sql += " WHERE a.user_name = ?"
         params.append(scope)
     sql += " ORDER BY lower(z.name), a.zone_id, a.user_name"
-    with store._connect() as con:
+    with store.read() as con:
         rows = con.execute(sql, params).fetchall()
     return [Assignment(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
@@ -1148,10 +867,10 @@ def _ids_of_user(store: CampaignStore, by: Principal | str, object_type: str, sq
         scope = own_zones_user(by, "view_maps")
     if scope is None:
         return None
-    if not store.path.exists():
+    if not store.exists():
         return frozenset()
-    with store._connect() as con:
-        rows = con.execute(f"SELECT DISTINCT {column} FROM ({sql})", [scope]).fetchall()
+    with store.read() as con:
+        rows = con.execute(f"SELECT DISTINCT {column} FROM ({sql}) ids", [scope]).fetchall()
     return frozenset(r[0] for r in rows)
 
 

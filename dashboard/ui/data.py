@@ -48,4 +48,4 @@ def version() -> int:
 
 
 def campaign() -> CampaignStore:
-    return CampaignStore(settings().campaign_path)
+    return CampaignStore.from_settings(settings())

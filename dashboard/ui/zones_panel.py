@@ -25,10 +25,7 @@ import streamlit as st
 from shapely.geometry.base import BaseGeometry
 
 from dashboard.targeting.scores import ScoreTable, compute_scores
-from dashboard.canvass.selection import Selection, select, stations_at_least
-from dashboard.canvass.turfs import cut_turfs
-from dashboard.canvass.walklist import in_walk_order
-import dashboard.canvass.sources as sources
+from dashboard.canvass import Selection, cut_turfs, in_walk_order, select, sources, stations_at_least
 from dashboard.canvass.counts import DEFAULT_SCORE_COLUMNS, zone_counts
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
 from dashboard.canvass.selection import EMPTY_POLYGON, polygonal
@@ -40,10 +37,11 @@ from dashboard.formats import fmt_number
 from dashboard.canvass.lasso_state import LassoMapState, parse_state
 from dashboard.maps.build import MapSpec, build_map
 from dashboard.maps.view import MapView
-from dashboard.maps.measure_types import TARGET_TYPES
+from dashboard.maps.measures import TARGET_TYPES
 from dashboard.store import turfs as turf_store
 from dashboard.store import users, zones
 from dashboard.store.campaign import CampaignStore
+from dashboard.store.errors import EditConflict
 from dashboard.targeting.target_map import SCORE_CHOICES, score_result
 from dashboard.maps.territory import Scope, Territory
 from dashboard.ui import choices, data, map_panel
@@ -68,6 +66,9 @@ _PENDING = "zones_pending_current"
 _FLASH = "zones_flash"
 _PREVIEW = "zones_preview"
 _LASSO_PREFIX = "zones_lasso_"
+_SEEN = "zones_seen_versions"  # ("zone" | "turf", id) -> row_version drawn on the previous run
+_EXPECTED = "zones_expected_versions"  # the same, as the user saw it when they clicked (this run)
+_EDITING_VERSION = "zones_editing_version"  # the zone's row_version when its outline was loaded for editing
 
 
 # -- one-shot messages and pending widget values ----------------------------------------------
@@ -88,6 +89,29 @@ def show_flash() -> None:
 
 def error(err: IsoloirError) -> None:
     st.error(_sentence(err.message_fr), icon=":material/error:")
+    if isinstance(err, EditConflict):  # saved from a stale copy: offer the latest one
+        st.button("Recharger la zone", key=f"zones_reload_{id(err)}", icon=":material/refresh:", on_click=reload_zone)
+
+
+def reload_zone() -> None:
+    """Drop what was built on the stale copy (outline being edited, turf preview); the next run reads the zone anew."""
+    clear_selection()
+    st.session_state.pop(_PREVIEW, None)
+    st.session_state.pop(_SEEN, None)
+    flash("info", "Zone rechargée : voici sa dernière version.")
+
+
+def see(kind: str, object_id: int, row_version: int) -> None:
+    """Note the version drawn on this run; :func:`expected_version` gives it back on the next run (the click's)."""
+    key = (kind, int(object_id))
+    seen = st.session_state.setdefault(_SEEN, {})
+    st.session_state.setdefault(_EXPECTED, {})[key] = seen.get(key, row_version)
+    seen[key] = row_version
+
+
+def expected_version(kind: str, object_id: int, current: int) -> int:
+    """The ``row_version`` the user saw when they clicked: a save from a stale page is refused by the store."""
+    return int(st.session_state.get(_EXPECTED, {}).get((kind, int(object_id)), current))
 
 
 # -- the choices (sidebar) --------------------------------------------------------------------
@@ -241,6 +265,7 @@ def clear_selection() -> None:
     st.session_state[_ADDITIONS] = []
     st.session_state[_GEN] = int(st.session_state.get(_GEN, 0)) + 1
     st.session_state.pop(_EDITING, None)
+    st.session_state.pop(_EDITING_VERSION, None)
 
 
 def map_key() -> str:
@@ -448,11 +473,12 @@ def create_from_selection(ctx: Context, store: CampaignStore, user: users.User, 
 
 
 def replace_with_selection(ctx: Context, store: CampaignStore, user: users.User, current: Current,
-                           zone_id: int) -> zones.Zone:
-    """Replace the zone's polygon, stations, addresses and counts by the selection's (one new version)."""
+                           zone_id: int, expected_row_version: int | None = None) -> zones.Zone:
+    """Replace the zone's polygon, stations, addresses and counts by the selection's (one new version); refused
+    (:class:`~dashboard.store.zones.ZoneConflict`) when the zone changed since ``expected_row_version`` was read."""
     if current.empty or current.counts is None:
         raise IsoloirError(EMPTY_SELECTION)
-    return zones.update_zone(store, zone_id, by=user, **_zone_fields(ctx, current))
+    return zones.update_zone(store, zone_id, by=user, expected_row_version=expected_row_version, **_zone_fields(ctx, current))
 
 
 def _save_panel(ctx: Context, store: CampaignStore, user: users.User, current: Current,
@@ -463,7 +489,8 @@ def _save_panel(ctx: Context, store: CampaignStore, user: users.User, current: C
                 icon=":material/edit:")
         if st.button("Enregistrer les modifications", type="primary", key="zones_save_edit", icon=":material/save:"):
             try:
-                zone = replace_with_selection(ctx, store, user, current, editing.zone_id)
+                zone = replace_with_selection(ctx, store, user, current, editing.zone_id,
+                                              st.session_state.get(_EDITING_VERSION, editing.row_version))
             except IsoloirError as err:
                 error(err)
             else:
@@ -521,6 +548,8 @@ def zones_section(ctx: Context, store: CampaignStore, user: users.User, zone_lis
     names = {z.zone_id: z.name for z in zone_list}
     zone_id = st.selectbox("Zone choisie", list(names), format_func=names.get, key=_CURRENT)
     zone = next(z for z in zone_list if z.zone_id == zone_id)
+    see("zone", zone.zone_id, zone.row_version)
+    seen = expected_version("zone", zone.zone_id, zone.row_version)
     summary = [f"{fmt_number(len(zone.station_ids))} bureaux", f"{fmt_number(zone.address_count)} adresses"]
     if zone.counts is not None:
         summary += [f"{fmt_number(zone.counts.doors)} portes", f"{fmt_number(zone.counts.registered)} inscrits"]
@@ -535,7 +564,7 @@ def zones_section(ctx: Context, store: CampaignStore, user: users.User, zone_lis
     with rename, st.form("zones_rename", border=True):
         new_name = st.text_input("Nouveau nom", value=zone.name, max_chars=zones.MAX_ZONE_NAME, key=f"zones_rename_{zone.zone_id}_{zone.version}")
         if st.form_submit_button("Renommer", icon=":material/edit:"):
-            _act(lambda: zones.rename_zone(store, zone.zone_id, new_name, by=user), "Zone renommée : « {name} ».")
+            _act(lambda: zones.rename_zone(store, zone.zone_id, new_name, by=user, expected_row_version=seen), "Zone renommée : « {name} ».")
     with copy, st.form("zones_duplicate", border=True):
         copy_name = st.text_input("Nom de la copie", value=f"{zone.name} (copie)", max_chars=zones.MAX_ZONE_NAME,
                                   key=f"zones_copy_{zone.zone_id}_{zone.version}")
@@ -547,18 +576,18 @@ def zones_section(ctx: Context, store: CampaignStore, user: users.User, zone_lis
         new_status = st.selectbox("Statut", statuses, index=statuses.index(zone.status) if zone.status in statuses else 0,
                                   format_func=zones.ZONE_STATUSES.get, key=f"zones_status_{zone.zone_id}_{zone.version}")
         if st.form_submit_button("Changer le statut", icon=":material/flag:"):
-            _act(lambda: zones.set_zone_status(store, zone.zone_id, new_status, by=user),
+            _act(lambda: zones.set_zone_status(store, zone.zone_id, new_status, by=user, expected_row_version=seen),
                  "Statut de « {name} » : {status}.")
 
     edit, swap = st.columns(2)
     edit.button("Modifier le contour sur la carte", icon=":material/edit_location_alt:", key="zones_edit",
-                on_click=_load_for_edit, args=(zone.zone_id, zone.name, zone.geometry_wkb, tuple(zone.station_ids)),
+                on_click=_load_for_edit, args=(zone.zone_id, zone.name, zone.geometry_wkb, tuple(zone.station_ids), zone.row_version),
                 help="Charge la zone dans la sélection : ajoutez ou retirez des lassos, puis enregistrez les modifications.")
     if swap.button("Remplacer par la sélection en cours", icon=":material/swap_horiz:", key="zones_replace",
                    disabled=current.empty, help="La zone prend le contour, les bureaux, les adresses et les chiffres de la "
                                                 "sélection en cours (une nouvelle version ; l'ancienne reste dans l'historique)."):
         try:
-            updated = replace_with_selection(ctx, store, user, current, zone.zone_id)
+            updated = replace_with_selection(ctx, store, user, current, zone.zone_id, seen)
         except IsoloirError as err:
             error(err)
         else:
@@ -575,7 +604,7 @@ def zones_section(ctx: Context, store: CampaignStore, user: users.User, zone_lis
                     st.warning("Cochez la case de confirmation pour supprimer la zone.")
                 else:
                     try:
-                        zones.delete_zone(store, zone.zone_id, by=user)
+                        zones.delete_zone(store, zone.zone_id, by=user, expected_row_version=seen)
                     except IsoloirError as err:
                         error(err)
                     else:
@@ -601,7 +630,8 @@ def _act(action: Any, message: str, *, select_result: bool = False) -> None:
     st.rerun()
 
 
-def _load_for_edit(zone_id: int, name: str, geometry_wkb: bytes | None, station_ids: tuple[str, ...]) -> None:
+def _load_for_edit(zone_id: int, name: str, geometry_wkb: bytes | None, station_ids: tuple[str, ...],
+                   row_version: int | None = None) -> None:
     clear_selection()
     addition: dict[str, Any] = {"kind": "zone", "zone_id": zone_id, "label": f"zone « {name} »"}
     if geometry_wkb:
@@ -610,6 +640,7 @@ def _load_for_edit(zone_id: int, name: str, geometry_wkb: bytes | None, station_
         addition = {"kind": "stations", "ids": list(station_ids), "label": f"bureaux de la zone « {name} »"}
     st.session_state[_ADDITIONS] = [addition]
     st.session_state[_EDITING] = zone_id
+    st.session_state[_EDITING_VERSION] = row_version
 
 
 def _history(store: CampaignStore, user: users.User, zone: zones.Zone) -> None:
@@ -630,7 +661,8 @@ def _history(store: CampaignStore, user: users.User, zone: zones.Zone) -> None:
         older_labels = {n: f"version {n}" for n in older}
         chosen = st.selectbox("Version à restaurer", older, key=f"zones_restore_{zone.zone_id}_{zone.version}", format_func=older_labels.get)
         if st.form_submit_button("Restaurer cette version", icon=":material/restore:"):
-            _act(lambda: zones.restore_zone_version(store, zone.zone_id, chosen, by=user),
+            _act(lambda: zones.restore_zone_version(store, zone.zone_id, chosen, by=user,
+                                                    expected_row_version=expected_version("zone", zone.zone_id, zone.row_version)),
                  f"Version {chosen} restaurée : « {{name}} » (les secteurs et les affectations ne changent pas).")
 
 
@@ -666,9 +698,10 @@ def cut_zone(ctx: Context, store: CampaignStore, user: users.User, zone: zones.Z
     return Preview(zone.zone_id, zone.version, int(target_doors), plan)
 
 
-def save_preview(store: CampaignStore, user: users.User, preview: Preview, *, replace_assigned: bool = False) -> list[turf_store.Turf]:
+def save_preview(store: CampaignStore, user: users.User, preview: Preview, *, replace_assigned: bool = False,
+                 expected_row_version: int | None = None) -> list[turf_store.Turf]:
     return turf_store.save_turfs(store, preview.zone_id, [turf_store.TurfInput.of(t) for t in preview.plan.turfs], by=user,
-                                 replace_assigned=replace_assigned)
+                                 replace_assigned=replace_assigned, expected_row_version=expected_row_version)
 
 
 def preview_of(zone: zones.Zone | None) -> Preview | None:
@@ -728,7 +761,8 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
         if save.button("Enregistrer les secteurs", type="primary", icon=":material/save:", key="zones_save_turfs",
                        disabled=preview.zone_version != zone.version):
             try:
-                saved = save_preview(store, user, preview, replace_assigned=confirm)
+                saved = save_preview(store, user, preview, replace_assigned=confirm,
+                                     expected_row_version=expected_version("zone", zone.zone_id, zone.row_version))
             except IsoloirError as err:
                 error(err)
             else:
@@ -815,8 +849,10 @@ def _whole_zone_assignment(store: CampaignStore, user: users.User, zone: zones.Z
                                 key="zones_zone_due")
             if st.form_submit_button("Confier la zone", icon=":material/assignment_ind:"):
                 try:
+                    version = expected_version("zone", zone.zone_id, zone.row_version)
                     for name in team:
-                        zones.assign_zone(store, zone.zone_id, name, by=user, due_date=due)
+                        version = zones.assign_zone(store, zone.zone_id, name, by=user, due_date=due,
+                                                    expected_row_version=version).row_version
                 except IsoloirError as err:
                     error(err)
                 else:
@@ -828,7 +864,8 @@ def _whole_zone_assignment(store: CampaignStore, user: users.User, zone: zones.Z
                 name = st.selectbox("Retirer la zone à", list(zone.assigned_to), key="zones_zone_unassign")
                 if st.form_submit_button("Retirer la zone", icon=":material/person_remove:"):
                     try:
-                        zones.unassign_zone(store, zone.zone_id, name, by=user)
+                        zones.unassign_zone(store, zone.zone_id, name, by=user,
+                                            expected_row_version=expected_version("zone", zone.zone_id, zone.row_version))
                     except IsoloirError as err:
                         error(err)
                     else:
@@ -846,6 +883,9 @@ def assignment_section(store: CampaignStore, user: users.User, zone: zones.Zone,
         return
     labels = {t.turf_id: f"{t.name} ({fmt_number(t.doors)} portes)" + (f" — {', '.join(t.assigned_to)}" if t.assigned_to else "")
               for t in zone_turfs}
+    versions = {t.turf_id: t.row_version for t in zone_turfs}
+    for turf_seen in zone_turfs:
+        see("turf", turf_seen.turf_id, turf_seen.row_version)
     assign, remove = st.columns(2)
     with assign, st.form("zones_assign", border=True):
         turf_id = st.selectbox("Secteur à affecter", list(labels), format_func=labels.get, key=f"zones_assign_turf_{zone.zone_id}")
@@ -854,7 +894,8 @@ def assignment_section(store: CampaignStore, user: users.User, zone: zones.Zone,
         due = st.date_input("Échéance", value=date.today() + timedelta(days=14), format="DD/MM/YYYY", key="zones_assign_due")
         if st.form_submit_button("Affecter", type="primary", icon=":material/assignment_ind:"):
             try:
-                turf = turf_store.assign_turf(store, turf_id, team, by=user, due_date=due)
+                turf = turf_store.assign_turf(store, turf_id, team, by=user, due_date=due,
+                                              expected_row_version=expected_version("turf", turf_id, versions[turf_id]))
             except IsoloirError as err:
                 error(err)
             else:
@@ -870,7 +911,9 @@ def assignment_section(store: CampaignStore, user: users.User, zone: zones.Zone,
                 if st.form_submit_button("Retirer l'affectation", icon=":material/person_remove:"):
                     turf_id_text, _, name = pair.partition("|")
                     try:
-                        turf = turf_store.unassign_turf(store, int(turf_id_text), name, by=user)
+                        turf = turf_store.unassign_turf(
+                            store, int(turf_id_text), name, by=user,
+                            expected_row_version=expected_version("turf", int(turf_id_text), versions[int(turf_id_text)]))
                     except IsoloirError as err:
                         error(err)
                     else:

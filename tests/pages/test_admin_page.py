@@ -7,7 +7,6 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
@@ -65,12 +64,9 @@ def _page_text(at: AppTest) -> str:
 
 
 def _snapshot(data_dir: Path) -> tuple[int, list[tuple]]:
-    con = duckdb.connect(str(data_dir / "campaign.duckdb"), read_only=True)
-    try:
+    with CampaignStore(data_dir / "campaign.duckdb").read() as con:
         count = con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
         accounts = con.execute("SELECT * FROM app_user ORDER BY user_name").fetchall()
-    finally:
-        con.close()
     return count, accounts
 
 
@@ -104,9 +100,8 @@ def test_admin_sees_the_four_tabs_and_no_secret(demo_env: Path) -> None:
     assert any(s.startswith("Journal intègre") for s in _successes(at))
 
     text = _page_text(at)
-    con = duckdb.connect(str(demo_env / "campaign.duckdb"), read_only=True)
-    hashes = [r[0] for r in con.execute("SELECT password_hash FROM app_user").fetchall()]
-    con.close()
+    with CampaignStore(demo_env / "campaign.duckdb").read() as con:
+        hashes = [r[0] for r in con.execute("SELECT password_hash FROM app_user").fetchall()]
     assert "$2b$" not in text and not any(h in text for h in hashes)
     assert os.environ["ISOLOIR_COOKIE_KEY"] not in text
 
@@ -218,10 +213,9 @@ def test_audit_tab_lists_newest_first_and_filters(demo_env: Path) -> None:
 
 
 def test_chain_check_names_the_first_altered_entry(demo_env: Path) -> None:
-    con = duckdb.connect(str(demo_env / "campaign.duckdb"))
-    altered = con.execute("SELECT min(id) + 2 FROM audit_log").fetchone()[0]
-    con.execute("UPDATE audit_log SET detail = '{\"role\": \"viewer\"}' WHERE id = ?", [altered])
-    con.close()
+    with CampaignStore(demo_env / "campaign.duckdb").write() as con:  # someone editing the store by hand
+        altered = con.execute("SELECT min(id) + 2 FROM audit_log").fetchone()[0]
+        con.execute("UPDATE audit_log SET detail = '{\"role\": \"viewer\"}' WHERE id = ?", [altered])
     at = _ok(_admin_page())
     assert not any(s.startswith("Journal intègre") for s in _successes(at))
     assert any(e.startswith(f"Journal altéré : l'entrée n° {altered} ") for e in _errors(at))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 
 from dashboard.access.permissions import ROLES, may_open
 from dashboard.store import CampaignStore, contacts, turfs, users, zones
@@ -16,8 +15,8 @@ PAGES = existing_pages()
 
 
 def _rows(data_dir: Path) -> dict[str, int]:
-    with duckdb.connect(str(data_dir / "campaign.duckdb"), read_only=True) as con:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    with CampaignStore(data_dir / "campaign.duckdb").read() as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 

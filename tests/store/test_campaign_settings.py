@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,26 +19,25 @@ from dashboard.store.campaign_settings import (
     set_campaign_settings,
 )
 from dashboard.store.users import User
+from tests.campaign_stores import StoreMaker
 
 T0 = datetime(2026, 3, 1, 9, 0, 0)
 BY_ROLE = {"admin": "dir", "candidate": "cand", "strategist": "strat", "canvasser": "paul", "viewer": "obs"}
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, User]]:
-    path = tmp_path_factory.mktemp("settings-template") / "campaign.duckdb"
-    store = CampaignStore(path)
+def template(store_maker: StoreMaker) -> tuple[CampaignStore, dict[str, User]]:
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for role, name in BY_ROLE.items():
             users.add_user(store, name, "a-long-password-1", role, by="cli", now=T0)
-    return path, {role: users.get_user(store, name) for role, name in BY_ROLE.items()}  # type: ignore[misc]
+    return store, {role: users.get_user(store, name) for role, name in BY_ROLE.items()}  # type: ignore[misc]
 
 
 @pytest.fixture
-def store(template: tuple[Path, dict[str, User]], tmp_path: Path) -> CampaignStore:
-    shutil.copy(template[0], tmp_path / "campaign.duckdb")
-    return CampaignStore(tmp_path / "campaign.duckdb")
+def store(template: tuple[CampaignStore, dict[str, User]], new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    return new_store(clone_of=template[0])
 
 
 def _settings_entries(store: CampaignStore) -> list[audit.AuditEntry]:
@@ -53,7 +52,7 @@ def test_defaults_without_creating_the_file(tmp_path: Path) -> None:
     assert not store.path.exists()
 
 
-def test_set_get_purge_after_and_audit(store: CampaignStore, template: tuple[Path, dict[str, User]]) -> None:
+def test_set_get_purge_after_and_audit(store: CampaignStore, template: tuple[CampaignStore, dict[str, User]]) -> None:
     admin = template[1]["admin"]
     assert get_campaign_settings(store) == CampaignSettings()  # the table exists, no row yet
     saved = set_campaign_settings(store, by=admin, election_date=date(2026, 3, 15), retention_days=30,
@@ -73,11 +72,11 @@ def test_set_get_purge_after_and_audit(store: CampaignStore, template: tuple[Pat
                                                                "retention_days": 30}
     unset = set_campaign_settings(store, by=admin, election_date=None, retention_days=365)
     assert unset.election_date is None and unset.purge_after is None and unset.retention_days == 365
-    with store._connect() as con:
+    with store.write() as con:
         assert con.execute("SELECT count(*) FROM campaign_setting").fetchone()[0] == 1  # a single row
 
 
-def test_only_the_admin_writes(store: CampaignStore, template: tuple[Path, dict[str, User]]) -> None:
+def test_only_the_admin_writes(store: CampaignStore, template: tuple[CampaignStore, dict[str, User]]) -> None:
     set_campaign_settings(store, by="cli", election_date="2026-03-15", retention_days=30, name="Municipales")
     before = get_campaign_settings(store)
     for role in ("candidate", "strategist", "canvasser", "viewer"):

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import tempfile
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import bcrypt
-import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +16,9 @@ from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, contacts, users, zones
 from dashboard.store.contacts import ContactError
 from dashboard.store.users import User
+from dashboard.store.errors import StoreIntegrityError
 from dashboard.store.zones import ZoneError
+from tests.campaign_stores import StoreMaker, table_rows
 
 PASSWORD = "a-long-password-1"
 T0 = datetime(2026, 3, 1, 9, 0, 0)
@@ -32,27 +31,25 @@ MET = {"outcome": "rencontre", "consent": True}
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, User]]:
+def template(store_maker: StoreMaker) -> tuple[CampaignStore, dict[str, User]]:
     """Accounts, made once (bcrypt at cost 4), and zone "Nord" (45999_1, 45999_2) assigned to paul."""
-    path = tmp_path_factory.mktemp("contacts-template") / "campaign.duckdb"
-    store = CampaignStore(path)
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for name, role in ACCOUNTS.items():
             users.add_user(store, name, PASSWORD, role, by="cli", now=T0)
     nord = zones.create_zone(store, "Nord", ["45999_1", "45999_2"], by="cli", now=T0)
     zones.assign_zone(store, nord.zone_id, "paul", by="cli", now=T0)
-    return path, {u.user_name: u for u in users.list_users(store, by="cli")}
+    return store, {u.user_name: u for u in users.list_users(store, by="cli")}
 
 
 @pytest.fixture
-def store(template: tuple[Path, dict[str, User]], tmp_path: Path) -> CampaignStore:
-    shutil.copy(template[0], tmp_path / "campaign.duckdb")
-    return CampaignStore(tmp_path / "campaign.duckdb")
+def store(template: tuple[CampaignStore, dict[str, User]], new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    return new_store(clone_of=template[0])
 
 
 @pytest.fixture
-def people(template: tuple[Path, dict[str, User]]) -> dict[str, User]:
+def people(template: tuple[CampaignStore, dict[str, User]]) -> dict[str, User]:
     return {**{role: template[1][name] for role, name in BY_ROLE.items()}, **{n: template[1][n] for n in CANVASSERS}}
 
 
@@ -66,12 +63,12 @@ def _seeded(store: CampaignStore) -> dict[str, int]:
 
 
 def _rows(store: CampaignStore, table: str) -> list[tuple]:
-    with store._connect() as con:
-        return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+    with store.write() as con:
+        return table_rows(con, table)
 
 
 def _log(store: CampaignStore, after: int = 0) -> list[tuple]:
-    with store._connect() as con:
+    with store.write() as con:
         return con.execute(
             "SELECT user_name, action, outcome, CAST(detail AS VARCHAR) FROM audit_log WHERE action NOT IN "
             "('user_add', 'zone_change', 'assignment_change') AND id > ? ORDER BY id", [after]
@@ -192,7 +189,7 @@ def test_consent_and_validation(store: CampaignStore, people: dict[str, User]) -
                                full_name="Zoé\u200b  Lefèvre\x1b", outcome="REFUS", consent=False, phone="  ", email="")
     assert _rows(store, "contact")[0][:8] == (cid, "45999_1", "12 rue des Lilas", "Zoé Lefèvre", None, None, False, "refus")
     # the storage refuses a phone without consent too (defence in depth)
-    with pytest.raises(duckdb.ConstraintException), store._connect() as con:
+    with pytest.raises(StoreIntegrityError), store.write() as con:
         con.execute("INSERT INTO contact (station_id, address, full_name, phone, consent, outcome, created_by, created_at) "
                     "VALUES ('45999_1', 'a', 'b', '0612345678', false, 'absent', 'cli', ?)", [T0])
 
@@ -246,10 +243,11 @@ def test_export_gate_and_format(store: CampaignStore, people: dict[str, User]) -
                             "personne rencontrée", "paul"]
 
 
-def test_export_of_an_empty_store(tmp_path: Path) -> None:
-    data = contacts.export_contacts_csv(CampaignStore(tmp_path / "c.duckdb"), by="cli")
+def test_export_of_an_empty_store(new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store()
+    data = contacts.export_contacts_csv(store, by="cli")
     assert data.decode("utf-8-sig").splitlines() == [";".join(contacts.CSV_HEADERS.values())]
-    assert audit.entries(CampaignStore(tmp_path / "c.duckdb"), by="cli")[0].detail == {"format": "csv", "rows": 0}
+    assert audit.entries(store, by="cli")[0].detail == {"format": "csv", "rows": 0}
 
 
 # -- property: a canvasser reads exactly the rows of the stations of their zones ---------------
@@ -269,14 +267,14 @@ def campaigns(draw: st.DrawFn) -> dict[str, object]:
 
 @settings(max_examples=30, deadline=None)
 @given(campaign=campaigns())
-def test_property_canvassers_see_exactly_their_zones(template: tuple[Path, dict[str, User]], campaign: dict) -> None:
+def test_property_canvassers_see_exactly_their_zones(template: tuple[CampaignStore, dict[str, User]], store_maker: StoreMaker,
+                                                     campaign: dict) -> None:
     # Zones, assignments and contacts are seeded in one transaction (their writes are tested one by one
     # above); the reads under test are the real functions, whose scoping is in their SQL.
     by_name = template[1]
-    with tempfile.TemporaryDirectory() as directory:
-        store = CampaignStore(Path(directory) / "campaign.duckdb")
-        shutil.copy(template[0], store.path)
-        with store._connect() as con:
+    store = store_maker.clone(template[0])
+    try:
+        with store.write() as con:
             con.execute("DELETE FROM zone_assignment")
             con.execute("DELETE FROM zone_station")
             con.execute("DELETE FROM zone")
@@ -295,23 +293,25 @@ def test_property_canvassers_see_exactly_their_zones(template: tuple[Path, dict[
                     "INSERT INTO contact (station_id, address, full_name, consent, outcome, created_by, created_at) "
                     "VALUES (?, 'rue', 'nom', false, ?, 'cli', ?) RETURNING contact_id", [station, outcome, T0],
                 ).fetchone()[0])
-        # one canvasser records a contact inside their zones (accepted) and outside (refused)
-        who = campaign["who"]
-        theirs = set().union(*(s for s, assignees in campaign["zones"] if who in assignees))
-        outside = [s for s in POOL if s not in theirs]
-        if outside:
-            with pytest.raises(PermissionDenied):
-                contacts.add_contact(store, by=by_name[who], station_id=outside[0], address="rue", full_name="nom",
-                                     outcome="absent", consent=False)
-        rows = list(zip(contact_ids, (station for station, _ in campaign["contacts"])))
-        if theirs:
-            rows.append((contacts.add_contact(store, by=by_name[who], station_id=min(theirs), address="rue", full_name="nom",
-                                              outcome="absent", consent=False), min(theirs)))
-        for user in CANVASSERS:
-            mine = [i for i, (_, assignees) in enumerate(campaign["zones"]) if user in assignees]
-            stations = set().union(*(campaign["zones"][i][0] for i in mine))
-            seen = contacts.contacts(store, by=by_name[user])
-            assert seen["contact_id"].tolist() == [cid for cid, station in rows if station in stations]
-            assert set(seen["station_id"]) <= stations
-            assert sorted(z.zone_id for z in zones.zones_for(store, by=by_name[user])) == [zone_ids[i] for i in mine]
-            assert zones.station_ids_for(store, by=by_name[user]) == stations
+            # one canvasser records a contact inside their zones (accepted) and outside (refused)
+            who = campaign["who"]
+            theirs = set().union(*(s for s, assignees in campaign["zones"] if who in assignees))
+            outside = [s for s in POOL if s not in theirs]
+            if outside:
+                with pytest.raises(PermissionDenied):
+                    contacts.add_contact(store, by=by_name[who], station_id=outside[0], address="rue", full_name="nom",
+                                         outcome="absent", consent=False)
+            rows = list(zip(contact_ids, (station for station, _ in campaign["contacts"])))
+            if theirs:
+                rows.append((contacts.add_contact(store, by=by_name[who], station_id=min(theirs), address="rue", full_name="nom",
+                                                  outcome="absent", consent=False), min(theirs)))
+            for user in CANVASSERS:
+                mine = [i for i, (_, assignees) in enumerate(campaign["zones"]) if user in assignees]
+                stations = set().union(*(campaign["zones"][i][0] for i in mine))
+                seen = contacts.contacts(store, by=by_name[user])
+                assert seen["contact_id"].tolist() == [cid for cid, station in rows if station in stations]
+                assert set(seen["station_id"]) <= stations
+                assert sorted(z.zone_id for z in zones.zones_for(store, by=by_name[user])) == [zone_ids[i] for i in mine]
+                assert zones.station_ids_for(store, by=by_name[user]) == stations
+    finally:
+        store_maker.drop(store)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from dashboard.store import CampaignStore, users
 from dashboard.store.campaign_settings import set_campaign_settings
 from dashboard.store.purge import PURGED_TABLE_LABELS, PURGED_TABLES, purge_campaign_data, purge_status
 
 
-def test_due_the_day_after_the_retention_period(tmp_path: Path) -> None:
-    store = CampaignStore(tmp_path / "campaign.duckdb")
+def test_due_the_day_after_the_retention_period(new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store()
     status = purge_status(store, today=date(2027, 1, 1))
     assert status.purge_after is None and not status.due and set(status.rows) == set(PURGED_TABLES)
     set_campaign_settings(store, by="cli", election_date=date(2026, 3, 22), retention_days=30)
@@ -20,8 +20,8 @@ def test_due_the_day_after_the_retention_period(tmp_path: Path) -> None:
     assert purge_status(store, today=date(2026, 4, 21)).purge_after == date(2026, 4, 21)
 
 
-def test_purge_keeps_accounts_and_settings(tmp_path: Path) -> None:
-    store = CampaignStore(tmp_path / "campaign.duckdb")
+def test_purge_keeps_accounts_and_settings(new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store()
     users.add_user(store, "directrice", "un-mot-de-passe-solide", "admin", by="cli")
     set_campaign_settings(store, by="cli", election_date=date(2026, 3, 22), retention_days=0)
     store.save_view("Vue", {}, by="cli")

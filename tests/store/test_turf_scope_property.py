@@ -10,10 +10,7 @@ inside the scope and raise ``PermissionDenied`` outside it.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import bcrypt
 import pytest
@@ -24,6 +21,7 @@ from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, contacts, turfs, users, zones
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User
+from tests.campaign_stores import StoreMaker
 
 CANVASSERS = ("c1", "c2", "c3")
 STATIONS = tuple(f"45999_{i}" for i in range(1, 6))
@@ -73,9 +71,8 @@ REMOVALS = st.lists(st.tuples(st.sampled_from(["unassign_zone", "unassign_turf",
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("scope") / "campaign.duckdb"
-    store = CampaignStore(path)
+def template(store_maker: StoreMaker) -> CampaignStore:
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for name in CANVASSERS:
@@ -83,7 +80,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for station in STATIONS:  # one person met per station, to check the contacts' scope too
         contacts.add_contact(store, by="cli", station_id=station, address="1 rue X", full_name=f"Personne {station}",
                              outcome="absent", consent=False)
-    return path
+    return store
 
 
 def _build(store: CampaignStore, specs: list[ZoneSpec], removals: list[tuple[str, int, int]]) -> dict[int, ZoneModel]:
@@ -197,12 +194,10 @@ C = ZoneSpec(["45999_4"], ["b0@45999_4", "b1@45999_4"], [], frozenset(), [])  # 
 @example(specs=[A, B, C], removals=[])
 @example(specs=[A, B], removals=[("unassign_zone", 1, 0), ("recut", 0, 0)])
 @example(specs=[A, B], removals=[("delete_zone", 1, 0), ("unassign_turf", 0, 0)])
-def test_no_function_leaks_outside_a_canvassers_assignments(template: Path, specs: list[ZoneSpec],
+def test_no_function_leaks_outside_a_canvassers_assignments(template: CampaignStore, store_maker: StoreMaker, specs: list[ZoneSpec],
                                                              removals: list[tuple[str, int, int]]) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "campaign.duckdb"
-        shutil.copy(template, path)
-        store = CampaignStore(path)
+    store = store_maker.clone(template)
+    try:
         model = _build(store, specs, removals)
         people = {u.user_name: u for u in users.list_users(store, by="cli")}
         for name in CANVASSERS:
@@ -210,3 +205,5 @@ def test_no_function_leaks_outside_a_canvassers_assignments(template: Path, spec
             _check_lists(store, people[name], scope)
             if name == "c1":  # the per-object calls for one canvasser (the scenario is symmetric in them)
                 _check_objects(store, people[name], scope, model)
+    finally:
+        store_maker.drop(store)

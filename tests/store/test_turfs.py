@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 
 import bcrypt
 import pytest
@@ -16,6 +15,7 @@ from dashboard.store.purge import PURGED_TABLES, purge_campaign_data
 from dashboard.store.turfs import TurfError, TurfInput, UnknownTurf
 from dashboard.store.users import User
 from dashboard.store.zones import UnknownZone, ZoneError
+from tests.campaign_stores import StoreMaker, table_rows
 
 T0 = datetime(2026, 3, 1, 9, 0, 0)
 ACCOUNTS = {"dir": "admin", "cand": "candidate", "strat": "strategist", "paul": "canvasser", "lea": "canvasser",
@@ -30,10 +30,9 @@ LINE = shapely.to_wkb(shapely.LineString([(1.90, 47.90), (1.91, 47.91)]))
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(store_maker: StoreMaker) -> CampaignStore:
     """Accounts; zone Nord (6 addresses, 3 turfs) and zone Sud (2 addresses, 1 turf), nobody assigned."""
-    path = tmp_path_factory.mktemp("turfs") / "campaign.duckdb"
-    store = CampaignStore(path)
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for name, role in ACCOUNTS.items():
@@ -44,13 +43,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     turfs.save_turfs(store, north.zone_id, [TurfInput(1, NORTH[:2], 20), TurfInput(2, NORTH[2:4], 15, LINE, "Rue haute"),
                                             TurfInput(3, NORTH[4:], 10)], by="cli", now=T0)
     turfs.save_turfs(store, south.zone_id, [TurfInput(1, SOUTH, 8)], by="cli", now=T0)
-    return path
+    return store
 
 
 @pytest.fixture
-def store(template: Path, tmp_path: Path) -> CampaignStore:
-    shutil.copy(template, tmp_path / "campaign.duckdb")
-    return CampaignStore(tmp_path / "campaign.duckdb")
+def store(template: CampaignStore, new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    return new_store(clone_of=template)
 
 
 @pytest.fixture
@@ -67,8 +65,8 @@ def _ids(store: CampaignStore) -> dict[str, int]:
 
 
 def _tables(store: CampaignStore) -> dict[str, list[tuple]]:
-    with store._connect() as con:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TURF_TABLES}
+    with store.write() as con:
+        return {t: table_rows(con, t) for t in TURF_TABLES}
 
 
 def _entries(store: CampaignStore, action: str) -> list[audit.AuditEntry]:
@@ -380,7 +378,7 @@ def test_purge_deletes_turfs_history_and_progress(store: CampaignStore, people: 
     assert {t: deleted[t] for t in ("turf", "turf_address", "turf_assignment", "turf_progress", "zone_address", "zone_count")} == {
         "turf": 4, "turf_address": 8, "turf_assignment": 1, "turf_progress": 1, "zone_address": 8, "zone_count": 1}
     assert deleted["zone_version"] >= 4
-    with store._connect() as con:
+    with store.write() as con:
         assert all(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] == 0 for t in PURGED_TABLES)
     assert users.get_user(store, "paul") is not None
     assert audit.entries(store, by="cli", action="purge")[0].detail["deleted"] == deleted

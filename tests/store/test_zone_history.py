@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 import bcrypt
 import numpy as np
@@ -17,6 +16,7 @@ from dashboard.store import CampaignStore, audit, turfs, users, zones
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User
 from dashboard.store.zones import UnknownVersion, UnknownZone, ZoneCounts, ZoneError
+from tests.campaign_stores import StoreMaker, table_rows
 
 T0 = datetime(2026, 3, 1, 9, 0, 0)
 T1 = datetime(2026, 3, 2, 9, 0, 0)
@@ -31,20 +31,18 @@ ZONE_TABLES = ("zone", "zone_station", "zone_address", "zone_count", "zone_versi
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("history") / "campaign.duckdb"
-    store = CampaignStore(path)
+def template(store_maker: StoreMaker) -> CampaignStore:
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for name, role in ACCOUNTS.items():
             users.add_user(store, name, "a-long-password-1", role, by="cli", now=T0)
-    return path
+    return store
 
 
 @pytest.fixture
-def store(template: Path, tmp_path: Path) -> CampaignStore:
-    shutil.copy(template, tmp_path / "campaign.duckdb")
-    return CampaignStore(tmp_path / "campaign.duckdb")
+def store(template: CampaignStore, new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    return new_store(clone_of=template)
 
 
 @pytest.fixture
@@ -53,8 +51,8 @@ def people(store: CampaignStore) -> dict[str, User]:
 
 
 def _tables(store: CampaignStore) -> dict[str, list[tuple]]:
-    with store._connect() as con:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ZONE_TABLES}
+    with store.write() as con:
+        return {t: table_rows(con, t) for t in ZONE_TABLES}
 
 
 def _zone_entries(store: CampaignStore) -> list[audit.AuditEntry]:
@@ -69,7 +67,7 @@ def test_create_with_addresses_and_counts(store: CampaignStore, people: dict[str
     assert zone.address_count == 3 and zone.version == 1 and zone.owner == "strat"
     assert zone.counts == ZoneCounts(**{**COUNTS.__dict__, "computed_at": T0})  # computed_at defaults to the write time
     assert zones.zone_address_ids(store, zone.zone_id, by=people["candidate"]) == tuple(ADDRESSES)
-    with store._connect() as con:  # the station part of each address id is stored beside it
+    with store.write() as con:  # the station part of each address id is stored beside it
         assert con.execute("SELECT address_id, station_id FROM zone_address ORDER BY 1").fetchall() == [
             ("ban-1@45999_1", "45999_1"), ("ban-2@45999_1", "45999_1"), ("ban-3@45999_2", "45999_2")]
     [entry] = _zone_entries(store)
@@ -104,7 +102,7 @@ def test_address_ids_are_checked(store: CampaignStore) -> None:
     assert _tables(store) == before
     zone = zones.set_zone_addresses(store, zone.zone_id, ["sans-bureau", "x@pas-un-bureau", "'; DROP TABLE zone; --@45999_3"], by="cli")
     assert zone.address_count == 3
-    with store._connect() as con:
+    with store.write() as con:
         assert dict(con.execute("SELECT address_id, station_id FROM zone_address").fetchall()) == {
             "sans-bureau": None, "x@pas-un-bureau": None, "'; DROP TABLE zone; --@45999_3": "45999_3"}
 
@@ -114,7 +112,7 @@ def test_address_changes_are_audited_with_counts_only(store: CampaignStore) -> N
     zones.set_zone_addresses(store, zone.zone_id, ADDRESSES[1:], by="cli")
     entry = _zone_entries(store)[0]
     assert entry.detail == {"op": "addresses", "version": 2, "addresses": {"count": 2, "added": 1, "removed": 1}}
-    with store._connect() as con:  # the audit log outlives the purge: no address id in it
+    with store.write() as con:  # the audit log outlives the purge: no address id in it
         log = " ".join(r[0] for r in con.execute("SELECT CAST(detail AS VARCHAR) FROM audit_log").fetchall())
     assert "ban-" not in log
 
@@ -262,12 +260,12 @@ def test_history_and_new_writes_need_edit_zones(store: CampaignStore, people: di
 
 def test_existing_store_without_history_gets_one_at_the_next_change(store: CampaignStore) -> None:
     zone = zones.create_zone(store, "Ancienne", ["45999_1"], by="cli")
-    with store._connect() as con:  # a zone made before the history existed
+    with store.write() as con:  # a zone made before the history existed
         con.execute("DELETE FROM zone_version")
     assert zones.get_zone(store, zone.zone_id, by="cli").version == 0
     zones.rename_zone(store, zone.zone_id, "Ancienne zone", by="cli")
     [version] = zones.zone_versions(store, zone.zone_id, by="cli")
     assert (version.version, version.op, version.name) == (1, "rename", "Ancienne zone")
-    with store._connect() as con:
+    with store.write() as con:
         stored = con.execute("SELECT station_ids, address_ids FROM zone_version").fetchone()
     assert [json.loads(v) for v in stored] == [["45999_1"], []]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import bcrypt
-import duckdb
 import pytest
 import shapely
 
@@ -15,6 +14,7 @@ from dashboard.access.permissions import PermissionDenied
 from dashboard.store import CampaignStore, audit, users, zones
 from dashboard.store.users import User
 from dashboard.store.zones import UnknownZone, ZoneError
+from tests.campaign_stores import StoreMaker, table_rows
 
 PASSWORD = "a-long-password-1"
 T0 = datetime(2026, 3, 1, 9, 0, 0)
@@ -28,38 +28,32 @@ SQUARE = shapely.to_wkb(shapely.box(1.90, 47.89, 1.92, 47.91))
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, User]]:
+def template(store_maker: StoreMaker) -> tuple[CampaignStore, dict[str, User]]:
     """A store holding the accounts, made once (bcrypt at cost 4, same format) and copied by each test."""
-    path = tmp_path_factory.mktemp("zones-template") / "campaign.duckdb"
-    store = CampaignStore(path)
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for name, role in ACCOUNTS.items():
             users.add_user(store, name, PASSWORD, role, by="cli", now=T0)
     users.disable_user(store, "ancien", by="cli", now=T0)
-    return path, {u.user_name: u for u in users.list_users(store, by="cli")}
-
-
-def _copy(template: tuple[Path, dict[str, User]], directory: Path, name: str = "campaign.duckdb") -> CampaignStore:
-    shutil.copy(template[0], directory / name)
-    return CampaignStore(directory / name)
+    return store, {u.user_name: u for u in users.list_users(store, by="cli")}
 
 
 @pytest.fixture
-def store(template: tuple[Path, dict[str, User]], tmp_path: Path) -> CampaignStore:
-    return _copy(template, tmp_path)
+def store(template: tuple[CampaignStore, dict[str, User]], new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    return new_store(clone_of=template[0])
 
 
 @pytest.fixture
-def people(template: tuple[Path, dict[str, User]]) -> dict[str, User]:
+def people(template: tuple[CampaignStore, dict[str, User]]) -> dict[str, User]:
     """Role -> an active user of that role, plus "ancien" (a disabled canvasser) and "lea" (a second canvasser)."""
     by_name = template[1]
     return {**{role: by_name[name] for role, name in BY_ROLE.items()}, "ancien": by_name["ancien"], "lea": by_name["lea"]}
 
 
 def _snapshot(store: CampaignStore) -> dict[str, list[tuple]]:
-    with store._connect() as con:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("zone", "zone_station", "zone_assignment")}
+    with store.write() as con:
+        return {t: table_rows(con, t) for t in ("zone", "zone_station", "zone_assignment")}
 
 
 def _entries(store: CampaignStore, **filters: str) -> list[audit.AuditEntry]:
@@ -70,8 +64,8 @@ def _entries(store: CampaignStore, **filters: str) -> list[audit.AuditEntry]:
 
 def _state(store: CampaignStore) -> tuple[dict[str, list[tuple]], list[tuple]]:
     """The zone tables and the audit rows after the template's, read on one connection."""
-    with store._connect() as con:
-        tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("zone", "zone_station", "zone_assignment")}
+    with store.write() as con:
+        tables = {t: table_rows(con, t) for t in ("zone", "zone_station", "zone_assignment")}
         log = con.execute(
             "SELECT user_name, action, outcome, CAST(detail AS VARCHAR) FROM audit_log WHERE id > ? ORDER BY id", [TEMPLATE_AUDIT_ROWS]
         ).fetchall()
@@ -96,12 +90,13 @@ def test_create_normalises_and_audits(store: CampaignStore, people: dict[str, Us
 
 
 @pytest.fixture(scope="module")
-def zone_template(template: tuple[Path, dict[str, User]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def zone_template(template: tuple[CampaignStore, dict[str, User]], store_maker: StoreMaker) -> CampaignStore:
     """The accounts plus zone "Centre" (45999_1), assigned to lea."""
-    store = _copy(template, tmp_path_factory.mktemp("zone-template"))
+    store = store_maker.clone(template[0])
     zone_id = zones.create_zone(store, "Centre", ["45999_1"], by="cli", now=T0).zone_id
     zones.assign_zone(store, zone_id, "lea", by="cli", now=T0)
-    return store.path
+    store.close()
+    return store
 
 
 TEMPLATE_AUDIT_ROWS = len(ACCOUNTS) + 1 + 2  # accounts, "ancien" disabled, then the zone's creation and assignment
@@ -126,13 +121,13 @@ def _write(op: str, store: CampaignStore, zone_id: int, user: User) -> object:
 
 
 @pytest.mark.parametrize("op", ["create", "rename", "stations", "geometry", "status", "delete", "assign", "unassign"])
-def test_every_write_as_every_role(zone_template: Path, people: dict[str, User], tmp_path: Path, op: str) -> None:
-    before = _state(CampaignStore(zone_template))
+def test_every_write_as_every_role(zone_template: CampaignStore, people: dict[str, User], new_store: Callable[..., CampaignStore],
+                                   op: str) -> None:
+    before = _state(zone_template)
     assert before[1] == [] and len(before[0]["zone"]) == 1
     zone_id = before[0]["zone"][0][0]
     for role in BY_ROLE:  # each role on a fresh copy
-        shutil.copy(zone_template, tmp_path / f"{role}.duckdb")
-        store, user = CampaignStore(tmp_path / f"{role}.duckdb"), people[role]
+        store, user = new_store(clone_of=zone_template), people[role]
         if role in EDITORS:
             _write(op, store, zone_id, user)
             tables, [(name, action, outcome, detail)] = _state(store)
@@ -174,7 +169,7 @@ def test_delete_removes_stations_and_assignments(store: CampaignStore, people: d
     zones.assign_zone(store, gone.zone_id, "paul", by="cli")
     zones.assign_zone(store, gone.zone_id, "lea", by="cli")
     zones.delete_zone(store, gone.zone_id, by=people["candidate"])
-    with store._connect() as con:
+    with store.write() as con:
         for table in ("zone", "zone_station", "zone_assignment"):
             assert con.execute(f"SELECT count(*) FROM {table} WHERE zone_id = ?", [gone.zone_id]).fetchone()[0] == 0
     assert [z.name for z in zones.zones_for(store, by="cli")] == ["Garder"]
@@ -264,7 +259,7 @@ def test_reads_as_every_role(store: CampaignStore, people: dict[str, User]) -> N
 
 def test_disabled_accounts_are_refused(store: CampaignStore, people: dict[str, User]) -> None:
     zone = zones.create_zone(store, "A", ["45999_1"], by="cli")
-    with store._connect() as con:  # assigned before being disabled
+    with store.write() as con:  # assigned before being disabled
         con.execute("INSERT INTO zone_assignment VALUES (?, 'ancien', NULL, 'cli', ?)", [zone.zone_id, T0])
     ancien = people["ancien"]
     for call in (lambda: zones.zones_for(store, by=ancien), lambda: zones.station_ids_for(store, by=ancien),
@@ -346,10 +341,7 @@ def test_hostile_strings_are_bound_not_run(store: CampaignStore, hostile: str) -
         zones.rename_zone(store, hostile, "x", by="cli")  # type: ignore[arg-type]
     with pytest.raises(ZoneError):
         zones.set_zone_status(store, zone.zone_id, hostile, by="cli")
-    con = duckdb.connect(str(store.path))
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    finally:
-        con.close()
+    with store.read() as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert {"zone", "zone_station", "zone_assignment", "app_user", "audit_log"} <= tables
     assert audit.verify_chain(store) is None

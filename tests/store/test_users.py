@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,14 +25,14 @@ def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> CampaignStore:
-    s = CampaignStore(tmp_path / "campaign.duckdb")
+def store(new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    s = new_store()
     users.add_user(s, "Directrice", PASSWORD, "admin", by="cli", display_name="Marie Dupont", now=T0)
     return s
 
 
 def _hashes(store: CampaignStore) -> list[str]:
-    with store._connect() as con:
+    with store.write() as con:
         return [r[0] for r in con.execute("SELECT password_hash FROM app_user").fetchall()]
 
 
@@ -198,8 +200,8 @@ def test_production_hash_is_the_authenticators(monkeypatch: pytest.MonkeyPatch) 
     assert Hasher.is_hash(hashed) and Hasher.check_pw("un-mot-de-passe", hashed) and hashed.startswith("$2b$12$")
 
 
-def test_first_run_admin(tmp_path: Path) -> None:
-    s = CampaignStore(tmp_path / "campaign.duckdb")
+def test_first_run_admin(new_store: Callable[..., CampaignStore]) -> None:
+    s = new_store()
     assert not users.has_admin(s) and users.list_users(s, by="cli") == []
     admin = users.create_first_admin(s, "chef", "premier-secret", now=T0)
     assert admin.role == "admin" and users.has_admin(s)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dashboard.access.permissions import PermissionDenied
@@ -16,8 +16,8 @@ T0 = datetime(2026, 3, 1, 9, 0, 0)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> CampaignStore:
-    s = CampaignStore(tmp_path / "campaign.duckdb")
+def store(new_store: Callable[..., CampaignStore]) -> CampaignStore:
+    s = new_store()
     audit.record(s, "cli", "user_add", "user", "alice", {"role": "admin"}, at=T0)
     audit.record(s, "alice", "login", "user", "alice", outcome="success", at=T0 + timedelta(minutes=1))
     audit.record(s, "alice", "export", "contacts", 12, {"rows": 40}, at=T0 + timedelta(days=1))
@@ -71,17 +71,14 @@ def test_secrets_are_masked_and_actions_checked(store: CampaignStore) -> None:
 def test_chain_detects_edits_and_deletions(store: CampaignStore) -> None:
     assert audit.verify_chain(store) is None
     ids = [e.id for e in sorted(audit.entries(store, by="cli"), key=lambda e: e.id)]
-    con = duckdb.connect(str(store.path))  # someone editing the file by hand
-    con.execute("UPDATE audit_log SET outcome = 'success' WHERE id = ?", [ids[3]])
-    con.close()
+    with store.write() as con:  # someone editing the store by hand
+        con.execute("UPDATE audit_log SET outcome = 'success' WHERE id = ?", [ids[3]])
     assert audit.verify_chain(store) == ids[3]
-    con = duckdb.connect(str(store.path))
-    con.execute("UPDATE audit_log SET outcome = 'failure' WHERE id = ?", [ids[3]])
-    con.close()
+    with store.write() as con:  # someone editing the store by hand
+        con.execute("UPDATE audit_log SET outcome = 'failure' WHERE id = ?", [ids[3]])
     assert audit.verify_chain(store) is None  # restoring the value restores the chain
-    con = duckdb.connect(str(store.path))
-    con.execute("DELETE FROM audit_log WHERE id = ?", [ids[1]])
-    con.close()
+    with store.write() as con:  # someone editing the store by hand
+        con.execute("DELETE FROM audit_log WHERE id = ?", [ids[1]])
     assert audit.verify_chain(store) == ids[2]
 
 

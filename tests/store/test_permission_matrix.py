@@ -15,13 +15,10 @@ called as each role on the canvasser's zone/turf ("inside") and the other one
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import bcrypt
-import duckdb
 import pytest
 
 from dashboard.access.permissions import ACTIONS, PERMISSIONS, ROLES, Grant, PermissionDenied, permission
@@ -29,15 +26,15 @@ from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
 from dashboard.store.purge import PURGED_TABLES, purge_campaign_data
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User
+from tests.campaign_stores import StoreMaker, table_rows
 
 INSIDE, OUTSIDE = "45999_1", "45999_2"  # the canvasser's zone / another zone
 ADDRESSES = {"inside": [f"a{i}@{INSIDE}" for i in range(3)], "outside": [f"b{i}@{OUTSIDE}" for i in range(3)]}
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("matrix") / "campaign.duckdb"
-    store = CampaignStore(path)
+def template(store_maker: StoreMaker) -> CampaignStore:
+    store = store_maker.new()
     with pytest.MonkeyPatch.context() as mp:  # bcrypt at cost 4: same format, faster tests
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for role in ROLES:
@@ -52,13 +49,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         contacts.add_contact(store, by="cli", station_id=station, address="1 rue X", full_name=name, outcome="rencontre",
                              consent=True, phone="06 00 00 00 00")
     store.save_view("Vue", {}, by="cli")
-    return path
+    return store
 
 
 def _data_rows(store: CampaignStore) -> dict[str, Any]:
-    with duckdb.connect(str(store.path), read_only=True) as con:
-        tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in PURGED_TABLES}
-        tables["app_user"] = con.execute("SELECT user_name, role, active FROM app_user ORDER BY ALL").fetchall()
+    with store.read() as con:
+        tables = {t: table_rows(con, t) for t in PURGED_TABLES}
+        tables["app_user"] = con.execute("SELECT user_name, role, active FROM app_user ORDER BY user_name").fetchall()
     return tables
 
 
@@ -116,10 +113,8 @@ def test_every_action_has_a_real_function() -> None:
 
 
 @pytest.mark.parametrize(("role", "action"), sorted(PERMISSIONS))
-def test_cell(role: str, action: str, template: Path, tmp_path: Path) -> None:
-    path = tmp_path / "campaign.duckdb"
-    shutil.copy(template, path)
-    store = CampaignStore(path)
+def test_cell(role: str, action: str, template: CampaignStore, new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store(clone_of=template)
     user = users.get_user(store, role)
     assert user is not None
     grant = PERMISSIONS[(role, action)]
@@ -152,10 +147,8 @@ def test_cell(role: str, action: str, template: Path, tmp_path: Path) -> None:
         assert result is not None
 
 
-def test_a_disabled_account_is_refused_everything(template: Path, tmp_path: Path) -> None:
-    path = tmp_path / "campaign.duckdb"
-    shutil.copy(template, path)
-    store = CampaignStore(path)
+def test_a_disabled_account_is_refused_everything(template: CampaignStore, new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store(clone_of=template)
     users.disable_user(store, "candidate", by="cli")
     user = users.get_user(store, "candidate")
     for action, call in CALLS.items():
@@ -233,10 +226,8 @@ FUNCTIONS: dict[str, tuple[str, Callable[..., Any], Callable[[Any, bool, Campaig
 
 @pytest.mark.parametrize("role", sorted(ROLES))
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_function_cell(function: str, role: str, template: Path, tmp_path: Path) -> None:
-    path = tmp_path / "campaign.duckdb"
-    shutil.copy(template, path)
-    store = CampaignStore(path)
+def test_function_cell(function: str, role: str, template: CampaignStore, new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store(clone_of=template)
     user = users.get_user(store, role)
     assert user is not None
     rule, call, check = FUNCTIONS[function]
@@ -280,10 +271,8 @@ def test_every_new_function_is_in_the_table() -> None:
     assert public - covered == set()
 
 
-def test_a_disabled_account_is_refused_every_new_function(template: Path, tmp_path: Path) -> None:
-    path = tmp_path / "campaign.duckdb"
-    shutil.copy(template, path)
-    store = CampaignStore(path)
+def test_a_disabled_account_is_refused_every_new_function(template: CampaignStore, new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store(clone_of=template)
     users.disable_user(store, "candidate", by="cli")
     user = users.get_user(store, "candidate")
     targets = _targets(store)

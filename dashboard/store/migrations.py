@@ -1,0 +1,152 @@
+"""The campaign store's schema, as numbered migrations recorded in ``schema_migrations``.
+
+:func:`migrate` runs once per store and process, when the backend opens
+(never per call): it creates ``schema_migrations`` (``version``, ``name``,
+``applied_at``) if missing and applies, in one transaction each, the
+migrations whose number is not recorded yet. Never edit a migration that has
+shipped: add the next number.
+
+Migration 1 is the schema as it stood before migrations existed, with
+``IF NOT EXISTS`` everywhere: a DuckDB store made by that code has every table
+already, gets migration 1 recorded without change, then the later ones. Each
+migration is a function of the :class:`~dashboard.store.dialect.Dialect`
+returning its statements, so DuckDB and PostgreSQL get the same tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from dashboard.store.dialect import Dialect
+from dashboard.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from dashboard.store.backend import Tx
+
+
+def _baseline(d: Dialect) -> list[str]:
+    """The tables of the campaign store before numbered migrations (see docs/schema.md)."""
+    key = d.generated_key
+    return [
+        *d.sequence("saved_view_seq"),
+        f"""CREATE TABLE IF NOT EXISTS saved_view (
+            view_id {key('saved_view_seq')}, name VARCHAR NOT NULL,
+            params JSON NOT NULL, position INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR)""",
+        # Accounts (users.py). ``password_hash``: a bcrypt hash, never leaves users.py except to feed the authenticator.
+        """CREATE TABLE IF NOT EXISTS app_user (
+            user_name VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL,
+            password_hash VARCHAR NOT NULL, active BOOLEAN NOT NULL DEFAULT true, created_at TIMESTAMP NOT NULL,
+            password_changed_at TIMESTAMP, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP,
+            demo BOOLEAN NOT NULL DEFAULT false)""",
+        # Audit log (audit.py): append-only, each row chained to the previous one by ``chain``.
+        *d.sequence("audit_log_seq"),
+        f"""CREATE TABLE IF NOT EXISTS audit_log (
+            id {key('audit_log_seq')}, "at" TIMESTAMP NOT NULL, user_name VARCHAR,
+            action VARCHAR NOT NULL, object_type VARCHAR, object_id VARCHAR, detail JSON, outcome VARCHAR NOT NULL,
+            chain VARCHAR NOT NULL)""",
+        # Zones (zones.py). No foreign keys: the store keeps the tables consistent inside one transaction
+        # (DuckDB's foreign keys refuse deleting a parent even when its children go in the same transaction).
+        # ``geometry`` is WKB in lon/lat (EPSG:4326).
+        *d.sequence("zone_seq"),
+        f"""CREATE TABLE IF NOT EXISTS zone (
+            zone_id {key('zone_seq')}, name VARCHAR NOT NULL, geometry BYTEA,
+            status VARCHAR NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'ready', 'assigned', 'done')),
+            owner VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS zone_station (
+            zone_id BIGINT NOT NULL, station_id VARCHAR NOT NULL, PRIMARY KEY (zone_id, station_id))""",
+        """CREATE TABLE IF NOT EXISTS zone_assignment (
+            zone_id BIGINT NOT NULL, user_name VARCHAR NOT NULL, due_date DATE, assigned_by VARCHAR NOT NULL,
+            assigned_at TIMESTAMP NOT NULL, PRIMARY KEY (zone_id, user_name))""",
+        """CREATE TABLE IF NOT EXISTS zone_address (
+            zone_id BIGINT NOT NULL, address_id VARCHAR NOT NULL, station_id VARCHAR, PRIMARY KEY (zone_id, address_id))""",
+        """CREATE TABLE IF NOT EXISTS zone_count (
+            zone_id BIGINT PRIMARY KEY, registered BIGINT, addresses BIGINT, doors BIGINT, score_sum DOUBLE PRECISION,
+            expected_net_votes DOUBLE PRECISION, election_id VARCHAR, target VARCHAR, computed_at TIMESTAMP)""",
+        *d.sequence("zone_version_seq"),
+        f"""CREATE TABLE IF NOT EXISTS zone_version (
+            version_id {key('zone_version_seq')}, zone_id BIGINT NOT NULL,
+            version INTEGER NOT NULL, op VARCHAR NOT NULL, name VARCHAR NOT NULL, status VARCHAR NOT NULL, geometry BYTEA,
+            station_ids JSON NOT NULL, address_ids JSON NOT NULL, counts JSON, restored_from INTEGER,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, UNIQUE (zone_id, version))""",
+        # Turfs (turfs.py): ``turf_address`` holds the walk order; ``turf_progress`` every report (the latest counts).
+        *d.sequence("turf_seq"),
+        f"""CREATE TABLE IF NOT EXISTS turf (
+            turf_id {key('turf_seq')}, zone_id BIGINT NOT NULL,
+            number INTEGER NOT NULL CHECK (number > 0), name VARCHAR NOT NULL, doors INTEGER NOT NULL CHECK (doors >= 0),
+            geometry BYTEA, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, UNIQUE (zone_id, number))""",
+        """CREATE TABLE IF NOT EXISTS turf_address (
+            turf_id BIGINT NOT NULL, position INTEGER NOT NULL CHECK (position > 0), address_id VARCHAR NOT NULL,
+            station_id VARCHAR, PRIMARY KEY (turf_id, position), UNIQUE (turf_id, address_id))""",
+        """CREATE TABLE IF NOT EXISTS turf_assignment (
+            turf_id BIGINT NOT NULL, user_name VARCHAR NOT NULL, due_date DATE, assigned_by VARCHAR NOT NULL,
+            assigned_at TIMESTAMP NOT NULL, PRIMARY KEY (turf_id, user_name))""",
+        *d.sequence("turf_progress_seq"),
+        f"""CREATE TABLE IF NOT EXISTS turf_progress (
+            progress_id {key('turf_progress_seq')}, turf_id BIGINT NOT NULL,
+            doors_done INTEGER NOT NULL CHECK (doors_done >= 0), recorded_by VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL)""",
+        # People met while canvassing (contacts.py): personal data, purged after the election.
+        *d.sequence("contact_seq"),
+        f"""CREATE TABLE IF NOT EXISTS contact (
+            contact_id {key('contact_seq')}, station_id VARCHAR NOT NULL,
+            address VARCHAR NOT NULL, full_name VARCHAR NOT NULL, phone VARCHAR, email VARCHAR,
+            consent BOOLEAN NOT NULL, outcome VARCHAR NOT NULL CHECK (outcome IN ('rencontre', 'absent', 'refus')),
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            CHECK (consent OR (phone IS NULL AND email IS NULL)))""",
+        # Campaign settings (campaign_settings.py): a single row.
+        """CREATE TABLE IF NOT EXISTS campaign_setting (
+            setting_id INTEGER PRIMARY KEY CHECK (setting_id = 1), name VARCHAR, election_date DATE,
+            retention_days INTEGER NOT NULL DEFAULT 30 CHECK (retention_days BETWEEN 0 AND 365),
+            updated_by VARCHAR, updated_at TIMESTAMP)""",
+    ]
+
+
+def _edit_versions(d: Dialect) -> list[str]:
+    """Optimistic concurrency: zones and turfs carry ``row_version`` (bumped by every change) and who changed them last."""
+    return [
+        "ALTER TABLE zone ADD COLUMN row_version BIGINT DEFAULT 1",
+        "ALTER TABLE zone ADD COLUMN updated_by VARCHAR",
+        "UPDATE zone SET row_version = 1 WHERE row_version IS NULL",
+        "UPDATE zone SET updated_by = owner WHERE updated_by IS NULL",
+        "ALTER TABLE turf ADD COLUMN row_version BIGINT DEFAULT 1",
+        "ALTER TABLE turf ADD COLUMN updated_by VARCHAR",
+        "ALTER TABLE turf ADD COLUMN updated_at TIMESTAMP",
+        "UPDATE turf SET row_version = 1 WHERE row_version IS NULL",
+        "UPDATE turf SET updated_by = created_by, updated_at = created_at WHERE updated_at IS NULL",
+    ]
+
+
+# (number, name, statements of the dialect), in order; numbers never reused
+MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
+    (1, "baseline", _baseline),
+    (2, "edit_versions", _edit_versions),
+]
+LATEST = MIGRATIONS[-1][0]
+
+_CREATE_VERSIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"""
+
+
+def applied(tx: Tx) -> set[int]:
+    return {int(r[0]) for r in tx.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def migrate(tx: Tx) -> list[int]:
+    """Apply the missing migrations inside ``tx`` (a write transaction); returns the numbers applied."""
+    tx.execute(_CREATE_VERSIONS)
+    done = applied(tx)
+    newer = sorted(done - {n for n, _, _ in MIGRATIONS})
+    if newer:
+        raise StoreError(f"le magasin de campagne a été créé par une version plus récente d'Isoloir (migration n° {newer[-1]}) : "
+                         "mettez Isoloir à jour")
+    ran = []
+    for number, name, statements in MIGRATIONS:
+        if number in done:
+            continue
+        for statement in statements(tx.dialect):
+            tx.execute(statement)
+        tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                   [number, name, datetime.now(timezone.utc).replace(tzinfo=None)])
+        ran.append(number)
+    return ran

@@ -1,0 +1,23 @@
+-- The campaign store's DDL before numbered migrations (dashboard/store/campaign.py SCHEMA, commit dffab45).
+CREATE SEQUENCE IF NOT EXISTS saved_view_seq;
+CREATE TABLE IF NOT EXISTS saved_view ( view_id BIGINT PRIMARY KEY DEFAULT nextval('saved_view_seq'), name VARCHAR NOT NULL, params JSON NOT NULL, position INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR);
+CREATE TABLE IF NOT EXISTS app_user ( user_name VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL, password_hash VARCHAR NOT NULL, active BOOLEAN NOT NULL DEFAULT true, created_at TIMESTAMP NOT NULL, password_changed_at TIMESTAMP, failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TIMESTAMP, demo BOOLEAN NOT NULL DEFAULT false);
+CREATE SEQUENCE IF NOT EXISTS audit_log_seq;
+CREATE TABLE IF NOT EXISTS audit_log ( id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'), "at" TIMESTAMP NOT NULL, user_name VARCHAR, action VARCHAR NOT NULL, object_type VARCHAR, object_id VARCHAR, detail JSON, outcome VARCHAR NOT NULL, chain VARCHAR NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS zone_seq;
+CREATE TABLE IF NOT EXISTS zone ( zone_id BIGINT PRIMARY KEY DEFAULT nextval('zone_seq'), name VARCHAR NOT NULL, geometry BLOB, status VARCHAR NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'ready', 'assigned', 'done')), owner VARCHAR, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS zone_station ( zone_id BIGINT NOT NULL, station_id VARCHAR NOT NULL, PRIMARY KEY (zone_id, station_id));
+CREATE TABLE IF NOT EXISTS zone_assignment ( zone_id BIGINT NOT NULL, user_name VARCHAR NOT NULL, due_date DATE, assigned_by VARCHAR NOT NULL, assigned_at TIMESTAMP NOT NULL, PRIMARY KEY (zone_id, user_name));
+CREATE TABLE IF NOT EXISTS zone_address ( zone_id BIGINT NOT NULL, address_id VARCHAR NOT NULL, station_id VARCHAR, PRIMARY KEY (zone_id, address_id));
+CREATE TABLE IF NOT EXISTS zone_count ( zone_id BIGINT PRIMARY KEY, registered BIGINT, addresses BIGINT, doors BIGINT, score_sum DOUBLE, expected_net_votes DOUBLE, election_id VARCHAR, target VARCHAR, computed_at TIMESTAMP);
+CREATE SEQUENCE IF NOT EXISTS zone_version_seq;
+CREATE TABLE IF NOT EXISTS zone_version ( version_id BIGINT PRIMARY KEY DEFAULT nextval('zone_version_seq'), zone_id BIGINT NOT NULL, version INTEGER NOT NULL, op VARCHAR NOT NULL, name VARCHAR NOT NULL, status VARCHAR NOT NULL, geometry BLOB, station_ids JSON NOT NULL, address_ids JSON NOT NULL, counts JSON, restored_from INTEGER, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, UNIQUE (zone_id, version));
+CREATE SEQUENCE IF NOT EXISTS turf_seq;
+CREATE TABLE IF NOT EXISTS turf ( turf_id BIGINT PRIMARY KEY DEFAULT nextval('turf_seq'), zone_id BIGINT NOT NULL, number INTEGER NOT NULL CHECK (number > 0), name VARCHAR NOT NULL, doors INTEGER NOT NULL CHECK (doors >= 0), geometry BLOB, created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, UNIQUE (zone_id, number));
+CREATE TABLE IF NOT EXISTS turf_address ( turf_id BIGINT NOT NULL, position INTEGER NOT NULL CHECK (position > 0), address_id VARCHAR NOT NULL, station_id VARCHAR, PRIMARY KEY (turf_id, position), UNIQUE (turf_id, address_id));
+CREATE TABLE IF NOT EXISTS turf_assignment ( turf_id BIGINT NOT NULL, user_name VARCHAR NOT NULL, due_date DATE, assigned_by VARCHAR NOT NULL, assigned_at TIMESTAMP NOT NULL, PRIMARY KEY (turf_id, user_name));
+CREATE SEQUENCE IF NOT EXISTS turf_progress_seq;
+CREATE TABLE IF NOT EXISTS turf_progress ( progress_id BIGINT PRIMARY KEY DEFAULT nextval('turf_progress_seq'), turf_id BIGINT NOT NULL, doors_done INTEGER NOT NULL CHECK (doors_done >= 0), recorded_by VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS contact_seq;
+CREATE TABLE IF NOT EXISTS contact ( contact_id BIGINT PRIMARY KEY DEFAULT nextval('contact_seq'), station_id VARCHAR NOT NULL, address VARCHAR NOT NULL, full_name VARCHAR NOT NULL, phone VARCHAR, email VARCHAR, consent BOOLEAN NOT NULL, outcome VARCHAR NOT NULL CHECK (outcome IN ('rencontre', 'absent', 'refus')), created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, CHECK (consent OR (phone IS NULL AND email IS NULL)));
+CREATE TABLE IF NOT EXISTS campaign_setting ( setting_id INTEGER PRIMARY KEY CHECK (setting_id = 1), name VARCHAR, election_date DATE, retention_days INTEGER NOT NULL DEFAULT 30 CHECK (retention_days BETWEEN 0 AND 365), updated_by VARCHAR, updated_at TIMESTAMP);
