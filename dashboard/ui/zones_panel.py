@@ -25,7 +25,10 @@ import streamlit as st
 from shapely.geometry.base import BaseGeometry
 
 from dashboard.targeting.scores import ScoreTable, compute_scores
-from dashboard.canvass import Selection, cut_turfs, in_walk_order, select, sources, stations_at_least
+import dashboard.canvass.sources as sources
+from dashboard.canvass.selection import Selection, select, stations_at_least
+from dashboard.canvass.turfs import cut_turfs
+from dashboard.canvass.walklist import in_walk_order
 from dashboard.canvass.counts import DEFAULT_SCORE_COLUMNS, zone_counts
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
 from dashboard.canvass.selection import EMPTY_POLYGON, polygonal
@@ -37,7 +40,7 @@ from dashboard.formats import fmt_number
 from dashboard.canvass.lasso_state import LassoMapState, parse_state
 from dashboard.maps.build import MapSpec, build_map
 from dashboard.maps.view import MapView
-from dashboard.maps.measures import TARGET_TYPES
+from dashboard.maps.measure_types import TARGET_TYPES
 from dashboard.store import turfs as turf_store
 from dashboard.store import users, zones
 from dashboard.store.campaign import CampaignStore
