@@ -63,6 +63,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dashboard.formats import fmt_percent
+
 __all__ = [
     "MIN_UNITS",
     "WIDE_INTERVAL",
@@ -395,7 +397,7 @@ def goodman(
     if not converged:
         warnings_fr.append(f"résolution sous contrainte non convergée après {iters} itérations : estimations provisoires")
     if bootstrap and boot_ok < 0.99:
-        warnings_fr.append(f"{1 - boot_ok:.0%} des rééchantillonnages non convergés")
+        warnings_fr.append(f"{fmt_percent(1 - boot_ok, 0)} des rééchantillonnages non convergés")
     if rank < R:
         names = ", ".join(str(present[j]) for j in np.flatnonzero(unidentified))
         warnings_fr.append(
@@ -404,11 +406,11 @@ def goodman(
         )
     if rows_out > 0:
         warnings_fr.append(
-            f"{rows_out:.0%} des lignes hors bornes [0, 1] avant contrainte "
+            f"{fmt_percent(rows_out, 0)} des lignes hors bornes [0, 1] avant contrainte "
             "(estimation ramenée dans les bornes, à lire avec prudence)"
         )
     if n_wide:
-        warnings_fr.append(f"{n_wide} case(s) à l'intervalle plus large que {WIDE_INTERVAL:.0%} : non identifiables ici")
+        warnings_fr.append(f"{n_wide} case(s) à l'intervalle à 90 % plus large que {fmt_percent(WIDE_INTERVAL, 0)} : non identifiables ici")
     diag = {
         "unconstrained": pd.DataFrame(unc, index=p.row_labels, columns=p.col_labels),
         "r2": r2,
@@ -717,7 +719,7 @@ def rxc(
         warnings_fr.append("l'optimiseur (Newton) s'est arrêté avant sa précision : résultat repris par l'algorithme EM")
     if q and dof_cr <= 0:
         warnings_fr.append(
-            f"{n} bureaux pour {q} paramètres libres : variance non estimable, aucune case identifiable ici"
+            f"{n} bureaux pour {q} paramètres libres : variance non estimable, toutes les cases sont non identifiables ici"
         )
     elif ident["rank"] < R:
         names = ", ".join(str(present[j]) for j in np.flatnonzero(ident["rows"]))
@@ -731,7 +733,7 @@ def rxc(
             f"{int(unidentified.sum())} case(s) non identifiable(s) ici"
         )
     if n_wide and not (q and dof_cr <= 0):
-        warnings_fr.append(f"{n_wide} case(s) à l'intervalle plus large que {WIDE_INTERVAL:.0%} : non identifiables ici")
+        warnings_fr.append(f"{n_wide} case(s) à l'intervalle à 90 % plus large que {fmt_percent(WIDE_INTERVAL, 0)} : non identifiables ici")
     if margin_err > 1e-6:
         warnings_fr.append(f"marges des bureaux respectées à {_fr_num(margin_err)} près seulement")
     diag = {
