@@ -22,6 +22,11 @@ French:
   behaviour of the electors living where this group lives », an approximation stated in
   the result's notes.
 
+Small territories: an inference needs :data:`~dashboard.targeting.inference.MIN_UNITS` (6)
+stations at least; :func:`run` refuses fewer with a French explanation, and both input
+builders accept ``pool=True`` to add the nearest communes (by the mean centroid of their
+stations) until there are enough, said in the notes (:func:`pooled_scope`).
+
 Every read uses bound parameters; no Streamlit here.
 """
 
@@ -34,13 +39,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.maps import measures
-from dashboard.targeting.inference import EIResult, goodman, rxc
+from dashboard.targeting.inference import MIN_UNITS, EIResult, goodman, rxc
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number
 from dashboard.iris.estimates import indicator_by_station
 from dashboard.maps.territory import Scope
 from dashboard.warehouse.database import Warehouse
-from dashboard.maps.measure_types import TARGET_COLUMNS
+from dashboard.maps.measure_types import target_column
 
 __all__ = [
     "ABSTENTION",
@@ -51,6 +56,7 @@ __all__ = [
     "GroupSet",
     "OTHERS",
     "available_group_sets",
+    "pooled_scope",
     "group_inputs",
     "run",
     "transfer_inputs",
@@ -131,10 +137,12 @@ def _stations_frame(wh: Warehouse, election_id: str, scope: Scope) -> pd.DataFra
 
 def _votes(wh: Warehouse, election_id: str, key_type: str, scope: Scope) -> pd.DataFrame:
     """station_id × key table of votes (columns ordered by total votes, largest first)."""
-    if key_type not in TARGET_COLUMNS:
-        raise EIError(f"type de catégorie inconnu : « {key_type} »")
+    try:
+        column = target_column(key_type)
+    except IsoloirError:
+        raise EIError(f"type de catégorie inconnu : « {key_type} »") from None
     long = wh.query(
-        f"""SELECT v.station_id, {TARGET_COLUMNS[key_type]} AS key, sum(v.votes)::DOUBLE AS votes
+        f"""SELECT v.station_id, {column} AS key, sum(v.votes)::DOUBLE AS votes
             FROM votes v JOIN turnout t USING (election_id, station_id)
             WHERE v.election_id = ? AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], t.commune_code))
             GROUP BY ALL""",
@@ -179,20 +187,77 @@ def _categories(stations: pd.DataFrame, votes: pd.DataFrame, key_type: str, keep
     return out
 
 
+def _commune_stations(wh: Warehouse, election_id: str) -> pd.DataFrame:
+    """commune_code, stations with results for ``election_id``, centroid (lon, lat) of their stations."""
+    return wh.query(
+        """WITH st AS (SELECT commune_code, count(*) AS stations FROM turnout WHERE election_id = ? GROUP BY ALL),
+                cen AS (SELECT commune_code, avg(centroid_lon) AS lon, avg(centroid_lat) AS lat FROM station
+                        WHERE centroid_lon IS NOT NULL GROUP BY ALL)
+           SELECT st.commune_code, st.stations, cen.lon, cen.lat, coalesce(c.name, st.commune_code) AS name
+           FROM st LEFT JOIN cen USING (commune_code) LEFT JOIN commune c USING (commune_code)
+           ORDER BY st.commune_code""",
+        [election_id],
+    )
+
+
+def pooled_scope(wh: Warehouse, scope: Scope, election_id: str, *, min_units: int = MIN_UNITS) -> tuple[Scope, list[str]]:
+    """``scope`` with the nearest communes added until it has ``min_units`` stations with results.
+
+    Distance: between the mean centroids of the communes' stations (equirectangular, fine at
+    this scale). Returns the scope unchanged (and no note) when it already has enough stations
+    or covers every commune; otherwise the larger scope and a French note naming what was added.
+    """
+    if not scope.communes:
+        return scope, []
+    table = _commune_stations(wh, election_id)
+    inside = table["commune_code"].isin(list(scope.communes))
+    have = (len(scope.stations) if scope.stations is not None else int(table.loc[inside, "stations"].sum()))
+    if have >= min_units:
+        return scope, []
+    here = table[inside & table["lon"].notna()]
+    others = table[~inside & table["lon"].notna()].copy()
+    if here.empty or others.empty:
+        return scope, []
+    lon0, lat0 = float(here["lon"].mean()), float(here["lat"].mean())
+    others["distance"] = np.hypot((others["lon"] - lon0) * np.cos(np.radians(lat0)), others["lat"] - lat0)
+    others = others.sort_values(["distance", "commune_code"])
+    need = min_units - have
+    running = others["stations"].cumsum()
+    added = others[running.shift(fill_value=0) < need]
+    communes = tuple(sorted(set(scope.communes) | set(added["commune_code"])))
+    stations = scope.stations
+    if stations is not None:
+        extra = wh.query(
+            "SELECT station_id FROM turnout WHERE election_id = ? AND list_contains(?::VARCHAR[], commune_code)",
+            [election_id, list(added["commune_code"])],
+        )
+        stations = tuple(sorted(set(stations) | set(extra["station_id"].astype(str))))
+    total = have + int(added["stations"].sum())
+    names = ", ".join(f"{n} ({c})" for n, c in zip(added["name"], added["commune_code"]))
+    note = (f"Territoire trop petit ({have} bureau{'x' if have > 1 else ''}) : regroupé avec les communes les plus "
+            f"proches, {names} ; {total} bureaux au total. Le résultat décrit l'ensemble, pas la seule commune choisie.")
+    return Scope(communes, stations), [note]
+
+
 def transfer_inputs(
     wh: Warehouse, from_election: str, to_election: str, scope: Scope, *,
     from_type: str = "candidate", to_type: str = "candidate", keep_from: int = 6, keep_to: int = 6,
+    pool: bool = False,
 ) -> EIData:
-    """Counts for the transfers ``from_election`` → ``to_election`` on the stations of ``scope``."""
+    """Counts for the transfers ``from_election`` → ``to_election`` on the stations of ``scope``
+    (``pool``: with the nearest communes added when the scope has too few stations)."""
     if from_election == to_election:
         raise EIError("choisissez deux élections différentes")
+    pool_notes: list[str] = []
+    if pool:
+        scope, pool_notes = pooled_scope(wh, scope, to_election)
     from_label, to_label = _election_label(wh, from_election), _election_label(wh, to_election)
     blocs = _bloc_labels(wh)
     later = _stations_frame(wh, to_election, scope)
     earlier = _stations_frame(wh, from_election, scope)
     if later.empty or earlier.empty:
         raise EIError("pas de résultats des deux élections dans ce territoire")
-    notes: list[str] = []
+    notes: list[str] = list(pool_notes)
     drawn = later.reset_index()[["station_id", "commune_code", "bv_code"]].assign(name="")
     mapping, refused = measures.comparable_stations(wh, from_election, to_election, drawn)
     mapping = mapping[mapping["from_station_id"].isin(earlier.index)]
@@ -262,8 +327,13 @@ def available_group_sets(wh: Warehouse) -> dict[str, str]:
 
 def group_inputs(
     wh: Warehouse, election_id: str, scope: Scope, group_set: str, *, outcome_type: str = "bloc", keep: int = 6,
+    pool: bool = False,
 ) -> EIData:
-    """Counts for the behaviour of the groups of ``group_set`` at ``election_id``."""
+    """Counts for the behaviour of the groups of ``group_set`` at ``election_id`` (``pool``: see
+    :func:`transfer_inputs`)."""
+    pool_notes: list[str] = []
+    if pool:
+        scope, pool_notes = pooled_scope(wh, scope, election_id)
     if group_set not in GROUP_SETS:
         raise EIError(f"groupes inconnus : « {group_set} »")
     resolved = _resolve(wh, GROUP_SETS[group_set])
@@ -285,6 +355,7 @@ def group_inputs(
     outcomes = _categories(stations, _votes(wh, election_id, outcome_type, scope), outcome_type, keep, _bloc_labels(wh))
     valid = groups.notna().all(axis=1) & (groups.sum(axis=1) > 0) & (stations["registered"] > 0)
     notes = [
+        *pool_notes,
         f"Groupes : effectifs INSEE {year} des IRIS, estimés par bureau ("
         + ", ".join(sorted({"adresses": "pondération par les adresses REU", "surface": "pondération par les surfaces"}.get(m, m) for m in methods))
         + "). Ils comptent des habitants, pas des inscrits : le résultat se lit « les électeurs des bureaux où vit ce groupe »."
@@ -303,8 +374,13 @@ def group_inputs(
 
 def run(data: EIData, method: str = "rxc") -> EIResult:
     """The inference on ``data``: ``rxc`` (bounded R × C model) or ``goodman`` (regression baseline)."""
-    if data.n_units < 2:
-        raise EIError("trop peu de bureaux pour une inférence écologique (deux au moins)")
+    if data.n_units < MIN_UNITS:
+        raise EIError(
+            f"{data.n_units} bureau{'x' if data.n_units > 1 else ''} seulement : une inférence écologique en demande "
+            f"au moins {MIN_UNITS}. Avec si peu de bureaux, les reports se déduisent de quelques chiffres et aucun "
+            "intervalle n'a de sens. Regroupez avec les communes voisines (case à cocher) ou choisissez un "
+            "territoire plus large."
+        )
     fn = {"rxc": rxc, "goodman": goodman}.get(method)
     if fn is None:
         raise EIError(f"méthode inconnue : « {method} »")

@@ -13,9 +13,10 @@ Two estimators, pure functions on arrays (no warehouse access):
 * :func:`goodman` — Goodman's ecological regression ``Y_share ≈ X_share @ B`` weighted by
   N_i. Reports the unconstrained least-squares fit and the constrained fit (each row of B
   on the simplex, solved exactly by a batched primal-dual interior point method on the
-  R × R normal equations), 90 % percentile intervals from a unit bootstrap (vectorised
-  over the replicates), R² and the share of rows/cells out of [0, 1] before the
-  constraint.
+  R × R normal equations, with a ``converged`` flag), 90 % percentile intervals from a
+  Bayesian bootstrap of the stations (Exp(1) weights, vectorised over the replicates: no
+  replicate has a zero total), R² (undefined when every station has the same result), the
+  share of rows/cells out of [0, 1] before the constraint and the rank of the design.
 * :func:`rxc` — R × C model with the bounds respected. The global matrix is the maximum
   (quasi-)likelihood estimate of the aggregate multinomial model
   ``Y_i ~ Multinomial(N_i, X_i B)`` with every row of B on the simplex (a concave problem,
@@ -25,8 +26,14 @@ Two estimators, pure functions on arrays (no warehouse access):
   mean structure unchanged, so the estimate stays consistent, and the 90 % intervals use
   the sandwich variance clustered on stations (honest under heterogeneity) with the
   usual small-sample correction (CR1 factor n / (n − q) and a Student quantile with
-  n − q degrees of freedom, q = R (C − 1) free parameters), built on the logit scale so
-  they stay in [0, 1]. Heterogeneity that is *correlated* with the composition (e.g. a
+  n − q degrees of freedom, q = R (C − 1) free parameters), cut to [0, 1]: the s.e. is
+  the curvature of the likelihood at the optimum in every free direction, bounds
+  included, so a cell estimated at 0 gets the one-sided [0, z·se] (valid at the boundary;
+  the logit-scale intervals used before gave [0, 1] to a cell at 2e-10). Identifiability
+  is checked: rank of the N-weighted design XᵀWX and eigenvalues of the information
+  matrix scaled to unit diagonal; a null direction makes the cells it moves
+  « non identifiable ici » (s.e. infinite, interval [0, 1]) instead of the small s.e. a
+  pseudo-inverse gives. Heterogeneity that is *correlated* with the composition (e.g. a
   group whose sub-groups mix differently from station to station: aggregation bias)
   biases every estimator of this family and is not in the intervals
   (``benchmarks/ei_accuracy.py`` measures it). Unit tables follow the method of bounds +
@@ -37,8 +44,10 @@ Two estimators, pure functions on arrays (no warehouse access):
   (An EM that re-estimates B from those IPF tables, the "iterated" variant, was tried and
   dropped: under station heterogeneity it is biased, MAE ≈ 0.025 vs 0.006 here.)
 
-Every result carries a diagnostic dict and a French sentence ``diagnostic_fr`` meant to be
-shown to the user (convergence for rxc, fit quality for Goodman).
+Every result carries a diagnostic dict (``converged``, ``warnings``…) and a French sentence
+``diagnostic_fr`` meant to be shown to the user: convergence, identifiability, fit and the
+cells whose 90 % interval is wider than :data:`WIDE_INTERVAL` (``EIResult.wide``), which the
+page shows as « non identifiable ici ».
 
 :func:`simulate` draws elections with known transfers and unit-level heterogeneity, for
 the tests and the accuracy benchmark.
@@ -52,9 +61,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
+
+from dashboard.formats import fmt_percent
 
 __all__ = [
+    "MIN_UNITS",
+    "WIDE_INTERVAL",
     "EIResult",
     "goodman",
     "group_behaviour",
@@ -63,6 +76,13 @@ __all__ = [
 ]
 
 Z90 = float(stats.norm.ppf(0.95))  # two-sided 90 % interval
+# A cell whose 90 % interval is wider than this (in share of the row) is shown as « non identifiable
+# ici » rather than as a number: the data do not pin it down (the benchmark counts coverage without them).
+WIDE_INTERVAL = 0.5
+# Fewest stations an inference is run on (``ei_data.run`` refuses fewer, or pools neighbours).
+MIN_UNITS = 6
+# Relative eigenvalue below which a direction of the (scaled) information matrix counts as null.
+_RANK_TOL = 1e-9
 
 
 @dataclass
@@ -84,6 +104,20 @@ class EIResult:
     unit_tables: np.ndarray | None = None
     seconds: float = 0.0
     level: float = 0.90
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        """Cells whose interval is wider than :data:`WIDE_INTERVAL`: « non identifiable ici »."""
+        return (self.upper - self.lower) > WIDE_INTERVAL
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.diagnostic.get("converged", False))
+
+    @property
+    def warnings(self) -> list[str]:
+        """French warnings (non-convergence, collinear design, wide cells, bounds): empty when all is well."""
+        return list(self.diagnostic.get("warnings", []))
 
 
 # --------------------------------------------------------------------------- inputs
@@ -197,7 +231,8 @@ def _simplex_ls(A: np.ndarray, G: np.ndarray, B0: np.ndarray, *, tol=1e-11, max_
     a common step per replicate (fraction to the boundary), centring σ = 0.1; it stops
     when the complementarity gap and the residuals are below tol (≈ 15–30 iterations,
     however ill-conditioned A is). Cells below 1e-10 at the end are set to 0. Returns
-    (B, iterations).
+    (B, iterations, converged): ``converged`` (shape of the batch, a bool for one problem) is
+    False for a replicate still above tol when ``max_iter`` stopped the loop.
     """
     G = np.asarray(G, dtype=float)
     lead = G.shape[:-2]
@@ -217,6 +252,13 @@ def _simplex_ls(A: np.ndarray, G: np.ndarray, B0: np.ndarray, *, tol=1e-11, max_
     K[:, P:, :P] = E
     diag = np.arange(P)
     it = 0
+
+    def done() -> np.ndarray:
+        rd = np.einsum("mpq,mq->mp", Q, x) + cvec - y @ E - z
+        rp = x @ E.T - 1.0
+        gap = (x * z).sum(axis=1) / P
+        return (gap < tol * scale) & (np.abs(rd).max(axis=1) < tol * scale) & (np.abs(rp).max(axis=1) < tol)
+
     for it in range(1, max_iter + 1):
         rd = np.einsum("mpq,mq->mp", Q, x) + cvec - y @ E - z
         rp = x @ E.T - 1.0
@@ -236,13 +278,34 @@ def _simplex_ls(A: np.ndarray, G: np.ndarray, B0: np.ndarray, *, tol=1e-11, max_
         x = x + a * dx
         y = y + a * dy
         z = z + a * dz
+    ok = done()
     B = x.reshape(m, R, C)
     B = np.where(B < 1e-10, 0.0, B)
     B /= B.sum(axis=-1, keepdims=True)
-    return B.reshape(lead + (R, C)), it
+    converged = ok.reshape(lead) if lead else bool(ok[0])
+    return B.reshape(lead + (R, C)), it, converged
 
 
 # --------------------------------------------------------------------------- Goodman
+
+
+def _null_rows(A: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """Rank analysis of a symmetric PSD matrix A (R × R, the weighted design XᵀWX).
+
+    Scaled to unit diagonal first (so a small category is not mistaken for a collinear one).
+    Returns (rows touched by a null direction, rank, condition number of the scaled matrix).
+    """
+    R = A.shape[0]
+    d = np.sqrt(np.clip(np.diag(A), 0.0, None))
+    dead = d <= 0
+    ds = np.where(dead, 1.0, d)
+    lam, U = np.linalg.eigh(A / ds[:, None] / ds[None, :])
+    top = max(float(lam.max()), _TINY) if lam.size else 1.0
+    null = lam <= _RANK_TOL * top
+    rank = int(R - null.sum())
+    cond = float(top / max(float(lam.min()), _TINY)) if lam.size else 1.0
+    touched = dead | (np.abs(U[:, null]).max(axis=1) > 1e-6 if null.any() else np.zeros(R, dtype=bool))
+    return touched, rank, cond
 
 
 def goodman(
@@ -258,10 +321,15 @@ def goodman(
     """Goodman's ecological regression, weighted by N, constrained to row-stochastic B.
 
     ``diagnostic`` holds ``unconstrained`` (the plain weighted least-squares B, rows sum
-    to 1 but cells may leave [0, 1]), ``r2`` (weighted, all outcome columns pooled),
-    ``rows_out_of_bounds``/``cells_out_of_bounds`` (shares before the constraint) and the
-    bootstrap size. Intervals: 90 % percentile intervals of the constrained estimate over
-    ``bootstrap`` unit-resampling replicates (Poisson weights), vectorised.
+    to 1 but cells may leave [0, 1]), ``r2`` (weighted, all outcome columns pooled; NaN
+    when every station has the same result: nothing to explain),
+    ``rows_out_of_bounds``/``cells_out_of_bounds`` (shares before the constraint),
+    ``converged`` (the constrained solve met its tolerance), ``bootstrap_converged`` (share of
+    replicates that did), ``design_rank``/``design_condition`` (of the weighted design XᵀWX,
+    scaled to unit diagonal) and ``warnings`` (French). Intervals: 90 % percentile intervals
+    of the constrained estimate over ``bootstrap`` Bayesian-bootstrap replicates (station
+    weights × Exp(1): never a zero sum, unlike Poisson weights on a handful of stations),
+    vectorised; rows that a collinear design leaves unidentified get [0, 1].
     """
     t0 = time.perf_counter()
     p = _prepare(X, Y, N, row_labels, col_labels)
@@ -281,58 +349,92 @@ def goodman(
     A = (Xs * w[:, None]).T @ Xs
     G = (Xs * w[:, None]).T @ Ys
     B_unc = np.linalg.pinv(A) @ G
-    B_con, iters = _simplex_ls(A, G, B_unc)
+    B_con, iters, converged = _simplex_ls(A, G, B_unc)
+    unidentified, rank, cond = _null_rows(A)
 
     resid = Ys - Xs @ B_con
     ybar = w @ Ys
     sst = float(np.sum(w[:, None] * (Ys - ybar) ** 2))
     sse = float(np.sum(w[:, None] * resid**2))
-    r2 = 1.0 - sse / sst if sst > 0 else 1.0
+    # every station with the same result: nothing to explain, R² undefined (not 1)
+    flat = sst <= 1e-12 * max(float(np.sum(w[:, None] * Ys**2)), _TINY)
+    r2 = float("nan") if flat else 1.0 - sse / sst
     resid_u = Ys - Xs @ B_unc
-    r2_u = 1.0 - float(np.sum(w[:, None] * resid_u**2)) / sst if sst > 0 else 1.0
+    r2_u = float("nan") if flat else 1.0 - float(np.sum(w[:, None] * resid_u**2)) / sst
     out_cells = (B_unc < -1e-12) | (B_unc > 1 + 1e-12)
+    out_cells[unidentified] = False  # pinv's arbitrary split of a collinear row says nothing
     rows_out = float(out_cells.any(axis=1).mean())
     cells_out = float(out_cells.mean())
 
     lo = hi = B_con
+    boot_ok = float("nan")
     if bootstrap and bootstrap > 0:
         rng = np.random.default_rng(seed)
-        Wb = rng.poisson(1.0, size=(bootstrap, n)).astype(float) * w
+        Wb = rng.exponential(1.0, size=(bootstrap, n)) * w
         Wb /= Wb.sum(axis=1, keepdims=True)
         XX = (Xs[:, :, None] * Xs[:, None, :]).reshape(n, R * R)
         XY = (Xs[:, :, None] * Ys[:, None, :]).reshape(n, R * C)
         Ab = (Wb @ XX).reshape(bootstrap, R, R)
         Gb = (Wb @ XY).reshape(bootstrap, R, C)
-        Bb, _ = _simplex_ls(Ab, Gb, B_con, tol=1e-9)
+        Bb, _, ok_b = _simplex_ls(Ab, Gb, B_con, tol=1e-9)
+        boot_ok = float(np.mean(ok_b))
         lo, hi = np.quantile(Bb, [0.05, 0.95], axis=0)
         lo = np.minimum(lo, B_con)
         hi = np.maximum(hi, B_con)
+    lo = np.where(unidentified[:, None], 0.0, lo)
+    hi = np.where(unidentified[:, None], 1.0, hi)
 
     est = _embed(p, B_con, fill)
     lower = _embed(p, lo, 0.0)
     upper = _embed(p, hi, 1.0)
     unc = _embed(p, B_unc, fill)
     absent_rows = [p.row_labels[j] for j in np.flatnonzero(~rp)]
+    present = [p.row_labels[j] for j in np.flatnonzero(rp)]
+    f_est, f_lo, f_hi = _frames(p, est, lower, upper)
+    n_wide = int(((f_hi - f_lo) > WIDE_INTERVAL).to_numpy()[rp].sum())
+
+    warnings_fr: list[str] = []
+    if not converged:
+        warnings_fr.append(f"résolution sous contrainte non convergée après {iters} itérations : estimations provisoires")
+    if bootstrap and boot_ok < 0.99:
+        warnings_fr.append(f"{fmt_percent(1 - boot_ok, 0)} des rééchantillonnages non convergés")
+    if rank < R:
+        names = ", ".join(str(present[j]) for j in np.flatnonzero(unidentified))
+        warnings_fr.append(
+            f"compositions des bureaux colinéaires (rang {rank} pour {R} catégories) : "
+            f"non identifiable ici pour {names}"
+        )
+    if rows_out > 0:
+        warnings_fr.append(
+            f"{fmt_percent(rows_out, 0)} des lignes hors bornes [0, 1] avant contrainte "
+            "(estimation ramenée dans les bornes, à lire avec prudence)"
+        )
+    if n_wide:
+        warnings_fr.append(f"{n_wide} case(s) à l'intervalle à 90 % plus large que {fmt_percent(WIDE_INTERVAL, 0)} : non identifiables ici")
     diag = {
         "unconstrained": pd.DataFrame(unc, index=p.row_labels, columns=p.col_labels),
         "r2": r2,
         "r2_unconstrained": r2_u,
         "rows_out_of_bounds": rows_out,
         "cells_out_of_bounds": cells_out,
+        "converged": bool(converged),
         "projection_iterations": iters,
         "bootstrap": int(bootstrap or 0),
+        "bootstrap_converged": boot_ok,
+        "design_rank": rank,
+        "design_condition": cond,
+        "unidentified_rows": [present[j] for j in np.flatnonzero(unidentified)],
+        "wide_cells": n_wide,
         "n_units": int(n),
         "absent_rows": absent_rows,
+        "warnings": warnings_fr,
     }
-    msg = (
-        f"régression de Goodman sur {n} bureaux : R² = {r2:.2f} ; "
-        f"{rows_out:.0%} des lignes hors bornes [0, 1] avant contrainte"
-    )
-    if rows_out > 0:
-        msg += " (estimation ramenée dans les bornes, à lire avec prudence)"
+    r2_fr = "R² non défini (tous les bureaux ont le même résultat)" if flat else f"R² = {r2:.2f}"
+    msg = f"régression de Goodman sur {n} bureaux, {'convergée' if converged else 'non convergée'} : {r2_fr}"
+    if warnings_fr:
+        msg += " ; " + " ; ".join(warnings_fr)
     if absent_rows:
         msg += f" ; catégories absentes, non estimées : {', '.join(map(str, absent_rows))}"
-    f_est, f_lo, f_hi = _frames(p, est, lower, upper)
     return EIResult(
         estimate=f_est,
         lower=f_lo,
@@ -354,7 +456,7 @@ def _empty_result(p: _Prepared, method: str, t0: float) -> EIResult:
         lower=f_lo,
         upper=f_hi,
         method=method,
-        diagnostic={"converged": False, "n_units": 0},
+        diagnostic={"converged": False, "n_units": 0, "warnings": ["aucune donnée exploitable"]},
         diagnostic_fr="non estimé : aucune donnée exploitable",
         unit_tables=np.zeros((p.N.size, R, C)) if method == "rxc" else None,
         seconds=time.perf_counter() - t0,
@@ -510,9 +612,9 @@ def rxc(
     (β_i random around B, as in the multinomial-Dirichlet model) the mean structure is
     unchanged, so the estimate stays consistent and the *sandwich* variance (clustered on
     stations, CR1 small-sample factor n / (n − q), Student quantile with n − q degrees of
-    freedom, q = R (C − 1)) gives honest 90 % intervals; they are built on the logit scale
-    so they stay in [0, 1] (the whole [0, 1] when there are no more stations than free
-    parameters). The optimum is found by a log-barrier Newton method (convex problem,
+    freedom, q = R (C − 1)) gives honest 90 % intervals, cut to [0, 1] (the whole [0, 1]
+    when there are no more stations than free parameters, or for a cell the design does not
+    identify: see :func:`_sandwich`). The optimum is found by a log-barrier Newton method (convex problem,
     a few dozen passes over the units), then EM/MM steps check the fixed point. Unit
     tables: method of bounds + IPF, ``n_irc = a_ir · B_rc · b_ic`` scaled to the
     station's two margins (nonnegative, both margins exact to ~1e-12).
@@ -525,6 +627,9 @@ def rxc(
     ``margin_error`` (worst relative deviation of a unit table from its margins),
     ``std_error`` (R × C DataFrame, small-sample corrected), ``interval_quantile`` and
     ``interval_dof`` (the Student quantile used and its degrees of freedom),
+    ``optimizer_success`` (the Newton method met its precision), ``design_rank``,
+    ``design_condition``, ``hessian_condition``, ``unidentified_cells``, ``wide_cells``,
+    ``warnings`` (French),
     ``design_effect`` (median over cells of uncorrected sandwich
     variance / multinomial variance: ≫ 1 means heterogeneity between stations, the
     intervals widen accordingly), ``deviance_ratio`` (Pearson χ² / dof of the
@@ -563,42 +668,14 @@ def rxc(
     b = np.ones((n, C))
     a, b, _, margin_err = _sinkhorn(Nr, Yc, np.maximum(B, 1e-15), a, b, tol=1e-12, max_sweeps=20000)
 
-    # ---- sandwich variance on free parameters theta = B[:, :C-1]
-    se = np.zeros((R, C))
-    deff = float("nan")
+    # ---- sandwich variance on free parameters theta = B[:, :C-1] (the last column is 1 − the others)
     mu = np.maximum(Xs @ B, 1e-15)
     resid = Yc / Nk[:, None] - mu
     dof = max(n * (C - 1) - R * (C - 1), 1)
     pearson = float(np.sum(Nk[:, None] * resid**2 / mu) / dof)
-    if C > 1:
-        P = R * (C - 1)
-        M = np.zeros((R * C, P))
-        for r in range(R):
-            for c in range(C - 1):
-                M[r * C + c, r * (C - 1) + c] = 1.0
-                M[r * C + C - 1, r * (C - 1) + c] = -1.0
-        ratio_y = Yc / mu  # n × C
-        # per-unit score wrt B_rc: x_ir Y_ic / mu_ic ; map to free parameters
-        Sb = (Xs[:, :, None] * ratio_y[:, None, :]).reshape(n, R * C)
-        S = Sb @ M
-        meat = S.T @ S
-        HB = np.zeros((R * C, R * C))
-        w2 = Yc / mu**2
-        for c in range(C):
-            blk = Xs.T @ (Xs * w2[:, [c]])
-            idx = np.arange(R) * C + c
-            HB[np.ix_(idx, idx)] = blk
-        H = M.T @ HB @ M
-        Hinv = np.linalg.pinv(H)
-        V = Hinv @ meat @ Hinv.T
-        Vfull = M @ V @ M.T
-        se = np.sqrt(np.clip(np.diag(Vfull), 0, None)).reshape(R, C)
-        Vmod = M @ Hinv @ M.T  # model-based (multinomial) variance
-        vm = np.diag(Vmod).reshape(R, C)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = se**2 / vm
-        ratio = ratio[np.isfinite(ratio) & (vm > 0)]
-        deff = float(np.median(ratio)) if ratio.size else float("nan")
+    ident = _identification(Xs, Nk)
+    se, deff, unidentified, hess_cond = _sandwich(Xs, Yc, B, mu)
+    unidentified |= ident["rows"][:, None]
 
     # small-sample correction of the clustered sandwich (CR1: × n / (n − q), q free
     # parameters) and Student quantile with n − q degrees of freedom; with n ≤ q stations
@@ -613,7 +690,8 @@ def rxc(
     else:
         se = np.full_like(se, np.inf)
         z = Z90
-    lo, hi = _logit_interval(B, se, z)
+    se = np.where(unidentified, np.inf, se)
+    lo, hi = _bounded_interval(B, se, z)
     unit = None
     if keep_unit_tables:
         unit = np.zeros((p.N.size, rp.size, cp.size))
@@ -625,7 +703,39 @@ def rxc(
     upper = _embed(p, hi, 1.0)
     se_full = _embed(p, se, np.nan)
     absent_rows = [p.row_labels[j] for j in np.flatnonzero(~rp)]
+    present = [p.row_labels[j] for j in np.flatnonzero(rp)]
     rate = hist[-1] / hist[-2] if len(hist) >= 2 and hist[-2] > 0 else float("nan")
+    f_est, f_lo, f_hi = _frames(p, est, lower, upper)
+    n_wide = int(((f_hi - f_lo) > WIDE_INTERVAL).to_numpy()[rp][:, cp].sum())
+    change = _fr_num(hist[-1] if hist else 0.0)
+
+    warnings_fr: list[str] = []
+    if not converged:
+        warnings_fr.append(
+            f"non convergé : arrêt après {iters} itérations, écart max {change} (seuil {_fr_num(tol)}) ; "
+            "estimations provisoires"
+        )
+    if not newton_ok:
+        warnings_fr.append("l'optimiseur (Newton) s'est arrêté avant sa précision : résultat repris par l'algorithme EM")
+    if q and dof_cr <= 0:
+        warnings_fr.append(
+            f"{n} bureaux pour {q} paramètres libres : variance non estimable, toutes les cases sont non identifiables ici"
+        )
+    elif ident["rank"] < R:
+        names = ", ".join(str(present[j]) for j in np.flatnonzero(ident["rows"]))
+        warnings_fr.append(
+            f"compositions des bureaux colinéaires (rang {ident['rank']} pour {R} catégories) : "
+            f"non identifiable ici pour {names}"
+        )
+    elif unidentified.any():
+        warnings_fr.append(
+            f"information singulière (conditionnement {_fr_num(hess_cond)}) : "
+            f"{int(unidentified.sum())} case(s) non identifiable(s) ici"
+        )
+    if n_wide and not (q and dof_cr <= 0):
+        warnings_fr.append(f"{n_wide} case(s) à l'intervalle à 90 % plus large que {fmt_percent(WIDE_INTERVAL, 0)} : non identifiables ici")
+    if margin_err > 1e-6:
+        warnings_fr.append(f"marges des bureaux respectées à {_fr_num(margin_err)} près seulement")
     diag = {
         "converged": converged,
         "iterations": iters,
@@ -639,22 +749,24 @@ def rxc(
         "design_effect": deff,
         "interval_quantile": z,
         "interval_dof": int(dof_cr) if q else None,
+        "design_rank": ident["rank"],
+        "design_condition": ident["condition"],
+        "hessian_condition": hess_cond,
+        "unidentified_cells": int(unidentified.sum()),
+        "wide_cells": n_wide,
         "n_units": int(n),
         "absent_rows": absent_rows,
+        "warnings": warnings_fr,
     }
-    change = _fr_num(diag["last_change"])
     if converged:
         msg = f"convergé en {iters} itérations (écart max {change})"
+        rest = warnings_fr
     else:
-        msg = (
-            f"non convergé : arrêt après {iters} itérations, écart max {change} "
-            f"(seuil {_fr_num(tol)}) ; estimations provisoires"
-        )
-    if margin_err > 1e-6:
-        msg += f" ; marges des bureaux respectées à {_fr_num(margin_err)} près seulement"
+        msg, rest = warnings_fr[0], warnings_fr[1:]
+    if rest:
+        msg += " ; " + " ; ".join(rest)
     if absent_rows:
         msg += f" ; catégories absentes, non estimées : {', '.join(map(str, absent_rows))}"
-    f_est, f_lo, f_hi = _frames(p, est, lower, upper)
     return EIResult(
         estimate=f_est,
         lower=f_lo,
@@ -667,15 +779,81 @@ def rxc(
     )
 
 
-def _logit_interval(B, se, z=Z90):
-    """Interval B ± z·se built on the logit scale by the delta method (stays in [0, 1])."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inner = (B > 0) & (B < 1)
-        Bc = np.clip(B, 1e-12, 1 - 1e-12)
-        se_logit = se / (Bc * (1 - Bc))
-        lg = special.logit(Bc)
-        lo = np.where(inner, special.expit(lg - z * se_logit), np.clip(B - z * se, 0, 1))
-        hi = np.where(inner, special.expit(lg + z * se_logit), np.clip(B + z * se, 0, 1))
+def _identification(Xs: np.ndarray, N: np.ndarray) -> dict:
+    """Rank and condition of the N-weighted design XᵀWX (rows of a collinear design are not identified)."""
+    A = Xs.T @ (Xs * N[:, None]) / max(float(N.sum()), _TINY)
+    rows, rank, cond = _null_rows(A)
+    return {"rows": rows, "rank": rank, "condition": cond}
+
+
+def _sandwich(Xs, Yc, B, mu):
+    """Clustered sandwich standard errors of every cell, without the small-sample factor.
+
+    Free parameters θ_rc = B_rc (c < C − 1). Bread: the observed information of the
+    aggregate multinomial likelihood, ``Σ_i x_ir x_is Y_ic / μ_ic²`` per outcome column,
+    mapped to θ. Meat: the per-station scores, centred (at a bound the summed score is not
+    zero). The bread is scaled to unit diagonal and eigen-decomposed: directions whose
+    eigenvalue is below ``_RANK_TOL`` × the largest are null (the data say nothing along
+    them); the cells they move get an infinite s.e. instead of the small, confident one a
+    pseudo-inverse would give. Returns (se R × C, design effect, unidentified R × C, condition).
+    """
+    n, R = Xs.shape
+    C = Yc.shape[1]
+    unidentified = np.zeros((R, C), dtype=bool)
+    if C == 1:
+        return np.zeros((R, C)), float("nan"), unidentified, 1.0
+    P = R * (C - 1)
+    M = np.zeros((R * C, P))
+    for r in range(R):
+        for c in range(C - 1):
+            M[r * C + c, r * (C - 1) + c] = 1.0
+            M[r * C + C - 1, r * (C - 1) + c] = -1.0
+    ratio_y = Yc / mu
+    S = (Xs[:, :, None] * ratio_y[:, None, :]).reshape(n, R * C) @ M
+    S = S - S.mean(axis=0)
+    meat = S.T @ S
+    HB = np.zeros((R * C, R * C))
+    w2 = Yc / mu**2
+    for c in range(C):
+        idx = np.arange(R) * C + c
+        HB[np.ix_(idx, idx)] = Xs.T @ (Xs * w2[:, [c]])
+    H = M.T @ HB @ M
+    d = np.sqrt(np.clip(np.diag(H), 0.0, None))
+    ds = np.where(d > 0, d, 1.0)
+    lam, U = np.linalg.eigh(H / ds[:, None] / ds[None, :])
+    top = max(float(lam.max()), _TINY)
+    null = (lam <= _RANK_TOL * top) | (d.max() <= 0)
+    cond = float(top / max(float(lam.min()), _TINY))
+    keep = ~null
+    Hinv = (U[:, keep] / lam[keep]) @ U[:, keep].T / ds[:, None] / ds[None, :]
+    if null.any():
+        moved = np.abs(M @ (U[:, null] / ds[:, None])).max(axis=1)
+        unidentified = (moved > 1e-6 * max(float(moved.max()), _TINY)).reshape(R, C)
+    unidentified |= (d <= 0).reshape(R, C - 1).any(axis=1)[:, None]
+    Vfull = M @ (Hinv @ meat @ Hinv.T) @ M.T
+    se = np.sqrt(np.clip(np.diag(Vfull), 0, None)).reshape(R, C)
+    vm = np.diag(M @ Hinv @ M.T).reshape(R, C)  # model-based (multinomial) variance
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = se**2 / vm
+    ratio = ratio[np.isfinite(ratio) & (vm > 0) & ~unidentified]
+    deff = float(np.median(ratio)) if ratio.size else float("nan")
+    return se, deff, unidentified, cond
+
+
+def _bounded_interval(B, se, z=Z90):
+    """``B ± z·se`` cut to [0, 1]: the boundary-aware Wald interval.
+
+    The s.e. is that of the estimator *without* the bounds (the bread of the sandwich is the
+    curvature at the optimum in every free direction, active bounds included), so a cell
+    estimated at 0 gets the one-sided [0, z·se], honest when the truth is 0 or small; a
+    cell just inside the bound gets the same (no logit blow-up to [0, 1]); an unidentified
+    cell (infinite s.e.) gets [0, 1].
+    """
+    with np.errstate(invalid="ignore"):
+        lo = np.clip(B - z * se, 0.0, 1.0)
+        hi = np.clip(B + z * se, 0.0, 1.0)
+    lo = np.where(np.isnan(lo), 0.0, lo)
+    hi = np.where(np.isnan(hi), 1.0, hi)
     return np.minimum(lo, B), np.maximum(hi, B)
 
 

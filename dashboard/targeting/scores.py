@@ -7,8 +7,8 @@ one row per station with its inputs and four scores, a French formula per score
 (``formulas``), the formula with one station's numbers substituted
 (:meth:`ScoreTable.explain`) and French notes on what was missing or estimated.
 
-Definitions (``s`` = estimated support, ``r`` = main rival's share, shares of the
-votes *expressed* in the station):
+Definitions (``s`` = estimated support, ``r`` = main rival's estimated share, shares of
+the votes *expressed* in the station, both with one definition):
 
 * **Support** ``s = (v + k·p) / (E + k)``: the target's votes ``v`` over the votes
   expressed ``E``, shrunk toward the target's share ``p`` in the commune (stations
@@ -18,14 +18,16 @@ votes *expressed* in the station):
   toward the commune, a 1 000-vote station barely. A station where the target
   was not on the ballot (no ``votes`` row, e.g. a legislative candidate of
   another circonscription) gets ``s = 0``.
-* **Main rival** ``r``: the best *other* candidate / list / nuance / bloc of the
-  same target type in the station (raw share of expressed).
+* **Main rival** ``r``: the *other* candidate / list / nuance / bloc of the same
+  target type with the highest estimated share in the station, that share computed
+  as the support's: ``r = (v_r + k·p_r) / (E + k)``, ``p_r`` the rival's commune share.
 * **Mobilisation** ``= registered × s × abstention rate``: the target's
   supporters among the abstainers, assuming abstainers lean like the station's
   voters (no individual data; ecological inference can refine this later).
 * **Persuasion** ``= registered × closeness × (volatility + undecided)`` with
   ``closeness = 1 − |s − r|`` (1 = tie with the rival), ``volatility = |Δ target
-  share|`` and ``undecided = (blank + null) / voters + |Δ turnout|`` (Δ between
+  share|`` and ``undecided = (blank + null) / registered + |Δ turnout|``, turnout =
+  voters / registered, so both terms are shares of the registered (Δ between
   the reference election and the chosen one, on comparable stations only: the
   turnout swing stands for intermittent voters and is counted once, in
   *undecided*). Read: electors plausibly movable, weighted by how much moving
@@ -91,7 +93,7 @@ from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_margin, fmt_number, fmt_percent
 from dashboard.maps.territory import Scope
 from dashboard.warehouse.database import Warehouse
-from dashboard.maps.measure_types import TARGET_COLUMNS
+from dashboard.maps.measure_types import TARGET_COLUMNS, target_column
 
 __all__ = [
     "COLUMNS",
@@ -143,11 +145,14 @@ COLUMNS = [
     "mobilisation_pct", "persuasion_pct", "net_votes_per_hour_pct", "priority", "rank",
 ]
 
+# Kept after COLUMNS for the explanations: the commune shares the two estimated shares are shrunk toward.
+EXTRA_COLUMNS = ["prior_share", "rival_key", "rival_votes", "rival_prior"]
+
 # French headers for the inputs and scores shown per station.
 COLUMN_LABELS: dict[str, str] = {
     "station_id": "Bureau", "name": "Nom du bureau", "commune": "Commune", "registered": "Inscrits",
     "voters": "Votants", "expressed": "Exprimés", "abstention": "Abstention", "turnout": "Participation",
-    "blank_null": "Blancs et nuls (part des votants)", "target_votes": "Voix de la cible", "support": "Soutien estimé",
+    "blank_null": "Blancs et nuls (part des inscrits)", "target_votes": "Voix de la cible", "support": "Soutien estimé",
     "rival": "Principal rival", "rival_share": "Score du rival", "balance": "Solde partisan", "closeness": "Proximité",
     "share_ref": "Score à la référence", "turnout_ref": "Participation à la référence",
     "comparable": "Comparable à la référence", "volatility": "Volatilité", "undecided": "Indécis",
@@ -460,6 +465,19 @@ class ScoreTable:
                 f"soutien estimé = {fmt_number(r['target_votes'])} voix / {fmt_number(r['expressed'])} exprimés "
                 f"= {fmt_percent(r['support'])}"
             )
+        if not isinstance(r["rival"], str) or not r["rival"]:
+            out["rival"] = "part estimée du principal rival = 0 % (aucun autre candidat dans ce bureau)"
+        elif p.shrinkage_votes > 0:
+            out["rival"] = (
+                f"part estimée du principal rival ({rival}) = ({fmt_number(r['rival_votes'])} voix + "
+                f"{fmt_number(p.shrinkage_votes)} × {fmt_percent(r['rival_prior'])} (part communale du rival)) / "
+                f"({fmt_number(r['expressed'])} exprimés + {fmt_number(p.shrinkage_votes)}) = {fmt_percent(r['rival_share'])}"
+            )
+        else:
+            out["rival"] = (
+                f"part estimée du principal rival ({rival}) = {fmt_number(r['rival_votes'])} voix / "
+                f"{fmt_number(r['expressed'])} exprimés = {fmt_percent(r['rival_share'])}"
+            )
         out["mobilisation"] = (
             f"mobilisation = {fmt_number(r['registered'])} inscrits × {fmt_percent(r['support'])} (soutien) × "
             f"{fmt_percent(r['abstention'])} (abstention) = {fmt_number(r['mobilisation'], DECIMALS['mobilisation'])}"
@@ -481,7 +499,8 @@ class ScoreTable:
             )
             swing = f"{fmt_margin(r['turnout_shift'])} (écart de participation médian)"
         out["undecided"] = (
-            f"indécis = {fmt_percent(r['blank_null'])} (blancs et nuls) + {swing} = {fmt_percent(r['undecided'])}"
+            f"indécis = {fmt_percent(r['blank_null'])} (blancs et nuls, part des inscrits) + {swing} "
+            f"= {fmt_percent(r['undecided'])}"
         )
         out["persuasion"] = (
             f"persuasion = {fmt_number(r['registered'])} inscrits × {fmt_percent(r['closeness'])} (proximité) × "
@@ -556,7 +575,7 @@ def _station_counts(wh: Warehouse, election_id: str, communes: tuple[str, ...]) 
 
 def _votes_by_key(wh: Warehouse, election_id: str, target_type: str, communes: tuple[str, ...]) -> pd.DataFrame:
     """station_id, key, votes: the election's votes summed per target key (candidate, bloc…)."""
-    key = TARGET_COLUMNS[target_type]
+    key = target_column(target_type)
     return wh.query(
         f"""SELECT v.station_id, {key} AS key, sum(v.votes)::DOUBLE AS votes
             FROM votes v JOIN turnout t USING (election_id, station_id)
@@ -567,7 +586,7 @@ def _votes_by_key(wh: Warehouse, election_id: str, target_type: str, communes: t
 
 
 def _target_bloc(wh: Warehouse, election_id: str, target_type: str, target: str) -> str | None:
-    key = TARGET_COLUMNS[target_type]
+    key = target_column(target_type)
     frame = wh.query(
         f"""SELECT v.bloc, sum(v.votes) AS votes FROM votes v WHERE v.election_id = ? AND {key} = ?
             GROUP BY ALL ORDER BY votes DESC, v.bloc LIMIT 1""",
@@ -590,22 +609,37 @@ def _label(key: str | None, target_type: str, blocs: dict[str, str]) -> str:
     return blocs.get(key, key) if target_type == "bloc" else str(key)
 
 
-def _shares(counts: pd.DataFrame, votes: pd.DataFrame, target: str) -> pd.DataFrame:
-    """Per station: target votes, on_ballot, prior (commune) share, rival key and votes."""
+def _shares(counts: pd.DataFrame, votes: pd.DataFrame, target: str, shrinkage_votes: float) -> pd.DataFrame:
+    """Per station: target votes, on_ballot, prior (commune) share, rival key, votes and prior share.
+
+    Every key's commune share ``p`` is its votes over the votes expressed in the commune's stations
+    where it stood; the main rival is the other key with the highest *estimated* share
+    ``(v + k·p) / (E + k)`` in the station (the definition of the support, applied to it).
+    """
     index = counts.index
-    mine = votes[votes["key"] == target]
+    expressed = counts["expressed"].astype(float)
+    commune = counts["commune_code"]
+    named = votes[votes["key"].notna() & votes["station_id"].isin(index)].copy()
+    named["commune"] = named["station_id"].map(commune)
+    named["expressed"] = named["station_id"].map(expressed)
+    # each key's commune share over the stations where it stood
+    stood = named.drop_duplicates(["station_id", "key"])
+    pooled = named.groupby(["commune", "key"])["votes"].sum() / stood.groupby(["commune", "key"])["expressed"].sum()
+    named["prior"] = pd.MultiIndex.from_frame(named[["commune", "key"]]).map(pooled.replace([np.inf], np.nan))
+    named["prior"] = named["prior"].fillna(0.0)
+    named["estimated"] = estimated_support(named["votes"], named["expressed"], named["prior"], shrinkage_votes)
+    mine = named[named["key"] == target]
     target_votes = mine.groupby("station_id")["votes"].sum()
     on_ballot = index.isin(target_votes.index)
     out = pd.DataFrame(index=index)
     out["target_votes"] = target_votes.reindex(index).fillna(0.0).to_numpy()
     out["on_ballot"] = on_ballot
-    others = votes[(votes["key"] != target) & votes["key"].notna()]
-    best = others.sort_values(["station_id", "votes", "key"], ascending=[True, False, True]).drop_duplicates("station_id")
-    best = best.set_index("station_id")
+    others = named[named["key"] != target]
+    best = others.sort_values(["station_id", "estimated", "votes", "key"], ascending=[True, False, False, True])
+    best = best.drop_duplicates("station_id").set_index("station_id")
     out["rival_key"] = best["key"].reindex(index)
     out["rival_votes"] = best["votes"].reindex(index).fillna(0.0)
-    expressed = counts["expressed"].astype(float)
-    commune = counts["commune_code"]
+    out["rival_prior"] = best["prior"].reindex(index).fillna(0.0)
     ballot_expressed = expressed.where(on_ballot, 0.0).groupby(commune).sum()
     ballot_votes = out["target_votes"].groupby(commune).sum()
     prior = (ballot_votes / ballot_expressed.where(ballot_expressed > 0)).fillna(0.0)
@@ -743,12 +777,19 @@ def _formulas(params: ScoreParameters) -> dict[str, str]:
     return {
         "support": f"soutien estimé = (voix de la cible + {k} × part de la cible dans la commune) / (exprimés + {k})",
         "mobilisation": "mobilisation = inscrits × soutien estimé × abstention",
-        "closeness": "proximité = 1 − |soutien estimé − part du principal rival|",
+        "rival": (
+            f"part estimée du principal rival = (voix du rival + {k} × part du rival dans la commune) / (exprimés + {k}) ; "
+            "rival = l'autre cible de même type à la plus forte part estimée dans le bureau"
+        ),
+        "closeness": "proximité = 1 − |soutien estimé − part estimée du principal rival|",
         "volatility": (
             "volatilité = |part de la cible − part de la cible à l'élection de référence| "
             "(bureaux comparables ; sinon médiane des bureaux comparables)"
         ),
-        "undecided": "indécis = (blancs + nuls) / votants + |participation − participation à l'élection de référence|",
+        "undecided": (
+            "indécis = (blancs + nuls) / inscrits + |participation − participation à l'élection de référence| "
+            "(participation = votants / inscrits : tout en part des inscrits)"
+        ),
         "persuasion": "persuasion = inscrits × proximité × (volatilité + indécis)",
         "doors": "portes = max(points d'adresse ; inscrits / électeurs par logement)",
         "doors_per_hour": (
@@ -759,7 +800,7 @@ def _formulas(params: ScoreParameters) -> dict[str, str]:
         "contacts_per_hour": "contacts par heure = portes par heure × taux de contact",
         "net_votes_per_hour": (
             "votes nets par heure = portes par heure × taux de contact × effet par contact × "
-            "(soutien estimé − part du principal rival)"
+            "(soutien estimé − part estimée du principal rival)"
         ),
         "priority": (
             f"priorité = ({weighted}) / {fmt_number(sum(weights.values()), 2)} ; rang centile = (rang − 1) / "
@@ -806,14 +847,14 @@ def compute_scores(
 
     counts = _station_counts(wh, election_id, scope.communes)
     votes = _votes_by_key(wh, election_id, target_type, scope.communes)
-    shares = _shares(counts, votes, target)
+    shares = _shares(counts, votes, target, params.shrinkage_votes)
     frame = counts.join(shares)
     if scope.stations is not None:
         frame = frame[frame.index.isin(list(scope.stations))]
     formulas = _formulas(params)
     if frame.empty:
         notes.append("aucun bureau de ce périmètre n'a de résultats pour cette élection")
-        empty = _empty_table(COLUMNS + ["prior_share", "rival_key"])
+        empty = _empty_table(COLUMNS + EXTRA_COLUMNS)
         return ScoreTable(empty, formulas, notes, params, election_id, str(election["label"]), target_type, target,
                           target_label, reference_id, reference_label, time.perf_counter() - started)
 
@@ -822,11 +863,14 @@ def compute_scores(
     expressed = frame["expressed"].astype(float)
     frame["abstention"] = (frame["abstentions"].astype(float) / registered.where(registered > 0)).fillna(0.0).clip(0, 1)
     frame["turnout"] = (voters / registered.where(registered > 0)).fillna(0.0).clip(0, 1)
-    frame["blank_null"] = ((frame["blank"] + frame["null"]).astype(float) / voters.where(voters > 0)).fillna(0.0)
+    # blank and null on the registered base, like the turnout swing they are added to in « indécis »
+    frame["blank_null"] = ((frame["blank"] + frame["null"]).astype(float) / registered.where(registered > 0)).fillna(0.0)
     frame["support_raw"] = frame["target_votes"] / expressed.where(expressed > 0)
     frame["support"] = estimated_support(frame["target_votes"], expressed, frame["prior_share"], params.shrinkage_votes,
                                          frame["on_ballot"])
-    frame["rival_share"] = (frame["rival_votes"] / expressed.where(expressed > 0)).fillna(0.0)
+    # the rival's share has the support's definition: shrunk toward its own commune share
+    frame["rival_share"] = estimated_support(frame["rival_votes"], expressed, frame["rival_prior"],
+                                             params.shrinkage_votes, frame["rival_key"].notna())
     frame["rival"] = [_label(k, target_type, blocs) for k in frame["rival_key"]]
     frame["balance"] = frame["support"] - frame["rival_share"]
     frame["closeness"] = closeness_score(frame["support"], frame["rival_share"])
@@ -895,7 +939,7 @@ def compute_scores(
     frame = frame.reset_index()
     frame = frame.iloc[np.argsort(_natural_order(frame))].reset_index(drop=True)
     frame = _prioritise(frame, params.weight_map())
-    frame = frame[COLUMNS + ["prior_share", "rival_key"]]
+    frame = frame[COLUMNS + EXTRA_COLUMNS]
     no_results = sorted(set(drawn["station_id"]) - set(frame["station_id"]))
     if no_results:
         notes.append(f"{len(no_results)} bureau(x) dessiné(s) sans résultats pour cette élection (non notés) : {_short_list(no_results)}.")

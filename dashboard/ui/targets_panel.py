@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard.maps import charts, territory
 from dashboard.targeting import ei_data
-from dashboard.targeting.inference import EIResult
+from dashboard.targeting.inference import MIN_UNITS, WIDE_INTERVAL, EIResult
 from dashboard.targeting.scores import (
     COLUMN_LABELS, DECIMALS, SCORES, SOURCES, ScoreParameters, ScoreTable, compute_scores, default_reference,
     reprioritise,
@@ -74,16 +74,17 @@ def _reference_default(version: int, election_id: str, scope: Scope) -> str | No
 
 @st.cache_data(show_spinner="Inférence écologique…", max_entries=32)
 def transfers(version: int, from_election: str, to_election: str, scope: Scope, from_type: str, to_type: str,
-              keep: int, method: str) -> tuple[ei_data.EIData, EIResult]:
+              keep: int, method: str, pool: bool = False) -> tuple[ei_data.EIData, EIResult]:
     inputs = ei_data.transfer_inputs(data.warehouse(), from_election, to_election, scope, from_type=from_type,
-                                     to_type=to_type, keep_from=keep, keep_to=keep)
+                                     to_type=to_type, keep_from=keep, keep_to=keep, pool=pool)
     return inputs, ei_data.run(inputs, method)
 
 
 @st.cache_data(show_spinner="Inférence écologique…", max_entries=32)
 def groups(version: int, election_id: str, scope: Scope, group_set: str, outcome_type: str, keep: int,
-           method: str) -> tuple[ei_data.EIData, EIResult]:
-    inputs = ei_data.group_inputs(data.warehouse(), election_id, scope, group_set, outcome_type=outcome_type, keep=keep)
+           method: str, pool: bool = False) -> tuple[ei_data.EIData, EIResult]:
+    inputs = ei_data.group_inputs(data.warehouse(), election_id, scope, group_set, outcome_type=outcome_type, keep=keep,
+                                  pool=pool)
     return inputs, ei_data.run(inputs, method)
 
 
@@ -246,24 +247,91 @@ def _escape_md(text: str) -> str:
     return out
 
 
+NOT_IDENTIFIED = "non identifiable ici"
+
+
+def _details(result: EIResult) -> list[str]:
+    """The diagnostic's figures, in French, for the « Détails du diagnostic » expander."""
+    d = result.diagnostic
+    out = [f"Bureaux utilisés : {fmt_number(d.get('n_units', 0))}"]
+    if "design_rank" in d:
+        out.append(f"Rang de la composition des bureaux : {d['design_rank']} pour {len(result.estimate)} catégories "
+                   f"(conditionnement {fmt_number(d['design_condition'], 0)})")
+    if result.method == "rxc":
+        out.append(f"Convergence : {'oui' if d.get('converged') else 'non'} ({d.get('iterations', 0)} itérations, "
+                   f"Newton {'abouti' if d.get('optimizer_success') else 'interrompu'})")
+        if "hessian_condition" in d:
+            out.append(f"Conditionnement de l'information : {fmt_number(d['hessian_condition'], 0)}")
+        if d.get("interval_dof") is not None:
+            out.append(f"Degrés de liberté des intervalles : {d['interval_dof']}")
+    else:
+        r2 = d.get("r2")
+        out.append(f"Convergence : {'oui' if d.get('converged') else 'non'} ({d.get('projection_iterations', 0)} itérations)")
+        out.append("R² : non défini (tous les bureaux ont le même résultat)" if r2 is None or r2 != r2
+                   else f"R² : {fmt_number(r2, 2)}")
+        out.append(f"Lignes hors bornes avant contrainte : {fmt_percent(d.get('rows_out_of_bounds', 0.0))}")
+    out.append(f"Cases non identifiables ici (intervalle à 90 % plus large que {fmt_percent(WIDE_INTERVAL, 0)}) : "
+               f"{int(result.wide.to_numpy().sum())}")
+    return out
+
+
+def identified_cells(cells: pd.DataFrame) -> pd.Series:
+    """True where the cell's 90 % interval is narrow enough to show the estimate as a number."""
+    return (cells["upper"] - cells["lower"]) <= WIDE_INTERVAL
+
+
+def heatmap(cells: pd.DataFrame, *, row_title: str, col_title: str):  # noqa: ANN201 - an Altair chart
+    """The heat map, with the cells the data do not pin down left blank and labelled « non identifiable ici »."""
+    chart = charts.transfer_heatmap(cells, row_title=row_title, col_title=col_title)
+    frame = getattr(chart, "data", None)
+    if isinstance(frame, pd.DataFrame) and "valeur" in frame:
+        wide = ~identified_cells(frame).to_numpy()
+        if wide.any():
+            frame = frame.copy()
+            frame.loc[wide, "valeur"] = "non identifiable"
+            frame.loc[wide, "intervalle"] = "ici"
+            frame.loc[wide, "infobulle"] = [
+                f"{a} → {b} : {NOT_IDENTIFIED} (intervalle à 90 % de {fmt_percent(lo, 0)} à {fmt_percent(hi, 0)})"
+                for a, b, lo, hi in zip(frame.loc[wide, "from"], frame.loc[wide, "to"], frame.loc[wide, "lower"],
+                                        frame.loc[wide, "upper"])
+            ]
+            frame.loc[wide, "estimate"] = float("nan")  # no colour: the share is not known
+            frame.loc[wide, "dark"] = False
+            chart.data = frame
+    return chart
+
+
 def _ei_result(inputs: ei_data.EIData, result: EIResult, *, row_title: str, col_title: str, key: str) -> None:
     st.markdown(f"**{inputs.title}** — {fmt_number(inputs.n_units)} bureaux, méthode "
                 f"{'R × C (maximum de vraisemblance, bornes respectées)' if result.method == 'rxc' else 'régression de Goodman'}")
-    diagnostic = result.diagnostic_fr
-    converged = result.diagnostic.get("converged", True)
-    (st.success if converged else st.warning)(f"Diagnostic : {diagnostic}", icon=":material/monitoring:")
+    good = result.converged and not result.warnings
+    (st.success if good else st.warning)(f"Diagnostic : {result.diagnostic_fr}", icon=":material/monitoring:")
+    with st.expander("Détails du diagnostic"):
+        for line in _details(result):
+            st.markdown(f"- {_escape_md(line)}")
     cells = ei_data.long_table(result, row_totals=inputs.X.sum(axis=0))
-    st.altair_chart(charts.transfer_heatmap(cells, row_title=row_title, col_title=col_title), width="content")
-    st.caption("Chaque ligne se lit en parts de la ligne (elle somme à 100 %) ; entre crochets, l'intervalle à 90 %.")
+    st.altair_chart(heatmap(cells, row_title=row_title, col_title=col_title), width="content")
+    st.caption("Chaque ligne se lit en parts de la ligne (elle somme à 100 %) ; entre crochets, l'intervalle à 90 %. "
+               f"Une case dont l'intervalle dépasse {fmt_percent(WIDE_INTERVAL, 0)} est « {NOT_IDENTIFIED} » : "
+               "les résultats des bureaux ne la déterminent pas.")
     for note in inputs.notes:
         st.caption(f":material/info: {_escape_md(note)}")
+    shown = identified_cells(cells)
     table = cells.assign(
-        estimate=[fmt_percent(v) for v in cells["estimate"]], lower=[fmt_percent(v) for v in cells["lower"]],
-        upper=[fmt_percent(v) for v in cells["upper"]], electors=[fmt_number(v) for v in cells["electors"]],
+        estimate=[fmt_percent(v) if ok else NOT_IDENTIFIED for v, ok in zip(cells["estimate"], shown)],
+        lower=[fmt_percent(v) for v in cells["lower"]],
+        upper=[fmt_percent(v) for v in cells["upper"]],
+        electors=[fmt_number(v) if ok else "—" for v, ok in zip(cells["electors"], shown)],
     ).rename(columns={"from": row_title, "to": col_title, "estimate": "Estimation", "lower": "Borne basse (90 %)",
                       "upper": "Borne haute (90 %)", "electors": "Électeurs estimés"})
     with st.expander("Tableau détaillé"):
         st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _pool_checkbox(name: str) -> bool:
+    return st.checkbox(f"Regrouper avec les communes voisines si le territoire a moins de {MIN_UNITS} bureaux",
+                       key=_k(name), help="Sinon, un territoire de moins de "
+                       f"{MIN_UNITS} bureaux est refusé : trop peu de données pour une inférence écologique.")
 
 
 def _pair_default(labels: dict[str, str]) -> tuple[str, str]:
@@ -292,10 +360,11 @@ def transfers_tab(choice: TargetChoice) -> None:
     cols[3].radio("Méthode", ["rxc", "goodman"], format_func={"rxc": "R × C", "goodman": "Goodman"}.get,
                   key=_k("t_method"), horizontal=True)
     keep = st.slider("Catégories gardées de chaque côté (les autres sont regroupées)", 2, 10, 5, key=_k("t_keep"))
+    pool = _pool_checkbox("t_pool")
     kind = st.session_state[_k("t_type")]
     try:
         inputs, result = transfers(data.version(), st.session_state[_k("t_from")], st.session_state[_k("t_to")],
-                                   choice.scope, kind, kind, keep, st.session_state[_k("t_method")])
+                                   choice.scope, kind, kind, keep, st.session_state[_k("t_method")], pool)
     except IsoloirError as error:
         st.warning(error.message_fr)
         return
@@ -315,9 +384,10 @@ def groups_tab(choice: TargetChoice) -> None:
                   key=_k("g_type"), horizontal=True)
     cols[2].radio("Méthode", ["rxc", "goodman"], format_func={"rxc": "R × C", "goodman": "Goodman"}.get,
                   key=_k("g_method"), horizontal=True)
+    pool = _pool_checkbox("g_pool")
     try:
         inputs, result = groups(data.version(), choice.election_id, choice.scope, st.session_state[_k("g_set")],
-                                st.session_state[_k("g_type")], 6, st.session_state[_k("g_method")])
+                                st.session_state[_k("g_type")], 6, st.session_state[_k("g_method")], pool)
     except IsoloirError as error:
         st.warning(error.message_fr)
         return

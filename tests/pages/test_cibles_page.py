@@ -76,9 +76,32 @@ def test_transfers_and_groups_show_a_heat_map_with_intervals_and_a_diagnostic(de
     assert len(charts) >= 2  # groups and transfers
     diagnostics = [s.value for s in at.success] + [w.value for w in at.warning]
     assert sum("Diagnostic" in d for d in diagnostics) >= 2
+    # 40 stations cannot pin down the small candidates' transfers: those cells say so, the others are numbers
+    details = [df.value for df in at.dataframe if "Estimation" in df.value.columns]
+    assert len(details) == 2
+    for frame in details:
+        shown = list(frame["Estimation"])
+        assert "non identifiable ici" in shown
+        assert any(v.endswith("%") for v in shown)
+        for est, lo, hi in zip(shown, frame["Borne basse (90 %)"], frame["Borne haute (90 %)"]):
+            if est == "non identifiable ici":
+                assert parse_fr_number(hi) - parse_fr_number(lo) > 50
+            else:
+                assert parse_fr_number(hi) - parse_fr_number(lo) <= 50
+    assert any("non identifiables ici" in d for d in diagnostics)
+    assert any("Détails du diagnostic" in e.label for e in at.expander)
     at.radio(key="cibles_t_method").set_value("goodman").run()
     assert not at.exception
     assert any("Goodman" in m.value for m in at.markdown)
+    assert any("régression de Goodman sur" in w.value and "convergée" in w.value for w in [*at.warning, *at.success])
+
+
+def test_pooling_with_neighbours_is_the_users_choice(demo_env: Path) -> None:
+    """Both inference tabs offer to pool a territory of fewer than six stations with its neighbours;
+    refusing is the default (the refusal itself: tests/targeting/test_ei_data.py)."""
+    at = open_page(app_test("strategist").run(), "cibles.py")
+    assert at.checkbox(key="cibles_t_pool") is not None and at.checkbox(key="cibles_g_pool") is not None
+    assert not at.checkbox(key="cibles_t_pool").value  # refusal is the default
 
 
 @pytest.mark.parametrize("role", ["canvasser"])
@@ -86,3 +109,4 @@ def test_refused_to_canvassers(demo_env: Path, role: str) -> None:
     at = open_page(app_test(role).run(), "cibles.py")
     assert at.title[0].value == "Accès refusé"
     assert not at.get("deck_gl_json_chart")
+

@@ -74,9 +74,10 @@ def test_batched_simplex_ls_equals_one_by_one():
     A = np.einsum("bir,bis->brs", M, M) / 30
     G = rng.normal(size=(6, 3, 4)) * 0.3
     B0 = np.full((3, 4), 0.25)
-    batch, _ = _simplex_ls(A, G, B0)
+    batch, _, ok = _simplex_ls(A, G, B0)
+    assert ok.shape == (6,) and ok.all()
     for k in range(6):
-        one, _ = _simplex_ls(A[k], G[k], B0)
+        one, _, _ = _simplex_ls(A[k], G[k], B0)
         np.testing.assert_allclose(batch[k], one, atol=1e-8)
         np.testing.assert_allclose(batch[k].sum(axis=1), 1.0)
         assert (batch[k] >= 0).all()

@@ -378,8 +378,8 @@ def test_explain_numbers_match_the_table(leg: ScoreTable):
     f = leg.frame.set_index("station_id")
     for station in ["45999_1", "45999_7", "45999_41", f.index[f["rank"] == 1][0]]:
         lines = leg.explain_by_score(station)
-        assert list(lines) == ["support", "mobilisation", "closeness", "volatility", "undecided", "persuasion", "doors",
-                               "doors_per_hour", "contacts_per_hour", "net_votes_per_hour", "priority"]
+        assert list(lines) == ["support", "rival", "mobilisation", "closeness", "volatility", "undecided", "persuasion",
+                               "doors", "doors_per_hour", "contacts_per_hour", "net_votes_per_hour", "priority"]
         assert leg.explain(station) == list(lines.values())
         row = f.loc[station]
         for score in ("mobilisation", "persuasion", "net_votes_per_hour", "priority"):
@@ -469,7 +469,69 @@ def test_missing_addresses_and_missing_target_votes_never_crash(gappy: Warehouse
     # no electors at all: zero scores, no NaN, still explained
     assert f.at["45999_9", "mobilisation"] == 0 and f.at["45999_9", "persuasion"] == 0
     assert not f.loc["45999_9", ["abstention", "support", "closeness", "doors_per_hour"]].isna().any()
-    assert len(table.explain("45999_9")) == 11
+    assert len(table.explain("45999_9")) == 12
     ref = compute_scores(gappy, "leg2024_t1", "bloc", "gauche", CITY, reference_id="pres2022_t1")
     assert not ref.frame[SCORE_COLUMNS].isna().any().any()
     assert not ref.frame.set_index("station_id").at["45999_9", "comparable"]
+
+
+_NUM = re.compile(r"[−-]?\d[\d\u202f]*(?:,\d+)?")
+
+
+def _numbers(line: str) -> list[float]:
+    """Every French number after the first « = » of an explanation (names before it may hold digits)."""
+    rest = line.split(" = ", 1)[1]
+    rest = re.sub(r"\([^()\d]*\)", " ", rest)  # drop parenthesised labels without digits: « (part communale) »
+    return [float(m.replace("\u202f", "").replace(",", ".").replace("−", "-")) for m in _NUM.findall(rest)]
+
+
+@pytest.mark.parametrize("shrinkage", [50.0, 0.0])
+def test_formulas_and_explanations_match_the_code(demo: Warehouse, shrinkage: float):
+    """One definition per quantity: the « Formules et sources » text, each station's explanation and
+    the table's values agree; support and rival share are shrunk the same way, « indécis » is all on
+    the registered base."""
+    params = ScoreParameters(shrinkage_votes=shrinkage)
+    table = compute_scores(demo, "leg2024_t1", "bloc", "gauche", CITY, reference_id="pres2022_t1", params=params)
+    f = table.frame.set_index("station_id")
+    first = table.explain_by_score(f.index[0])
+    assert set(table.formulas) == set(first)  # one formula per explained quantity
+    # the formulas' text names what the code computes
+    assert "(voix de la cible + " in table.formulas["support"] and "/ (exprimés + " in table.formulas["support"]
+    assert "(voix du rival + " in table.formulas["rival"] and "part du rival dans la commune" in table.formulas["rival"]
+    assert "part estimée du principal rival" in table.formulas["closeness"]
+    assert "(blancs + nuls) / inscrits" in table.formulas["undecided"]
+    assert "votants / inscrits" in table.formulas["undecided"]
+    # the code: the same shrinkage for both shares, everything in « indécis » on the registered base
+    raw = demo.query("SELECT station_id, registered, voters, blank, \"null\" FROM turnout WHERE election_id = 'leg2024_t1'")
+    raw = raw.set_index("station_id").reindex(f.index)
+    np.testing.assert_allclose(f["blank_null"], (raw["blank"] + raw["null"]) / raw["registered"])
+    np.testing.assert_allclose(f["undecided"], f["blank_null"] + f["turnout_shift"])
+    k = shrinkage
+    np.testing.assert_allclose(f["support"], (f["target_votes"] + k * f["prior_share"]) / (f["expressed"] + k))
+    np.testing.assert_allclose(f["rival_share"], (f["rival_votes"] + k * f["rival_prior"]) / (f["expressed"] + k))
+    for station in f.index[:12]:
+        row, lines = f.loc[station], table.explain_by_score(station)
+        if k > 0:
+            v, k1, p, e, k2, s = _numbers(lines["support"])
+            assert k1 == k2 == k and v == row["target_votes"] and e == row["expressed"]
+            assert (v + k * p / 100) / (e + k) * 100 == pytest.approx(s, abs=0.1)
+            v, k1, p, e, k2, r = _numbers(lines["rival"])
+            assert (v + k * p / 100) / (e + k) * 100 == pytest.approx(r, abs=0.1)
+        else:
+            v, e, s = _numbers(lines["support"])
+            assert v / e * 100 == pytest.approx(s, abs=0.06)
+            v, e, r = _numbers(lines["rival"])
+            assert v / e * 100 == pytest.approx(r, abs=0.06)
+        one, s2, r2, c = _numbers(lines["closeness"])
+        assert (s2, r2) == (s, r) and (1 - abs(s - r) / 100) * 100 == pytest.approx(c, abs=0.16)
+        parts = _numbers(lines["undecided"])
+        b, u = parts[0], parts[-1]
+        swing = abs(parts[1] - parts[2]) if len(parts) == 4 else parts[1]
+        assert b == pytest.approx(100 * row["blank_null"], abs=0.051)
+        assert b + swing == pytest.approx(u, abs=0.16)
+        reg, c2, vol, und, pers = _numbers(lines["persuasion"])
+        assert reg == row["registered"] and c2 == c and und == u
+        assert reg * c / 100 * (vol + und) / 100 == pytest.approx(pers, rel=0.02, abs=0.5)
+        doors, contact, effect, s3, r3, net = _numbers(lines["net_votes_per_hour"])[:6]
+        assert (s3, r3) == (s, r)
+        assert doors * contact / 100 * effect / 100 * (s - r) / 100 == pytest.approx(net, abs=2e-3)
