@@ -263,7 +263,8 @@ def leg(demo: Warehouse) -> ScoreTable:
     return compute_scores(demo, "leg2024_t1", "bloc", "gauche", CITY, reference_id="pres2022_t1")
 
 
-def test_demo_runtime_is_small(demo: Warehouse, capsys: pytest.CaptureFixture[str]):
+def test_demo_scores_every_target_type(demo: Warehouse, capsys: pytest.CaptureFixture[str]):
+    # Timings are printed for the reader, not asserted: speed is measured by benchmarks, not by tests.
     timings = []
     for election, target_type, target, reference in [
         ("leg2024_t1", "bloc", "gauche", "pres2022_t1"), ("leg2024_t1", "candidate", "SALMON Karim", None),
@@ -275,7 +276,7 @@ def test_demo_runtime_is_small(demo: Warehouse, capsys: pytest.CaptureFixture[st
     with capsys.disabled():
         for election, target, seconds, n in timings:
             print(f"\ncompute_scores({election}, {target}) on the demo: {seconds * 1000:.0f} ms for {n} stations")
-    assert max(t[2] for t in timings) < 2.0
+    assert all(n in (40, 41) for *_, n in timings), timings  # every station (40 before the demo splits BV 7, 41 after)
 
 
 def test_demo_one_row_per_station_and_no_nan_in_scores(demo: Warehouse, leg: ScoreTable):
