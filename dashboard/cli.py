@@ -176,6 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_blocs(args: argparse.Namespace) -> int:
     from dashboard.warehouse.database import Warehouse
+    from dashboard.warehouse.writing import writing
 
     settings = _settings(args)
     if args.action == "list":
@@ -186,7 +187,9 @@ def cmd_blocs(args: argparse.Namespace) -> int:
     if len(args.values) != 3:
         raise ConfigError("usage : isoloir blocs set PORTÉE NUANCE BLOC (ex. isoloir blocs set leg2024 DSV droite)")
     scope, nuance, bloc = args.values
-    with Warehouse(settings.warehouse_path) as wh:
+    if not settings.warehouse_path.exists():
+        raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
+    with writing(settings.warehouse_path, progress=_progress) as wh:
         with wh.transaction():
             wh.set_nuance_bloc(scope, nuance, bloc)
             changed = wh.recompute_blocs()
@@ -198,12 +201,12 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     import duckdb
 
     from dashboard.iris.weights import store_station_iris, summary_lines
-    from dashboard.warehouse.database import Warehouse
+    from dashboard.warehouse.writing import writing
 
     settings = _settings(args)
     if not settings.warehouse_path.exists():
         raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
-    with Warehouse(settings.warehouse_path) as wh:
+    with writing(settings.warehouse_path, progress=_progress) as wh:
         set_ids = wh.query("SELECT DISTINCT set_id FROM station ORDER BY set_id")["set_id"].tolist()
         try:
             frame = store_station_iris(wh, set_ids, progress=_progress)
