@@ -15,6 +15,7 @@ from dashboard.warehouse.database import WAREHOUSE_FILE
 SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "data_dir": ("ISOLOIR_DATA_DIR", "dossier des données : l'entrepôt warehouse.duckdb et le magasin de campagne campaign.duckdb (défaut : data/)"),
     "port": ("ISOLOIR_PORT", "port HTTP de l'application (défaut : 8501)"),
+    "host": ("ISOLOIR_HOST", "adresse d'écoute de l'application (défaut : 127.0.0.1, cette machine seulement ; 0.0.0.0 : toutes)"),
     "session_hours": ("ISOLOIR_SESSION_HOURS", "durée d'une session connectée, en heures, après quoi il faut se reconnecter (défaut : 12)"),
     "basemap": ("ISOLOIR_BASEMAP", "fond de carte : « carto » (rues, tuiles Carto chargées depuis Internet) ou « aucun » (hors ligne) ; défaut : carto"),
 }
@@ -23,11 +24,12 @@ BASEMAPS = {"carto": "light", "aucun": None}
 
 @dataclass(frozen=True)
 class Settings:
-    """``data_dir``: folder holding ``warehouse.duckdb``; ``port``: the app's HTTP port;
+    """``data_dir``: folder holding ``warehouse.duckdb``; ``port``, ``host``: where the app listens;
     ``basemap``: the map's background (the choropleth stays readable without it)."""
 
     data_dir: Path = Path("data")
     port: int = 8501
+    host: str = "127.0.0.1"
     basemap: str = "carto"
     session_hours: float = 12.0
 
@@ -69,8 +71,11 @@ class Settings:
             raise ConfigError(f"durée de session invalide : « {values['session_hours']} » (nombre d'heures attendu)") from None
         if not 0.05 <= hours <= 24 * 30:
             raise ConfigError(f"durée de session hors limites : {hours} h (entre 0,05 et 720)")
-        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, basemap=basemap,
-                   session_hours=hours)
+        host = str(values.get("host", cls.host)).strip()
+        if not host or any(c.isspace() for c in host):
+            raise ConfigError(f"adresse d'écoute invalide : « {host} »")
+        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, host=host,
+                   basemap=basemap, session_hours=hours)
 
     @property
     def map_style(self) -> str | None:
