@@ -7,11 +7,16 @@ on stderr with exit code 1; progress goes to stderr, results to stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import getpass
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -59,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2026)
 
     run = sub.add_parser("run", parents=[data_dir], help="lancer l'application Streamlit")
-    run.add_argument("--port", type=int)
+    run.add_argument("--port", type=int, help="port HTTP (défaut : $ISOLOIR_PORT ou 8501)")
+    run.add_argument("--host", help="adresse d'écoute (défaut : $ISOLOIR_HOST ou 127.0.0.1 ; 0.0.0.0 : toutes les interfaces)")
     run.add_argument("--demo", action="store_true", help="construire le territoire de démonstration s'il n'y a pas d'entrepôt")
     run.add_argument("--headless", action="store_true", help="ne pas ouvrir de navigateur")
 
@@ -104,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.load(data_dir=args.data_dir, port=getattr(args, "port", None))
+    return Settings.load(data_dir=args.data_dir, port=getattr(args, "port", None), host=getattr(args, "host", None))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -147,8 +153,73 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse, in French, a port another server already listens on (before starting Streamlit)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror:
+        raise ConfigError(f"adresse d'écoute inconnue : « {host} » (--host ou ISOLOIR_HOST)") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Streamlit's server binds
+        try:
+            sock.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"Le port {port} est déjà utilisé sur {host} : une autre application (peut-être un autre "
+                    "« isoloir run ») l'occupe. Arrêtez-la ou choisissez un autre port (--port ou ISOLOIR_PORT)."
+                ) from None
+            raise ConfigError(f"impossible d'écouter sur {host}:{port} : {error.strerror}") from None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the server gets SIGTERM if ``isoloir run`` itself dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+STOP_GRACE_S = 10.0
+
+
+def serve(command: list[str], env: dict[str, str], cwd: Path) -> int:
+    """Run the server as our child and stop it with us: SIGTERM, SIGINT and SIGHUP are passed on
+    to it, and it is killed if it has not stopped ``STOP_GRACE_S`` seconds later. Returns its
+    exit status (128 + signal number when a signal ended it)."""
+    child = subprocess.Popen(command, env=env, cwd=cwd, preexec_fn=_die_with_parent)  # noqa: PLW1509 - no threads yet
+    stop_by: list[float] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+        if not stop_by:
+            stop_by.append(time.monotonic() + STOP_GRACE_S)
+
+    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if stop_by and time.monotonic() > stop_by[0]:
+                    child.kill()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return 128 - code if code < 0 else code
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    _check_port_free(settings.host, settings.port)
     if not settings.warehouse_path.exists():
         if not args.demo:
             raise WarehouseMissing(
@@ -163,19 +234,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if cookie_secret.ensure(os.environ, root / cookie_secret.SECRETS_FILE):
         print(f"Clé de signature des cookies de connexion créée dans {root / cookie_secret.SECRETS_FILE} "
               "(à garder secrète ; jamais versionnée)", file=sys.stderr)
-    env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port)}
+    env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port),
+           "ISOLOIR_HOST": settings.host}
     command = [
         sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(settings.port),
-        "--browser.gatherUsageStats", "false",
+        "--server.address", settings.host, "--browser.gatherUsageStats", "false",
     ]
     if args.headless:
         command += ["--server.headless", "true"]
-    print(f"Isoloir : http://localhost:{settings.port}", file=sys.stderr)
-    return subprocess.call(command, env=env, cwd=root)
+    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host  # noqa: S104
+    print(f"Isoloir : http://{shown}:{settings.port}", file=sys.stderr)
+    return serve(command, env, root)
 
 
 def cmd_blocs(args: argparse.Namespace) -> int:
     from dashboard.warehouse.database import Warehouse
+    from dashboard.warehouse.writing import writing
 
     settings = _settings(args)
     if args.action == "list":
@@ -186,7 +260,9 @@ def cmd_blocs(args: argparse.Namespace) -> int:
     if len(args.values) != 3:
         raise ConfigError("usage : isoloir blocs set PORTÉE NUANCE BLOC (ex. isoloir blocs set leg2024 DSV droite)")
     scope, nuance, bloc = args.values
-    with Warehouse(settings.warehouse_path) as wh:
+    if not settings.warehouse_path.exists():
+        raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
+    with writing(settings.warehouse_path, progress=_progress) as wh:
         with wh.transaction():
             wh.set_nuance_bloc(scope, nuance, bloc)
             changed = wh.recompute_blocs()
@@ -198,12 +274,12 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     import duckdb
 
     from dashboard.iris.weights import store_station_iris, summary_lines
-    from dashboard.warehouse.database import Warehouse
+    from dashboard.warehouse.writing import writing
 
     settings = _settings(args)
     if not settings.warehouse_path.exists():
         raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
-    with Warehouse(settings.warehouse_path) as wh:
+    with writing(settings.warehouse_path, progress=_progress) as wh:
         set_ids = wh.query("SELECT DISTINCT set_id FROM station ORDER BY set_id")["set_id"].tolist()
         try:
             frame = store_station_iris(wh, set_ids, progress=_progress)

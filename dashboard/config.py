@@ -15,6 +15,7 @@ from dashboard.warehouse.database import WAREHOUSE_FILE
 SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "data_dir": ("ISOLOIR_DATA_DIR", "dossier des données : l'entrepôt warehouse.duckdb et le magasin de campagne campaign.duckdb (défaut : data/)"),
     "port": ("ISOLOIR_PORT", "port HTTP de l'application (défaut : 8501)"),
+    "host": ("ISOLOIR_HOST", "adresse d'écoute de l'application (défaut : 127.0.0.1, cette machine seulement ; 0.0.0.0 : toutes)"),
     "session_hours": ("ISOLOIR_SESSION_HOURS", "durée d'une session connectée, en heures, après quoi il faut se reconnecter (défaut : 12)"),
     "campaign_url": ("ISOLOIR_CAMPAIGN_URL", "magasin de campagne sur PostgreSQL : URL postgresql://utilisateur:motdepasse@hôte/base (défaut : vide, le fichier campaign.duckdb du dossier des données)"),
     "basemap": ("ISOLOIR_BASEMAP", "fond de carte : « carto » (rues, tuiles Carto chargées depuis Internet) ou « aucun » (hors ligne) ; défaut : carto"),
@@ -24,12 +25,13 @@ BASEMAPS = {"carto": "light", "aucun": None}
 
 @dataclass(frozen=True)
 class Settings:
-    """``data_dir``: folder holding ``warehouse.duckdb``; ``port``: the app's HTTP port;
+    """``data_dir``: folder holding ``warehouse.duckdb``; ``port``, ``host``: where the app listens;
     ``basemap``: the map's background (the choropleth stays readable without it);
     ``campaign_url``: a PostgreSQL URL for the campaign store (None: ``campaign.duckdb`` in ``data_dir``)."""
 
     data_dir: Path = Path("data")
     port: int = 8501
+    host: str = "127.0.0.1"
     basemap: str = "carto"
     session_hours: float = 12.0
     campaign_url: str | None = None
@@ -75,8 +77,11 @@ class Settings:
         campaign_url = str(values["campaign_url"]).strip() if values.get("campaign_url") else None
         if campaign_url and not campaign_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("ISOLOIR_CAMPAIGN_URL invalide : une URL postgresql://… est attendue")
-        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, basemap=basemap,
-                   session_hours=hours, campaign_url=campaign_url)
+        host = str(values.get("host", cls.host)).strip()
+        if not host or any(c.isspace() for c in host):
+            raise ConfigError(f"adresse d'écoute invalide : « {host} »")
+        return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, host=host,
+                   basemap=basemap, session_hours=hours, campaign_url=campaign_url)
 
     @property
     def map_style(self) -> str | None:

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from dashboard.iris.weights import ADDRESSES, store_station_iris
 from dashboard.demo.manifest import DemoFile
-from dashboard.warehouse.importer import import_files
+from dashboard.warehouse.importer import parse_files, write_parsed
 from dashboard.ingest import ImportOptions
 from dashboard.formats import format_fr
 from dashboard.store.campaign import CampaignStore
 from dashboard.warehouse.database import Warehouse, warehouse_path
+from dashboard.warehouse.writing import install, writer_lock
 
 Progress = Callable[[str, float], None]
 
@@ -54,12 +55,14 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
     scratch.mkdir(parents=True)
     try:
         files = list(manifest.files)
-        for number, item in enumerate(files):
-            sub = _sub(progress, 0.45 + 0.45 * number / len(files), 0.45 + 0.45 * (number + 1) / len(files))
-            if sub:
-                sub(f"Import {item.kind} : {item.path.name}", 0.0)
-            import_files(item.kind, [item.path], scratch, import_options(item))
+        # One writer on the scratch file (no app reads it): each file still in its own transaction.
         with Warehouse(warehouse_path(scratch)) as wh:
+            for number, item in enumerate(files):
+                sub = _sub(progress, 0.45 + 0.45 * number / len(files), 0.45 + 0.45 * (number + 1) / len(files))
+                if sub:
+                    sub(f"Import {item.kind} : {item.path.name}", 0.0)
+                options = import_options(item)
+                write_parsed(wh, item.kind, parse_files(item.kind, [item.path], options), options)
             # IRIS → station weights (REU addresses, else areas), as `isoloir interpolate` does,
             # so that the demo's indicators per station use them out of the box
             weights = store_station_iris(wh, progress=_sub(progress, 0.9, 0.97))
@@ -73,7 +76,8 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
             ).iloc[0]
             wh.con.execute("CHECKPOINT")
         target = warehouse_path(data_dir)
-        os.replace(warehouse_path(scratch), target)
+        with writer_lock(target, progress=progress):  # after any import running now; the app follows
+            install(warehouse_path(scratch), target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     accounts = _demo_accounts(data_dir)

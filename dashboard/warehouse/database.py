@@ -23,6 +23,7 @@ import shapely
 
 from layers.simplify import DISPLAY_LEVELS, simplify_for_display
 from dashboard.errors import WarehouseMissing
+from dashboard.warehouse.snapshots import REFRESH_S, SnapshotReader
 from dashboard.ingest.addresses import ParsedAddresses, ParsedReuStations
 from dashboard.ingest.communes import ParsedCommunes
 from dashboard.ingest.elections import parse_election_id
@@ -145,22 +146,41 @@ def _geo_facts(geoms: gpd.GeoSeries) -> pd.DataFrame:
 
 
 class Warehouse:
-    """A connection to ``warehouse.duckdb``; the only holder of its SQL."""
+    """A connection to ``warehouse.duckdb``; the only holder of its SQL.
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    Read-write (``read_only=False``): one DuckDB connection ``con`` to the file, for one writer
+    (the CLI writes through :func:`dashboard.warehouse.writing.writing`, on a copy swapped into
+    place). Read-only: a :class:`~dashboard.warehouse.snapshots.SnapshotReader`, safe to query
+    from many threads at once and following the file when a writer replaces it.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False, refresh_s: float = REFRESH_S) -> None:
         self.path = Path(path)
         self.read_only = read_only
-        if read_only and not self.path.exists():
-            raise WarehouseMissing(
-                f"entrepôt introuvable : {self.path}. Lancez « isoloir demo » ou « isoloir import … » pour le créer."
-            )
+        self._reader: SnapshotReader | None = None
+        if read_only:
+            if not self.path.exists():
+                raise WarehouseMissing(
+                    f"entrepôt introuvable : {self.path}. Lancez « isoloir demo » ou « isoloir import … » pour le créer."
+                )
+            self._reader = SnapshotReader(self.path, refresh_s)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
-        if not read_only:
-            self._ensure_schema()
+        self.con = duckdb.connect(str(self.path))
+        self._ensure_schema()
+
+    @property
+    def version(self) -> int:
+        """Identifies the data the next query sees (read-only: the opened file version)."""
+        if self._reader is not None:
+            return self._reader.version
+        return 0
 
     def close(self) -> None:
-        self.con.close()
+        if self._reader is not None:
+            self._reader.close()
+        else:
+            self.con.close()
 
     def __enter__(self) -> Warehouse:
         return self
@@ -199,8 +219,8 @@ class Warehouse:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     def meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
+        rows = self.query("SELECT value FROM meta WHERE key = ?", [key])
+        return None if rows.empty else rows["value"].iat[0]
 
     # -- writes (call inside transaction()) -----------------------------
     def write_results(self, parsed: ParsedResults, source: str) -> None:
@@ -488,24 +508,21 @@ class Warehouse:
 
     # -- reads used by info and reports ------------------------------------
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """A read with bound parameters. On a read-only warehouse each call uses its own
-        cursor: the app shares one connection between sessions, which run in threads."""
-        if self.read_only:
-            cursor = self.con.cursor()
-            try:
+        """A read with bound parameters. Read-only, each call runs on a cursor of its own taken
+        from the current snapshot's pool: the app's sessions query from many threads at once."""
+        if self._reader is not None:
+            with self._reader.cursor() as cursor:
                 return cursor.execute(sql, params or []).df()
-            finally:
-                cursor.close()
         return self.con.execute(sql, params or []).df()
 
     def fingerprint(self) -> dict[str, int]:
         """Row count and content hash per data table: equal fingerprints = same data."""
         out = {}
         for table in DATA_TABLES:
-            columns = [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]  # noqa: S608
+            columns = self.query(f"DESCRIBE {table}")["column_name"].tolist()  # noqa: S608
             cast = ", ".join(f'"{c}"::VARCHAR' for c in columns)
-            count, digest = self.con.execute(
-                f"SELECT count(*), coalesce(sum(hash({cast})), 0)::VARCHAR FROM {table}"  # noqa: S608 - fixed identifiers
-            ).fetchone()
+            count, digest = self.query(
+                f"SELECT count(*) AS n, coalesce(sum(hash({cast})), 0)::VARCHAR AS digest FROM {table}"  # noqa: S608 - fixed identifiers
+            ).iloc[0]
             out[table] = (int(count), digest)
         return out  # type: ignore[return-value]

@@ -20,6 +20,7 @@ from dashboard.ingest.results_layout import ParsedResults
 from dashboard.ingest.stations import ParsedStations
 from dashboard.warehouse.joins import join_report
 from dashboard.warehouse.database import Warehouse, warehouse_path
+from dashboard.warehouse.writing import writing
 
 Progress = Callable[[str, float], None]
 
@@ -52,19 +53,12 @@ def _write(wh: Warehouse, parsed: object, path: Path, sha: str, progress: Progre
         raise TypeError(type(parsed))
 
 
-def import_files(
-    kind: str,
-    files: list[Path],
-    data_dir: Path,
-    options: ImportOptions | None = None,
-    progress: Progress | None = None,
-) -> list[ImportReport]:
-    """Import ``files`` of one kind into ``data_dir``'s warehouse, atomically.
+ParsedFile = tuple[Path, object, str]
 
-    Raises :class:`~dashboard.errors.ImportRejected` (warehouse untouched) on
-    the first bad file. Returns one report per file, with the join diagnostics.
-    """
-    options = options or ImportOptions()
+
+def parse_files(kind: str, files: list[Path], options: ImportOptions, progress: Progress | None = None) -> list[ParsedFile]:
+    """Parse and validate every file (no database): raises :class:`~dashboard.errors.ImportRejected`
+    on the first bad one. Returns (path, parsed, sha256) per file."""
     spec = get_kind(kind)
     parsed_files = []
     total = len(files)
@@ -74,17 +68,45 @@ def import_files(
             progress(f"Lecture de {path.name}", number / (total + 1))
         parsed = spec.parse(path, options)
         parsed_files.append((path, parsed, file_sha256(path)))
+    return parsed_files
+
+
+def write_parsed(wh: Warehouse, kind: str, parsed_files: list[ParsedFile], options: ImportOptions,
+                 progress: Progress | None = None) -> list[ImportReport]:
+    """Write parsed files into the read-write ``wh`` in one transaction; one report per file."""
+    with wh.transaction():
+        for path, parsed, sha in parsed_files:
+            _write(wh, parsed, path, sha, progress)
+        wh.refresh_election_sets()
+        reports = [parsed.report for _, parsed, _ in parsed_files]  # type: ignore[attr-defined]
+        for (path, parsed, sha), report in zip(parsed_files, reports):
+            report.joins.update(join_report(wh, parsed))
+            wh.log_import(report, sha, {"kind": kind, **options.as_dict()})
+    return reports
+
+
+def import_files(
+    kind: str,
+    files: list[Path],
+    data_dir: Path,
+    options: ImportOptions | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float | None = None,
+) -> list[ImportReport]:
+    """Import ``files`` of one kind into ``data_dir``'s warehouse, atomically.
+
+    Raises :class:`~dashboard.errors.ImportRejected` (warehouse untouched) on
+    the first bad file. Returns one report per file, with the join diagnostics.
+    The write goes to a copy swapped into place (``warehouse/writing.py``), so it
+    works while the app reads the warehouse.
+    """
+    options = options or ImportOptions()
+    parsed_files = parse_files(kind, files, options, progress)
+    total = len(parsed_files)
     if progress:
         progress("Écriture dans l'entrepôt", total / (total + 1))
-    with Warehouse(warehouse_path(data_dir)) as wh:
-        with wh.transaction():
-            for path, parsed, sha in parsed_files:
-                _write(wh, parsed, path, sha, progress)
-            wh.refresh_election_sets()
-            reports = [parsed.report for _, parsed, _ in parsed_files]
-            for (path, parsed, sha), report in zip(parsed_files, reports):
-                report.joins.update(join_report(wh, parsed))
-                wh.log_import(report, sha, {"kind": kind, **options.as_dict()})
+    with writing(warehouse_path(data_dir), timeout=lock_timeout, progress=progress) as wh:
+        reports = write_parsed(wh, kind, parsed_files, options, progress)
     if progress:
         progress("Import terminé", 1.0)
     return reports
