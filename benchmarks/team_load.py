@@ -85,6 +85,8 @@ ZONE_SAVED = re.compile(r"^Zone « (?P<name>.+) » enregistrée")
 EDIT_BUTTON, EDIT_SAVE, EDIT_CANCEL = "Modifier le contour sur la carte", "Enregistrer les modifications", "Annuler la modification"
 ZONE_EDITED = re.compile(r"^Zone « (?P<name>.+) » modifiée \(version (?P<version>\d+)\)")
 MAP_ELECTION, MAP_MEASURE = "Élection", "Mesure"
+# A save from a stale copy, refused with who changed it and when (dashboard/store/errors.py EditConflict).
+STALE_SAVE = re.compile(r"depuis que vous l'avez ouvert|supprimée? entre-temps")
 SHARED_ZONES = ("Centre-ville (démo)", "Quartier nord (démo)")  # dashboard/demo/build.py's zones
 LANDING = {"canvasser": "terrain", "strategist": "zones", "viewer": "carte"}
 ROLE_MIX = (("canvasser", 0.6), ("strategist", 0.2), ("viewer", 0.2))
@@ -246,6 +248,7 @@ class Stats:
         self.writes: list[Write] = []
         self.unconfirmed_contacts = 0  # contact saves confirmed by the restarted run only (message not seen)
         self.logins = Counter()
+        self.conflicts = 0  # stale saves refused with who and when (several strategists on one zone)
 
     def step(self, kind: str, seconds: float | None, errors: Sequence[tuple[str, str]] = ()) -> None:
         self.steps.append(Step(kind, seconds, [k for k, _ in errors]))
@@ -313,8 +316,13 @@ class RunRecord:
 
     def errors(self) -> list[tuple[str, str]]:
         found = [error_kind("exception", text) for text in self.exceptions]
-        found += [error_kind("error message", body) for fmt, body in self.alerts if fmt == ALERT_ERROR]
+        found += [error_kind("error message", body) for fmt, body in self.alerts
+                  if fmt == ALERT_ERROR and not STALE_SAVE.search(body)]
         return found + self.problems
+
+    def conflicts(self) -> list[str]:
+        """Saves refused because another user changed the zone or turf first: the designed answer, not an error."""
+        return [body for fmt, body in self.alerts if fmt == ALERT_ERROR and STALE_SAVE.search(body)]
 
 
 class SessionClosed(Exception):
@@ -505,6 +513,7 @@ class Agent:
         record = await self.session.rerun(states, **kwargs)
         self.last_errors = record.errors()
         self.stats.step(kind, record.seconds, self.last_errors)
+        self.stats.conflicts += len(record.conflicts())
         if record.finished is None and not self.session.closed and not await self.session.settle():
             raise SessionClosed(COUNTED)  # the timeout is the step's error; the session ends
         if self.session.closed:
@@ -943,6 +952,7 @@ def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tu
     print("\n".join(stats.table()))
     print()
     print(f"errors: {stats.errors}")
+    print(f"stale saves refused with who and when (designed answer, not errors): {stats.conflicts}")
     for kind, count in stats.error_kinds.most_common():
         print(f"  {count:5d}  {kind}  — e.g. {stats.error_samples[kind][:160]}")
     confirmed = len(stats.writes)
@@ -963,6 +973,7 @@ def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tu
         "p95_save_s": stats.p95(SAVE_KINDS),
         "p95_map_s": stats.p95(MAP_KINDS),
         "rss_peak_mb": round(rss[1], 1),
+        "conflicts_refused": stats.conflicts,
         "seconds": round(seconds, 1),
         "writes_confirmed": confirmed,
         "logins_ok": stats.logins["ok"],

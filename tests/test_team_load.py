@@ -209,3 +209,14 @@ def test_the_contact_query_finds_the_names_the_sessions_write() -> None:
     con.execute("CREATE TABLE contact (full_name VARCHAR, created_by VARCHAR)")
     con.executemany("INSERT INTO contact VALUES (?, ?)", [(name, member.user_name), ("Camille Exemple", "demo")])
     assert con.execute(tl.STORE_QUERIES["contact"]).fetchall() == [(name, member.user_name)]
+
+
+def test_a_stale_save_refused_is_counted_apart_from_errors() -> None:
+    record = tl.RunRecord(0.0)
+    record.alerts = [
+        (tl.ALERT_ERROR, "La zone « Nord » a été modifiée par bench-s001 le 07/12/2026 à 13:36 (heure de Paris) depuis que "
+                         "vous l'avez ouverte : rechargez-la avant d'enregistrer vos changements."),
+        (tl.ALERT_ERROR, "Le serveur est occupé, réessayez."),
+    ]
+    assert record.conflicts() == [record.alerts[0][1]]
+    assert [kind for kind, _ in record.errors()] == ["error message"]  # the busy server is an error

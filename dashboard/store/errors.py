@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from dashboard.errors import IsoloirError
+
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class ZoneError(IsoloirError):
@@ -38,7 +42,8 @@ class EditConflict(ZoneError):
             message = f"{self.what} « {name} » a été supprimé{self._e} entre-temps"
         else:
             who = f" par {changed_by}" if changed_by else ""
-            when = f" le {changed_at:%d/%m/%Y à %H:%M} (UTC)" if changed_at else ""
+            paris = changed_at.replace(tzinfo=timezone.utc).astimezone(PARIS) if changed_at else None
+            when = f" le {paris:%d/%m/%Y à %H:%M} (heure de Paris)" if paris else ""
             message = f"{self.what} « {name} » a été modifié{self._e}{who}{when} depuis que vous l'avez ouvert{self._e}"
         super().__init__(f"{message[0].upper()}{message[1:]} : rechargez-l{'a' if self._e else 'e'} avant d'enregistrer vos changements.")
 

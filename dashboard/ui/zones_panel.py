@@ -72,6 +72,7 @@ _LASSO_PREFIX = "zones_lasso_"
 _SEEN = "zones_seen_versions"  # ("zone" | "turf", id) -> row_version drawn on the previous run
 _EXPECTED = "zones_expected_versions"  # the same, as the user saw it when they clicked (this run)
 _EDITING_VERSION = "zones_editing_version"  # the zone's row_version when its outline was loaded for editing
+_CONFLICT = "zones_conflict"  # a stale save was refused: offer « Recharger la zone » on the next run
 
 
 # -- one-shot messages and pending widget values ----------------------------------------------
@@ -88,12 +89,16 @@ def flash(kind: str, message: str) -> None:
 def show_flash() -> None:
     for kind, message in st.session_state.pop(_FLASH, []):
         {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+    if st.session_state.pop(_CONFLICT, False):  # drawn here, outside every form (a form allows no other button)
+        st.button("Recharger la zone", key="zones_reload", icon=":material/refresh:", on_click=reload_zone)
 
 
 def error(err: IsoloirError) -> None:
+    if isinstance(err, EditConflict):  # saved from a stale copy: say so at the top, with the latest copy offered
+        flash("error", _sentence(err.message_fr))
+        st.session_state[_CONFLICT] = True
+        st.rerun()
     st.error(_sentence(err.message_fr), icon=":material/error:")
-    if isinstance(err, EditConflict):  # saved from a stale copy: offer the latest one
-        st.button("Recharger la zone", key=f"zones_reload_{id(err)}", icon=":material/refresh:", on_click=reload_zone)
 
 
 def reload_zone() -> None:
