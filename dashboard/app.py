@@ -107,6 +107,7 @@ if navigation.url_path not in ("", "accueil"):
     st.session_state[_LAST] = (navigation.url_path, st.query_params.to_dict())
 
 if user is None:
+    session.keep_cookie_deleted(authenticator)
     if users.has_admin(data.campaign()):
         session.login_form()
     else:

@@ -41,6 +41,7 @@ COOKIE_NAME = "isoloir_session"
 _EXPIRES = "isoloir_session_expires"  # epoch seconds after which the session ends
 _RESUMED = "isoloir_session_resumed"  # the cookie login of this browser session was audited
 _NOTICE = "isoloir_session_notice"  # a message for the login page (expired, logged out…)
+_DELETE_DRAWN = "isoloir_cookie_delete_drawn"  # _end drew the cookie-deleting component in this run
 _LOGOUT = "isoloir_logout_requested"
 _TOKEN = "isoloir_cookie_token"  # (token, expiry) of the cookie this browser session must hold
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,6 +176,22 @@ def _end(auth: stauth.Authenticate, notice: str) -> None:
     _clear()
     st.session_state["logout"] = True
     st.session_state[_NOTICE] = notice
+    st.session_state[_DELETE_DRAWN] = True
+
+
+def keep_cookie_deleted(auth: stauth.Authenticate) -> None:
+    """After a logout, draw the cookie-deleting component again on every run of the login page.
+
+    Drawn only in the logout's run, it can be dropped before its frame loads when another run
+    follows at once (the cookie component's first answer triggers one): the cookie then stayed in
+    the browser and a new tab was logged in again. Drawn on every run with the same arguments, it
+    stays mounted until it has deleted the cookie; it is not drawn once someone logs in.
+    """
+    if st.session_state.pop(_DELETE_DRAWN, False) or not st.session_state.get("logout"):
+        return  # drawn by _end in this very run (same key), or no logout in this browser session
+    auth.cookie_controller.cookie_model.cookie_manager.cookie_manager(
+        method="delete", cookie=COOKIE_NAME, key="delete", default=False
+    )
 
 
 def logout(auth: stauth.Authenticate, user: User) -> None:
