@@ -25,7 +25,10 @@ import streamlit as st
 from shapely.geometry.base import BaseGeometry
 
 from dashboard.targeting.scores import ScoreTable, compute_scores
-from dashboard.canvass import Selection, cut_turfs, in_walk_order, select, sources, stations_at_least
+import dashboard.canvass.sources as sources
+from dashboard.canvass.selection import Selection, select, stations_at_least
+from dashboard.canvass.turfs import cut_turfs
+from dashboard.canvass.walklist import in_walk_order
 from dashboard.canvass.counts import DEFAULT_SCORE_COLUMNS, zone_counts
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
 from dashboard.canvass.selection import EMPTY_POLYGON, polygonal

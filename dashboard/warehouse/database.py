@@ -199,7 +199,13 @@ class Warehouse:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     def meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        # a read-only warehouse is shared by the app's sessions (threads): a cursor each, as in query()
+        con = self.con.cursor() if self.read_only else self.con
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        finally:
+            if con is not self.con:
+                con.close()
         return row[0] if row else None
 
     # -- writes (call inside transaction()) -----------------------------
