@@ -183,7 +183,7 @@ def _demo_zone_plan(wh: Warehouse, name: str, station_ids: list[str]) -> dict:
     registered = sources.registered_by_station(wh, election, list(selection.station_ids)) if election else None
     addresses = selection_estimates(selection, registered)  # with estimated electors and doors per address
     counts = zone_counts(selection, registered=registered)
-    plan = in_walk_order(cut_turfs(addresses, _DEMO_TURF_DOORS), addresses)
+    plan = in_walk_order(cut_turfs(addresses, _DEMO_TURF_DOORS, zone=selection.polygon), addresses)
     return {
         "name": name,
         "stations": list(selection.station_ids),
