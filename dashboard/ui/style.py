@@ -65,6 +65,7 @@ def presentation(full_screen: bool, demo: bool) -> None:
 .st-key-{PRESENTATION_STAGE_KEY} [data-testid="stDeckGlJsonChart"],
 .st-key-{PRESENTATION_STAGE_KEY} [data-testid="stDeckGlJsonChart"] > div {{
   height: {map_height} !important; min-height: 240px; }}
+.st-key-{PRESENTATION_STAGE_KEY} [data-testid="stElementToolbar"] {{ display: none !important; }}
 .isoloir-demo-tag {{ position: fixed; right: 10px; bottom: 8px; z-index: 1000; padding: 2px 8px; border-radius: 10px;
   background: rgba(255, 243, 205, 0.92); color: #7a5b00; font-size: 0.75rem; border: 1px solid #e7c65c; }}
 </style>
