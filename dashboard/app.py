@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard.access import permissions
 from dashboard.errors import IsoloirError
 from dashboard.store import users
-from dashboard.ui import data, session
+from dashboard.ui import data, session, style
 from dashboard.ui.navigation import PAGES_DIR, existing_pages
 
 
@@ -54,12 +54,9 @@ if user is not None and session.logout_requested():
     user = None
     st.session_state.pop(_LAST, None)  # the next account starts on its own landing page
 
+style.inject()
 if territory:
-    st.warning(
-        f"**Territoire de démonstration** ({territory}) : toutes les données affichées sont **fictives** "
-        "(communes, bureaux, résultats, adresses) et ne décrivent aucun lieu réel.",
-        icon=":material/science:",
-    )
+    style.demo_banner(territory)
 
 allowed = permissions.pages_for(user.role) if user else []
 

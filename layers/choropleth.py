@@ -163,18 +163,35 @@ def labels_layer(
     size_px: float = 12,
     color: RGB = (30, 30, 30),
     halo: RGB = (255, 255, 255),
+    offsets: Sequence[tuple[float, float]] | None = None,
+    font_family: str | None = None,
+    font_weight: str | None = None,
 ) -> pdk.Layer:
     """Short labels (e.g. station numbers) centred on ``points`` (lon, lat), with a light halo.
 
-    Any character may be used (``characterSet: "auto"``), but keep labels short.
+    Any character may be used (``characterSet: "auto"``), but keep labels short. ``offsets``: a pixel
+    offset (x right, y down) per label (``layers.labels.place_labels``); ``font_family`` and
+    ``font_weight``: CSS values (deck.gl's default font is monospace).
     """
     if len(points) != len(texts):
         raise ValueError("Points et étiquettes doivent avoir la même longueur.")
+    if offsets is not None and len(offsets) != len(texts):
+        raise ValueError("Points et décalages doivent avoir la même longueur.")
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     ok = np.isfinite(pts).all(axis=1)
     x, y = quantizer.encode(pts[ok, 0], pts[ok, 1])
     kept = [t for t, keep in zip(texts, ok.tolist(), strict=True) if keep]
     records = [{"p": [a, b], "t": _text(t)} for a, b, t in zip(x.tolist(), y.tolist(), kept, strict=True)]
+    extra: dict[str, object] = {}
+    if offsets is not None:
+        moved = [o for o, keep in zip(offsets, ok.tolist(), strict=True) if keep]
+        for record, (dx, dy) in zip(records, moved, strict=True):
+            record["o"] = [round(float(dx), 1), round(float(dy), 1)]
+        extra["get_pixel_offset"] = "o"
+    if font_family:
+        extra["font_family"] = String(font_family)
+    if font_weight:
+        extra["font_weight"] = String(font_weight)
     return pdk.Layer(
         "TextLayer",
         data=records,
@@ -191,6 +208,7 @@ def labels_layer(
         outline_width=2,
         outline_color=[int(c) for c in halo] + [255],
         pickable=False,
+        **extra,
         **position_props(quantizer),
     )
 

@@ -13,7 +13,11 @@ import streamlit as st
 from dashboard.errors import IsoloirError
 from dashboard.maps.view import from_dict, from_params
 from dashboard.access.permissions import permission
-from dashboard.ui import data, map_panel, session
+from dashboard.ui import data, map_panel, session, style
+
+# The map is fitted to the map area of the smallest screen expected (1280 × 720 in full screen): on larger ones
+# the whole territory shows too, with more room around it.
+MAP_FIT = (880, 520)
 
 user = session.page_user()
 store = data.campaign()
@@ -25,12 +29,8 @@ adhoc = from_params(params) if index is None and set(params) - {"vue", "plein"} 
 if index is None and adhoc is None and slides:
     index = 0
 
-full_screen = st.toggle("Plein écran", value=params.get("plein", "1") != "0", key="presentation_full")
-if full_screen:
-    st.html(
-        "<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],header[data-testid='stHeader']"
-        "{display:none !important} .block-container{padding-top:0.8rem !important; max-width:100% !important}</style>"
-    )
+full_screen = st.session_state.get("presentation_full", params.get("plein", "1") != "0")
+style.presentation(full_screen, demo=data.territory() is not None)
 
 if adhoc is not None:
     view = adhoc.view
@@ -51,36 +51,35 @@ if not view.election_id:
     if not elections.empty:
         view = replace(view, election_id=str(elections["election_id"].iloc[0]))
 
-if index is None:
-    title_slot = st.empty()
-else:
-    top = st.columns([6, 1, 1, 1])
-    with top[0]:
-        title_slot = st.empty()
+# One row: title, slide controls, the full-screen switch; then the map and its legend, which in full screen
+# fill the window's height (dashboard.ui.style.presentation) so that nothing is cut and nothing scrolls.
+top = st.columns([7, 1.3, 0.8, 1.3, 1.4], vertical_alignment="center")
+title_slot = top[0].empty()
+if index is not None:
     if top[1].button("◀ Précédent", disabled=index == 0, width="stretch"):
         st.query_params.from_dict({"vue": str(slides[index - 1].view_id), "plein": "1" if full_screen else "0"})
         st.rerun()
-    top[2].markdown(f"<div style='text-align:center;font-size:1.4rem;padding-top:0.3rem'>{index + 1} / {len(slides)}</div>",
+    top[2].markdown(f"<div style='text-align:center;font-size:1.3rem'>{index + 1} / {len(slides)}</div>",
                     unsafe_allow_html=True)
     if top[3].button("Suivant ▶", disabled=index == len(slides) - 1, width="stretch"):
         st.query_params.from_dict({"vue": str(slides[index + 1].view_id), "plein": "1" if full_screen else "0"})
         st.rerun()
+top[4].toggle("Plein écran", value=full_screen, key="presentation_full")
 
 try:
-    spec, _ = map_panel.draw(view, key=f"presentation_map_{index}", height=760, width=1000, large_legend=True, legend_width=1.6)
+    with st.container(key=style.PRESENTATION_STAGE_KEY):
+        spec, _ = map_panel.draw(view, key=f"presentation_map_{index}", height=560 if full_screen else 640,
+                                 width=MAP_FIT[0], fit_height=MAP_FIT[1], large_legend=True, legend_width=1.6,
+                                 notes_beside=True)
 except IsoloirError as error:
     st.error(error.message_fr)
     st.stop()
 title_slot.title(heading or spec.title)
-if heading and heading != spec.title:
-    st.markdown(f"### {spec.title}")
-for note in spec.notes:
-    st.caption(f":material/info: {note}")
 
 if index is not None:
     st.query_params.from_dict({"vue": str(slides[index].view_id), "plein": "1" if full_screen else "0"})
-if not permission(user.role, "save_views"):
-    st.stop()
+if full_screen or not permission(user.role, "save_views"):
+    st.stop()  # in full screen the window holds the slide alone; the slides are managed out of it
 with st.expander("Gérer les vues enregistrées"):
     if not slides:
         st.write("Aucune vue enregistrée.")

@@ -25,7 +25,8 @@ chosen = zones_panel.chosen_zone(zone_list)
 chosen_turfs = [t for t in all_turfs if chosen is not None and t.zone_id == chosen.zone_id]
 
 current = zones_panel.selection_section(context, store, user, zone_list, chosen,
-                                        zones_panel.turf_outlines(chosen, chosen_turfs))
+                                        zones_panel.turf_outlines(chosen, chosen_turfs),
+                                        zones_panel.holders(zone_list, all_turfs))
 zone = zones_panel.zones_section(context, store, user, zone_list, all_turfs, current)
 if zone is not None:
     zone_turfs = [t for t in all_turfs if t.zone_id == zone.zone_id]

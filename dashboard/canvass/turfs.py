@@ -27,11 +27,18 @@ equirectangular projection, :mod:`dashboard.canvass.geo`).
    4 %, then 0 % of N above the last cut (and the tolerance, half of it, then 0 at the
    last cut; :data:`BUDGETS`): the first plan whose turfs are all within
    ``± tolerance`` of N is kept, else the most balanced.
-5. *Geometry.* Each cut is a straight line, so every turf lies in its own convex cell
-   (intersection of half-planes) and the cells tile the plane: turfs never overlap
-   and no turf's hull is crossed by another turf — contiguity by construction. The
-   preview geometry is the turf's convex hull buffered by ``BUFFER_M`` and clipped to
-   its cell (oversized buildings are cut out of their neighbours).
+5. *Geometry.* Each cut is a straight line, so every turf's buildings lie in their own
+   convex cell (intersection of half-planes) and no turf's hull is crossed by another
+   turf — contiguity by construction. The drawn outline is a **partition of the zone**:
+   the Voronoi cells of the buildings (in metres), merged per turf and clipped to the
+   zone's polygon (``zone``; without one, the buildings' convex hull buffered by
+   ``BUFFER_M``). Turfs therefore never overlap, never spill outside their zone, and
+   together cover it; every empty corner of the zone goes to the turf of the nearest
+   building.
+6. *Cap.* A zone is never cut into more than :data:`MAX_TURFS` turfs (a turf of one door
+   in a 1,000-door zone is a mistake, and such a map is unreadable): :func:`planned_turfs`
+   tells how many a size gives and :func:`smallest_size` the smallest size within the cap,
+   so the page can warn before cutting; :func:`cut_turfs` refuses beyond it.
 
 Why not k-means or a street-graph walk: k-means needs an extra balancing step and
 is not deterministic without care; the warehouse has street *names* on points, not a
@@ -70,6 +77,9 @@ BUFFER_M = 25.0
 # (budget of the upper cuts, budget of the last cut as a fraction of the tolerance), loosest first
 BUDGETS = ((0.08, 1.0), (0.04, 0.5), (0.0, 0.0))
 MAX_TURF_DOORS = 5000
+MAX_TURFS = 300  # more is refused (planned_turfs): unreadable on a map, and surely not what was meant
+WARN_TURFS = 150  # from this many on, the page warns before cutting
+MAX_BUILDING_NOTES = 3  # one note per oversized building up to this many, then one note for the rest
 _DIRECTIONS = np.array([[math.cos(a), math.sin(a)] for a in np.radians(np.arange(0, 180, 30))])
 
 
@@ -299,6 +309,37 @@ def _bisect(units: np.ndarray, k: int, cell: BaseGeometry, xy: np.ndarray, w: np
     _bisect(sorted_units[i:], k - k1, high, xy, w, streets, target, budgets, reach, out, axis)
 
 
+def doors_fr(count: int) -> str:
+    """« 1 porte », « 40 portes » (French: singular for 0 and 1)."""
+    return f"{fmt_number(count)} porte" + ("" if abs(int(count)) <= 1 else "s")
+
+
+def turfs_fr(count: int) -> str:
+    """« 1 secteur », « 160 secteurs »."""
+    return f"{fmt_number(count)} secteur" + ("" if abs(int(count)) <= 1 else "s")
+
+
+def planned_turfs(total_doors: int, target_doors: int) -> int:
+    """About how many turfs cutting ``total_doors`` doors into turfs of ``target_doors`` gives (the cut's own
+    count, before oversized buildings, which only add turfs of their own)."""
+    return _turf_count(int(total_doors), max(1, int(target_doors)))
+
+
+def smallest_size(total_doors: int, limit: int = MAX_TURFS) -> int:
+    """The smallest turf size (doors) that cuts ``total_doors`` doors into at most ``limit`` turfs."""
+    size = max(1, math.ceil(int(total_doors) / max(1, limit)))
+    while planned_turfs(total_doors, size) > limit:
+        size += 1
+    return size
+
+
+def too_many_turfs_fr(count: int, total_doors: int, target_doors: int) -> str:
+    """The refusal: how many turfs that would make, the cap, and the smallest size within it."""
+    return (f"Découper {doors_fr(total_doors)} en secteurs d'environ {doors_fr(target_doors)} ferait "
+            f"{turfs_fr(count)}, au-delà du maximum de {turfs_fr(MAX_TURFS)} : choisissez au moins "
+            f"{doors_fr(smallest_size(total_doors))} par secteur.")
+
+
 def _turf_count(total: int, target: int) -> int:
     if total <= 0:
         return 0
@@ -313,12 +354,56 @@ def _describe(addresses: pd.DataFrame, rows: np.ndarray) -> str:
     return " ".join(parts) or str(row.get("label") or row.get("address_id"))
 
 
+def partition(xy: np.ndarray, owner: np.ndarray, n_turfs: int, region: BaseGeometry) -> list[BaseGeometry]:
+    """One shape per turf (0…n_turfs-1), in the metres of ``xy``: the Voronoi cells of the points ``xy`` merged
+    per ``owner`` (the turf of each point) and clipped to ``region``. The shapes tile ``region``: no overlap, their
+    union is ``region``. Points at one place belong to the first point's turf; a turf left without a cell (all its
+    points at places held by other turfs, or outside ``region``) gets a small disc around its points, cut out of
+    the others."""
+    empty = shapely.Polygon()
+    if n_turfs == 0 or region.is_empty:
+        return [empty] * n_turfs
+    rounded = np.round(xy, 3)
+    places, first = np.unique(rounded, axis=0, return_index=True)
+    holder = owner[first]
+    if len(places) == 1:
+        cells = [region]
+    else:
+        diagram = shapely.voronoi_polygons(shapely.MultiPoint(places), extend_to=region, ordered=True)
+        cells = list(shapely.get_parts(diagram))
+    shapes = []
+    for turf in range(n_turfs):
+        mine = [cells[i] for i in np.flatnonzero(holder == turf)]
+        merged = shapely.coverage_union_all(mine) if len(mine) > 1 else (mine[0] if mine else empty)
+        shapes.append(shapely.intersection(merged, region) if mine else empty)
+    for turf in range(n_turfs):
+        if shapes[turf].is_empty or shapes[turf].area <= 0:
+            disc = shapely.intersection(shapely.buffer(shapely.MultiPoint(xy[owner == turf]), 2.0, quad_segs=4), region)
+            if disc.is_empty:  # points outside the region: a disc outside it, touching nothing else
+                disc = shapely.buffer(shapely.MultiPoint(xy[owner == turf]), 2.0, quad_segs=4)
+            shapes = [shapely.difference(s, disc) if j != turf and not s.is_empty else s for j, s in enumerate(shapes)]
+            shapes[turf] = disc
+    return [_polygonal(shapely.make_valid(s)) for s in shapes]
+
+
+def _polygonal(shape: BaseGeometry) -> BaseGeometry:
+    """The polygon parts of ``shape`` (intersections may leave stray lines or points)."""
+    if shape.geom_type in ("Polygon", "MultiPolygon"):
+        return shape
+    parts = [p for p in shapely.get_parts(shape) if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
 def cut_turfs(
     addresses: pd.DataFrame, target_doors: int = DEFAULT_TURF_DOORS, *, tolerance: float = DEFAULT_TOLERANCE,
+    zone: BaseGeometry | None = None, max_turfs: int = MAX_TURFS,
 ) -> TurfPlan:
     """Cut ``addresses`` (columns ``address_id``, ``ban_id``, ``lon``, ``lat``, and ideally ``street``,
     ``housenumber``, ``commune_code``, ``doors`` — else doors are estimated from ``n_addresses``) into
-    turfs of about ``target_doors`` doors. Deterministic: the same rows give the same plan."""
+    turfs of about ``target_doors`` doors. Deterministic: the same rows give the same plan.
+
+    ``zone`` (EPSG:4326): the zone's polygon, which the turfs' outlines tile; raises :class:`CanvassError`
+    when the cut would make more than ``max_turfs`` turfs."""
     if not isinstance(target_doors, (int, np.integer)) or isinstance(target_doors, bool) or not 1 <= target_doors <= MAX_TURF_DOORS:
         raise CanvassError(f"taille de secteur invalide : un nombre entier de portes entre 1 et {fmt_number(MAX_TURF_DOORS)} est attendu")
     if not 0.0 < tolerance < 1.0:
@@ -345,6 +430,9 @@ def cut_turfs(
     normal = np.setdiff1d(np.arange(n_units), oversized)
     notes: list[str] = []
     leaves: list[tuple[np.ndarray, BaseGeometry]] = []
+    planned = _turf_count(int(w[normal].sum()), target) + len(oversized) if len(normal) else len(oversized)
+    if planned > max_turfs:
+        raise CanvassError(too_many_turfs_fr(planned, int(w.sum()), target))
     if len(normal):
         k = _turf_count(int(w[normal].sum()), target)
         span = float(np.ptp(xy[:, 0]) + np.ptp(xy[:, 1]))
@@ -361,42 +449,46 @@ def cut_turfs(
                 break
         assert best is not None
         leaves = best[1]
-    big_points = [shapely.buffer(shapely.Point(xy[u]), BUFFER_M, quad_segs=4) for u in oversized]
-    holes = shapely.union_all(big_points) if big_points else None
+    groups = [units for units, _ in leaves] + [np.array([u]) for u in oversized]
+    turf_of_unit = np.full(n_units, -1, dtype=np.int64)
+    for index, units in enumerate(groups):
+        turf_of_unit[units] = index
+    if zone is not None and not zone.is_empty:
+        region = _polygonal(shapely.make_valid(projection.to_metres(zone)))
+    else:
+        region = shapely.buffer(shapely.convex_hull(shapely.MultiPoint(xy)), BUFFER_M, quad_segs=4)
+    shapes = partition(xy, turf_of_unit, len(groups), region)
 
     turfs: list[Turf] = []
-    turf_of_unit = np.full(n_units, -1, dtype=np.int64)
-    for index, (units, cell) in enumerate(leaves):
+    ids = frame["address_id"].astype(str).to_numpy()
+    for index, units in enumerate(groups):
         rows = np.sort(np.concatenate([np.asarray(rows_of[u], dtype=np.int64) for u in units]))
-        hull = shapely.convex_hull(shapely.MultiPoint(xy[units]))
-        shape = shapely.intersection(shapely.buffer(hull, BUFFER_M, quad_segs=4), cell)
-        if holes is not None:
-            shape = shapely.difference(shape, holes)
         number = index + 1
-        turf_of_unit[units] = index
-        turfs.append(Turf(number, tuple(frame["address_id"].astype(str).to_numpy()[rows]), int(w[units].sum()),
-                          projection.to_degrees(shape), name=f"Secteur {number}"))
-    for u in oversized:
-        rows = np.sort(np.asarray(rows_of[u], dtype=np.int64))
-        number = len(turfs) + 1
-        turf_of_unit[u] = number - 1
-        turfs.append(Turf(number, tuple(frame["address_id"].astype(str).to_numpy()[rows]), int(w[u]),
-                          projection.to_degrees(shapely.buffer(shapely.Point(xy[u]), BUFFER_M, quad_segs=4)),
-                          name=f"Secteur {number}", oversized=True))
+        big = index >= len(leaves)
+        turfs.append(Turf(number, tuple(ids[rows]), int(w[units].sum()), projection.to_degrees(shapes[index]),
+                          name=f"Secteur {number}", oversized=big))
+    big_turfs = [t for t in turfs if t.oversized]
+    for turf in big_turfs[:MAX_BUILDING_NOTES]:
+        rows = np.sort(np.asarray(rows_of[int(groups[turf.number - 1][0])], dtype=np.int64))
         notes.append(
-            f"Le bâtiment « {_describe(frame, rows)} » compte environ {fmt_number(int(w[u]))} portes, plus qu'un "
-            f"secteur de {fmt_number(target)} portes (± {tolerance * 100:.0f}\u202f%) : il forme à lui seul le secteur {number}."
+            f"Le bâtiment « {_describe(frame, rows)} » compte environ {doors_fr(turf.doors)}, plus qu'un "
+            f"secteur de {doors_fr(target)} (± {tolerance * 100:.0f}\u202f%) : il forme à lui seul le secteur {turf.number}."
         )
+    if len(big_turfs) > MAX_BUILDING_NOTES:
+        rest = len(big_turfs) - MAX_BUILDING_NOTES
+        notes.append(f"Et {fmt_number(rest)} autre{'s' if rest > 1 else ''} bâtiment{'s' if rest > 1 else ''} plus "
+                     f"grand{'s' if rest > 1 else ''} qu'un secteur, chacun seul dans son secteur (remarque « grand "
+                     "immeuble seul » dans le tableau).")
     normal_sizes = [t.doors for t in turfs if not t.oversized]
     if normal_sizes and any(abs(s - target) > tolerance * target + 1e-9 for s in normal_sizes):
         if len(normal_sizes) == 1:
             notes.append(
-                f"La zone compte {fmt_number(normal_sizes[0])} portes hors grands immeubles : un seul secteur, "
-                f"loin des {fmt_number(target)} portes demandées."
+                f"La zone compte {doors_fr(normal_sizes[0])} hors grands immeubles : un seul secteur, "
+                f"loin des {doors_fr(target)} demandées."
             )
         else:
             notes.append(
-                f"Certains secteurs s'écartent de plus de {tolerance * 100:.0f}\u202f% des {fmt_number(target)} portes "
+                f"Certains secteurs s'écartent de plus de {tolerance * 100:.0f}\u202f% des {doors_fr(target)} "
                 "demandées (zone trop petite pour ce découpage, ou bâtiments trop grands)."
             )
     keyed = pd.DataFrame({"street": street_names, "turf": turf_of_unit})

@@ -50,6 +50,7 @@ from dashboard.warehouse.database import Warehouse
 from layers.choropleth import choropleth_layer, labels_layer, position_props, tooltip
 from layers.colors import RGB
 from layers.encode import Quantizer, encode_polygons, quantizer_for
+from layers.labels import place_labels
 from layers.view import deck, fit_view
 
 ZONES_FILL_ID = "zones-fond"
@@ -76,6 +77,10 @@ INCLUDED_COLOR: RGB = (15, 15, 15)
 REGION_COLOR: RGB = (230, 85, 13)
 TURF_LINE_COLOR: RGB = (0, 90, 100)
 ZONE_FILL_ALPHA = 70
+LABEL_FONT = '"Source Sans", "Source Sans Pro", "Helvetica Neue", Arial, sans-serif'
+ZONE_LABEL_PX = 15
+TURF_LABEL_PX = 13
+MAX_ZONE_LABELS = 40  # past this many zones, the smaller ones are named on hover only
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -150,6 +155,42 @@ def union_of(shapes: Iterable[BaseGeometry | None]) -> BaseGeometry:
     if not parts:
         return EMPTY_POLYGON
     return polygonal(shapely.union_all(parts))
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A saved zone that a new selection overlaps: its name, who holds it and the shared share of the selection."""
+
+    name: str
+    holders: tuple[str, ...]
+    share: float
+
+    @property
+    def message_fr(self) -> str:
+        who = ", ".join(self.holders)
+        return (f"Cette sélection recouvre la zone « {self.name} », déjà confiée à {who} "
+                f"({fmt_percent(self.share, 0)} de la sélection) : deux équipes risquent de frapper aux mêmes portes.")
+
+
+MIN_OVERLAP_SHARE = 0.005  # under half a percent of the selection: a shared border, not an overlap
+
+
+def assigned_overlaps(selection: BaseGeometry, zones: Sequence[tuple[str, BaseGeometry, Sequence[str]]], *,
+                      min_share: float = MIN_OVERLAP_SHARE) -> list[Overlap]:
+    """The saved zones held by someone (``holders``: assignees of the zone or of its turfs) that the ``selection``
+    overlaps by at least ``min_share`` of its area (the smaller of the two areas, so a small zone inside a large
+    selection counts), largest overlap first."""
+    if selection is None or selection.is_empty or selection.area <= 0:
+        return []
+    found = []
+    for name, shape, holders in zones:
+        if not holders or shape is None or shape.is_empty:
+            continue
+        shared = shapely.intersection(selection, shape).area
+        base = min(selection.area, shape.area) or selection.area
+        if shared / base >= min_share:
+            found.append(Overlap(name, tuple(dict.fromkeys(holders)), shared / selection.area))
+    return sorted(found, key=lambda o: (-o.share, o.name))
 
 
 # -- counts ---------------------------------------------------------------------------------
@@ -325,11 +366,46 @@ def add_overlays(spec: MapSpec, *, zones: Sequence[tuple[str, BaseGeometry, int]
         if region_polygons:
             layers.append(_polygon_layer(REGION_ID, region_polygons, quantizer, fill=[(*REGION_COLOR, 35)] * len(region_polygons),
                                          line=[(*REGION_COLOR, 255)] * len(region_polygons), width_px=2.0))
-    named = [(name, label_point(shape)) for name, shape, _ in zones]
-    named = [(name, point) for name, point in named if point is not None]
+    named = [(name, label_point(shape), float(shape.area)) for name, shape, _ in zones]
+    named = [(name, point, area) for name, point, area in named if point is not None]
     if named:
-        layers.append(labels_layer(ZONES_LABEL_ID, [p for _, p in named], [n for n, _ in named], quantizer, size_px=13))
+        zoom = float(getattr(spec.deck.initial_view_state, "zoom", 12) or 12)
+        layers.append(placed_labels(ZONES_LABEL_ID, [p for _, p, _ in named], [n for n, _, _ in named],
+                                    [a for _, _, a in named], quantizer, zoom=zoom, size_px=ZONE_LABEL_PX,
+                                    max_labels=MAX_ZONE_LABELS, bold=True))
     return spec
+
+
+def placed_labels(layer_id: str, points: Sequence[tuple[float, float]], texts: Sequence[str], areas: Sequence[float],
+                  quantizer: Quantizer, *, zoom: float, size_px: float, max_labels: int | None = None,
+                  bold: bool = False) -> pdk.Layer:
+    """A text layer of the labels that fit without overlap at ``zoom`` (largest shapes first; the others are
+    named by the tooltip on hover), in a sans-serif font with a white halo."""
+    placed = place_labels(points, texts, zoom=zoom, size_px=size_px, priority=areas, max_labels=max_labels)
+    return labels_layer(layer_id, [points[p.index] for p in placed], [texts[p.index] for p in placed], quantizer,
+                        size_px=size_px, offsets=[(p.dx, p.dy) for p in placed], font_family=LABEL_FONT,
+                        font_weight="bold" if bold else None)
+
+
+def neighbour_colours(shapes: Sequence[BaseGeometry], n_colours: int) -> list[int]:
+    """A colour index per shape such that shapes that touch get different colours where ``n_colours`` allow
+    (greedy, most-connected first; deterministic)."""
+    n = len(shapes)
+    if n == 0:
+        return []
+    tree = shapely.STRtree(list(shapes))
+    left, right = tree.query(list(shapes), predicate="intersects")
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    colour = [-1] * n
+    for i in sorted(range(n), key=lambda k: (-len(neighbours[k]), k)):
+        used = {colour[j] for j in neighbours[i] if colour[j] >= 0}
+        free = [c for c in range(n_colours) if c not in used]
+        colour[i] = free[0] if free else i % n_colours
+    return colour
 
 
 @dataclass(frozen=True)
@@ -360,7 +436,7 @@ def turf_deck(turfs: Sequence[TurfShape], zone: BaseGeometry | None = None, *, p
     bounds = tuple(float(v) for v in shapely.total_bounds(np.asarray(shapes, dtype=object)))
     view = fit_view(bounds, width_px=width_px, height_px=height_px)  # type: ignore[arg-type]
     quantizer = quantizer_for(bounds, float(view.zoom) + 1.0, pixel_fraction=1.0)  # type: ignore[arg-type]
-    colors = [TURF_COLORS[(t.number - 1) % len(TURF_COLORS)] for t in drawn]
+    colors = [TURF_COLORS[c] for c in neighbour_colours([t.geometry for t in drawn], len(TURF_COLORS))]
     layers: list[pdk.Layer] = []
     if drawn:
         layers.append(choropleth_layer(
@@ -384,9 +460,10 @@ def turf_deck(turfs: Sequence[TurfShape], zone: BaseGeometry | None = None, *, p
         ))
     labelled = [(t, label_point(t.geometry)) for t in drawn]
     labelled = [(t, p) for t, p in labelled if p is not None]
-    if labelled:
-        layers.append(labels_layer(TURF_LABELS_ID, [p for _, p in labelled], [str(t.number) for t, _ in labelled],
-                                   quantizer, size_px=14))
+    if labelled:  # numbers that would overlap are left out: the tooltip names every turf on hover
+        layers.append(placed_labels(TURF_LABELS_ID, [p for _, p in labelled], [str(t.number) for t, _ in labelled],
+                                    [float(t.geometry.area) for t, _ in labelled], quantizer, zoom=float(view.zoom),
+                                    size_px=TURF_LABEL_PX, bold=True))
     return deck(layers, view, map_style=None, tooltip=tooltip("Secteur"), height=height_px)
 
 

@@ -113,9 +113,31 @@ def _demo_accounts(data_dir: Path) -> str:
         except IsoloirError as error:
             return f"  comptes de démonstration non créés : {error.message_fr}"
         zones_line = _demo_zones(store, data_dir)
+        zones_line += _demo_slides(store)
     finally:
         store.close()  # the file is complete on disk (the tests and the app copy or open it next)
     return "  comptes de démonstration (nom = rôle, mot de passe demo-<rôle>) : " + ", ".join(DEMO_PASSWORDS) + zones_line
+
+
+# The demo's Présentation slides (saved views): turnout, the winner, a swing — on elections the demo holds.
+DEMO_SLIDES: tuple[tuple[str, dict[str, object]], ...] = (
+    ("Participation — législatives 2024, 2d tour", {"election_id": "leg2024_t2", "kind": "turnout"}),
+    ("En tête — législatives 2024, 1er tour", {"election_id": "leg2024_t1", "kind": "winner"}),
+    ("Extrême droite : des européennes aux législatives 2024",
+     {"election_id": "leg2024_t1", "kind": "swing_share", "target_type": "bloc", "target": "extreme_droite",
+      "reference_id": "euro2024"}),
+)
+
+
+def _demo_slides(store: CampaignStore) -> str:
+    """Three saved views, so that Présentation opens on slides (once: a store with views keeps its own)."""
+    from dashboard.maps.view import MapView
+
+    if store.views():
+        return ""
+    for name, fields in DEMO_SLIDES:
+        store.save_view(name, MapView(**fields).to_dict(), by="demo")  # type: ignore[arg-type]
+    return f"\n  diapositives de démonstration (Présentation) : {format_fr(len(DEMO_SLIDES))}"
 
 
 # Fictional people for the demo's Terrain page (the demo territory is fictional too).
@@ -187,7 +209,7 @@ def _demo_zone_plan(wh: Warehouse, name: str, station_ids: list[str]) -> dict:
     registered = sources.registered_by_station(wh, election, list(selection.station_ids)) if election else None
     addresses = selection_estimates(selection, registered)  # with estimated electors and doors per address
     counts = zone_counts(selection, registered=registered)
-    plan = in_walk_order(cut_turfs(addresses, _DEMO_TURF_DOORS), addresses)
+    plan = in_walk_order(cut_turfs(addresses, _DEMO_TURF_DOORS, zone=selection.polygon), addresses)
     return {
         "name": name,
         "stations": list(selection.station_ids),

@@ -88,21 +88,27 @@ def sources(limit: tuple[str, ...] | None = None) -> MapSources:
 
 def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, selected: str | None = None,
          large_legend: bool = False, legend_width: float = 1.3,
-         limit: tuple[str, ...] | None = None) -> tuple[MapSpec, str | None]:
+         limit: tuple[str, ...] | None = None, fit_height: int | None = None,
+         notes_beside: bool = False) -> tuple[MapSpec, str | None]:
     """Draw the map and its legend; returns the spec and the id of the clicked station (or IRIS).
 
     ``limit``: only these stations are measured and drawn (a canvasser's zones).
 
     ``width`` is the map's smallest expected width in pixels (the server does not know the
-    browser's): the view is fitted to it so that the whole territory shows on a laptop.
+    browser's): the view is fitted to it so that the whole territory shows on a laptop; ``fit_height``
+    likewise for the height, when the drawn height is set by CSS (Présentation), else ``height``.
+    ``notes_beside``: the map's notes go under the legend (the caller then shows none).
     """
-    spec = build_map(view, sources(limit), width_px=width, height_px=height, map_style=data.settings().map_style,
-                     selected=selected)
+    spec = build_map(view, sources(limit), width_px=width, height_px=fit_height or height,
+                     map_style=data.settings().map_style, selected=selected)
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
         event = st.pydeck_chart(spec.deck, on_select="rerun", selection_mode="single-object", key=key, height=height)
     with legend_col:
         st.html(legend_html(spec.legend, large=large_legend))
+        if notes_beside:
+            for note in spec.notes:
+                st.caption(f":material/info: {note}")
     clicked = None
     objects = (event.selection or {}).get("objects", {}) if event is not None else {}
     for picked in objects.get(spec.layer_id, []):

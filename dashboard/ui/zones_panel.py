@@ -32,7 +32,8 @@ from dashboard.canvass.walklist import in_walk_order
 from dashboard.canvass.counts import DEFAULT_SCORE_COLUMNS, zone_counts
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
 from dashboard.canvass.selection import EMPTY_POLYGON, polygonal
-from dashboard.canvass.turfs import DEFAULT_TURF_DOORS, MAX_TURF_DOORS, TurfPlan
+from dashboard.canvass.turfs import (DEFAULT_TURF_DOORS, MAX_TURF_DOORS, MAX_TURFS, WARN_TURFS, TurfPlan, doors_fr,
+                                     planned_turfs, smallest_size, too_many_turfs_fr, turfs_fr)
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.errors import IsoloirError
@@ -50,7 +51,7 @@ from dashboard.maps.territory import Scope, Territory
 from dashboard.ui import choices, data, map_panel
 from dashboard.ui.lasso_map import STATE_KEY, lasso_map
 from dashboard.canvass.zone_map import (
-    TurfShape, add_overlays, addresses_with_doors, build_region, counts_lines, plan_frame, plan_from_state, plan_to_state,
+    TurfShape, add_overlays, addresses_with_doors, assigned_overlaps, build_region, counts_lines, plan_frame, plan_from_state, plan_to_state,
     progress_frame,
     store_counts, toggle_stations, turf_deck, turf_shapes, union_of, versions_frame, walk_frame, walk_of_turf,
     zones_frame,
@@ -355,9 +356,31 @@ def station_map(ctx: Context, *, zone_shapes: Sequence[tuple[str, BaseGeometry, 
     return add_overlays(spec, zones=zone_shapes, included=included, region=polygon, turfs=turfs)
 
 
+def holders(zone_list: Sequence[zones.Zone], all_turfs: Sequence[turf_store.Turf]) -> dict[int, tuple[str, ...]]:
+    """Who holds each zone: the people it is assigned to, then those of its turfs."""
+    found: dict[int, list[str]] = {z.zone_id: list(z.assigned_to) for z in zone_list}
+    for turf in all_turfs:
+        found.setdefault(turf.zone_id, []).extend(turf.assigned_to)
+    return {zone_id: tuple(dict.fromkeys(names)) for zone_id, names in found.items()}
+
+
+def _overlap_warnings(ctx: Context, current: Current, zone_list: Sequence[zones.Zone], editing: zones.Zone | None,
+                      holders_of_zones: dict[int, tuple[str, ...]]) -> None:
+    """Warn when the selection overlaps a zone already assigned to someone (saying who)."""
+    if current.empty:
+        return
+    others = [(z.name, zone_shape(ctx, z), holders_of_zones.get(z.zone_id, ())) for z in zone_list
+              if editing is None or z.zone_id != editing.zone_id]
+    for overlap in assigned_overlaps(current.polygon, others):
+        st.warning(overlap.message_fr, icon=":material/group:")
+
+
 def selection_section(ctx: Context, store: CampaignStore, user: users.User, zone_list: Sequence[zones.Zone],
-                      chosen: zones.Zone | None, turf_outlines: Sequence[BaseGeometry]) -> Current:
-    """The lasso map, the selection's counts, the additions by attribute and the save form."""
+                      chosen: zones.Zone | None, turf_outlines: Sequence[BaseGeometry],
+                      holders_of_zones: dict[int, tuple[str, ...]] | None = None) -> Current:
+    """The lasso map, the selection's counts, the overlaps with assigned zones, the additions by attribute and
+    the save form."""
+    holders_of_zones = holders_of_zones or {}
     key = map_key()
     before = lasso_state(key)
     current = current_selection(ctx, before)
@@ -384,6 +407,7 @@ def selection_section(ctx: Context, store: CampaignStore, user: users.User, zone
         )
     with right:
         _counts_panel(ctx, current)
+        _overlap_warnings(ctx, current, zone_list, editing, holders_of_zones)
         _additions_panel(ctx)
         _save_panel(ctx, store, user, current, editing)
         with st.expander("Légende de la carte"):
@@ -560,7 +584,7 @@ def zones_section(ctx: Context, store: CampaignStore, user: users.User, zone_lis
     seen = expected_version("zone", zone.zone_id, zone.row_version)
     summary = [f"{fmt_number(len(zone.station_ids))} bureaux", f"{fmt_number(zone.address_count)} adresses"]
     if zone.counts is not None:
-        summary += [f"{fmt_number(zone.counts.doors)} portes", f"{fmt_number(zone.counts.registered)} inscrits"]
+        summary += [doors_fr(zone.counts.doors or 0), f"{fmt_number(zone.counts.registered)} inscrits"]
         if zone.counts.score_sum is not None:
             summary.append(f"somme des scores {fmt_number(zone.counts.score_sum, 1)} ({zone.counts.target or '—'})")
         if zone.counts.expected_net_votes is not None:
@@ -702,7 +726,7 @@ def cut_zone(ctx: Context, store: CampaignStore, user: users.User, zone: zones.Z
     rows = address_rows(ctx, address_ids)
     if not len(rows):
         raise IsoloirError("La zone ne contient aucune adresse du répertoire électoral : rien à découper.")
-    plan = in_walk_order(cut_turfs(rows, int(target_doors)), rows)
+    plan = in_walk_order(cut_turfs(rows, int(target_doors), zone=zone_shape(ctx, zone)), rows)
     return Preview(zone.zone_id, zone.version, int(target_doors), plan)
 
 
@@ -737,7 +761,16 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
     size, go = st.columns([1, 2], vertical_alignment="bottom")
     doors = size.number_input("Portes par secteur", min_value=1, max_value=MAX_TURF_DOORS, value=DEFAULT_TURF_DOORS,
                               step=5, key="zones_turf_doors", help="Taille visée de chaque secteur (± 20 %).")
-    if go.button("Découper en secteurs", icon=":material/grid_view:", key="zones_cut"):
+    total = zone.counts.doors if zone.counts is not None and zone.counts.doors else None
+    expected = planned_turfs(total, int(doors)) if total else None
+    if expected is not None and expected > MAX_TURFS:
+        st.error(too_many_turfs_fr(expected, total, int(doors)), icon=":material/block:")
+    elif expected is not None and expected >= WARN_TURFS:
+        st.warning(f"Environ {turfs_fr(expected)} d'environ {doors_fr(int(doors))} : une carte chargée et autant de "
+                   f"feuilles de route. Au-delà de {turfs_fr(MAX_TURFS)}, le découpage est refusé "
+                   f"(au moins {doors_fr(smallest_size(total))} par secteur ici).", icon=":material/warning:")
+    if go.button("Découper en secteurs", icon=":material/grid_view:", key="zones_cut",
+                 disabled=expected is not None and expected > MAX_TURFS):
         try:
             with st.spinner("Découpage…"):
                 st.session_state[_PREVIEW] = cut_zone(ctx, store, user, zone, int(doors)).to_state()
@@ -747,9 +780,11 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
     shape = zone_shape(ctx, zone)
     if preview is not None:
         plan = preview.plan
-        st.markdown(f"**Aperçu** : {fmt_number(len(plan.turfs))} secteurs d'environ {fmt_number(preview.target_doors)} "
-                    f"portes ({fmt_number(int(plan.sizes.sum()))} portes en tout ; {fmt_number(plan.streets_split)} rues "
-                    "partagées entre deux secteurs). Rien n'est enregistré tant que vous ne validez pas.")
+        split = plan.streets_split
+        st.markdown(f"**Aperçu** : {turfs_fr(len(plan.turfs))} d'environ {doors_fr(preview.target_doors)} "
+                    f"({doors_fr(int(plan.sizes.sum()))} en tout ; {fmt_number(split)} rue{'s' if split > 1 else ''} "
+                    f"partagée{'s' if split > 1 else ''} entre deux secteurs). Rien n'est enregistré tant que vous ne "
+                    "validez pas.")
         if preview.zone_version != zone.version:
             st.warning("La zone a changé depuis ce découpage : découpez-la à nouveau.")
         for note in plan.notes_fr:
@@ -775,7 +810,7 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
                 error(err)
             else:
                 st.session_state.pop(_PREVIEW, None)
-                flash("success", f"{fmt_number(len(saved))} secteurs enregistrés pour « {zone.name} ».")
+                flash("success", f"{turfs_fr(len(saved))} enregistré{'s' if len(saved) > 1 else ''} pour « {zone.name} ».")
                 st.rerun()
         if drop.button("Abandonner l'aperçu", key="zones_drop_preview"):
             st.session_state.pop(_PREVIEW, None)
@@ -798,8 +833,7 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
         map_col.pydeck_chart(deck, height=PREVIEW_HEIGHT, key="zones_turfs_map")
     progress = turf_store.progress(store, by=user, zone_id=zone.zone_id)
     done, total = sum(p.doors_done for p in progress), sum(p.doors for p in progress)
-    table_col.markdown(f"**{fmt_number(len(zone_turfs))} secteurs** — avancement {fmt_number(done)} / "
-                       f"{fmt_number(total)} portes")
+    table_col.markdown(f"**{turfs_fr(len(zone_turfs))}** — avancement {fmt_number(done)} / {doors_fr(total)}")
     table_col.dataframe(progress_frame(progress), hide_index=True, height=PREVIEW_HEIGHT - 40, width="stretch")
 
 
@@ -828,7 +862,7 @@ def walklists_section(ctx: Context, store: CampaignStore, user: users.User, zone
     if not zone_turfs:
         st.caption("Enregistrez d'abord les secteurs de la zone.")
         return
-    labels = {t.turf_id: f"{t.name} — {fmt_number(t.doors)} portes, {fmt_number(len(t.address_ids))} adresses"
+    labels = {t.turf_id: f"{t.name} — {doors_fr(t.doors)}, {fmt_number(len(t.address_ids))} adresse{'s' if len(t.address_ids) > 1 else ''}"
               for t in zone_turfs}
     turf_id = st.selectbox("Secteur", list(labels), format_func=labels.get, key=f"zones_walk_turf_{zone.zone_id}")
     turf = next(t for t in zone_turfs if t.turf_id == turf_id)
@@ -889,7 +923,7 @@ def assignment_section(store: CampaignStore, user: users.User, zone: zones.Zone,
     if not zone_turfs:
         st.caption("Enregistrez d'abord les secteurs de la zone pour les confier secteur par secteur.")
         return
-    labels = {t.turf_id: f"{t.name} ({fmt_number(t.doors)} portes)" + (f" — {', '.join(t.assigned_to)}" if t.assigned_to else "")
+    labels = {t.turf_id: f"{t.name} ({doors_fr(t.doors)})" + (f" — {', '.join(t.assigned_to)}" if t.assigned_to else "")
               for t in zone_turfs}
     versions = {t.turf_id: t.row_version for t in zone_turfs}
     for turf_seen in zone_turfs:

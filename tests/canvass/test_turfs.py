@@ -164,3 +164,101 @@ def test_any_zone_is_partitioned_into_non_overlapping_turfs(points: list, target
         assert shapely.intersection(hulls[a], hulls[b]).area <= 1e-12
     if int(zone["doors"].sum()) >= 3 * target:
         assert len(plan.turfs) >= 2
+
+
+# -- outlines: a partition of the zone (issue 13) -------------------------------------------------
+TINY_M2 = 0.5  # overlaps below half a square metre are floating-point noise on shared edges
+
+
+def _metres(shape: shapely.Geometry) -> shapely.Geometry:
+    from dashboard.canvass.geo import LocalProjection
+
+    return LocalProjection(2.0, 48.0).to_metres(shape)
+
+
+def _assert_tiles(plan: TurfPlan, zone_polygon: shapely.Geometry) -> None:
+    """Turf outlines: valid, pairwise overlap under TINY_M2, all inside the zone, together covering it."""
+    shapes = [_metres(t.geometry) for t in plan.turfs]
+    region = _metres(zone_polygon)
+    for shape in shapes:
+        assert shape.is_valid and shape.geom_type in ("Polygon", "MultiPolygon")
+    tree = shapely.STRtree(shapes)
+    for i, j in zip(*tree.query(shapes, predicate="intersects"), strict=True):
+        if i < j:
+            assert shapely.intersection(shapes[i], shapes[j]).area <= TINY_M2, (i + 1, j + 1)
+    union = shapely.union_all(shapes)
+    assert shapely.difference(union, region).area <= TINY_M2  # within the zone
+    assert abs(union.area - region.area) <= max(TINY_M2, 1e-6 * region.area)  # and covering it
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0, 800), st.floats(0, 800), st.integers(1, 4), st.integers(0, 5)), min_size=1, max_size=150),
+    st.integers(5, 60),
+    st.floats(5, 200),
+)
+def test_turf_outlines_are_a_partition_of_the_zone(points: list, target: int, margin_m: float) -> None:
+    rows = []
+    for i, (x, y, doors, street) in enumerate(points):
+        rows.append({"address_id": f"a{i}", "ban_id": f"a{i}", "commune_code": "1", "street": f"Rue {street}",
+                     "housenumber": str(i + 1), "lon": 2.0 + x / 73_000, "lat": 48.0 + y / 111_000, "doors": doors})
+    frame = pd.DataFrame(rows)
+    # the zone: a lasso around the points (a buffered hull, here with a notch cut out of one side)
+    hull = shapely.convex_hull(shapely.MultiPoint(np.column_stack([frame["lon"], frame["lat"]])))
+    zone_polygon = shapely.buffer(hull, margin_m / 73_000)
+    plan = cut_turfs(frame, target, zone=zone_polygon)
+    _assert_partition(frame, plan)
+    _assert_tiles(plan, zone_polygon)
+    for turf in plan.turfs:  # every turf still holds its own addresses
+        assert all(turf.geometry.distance(p) < 1e-9 for p in _points(frame, turf.address_ids).geoms)
+
+
+def test_turfs_of_a_non_convex_zone_are_clipped_to_it() -> None:
+    town = make_town(10, 20, origin=(2.0, 48.0))  # 400 houses, 20 × 15 m by 10 × 60 m
+    x = np.array([[-30, -30], [320, -30], [320, 250], [150, 250], [150, 320], [320, 320], [320, 600], [-30, 600]])
+    from dashboard.canvass.geo import LocalProjection
+
+    lon, lat = LocalProjection(2.0, 48.0).inverse(x[:, 0], x[:, 1])
+    zone_polygon = shapely.Polygon(np.column_stack([lon, lat]))  # a notch on the east side: no house there
+    inside = shapely.contains_xy(zone_polygon, town["lon"], town["lat"])
+    frame = town.loc[inside].reset_index(drop=True)
+    plan = cut_turfs(frame, 20, zone=zone_polygon)
+    assert len(plan.turfs) >= 10
+    _assert_tiles(plan, zone_polygon)
+
+
+def test_coincident_points_in_two_turfs_still_tile() -> None:
+    frame = make_town(2, 10, origin=(2.0, 48.0))
+    # two buildings at one place, in two streets (two units): one of them may land in another turf
+    frame.loc[len(frame)] = {**frame.iloc[0].to_dict(), "address_id": "dup@1", "ban_id": "dup", "street": "Autre rue",
+                             "housenumber": "99", "doors": 12}
+    zone_polygon = shapely.buffer(shapely.convex_hull(shapely.MultiPoint(np.column_stack([frame["lon"], frame["lat"]]))), 0.0003)
+    plan = cut_turfs(frame, 8, zone=zone_polygon)
+    _assert_partition(frame, plan)
+    _assert_tiles(plan, zone_polygon)
+
+
+def test_the_number_of_turfs_is_capped_with_the_smallest_size_that_fits() -> None:
+    from dashboard.canvass.turfs import MAX_TURFS, doors_fr, planned_turfs, smallest_size, turfs_fr
+
+    town = make_town(30, 20)  # 1,200 doors
+    assert planned_turfs(1200, 1) == 1200 and planned_turfs(1200, 40) == 30
+    size = smallest_size(1200)
+    assert planned_turfs(1200, size) <= MAX_TURFS < planned_turfs(1200, size - 1)
+    with pytest.raises(CanvassError) as refused:
+        cut_turfs(town, 1)
+    message = refused.value.message_fr
+    assert "1\u202f200 secteurs" in message and f"{MAX_TURFS} secteurs" in message and "d'environ 1 porte ferait" in message
+    assert f"au moins {doors_fr(size)} par secteur" in message
+    plan = cut_turfs(town, size)
+    assert len(plan.turfs) <= MAX_TURFS
+    assert doors_fr(1) == "1 porte" and doors_fr(0) == "0 porte" and doors_fr(2) == "2 portes"
+    assert turfs_fr(1) == "1 secteur" and turfs_fr(160) == "160 secteurs"
+
+
+def test_many_oversized_buildings_make_few_notes() -> None:
+    town = make_town(4, 10)
+    town["doors"] = 3  # every house is larger than a turf of 2 doors (± 20 %)
+    plan = cut_turfs(town, 2)
+    assert sum(t.oversized for t in plan.turfs) == len(town)
+    assert len(plan.notes_fr) <= 5 and any("autres bâtiments" in note for note in plan.notes_fr)

@@ -127,3 +127,18 @@ def test_app_labels_demo_as_fictitious(demo_dir: Path, monkeypatch: pytest.Monke
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert "fictives" in at.warning[0].value
+
+
+def test_the_demo_ships_three_slides(demo_dir) -> None:  # noqa: ANN001 - the session's demo data directory
+    """Présentation opens on slides: turnout, the winner and a swing, each a valid view the map can draw."""
+    from dashboard.maps.view import from_dict
+    from dashboard.store.campaign import CampaignStore
+
+    store = CampaignStore(demo_dir / "campaign.duckdb")
+    try:
+        slides = store.views()
+    finally:
+        store.close()
+    kinds = [from_dict(s.params).view.kind for s in slides]
+    assert kinds == ["turnout", "winner", "swing_share"] and all(not from_dict(s.params).problems for s in slides)
+    assert {s.created_by for s in slides} == {"demo"}

@@ -127,17 +127,24 @@ def test_saved_views_become_slides(demo_env: Path) -> None:
     assert any("Vue enregistrée" in s.value for s in at.success)
     store = CampaignStore(demo_env / "campaign.duckdb")
     store.save_view("Participation européennes", MapView(election_id="euro2024").to_dict(), by="cli")
-    assert [v.name for v in store.views()] == ["Vainqueurs du 2d tour", "Participation européennes"]
+    from dashboard.demo.build import DEMO_SLIDES
 
-    at.query_params.clear()  # the sidebar link to Présentation carries no view
+    demo_slides = [name for name, _ in DEMO_SLIDES]  # the demo ships three slides: Présentation never opens empty
+    assert [v.name for v in store.views()] == [*demo_slides, "Vainqueurs du 2d tour", "Participation européennes"]
+
+    at.query_params.clear()  # the sidebar link to Présentation carries no view: the first slide
     at.switch_page("../pages/presentation.py").run()
     assert not at.exception
+    assert at.title[0].value == demo_slides[0]
+    assert any("1 / 5" in m.value for m in at.markdown)
+    at.query_params["vue"] = str(store.views()[3].view_id)
+    at.run()
     assert at.title[0].value == "Vainqueurs du 2d tour"
-    assert any("1 / 2" in m.value for m in at.markdown)
+    assert any("4 / 5" in m.value for m in at.markdown)
     next_button = next(b for b in at.button if b.label == "Suivant ▶")
     next_button.click().run()
     assert at.title[0].value == "Participation européennes"
-    assert at.query_params["vue"] == str(store.views()[1].view_id)
+    assert at.query_params["vue"] == str(store.views()[4].view_id)
 
 
 def test_zoom_is_part_of_the_view(demo_env: Path) -> None:

@@ -1,0 +1,75 @@
+"""The app's own CSS and the demo banner: injected by ``dashboard/app.py`` on every run.
+
+* Phones (≤ 640 px): Streamlit's header and the tables' hover toolbars must not cover a heading. The
+  header gets a solid background and the main area starts below it; anchored headings scroll to below
+  it; an element with a toolbar (tables, charts) keeps room above itself for that toolbar, which a
+  touch screen shows at all times, so it no longer sits on the heading before it.
+* Présentation in full screen (:func:`presentation`): no sidebar, no header, the map's height follows
+  the window so the title, the map and its legend fit without scrolling at 1280 × 720 and above; the
+  demo banner becomes a small tag in a corner.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+DEMO_BANNER_KEY = "isoloir_demo_banner"
+PRESENTATION_STAGE_KEY = "presentation_stage"
+# Room kept above the map in full screen (title row, paddings, gaps) and below it (a note), in pixels.
+PRESENTATION_TOP_PX = 92
+PRESENTATION_BOTTOM_PX = 34
+
+BASE_CSS = """
+<style>
+@media (max-width: 640px) {
+  header[data-testid="stHeader"] { background: var(--background-color, #fff); box-shadow: 0 1px 0 rgba(0,0,0,0.08); }
+  [data-testid="stMainBlockContainer"] { padding-top: 4.25rem !important; }
+  [data-testid="stHeading"], h1, h2, h3 { scroll-margin-top: 4.25rem; }
+  [data-testid="stElementContainer"]:has(> [data-testid="stElementToolbar"]),
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) { margin-top: 2.25rem; }
+}
+</style>
+"""
+
+
+def inject() -> None:
+    """The app-wide CSS (every run: Streamlit drops elements a run does not draw again)."""
+    st.html(BASE_CSS)
+
+
+def demo_banner(territory: str) -> None:
+    """The demo warning, in a keyed container that full-screen pages may restyle."""
+    with st.container(key=DEMO_BANNER_KEY):
+        st.warning(
+            f"**Territoire de démonstration** ({territory}) : toutes les données affichées sont **fictives** "
+            "(communes, bureaux, résultats, adresses) et ne décrivent aucun lieu réel.",
+            icon=":material/science:",
+        )
+
+
+def presentation(full_screen: bool, demo: bool) -> None:
+    """Présentation's CSS: in full screen, the window holds the title row, the map and its legend, nothing else;
+    the demo banner becomes a corner tag (``demo``: the territory is the demo)."""
+    if not full_screen:
+        return
+    map_height = f"calc(100vh - {PRESENTATION_TOP_PX + PRESENTATION_BOTTOM_PX}px)"
+    css = f"""
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+.st-key-{DEMO_BANNER_KEY} {{ display: none !important; }}
+[data-testid="stMainBlockContainer"] {{ padding: 0.6rem 1.2rem 0 1.2rem !important; max-width: 100% !important; }}
+[data-testid="stMain"] {{ overflow: hidden; }}
+[data-testid="stMainBlockContainer"] h1 {{ font-size: clamp(1.4rem, 2.2vw, 2.4rem); padding: 0.2rem 0; line-height: 1.2; }}
+.st-key-{PRESENTATION_STAGE_KEY} [data-testid="stDeckGlJsonChart"],
+.st-key-{PRESENTATION_STAGE_KEY} [data-testid="stDeckGlJsonChart"] > div {{
+  height: {map_height} !important; min-height: 240px; }}
+.st-key-{PRESENTATION_STAGE_KEY} [data-testid="stElementToolbar"] {{ display: none !important; }}
+.isoloir-demo-tag {{ position: fixed; right: 10px; bottom: 8px; z-index: 1000; padding: 2px 8px; border-radius: 10px;
+  background: rgba(255, 243, 205, 0.92); color: #7a5b00; font-size: 0.75rem; border: 1px solid #e7c65c; }}
+</style>
+"""
+    st.html(css)
+    if demo:
+        st.html(f"<div class='isoloir-demo-tag' title='{html.escape('Données fictives')}'>Démo — données fictives</div>")
