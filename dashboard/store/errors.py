@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dashboard.errors import IsoloirError
+from dashboard.formats import PARIS_TIME, to_paris
 
 
 class ZoneError(IsoloirError):
@@ -38,7 +39,8 @@ class EditConflict(ZoneError):
             message = f"{self.what} « {name} » a été supprimé{self._e} entre-temps"
         else:
             who = f" par {changed_by}" if changed_by else ""
-            when = f" le {changed_at:%d/%m/%Y à %H:%M} (UTC)" if changed_at else ""
+            paris = to_paris(changed_at)
+            when = f" le {paris:%d/%m/%Y à %H:%M} ({PARIS_TIME})" if paris else ""
             message = f"{self.what} « {name} » a été modifié{self._e}{who}{when} depuis que vous l'avez ouvert{self._e}"
         super().__init__(f"{message[0].upper()}{message[1:]} : rechargez-l{'a' if self._e else 'e'} avant d'enregistrer vos changements.")
 

@@ -128,7 +128,7 @@ def test_a_save_from_a_stale_copy_is_refused_with_who_and_when(new_store: Callab
         zones.update_zone(store, zone.zone_id, by="cli", station_ids=["45999_2"], expected_row_version=zone.row_version)
     error = refused.value
     assert (error.changed_by, error.changed_at, error.current_version) == ("strat", datetime(2026, 3, 2, 10, 30), 2)
-    assert error.message_fr == ("La zone « Centre-ville » a été modifiée par strat le 02/03/2026 à 10:30 (UTC) depuis que vous "
+    assert error.message_fr == ("La zone « Centre-ville » a été modifiée par strat le 02/03/2026 à 11:30 (heure de Paris) depuis que vous "
                                 "l'avez ouverte : rechargez-la avant d'enregistrer vos changements.")
     assert zones.get_zone(store, zone.zone_id, by="cli").station_ids == ("45999_1",)
     for write in (lambda v: zones.rename_zone(store, zone.zone_id, "X", by="cli", expected_row_version=v),
