@@ -131,9 +131,9 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def sortable_integers(frame: pd.DataFrame) -> list[str]:
-    """Integer columns whose values all read the same in French and in English (no thousands: under
-    10 000, no missing value): shown as numbers, so that sorting by them sorts numbers, not text."""
-    return [c for c in frame.columns if frame[c].dtype.kind in "iu" and (frame[c].abs() < 10_000).all()]
+    """Integer columns whose values all read the same in French and in English (under 1 000: no
+    thousands separator; no missing value): shown as numbers, so that sorting by them sorts numbers."""
+    return [c for c in frame.columns if frame[c].dtype.kind in "iu" and (frame[c].abs() < 1_000).all()]
 
 
 def show_table(
@@ -154,7 +154,7 @@ def show_table(
     """
     config = dict(column_config or {})
     kept = set(keep) | set(config)
-    if not personal:  # whole numbers under 10 000 read the same in French and stay numbers, to sort by
+    if not personal:  # whole numbers under 1 000 read the same in French and stay numbers, to sort by
         kept |= {c for c in sortable_integers(frame) if c not in (decimals or {})}
     shown = display_frame(frame, decimals=decimals, keep=kept)
     if personal:

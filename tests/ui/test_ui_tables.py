@@ -47,7 +47,7 @@ def test_booleans_dates_and_paris_times() -> None:
 
 
 def test_small_whole_numbers_stay_numbers_to_sort() -> None:
-    frame = pd.DataFrame({"ordre": [1, 2, 10], "inscrits": [900, 12_000, 5], "part": [0.5, 0.25, 0.1]})
+    frame = pd.DataFrame({"ordre": [1, 2, 999], "inscrits": [900, 1_071, 5], "part": [0.5, 0.25, 0.1]})
     assert tables.sortable_integers(frame) == ["ordre"]
 
 
