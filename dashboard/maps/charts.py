@@ -122,11 +122,10 @@ def results_blocks(results: pd.DataFrame, election_ids: Sequence[str] | None = N
     expressed votes, coloured by bloc. One chart each, so that each stretches to the page's width
     (a concatenation keeps a fixed width and is cut on a narrow page).
     """
-    scale = _bloc_scale(results)
     blocks = []
     for election_id in _election_order(results, election_ids):
-        one = results[results["election_id"] == election_id]
-        blocks.append(_share_bars(one, "share_expressed", scale, share_domain(one["share_expressed"]))
+        one = results[results["election_id"] == election_id]  # its own legend: only the blocs it holds
+        blocks.append(_share_bars(one, "share_expressed", _bloc_scale(one), share_domain(one["share_expressed"]))
                       .properties(title=str(one["label"].iat[0])))
     return blocks
 

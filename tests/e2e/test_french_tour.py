@@ -43,7 +43,7 @@ KNOWN: dict[str, tuple[str, ...]] = {
 
 VISIBLE_TEXT = """() => {
   const skip = el => el.closest('[data-testid="stIconMaterial"], .material-symbols-rounded, [data-testid="stSkipToContent"], '
-                              + 'iframe, script, style, noscript, [aria-hidden="true"]');
+                              + '[translate="no"], iframe, script, style, noscript, [aria-hidden="true"]');
   const parts = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
@@ -79,6 +79,19 @@ def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     stop_app(process)
 
 
+def _settle(page) -> None:  # noqa: ANN001 - Playwright page
+    """Idle, then until the text stops growing (a slow page, Cibles' scores, draws after the status widget left)."""
+    wait_until_idle(page, 120_000)
+    last, still = -1, 0
+    for _ in range(60):
+        size = page.evaluate("document.body.innerText.length")
+        still = still + 1 if size == last else 0
+        if still >= 3:
+            return
+        last = size
+        page.wait_for_timeout(1000)
+
+
 def _problems(text: str, numbers: list[str], page_key: str) -> list[str]:
     allowed = KNOWN.get(page_key, ())
     found = [f"anglais : {word!r}" for word in ENGLISH if word in text]
@@ -103,9 +116,11 @@ def _tour(page, url: str, role: str, size: tuple[int, int]) -> list[str]:  # noq
     for key in permissions.pages_for(role):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{url}/{key}" + ("?election=pres2022_t2&bv=45999_5" if key == "carte" else ""))
-        wait_until_idle(page, 120_000)
-        page.wait_for_timeout(1500)
-        for frame in page.query_selector_all('[data-testid="stDataFrame"]')[:3]:  # the toolbar shows on hover
+        _settle(page)
+        if page.query_selector('[data-testid="stException"]'):
+            problems.append(f"{key} : exception affichée")
+        frames = [f for f in page.query_selector_all('[data-testid="stDataFrame"]') if f.is_visible()]  # not in a closed tab
+        for frame in frames[:3]:  # the toolbar shows on hover
             frame.scroll_into_view_if_needed()
             frame.hover()
             page.wait_for_timeout(300)

@@ -65,8 +65,8 @@ def test_results_bars() -> None:
     assert bars["encoding"]["x"]["title"] == "Part des suffrages exprimés"
     assert bars["encoding"]["y"]["sort"] == ["Chloé PETIT", "Bruno MARTIN"]
     color = bars["encoding"]["color"]
-    assert color["field"] == "bloc_label" and color["scale"]["domain"] == ["Gauche", "Centre", "Droite"]
-    assert color["scale"]["range"] == ["#ff8080", "#ffb400", "#1f5fbf"]
+    assert color["field"] == "bloc_label" and color["scale"]["domain"] == ["Gauche", "Droite"]  # the blocs of this election
+    assert color["scale"]["range"] == ["#ff8080", "#1f5fbf"]
     assert [t["title"] for t in bars["encoding"]["tooltip"]] == ["Candidat ou liste", "Bloc", "Voix", "Part des exprimés"]
     data = spec["datasets"][blocks[0]["data"]["name"]]
     assert {row["share_text"] for row in data} == {f"70,0{NNBSP}%", f"30,0{NNBSP}%"}
