@@ -1,8 +1,14 @@
-"""French number formats for what the user reads: ``54,3 %``, ``+2,1 pts``, ``1 234``."""
+"""French formats for what the user reads: ``54,3 %``, ``+2,1 pts``, ``1 234``, and times in Paris.
+
+Every time the campaign store keeps is naive UTC (``store.backend.utc_now``); it is turned into
+Europe/Paris time once, at display, by :func:`fmt_datetime` (or :func:`to_paris`).
+"""
 
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def format_fr(value: float | int | None, decimals: int = 0) -> str:
@@ -52,3 +58,42 @@ def fmt_points(x: float | None, decimals: int = 1) -> str:
 def fmt_margin(x: float | None, decimals: int = 1) -> str:
     """A lead in percentage points, unsigned: ``0.078`` → ``"7,8 pts"``."""
     return fmt_points(None if _missing(x) else abs(float(x)), decimals).lstrip("+")
+
+
+PARIS = ZoneInfo("Europe/Paris")
+PARIS_TIME = "heure de Paris"  # for column headers and captions: « le (heure de Paris) »
+
+
+def to_paris(value: datetime | None) -> datetime | None:
+    """A stored timestamp (naive UTC, or aware) as an aware Europe/Paris time; None stays None."""
+    if value is None or _missing_time(value):
+        return None
+    if not isinstance(value, datetime):  # a pandas Timestamp is a datetime; anything else is refused
+        raise TypeError(f"not a datetime: {value!r}")
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone(PARIS)
+
+
+def fmt_datetime(value: datetime | None, *, seconds: bool = False) -> str:
+    """A stored (naive UTC) timestamp in Paris time: ``dd/mm/yyyy HH:MM``; ``"—"`` when missing.
+
+    ``datetime(2026, 3, 1, 10, 36)`` (UTC) → ``"01/03/2026 11:36"`` (winter time, UTC+1).
+    """
+    paris = to_paris(value)
+    if paris is None:
+        return "—"
+    return paris.strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
+
+
+def fmt_date(value: date | None) -> str:
+    """A calendar date (no time zone: an election day, a due date): ``dd/mm/yyyy``; ``"—"`` when missing."""
+    if value is None or _missing_time(value):
+        return "—"
+    return value.strftime("%d/%m/%Y")
+
+
+def _missing_time(value: object) -> bool:
+    try:  # pandas' NaT is a datetime that strftime refuses; a float NaN may stand for a missing time
+        return bool(value != value)  # noqa: PLR0124 - NaT and NaN are not equal to themselves
+    except TypeError:
+        return False

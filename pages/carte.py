@@ -55,7 +55,7 @@ with st.sidebar:
         st.header("Partager et présenter")
         st.markdown(f"[Ouvrir en mode présentation](/presentation?{urllib.parse.urlencode(view.to_params())})")
 if permission(user.role, "save_views"):
-    with st.sidebar, st.form("save_view", clear_on_submit=True, border=False):
+    with st.sidebar, st.form("save_view", clear_on_submit=True, border=False, enter_to_submit=False):
         name = st.text_input("Nom de la vue", max_chars=120, placeholder="ex. Participation 2022 — centre-ville", key="carte_view_name")
         if st.form_submit_button("Enregistrer la vue"):
             try:

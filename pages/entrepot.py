@@ -6,45 +6,55 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.formats import format_fr
+from dashboard.warehouse.info import current_stations
 from dashboard.warehouse.joins import describe_missing_polygons
 from dashboard.ui import data
+from dashboard.ui.tables import show_table
 
 info = data.info()
 counts = info["counts"]
+current = current_stations(info["stations"])
 st.title("Données de l'entrepôt")
 cols = st.columns(5)
-for col, (label, key) in zip(cols, [("Communes", "commune"), ("Bureaux de vote", "station"), ("Élections", "election"), ("IRIS", "iris"), ("Adresses REU", "address")]):
-    col.metric(label, format_fr(counts[key]))
+cols[0].metric("Communes", format_fr(counts["commune"]))
+# each commune counted once, in its latest boundary version: adding the versions together would count
+# a station twice (a 41-station commune with 2022 and 2024 contours would read « 81 bureaux »)
+cols[1].metric(
+    "Bureaux de vote", format_fr(current["stations"]),
+    help=f"Contours les plus récents de chaque commune ({', '.join(current['versions']) or '—'}). L'entrepôt garde "
+         f"{format_fr(current['all_versions'])} version(s) de contours, soit {format_fr(current['rows'])} contours de bureau "
+         "en tout : le détail par version est plus bas.",
+)
+cols[2].metric("Élections", format_fr(counts["election"]))
+cols[3].metric("IRIS", format_fr(counts["iris"]))
+cols[4].metric("Adresses du REU", format_fr(counts["address"]), help="Points d'adresse géocodés du répertoire électoral "
+               "unique, un par bureau qu'ils desservent : des adresses, pas des électeurs.")
+if current["all_versions"] > 1:
+    st.caption(f"Bureaux de vote : contours les plus récents de chaque commune ({', '.join(current['versions'])}) ; "
+               f"{format_fr(current['all_versions'])} versions de contours en tout, détaillées plus bas.")
 
 st.subheader("Élections")
 elections = pd.DataFrame(info["elections"])
-for column in ("communes", "stations", "registered", "expressed"):
-    if column in elections:
-        elections[column] = elections[column].map(format_fr)
-if "date" in elections:
-    elections["date"] = pd.to_datetime(elections["date"]).dt.strftime("%d/%m/%Y").fillna("—")
 if elections.empty:
     st.info("Aucun résultat importé : `isoloir import results FICHIER`.")
 else:
-    st.dataframe(
+    if "date" in elections:
+        elections["date"] = pd.to_datetime(elections["date"]).dt.date
+    show_table(
         elections.rename(columns={"election_id": "identifiant", "label": "élection", "date": "date", "communes": "communes",
                                   "stations": "bureaux", "registered": "inscrits", "expressed": "exprimés"})
-        [["identifiant", "élection", "date", "communes", "bureaux", "inscrits", "exprimés"]],
-        hide_index=True, width="stretch",
+        [["identifiant", "élection", "date", "communes", "bureaux", "inscrits", "exprimés"]]
     )
 
 st.subheader("Bureaux par commune et version de contours")
 stations = pd.DataFrame(info["stations"])
 if not stations.empty:
-    stations["stations"] = stations["stations"].map(format_fr)
     for column in ("valid_from", "valid_to"):
-        stations[column] = pd.to_datetime(stations[column]).dt.strftime("%d/%m/%Y").fillna("—")
-    stations["commune_name"] = stations["commune_name"].fillna("—")
-    st.dataframe(
+        stations[column] = pd.to_datetime(stations[column]).dt.date
+    show_table(
         stations.rename(columns={"commune_code": "commune", "commune_name": "nom", "set_id": "version", "label": "libellé",
                                  "valid_from": "valide du", "valid_to": "au", "stations": "bureaux"})
-        [["commune", "nom", "version", "libellé", "valide du", "au", "bureaux"]],
-        hide_index=True, width="stretch",
+        [["commune", "nom", "version", "libellé", "valide du", "au", "bureaux"]]
     )
 
 st.subheader("Ce qui ne se joint pas")

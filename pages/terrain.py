@@ -20,9 +20,10 @@ import streamlit as st
 from dashboard.warehouse import queries
 from dashboard.access.permissions import Grant, permission
 from dashboard.errors import IsoloirError
-from dashboard.formats import fmt_number
+from dashboard.formats import PARIS_TIME, fmt_date
 from dashboard.store import contacts, zones
 from dashboard.ui import data, session, terrain_panel
+from dashboard.ui.tables import show_table
 
 user = session.page_user()
 store = data.campaign()
@@ -46,28 +47,29 @@ if visible:
     due = {z.zone_id: [d for d in (*z.due_dates, *(d for t in turfs if t.zone_id == z.zone_id for d in t.due_dates)) if d]
            for z in visible}
     st.subheader("Mes zones" if own else "Zones")
-    st.dataframe(
-        pd.DataFrame({
-            "zone": [z.name for z in visible],
-            "statut": [z.status_label for z in visible],
-            "bureaux": [len(z.station_ids) for z in visible],
-            "militants": [", ".join(sorted(workers[z.zone_id])) or "—" for z in visible],
-            "échéance": [min(due[z.zone_id]).strftime("%d/%m/%Y") if due[z.zone_id] else "—" for z in visible],
-        }),
-        hide_index=True, width="stretch",
-    )
+    show_table(pd.DataFrame({
+        "zone": [z.name for z in visible],
+        "statut": [z.status_label for z in visible],
+        "bureaux": [len(z.station_ids) for z in visible],
+        "militants": [", ".join(sorted(workers[z.zone_id])) or None for z in visible],
+        "échéance": [fmt_date(min(due[z.zone_id])) if due[z.zone_id] else None for z in visible],
+    }))
     summary = queries.station_summaries(data.warehouse(), station_ids)
-    names = dict(zip(summary["station_id"], summary["name"].fillna("")))
+    names = dict(zip(summary["station_id"], summary["label"]))
     st.subheader("Bureaux de vote de ces zones")
-    st.dataframe(
-        pd.DataFrame({
-            "bureau": summary["station_id"],
-            "nom": summary["name"].fillna("—"),
-            "adresses": summary["addresses"].map(lambda v: fmt_number(v, 0)),
-            "électeurs (REU)": summary["electors"].map(lambda v: fmt_number(v, 0)),
-            "inscrits (dernier scrutin)": summary["registered"].map(lambda v: "—" if pd.isna(v) else fmt_number(v, 0)),
-        }),
-        hide_index=True, width="stretch",
+    show_table(pd.DataFrame({
+        "bureau": summary["label"],
+        "identifiant": summary["station_id"],
+        "inscrits": summary["registered"],
+        "adresses du REU": summary["reu_addresses"],
+        "points d'adresse": summary["address_points"],
+    }))
+    latest = summary["registered_election"].dropna().unique()
+    st.caption(
+        "Inscrits : électeurs inscrits au bureau"
+        + (f" lors du dernier scrutin importé ({', '.join(latest)})" if len(latest) else "")
+        + ". Adresses du REU : lignes d'adresse du répertoire électoral unique rattachées au bureau (une adresse, "
+        "pas un électeur) ; points d'adresse : leurs emplacements géocodés."
     )
 else:
     names = {}
@@ -79,16 +81,15 @@ if permission(user.role, "view_personal_data"):
         st.caption("Aucun contact enregistré" + (" dans vos zones." if own else "."))
     else:
         shown = people.assign(
+            station_id=people["station_id"].map(lambda s: names.get(s, s)),
             outcome=people["outcome"].map(lambda o: contacts.OUTCOMES.get(o, o)),
-            consent=people["consent"].map({True: "oui", False: "non"}),
-            created_at=pd.to_datetime(people["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
         )
-        st.dataframe(
+        show_table(  # personal data: a static table (nothing to select and copy); the audited export is the way out
             shown[["station_id", "address", "full_name", "outcome", "consent", "phone", "email", "created_by", "created_at"]]
             .rename(columns={"station_id": "bureau", "address": "adresse", "full_name": "nom", "outcome": "résultat",
                              "consent": "accepte d'être recontacté", "phone": "téléphone", "email": "courriel",
-                             "created_by": "saisi par", "created_at": "le"}),
-            hide_index=True, width="stretch",
+                             "created_by": "saisi par", "created_at": f"le ({PARIS_TIME})"}),
+            personal=True,
         )
     if permission(user.role, "export_personal_data"):
         st.download_button(
@@ -104,11 +105,11 @@ if permission(user.role, "review_feedback"):
     if review.empty:
         st.caption("Aucun retour de terrain pour l'instant.")
     else:
-        st.dataframe(
-            review.assign(last_at=pd.to_datetime(review["last_at"]).dt.strftime("%d/%m/%Y %H:%M"))
+        show_table(
+            review.assign(station_id=review["station_id"].map(lambda s: names.get(s, s)))
             .rename(columns={"created_by": "militant", "station_id": "bureau", "contacts": "portes", "met": "rencontrés",
-                             "absent": "absents", "refused": "refus", "consented": "accords", "last_at": "dernier passage"}),
-            hide_index=True, width="stretch",
+                             "absent": "absents", "refused": "refus", "consented": "accords",
+                             "last_at": f"dernier passage ({PARIS_TIME})"}),
         )
 
 if permission(user.role, "record_feedback") and station_ids:
@@ -117,10 +118,10 @@ if permission(user.role, "record_feedback") and station_ids:
         "Seules les informations utiles à la campagne : pas de mention de santé, de religion, d'orientation sexuelle "
         "ou d'opinion. Téléphone et courriel seulement si la personne accepte d'être recontactée."
     )
-    labels = {f"{s} — {names[s]}" if names.get(s) else s: s for s in station_ids}
+    labels = {f"{names[s]} ({s})" if names.get(s) else s: s for s in station_ids}
     station = labels[st.selectbox("Bureau", list(labels), key="terrain_station")]
     addresses = queries.station_addresses(data.warehouse(), station)
-    with st.form("terrain_contact", clear_on_submit=True):
+    with st.form("terrain_contact", clear_on_submit=True, enter_to_submit=False):
         address = st.selectbox("Adresse", addresses["label"].tolist() or ["—"])
         full_name = st.text_input("Nom de la personne", max_chars=contacts.MAX_FULL_NAME)
         outcome = st.radio("Résultat", list(contacts.OUTCOMES), format_func=contacts.OUTCOMES.get, horizontal=True)

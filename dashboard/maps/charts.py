@@ -70,12 +70,25 @@ def _empty(message: str) -> alt.Chart:
 
 
 # -- charts -----------------------------------------------------------------
+LABEL_ROOM = 0.09  # share of the axis kept right of the longest bar for its label (« 55,6 % »)
+
+
+def share_domain(shares: Sequence[float] | pd.Series) -> float:
+    """The right end of a share axis that holds every bar and its label: the longest share plus
+    ``LABEL_ROOM``, rounded up to the next 10 %, at most 100 %."""
+    values = pd.to_numeric(pd.Series(list(shares), dtype=float), errors="coerce")
+    longest = float(values[np.isfinite(values)].max()) if np.isfinite(values).any() else 0.0
+    return min(1.0, math.ceil(round((max(longest, 0.0) + LABEL_ROOM) * 10, 6)) / 10)
+
+
 def _share_bars(frame: pd.DataFrame, share: str, scale: alt.Scale, x_max: float) -> alt.LayerChart:
-    """Horizontal bars of ``share`` per candidate, longest first, with the share at the end."""
+    """Horizontal bars of ``share`` per candidate, longest first, each labelled with its share (the
+    leader's in bold); the axis runs from 0 to ``x_max`` exactly (no « nice » rounding past it)."""
     data = frame.assign(
         share_text=[format_value(v, ".1%") for v in frame[share]],
         votes_text=[format_value(v, ",.0f") for v in frame["votes"]],
     )
+    data["leader"] = data[share] >= data[share].max()
     order = data.sort_values(share, ascending=False, kind="stable")["candidate"].drop_duplicates().tolist()
     y = alt.Y("candidate:N", title=None, sort=order, axis=alt.Axis(labelLimit=240, minExtent=240))
     tooltip = [
@@ -85,41 +98,51 @@ def _share_bars(frame: pd.DataFrame, share: str, scale: alt.Scale, x_max: float)
         alt.Tooltip("share_text:N", title="Part des exprimés"),
     ]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    x_scale = alt.Scale(domain=[0, x_max], nice=False, clamp=True)
     bars = base.mark_bar().encode(
-        x=alt.X(f"{share}:Q", title="Part des suffrages exprimés", axis=_axis(".0%"), scale=alt.Scale(domain=[0, x_max])),
+        x=alt.X(f"{share}:Q", title="Part des suffrages exprimés", axis=_axis(".0%"), scale=x_scale),
         color=alt.Color("bloc_label:N", title="Bloc", scale=scale),
     )
-    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(x=f"{share}:Q", text="share_text:N")
-    return alt.layer(bars, labels)
+    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(x=alt.X(f"{share}:Q", scale=x_scale), text="share_text:N")
+    return alt.layer(bars, labels.transform_filter("!datum.leader"),
+                     labels.mark_text(align="left", dx=3, fontSize=11, fontWeight="bold").transform_filter("datum.leader"))
+
+
+def _election_order(results: pd.DataFrame, election_ids: Sequence[str] | None) -> list[str]:
+    if election_ids is None:
+        return results.sort_values("date", ascending=False, kind="stable")["election_id"].drop_duplicates().tolist()
+    return [e for e in election_ids if e in set(results["election_id"])]
+
+
+def results_blocks(results: pd.DataFrame, election_ids: Sequence[str] | None = None) -> list[alt.LayerChart]:
+    """A station's results, one chart per election (``StationDetail.results``), each titled with the
+    election and its axis fitted to its own bars (see :func:`share_domain`).
+
+    Elections in the order of ``election_ids``, else the newest first. Bars are the share of the
+    expressed votes, coloured by bloc. One chart each, so that each stretches to the page's width
+    (a concatenation keeps a fixed width and is cut on a narrow page).
+    """
+    blocks = []
+    for election_id in _election_order(results, election_ids):
+        one = results[results["election_id"] == election_id]  # its own legend: only the blocs it holds
+        blocks.append(_share_bars(one, "share_expressed", _bloc_scale(one), share_domain(one["share_expressed"]))
+                      .properties(title=str(one["label"].iat[0])))
+    return blocks
 
 
 def results_bars(results: pd.DataFrame, election_ids: Sequence[str] | None = None) -> AnyChart:
-    """A station's results: one block of bars per election (``StationDetail.results``).
-
-    Elections in the order of ``election_ids``, else the newest first. Bars are the share
-    of the expressed votes, coloured by bloc (one legend for all blocks).
-    """
-    if election_ids is None:
-        order = results.sort_values("date", ascending=False, kind="stable")["election_id"].drop_duplicates().tolist()
-    else:
-        order = [e for e in election_ids if e in set(results["election_id"])]
-    if not order:
+    """:func:`results_blocks` in one chart (for export): one block of bars per election."""
+    blocks = results_blocks(results, election_ids)
+    if not blocks:
         return _empty("Aucun résultat pour ce bureau")
-    scale = _bloc_scale(results)
-    x_max = min(1.0, float(results["share_expressed"].max() or 0) * 1.15 + 0.02)
-    blocks = []
-    for election_id in order:
-        one = results[results["election_id"] == election_id]
-        blocks.append(_share_bars(one, "share_expressed", scale, x_max).properties(title=str(one["label"].iat[0])))
-    return alt.vconcat(*blocks).resolve_scale(y="independent")
+    return alt.vconcat(*blocks).resolve_scale(y="independent", x="independent")
 
 
 def territory_results(frame: pd.DataFrame) -> alt.LayerChart | alt.Chart:
     """Results of one election over a territory (``territory_results_frame``): sorted bars."""
     if frame.empty:
         return _empty("Aucun résultat pour ce territoire")
-    x_max = min(1.0, float(frame["share"].max() or 0) * 1.15 + 0.02)
-    return _share_bars(frame, "share", _bloc_scale(frame), x_max)
+    return _share_bars(frame, "share", _bloc_scale(frame), share_domain(frame["share"]))
 
 
 def history_lines(history: pd.DataFrame) -> alt.LayerChart | alt.Chart:

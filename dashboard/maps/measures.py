@@ -25,6 +25,7 @@ from dashboard.maps.measure_types import (
 )
 from dashboard.maps.iris_measures import compute_station_indicator
 from dashboard.maps.territory import Scope
+from dashboard.warehouse import queries
 from dashboard.warehouse.database import Warehouse
 
 # A station keeps its identity across boundary versions when its contour moved by less than this share of its area.
@@ -82,7 +83,7 @@ def drawn_stations(wh: Warehouse, election_id: str, scope: Scope) -> pd.DataFram
            ORDER BY s.commune_code, try_cast(s.bv_code AS INTEGER) NULLS LAST, s.bv_code""",
         [election_id, *_scope_params(scope)],
     )
-    frame["name"] = frame["name"].where(frame["name"].notna() & (frame["name"] != ""), "Bureau " + frame["bv_code"])
+    frame["name"] = queries.station_labels(frame, with_commune=False) if len(frame) else frame["name"]
     return frame
 
 

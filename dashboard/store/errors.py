@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from dashboard.errors import IsoloirError
-
-
-PARIS = ZoneInfo("Europe/Paris")
+from dashboard.formats import PARIS_TIME, to_paris
 
 
 class ZoneError(IsoloirError):
@@ -42,8 +39,8 @@ class EditConflict(ZoneError):
             message = f"{self.what} « {name} » a été supprimé{self._e} entre-temps"
         else:
             who = f" par {changed_by}" if changed_by else ""
-            paris = changed_at.replace(tzinfo=timezone.utc).astimezone(PARIS) if changed_at else None
-            when = f" le {paris:%d/%m/%Y à %H:%M} (heure de Paris)" if paris else ""
+            paris = to_paris(changed_at)
+            when = f" le {paris:%d/%m/%Y à %H:%M} ({PARIS_TIME})" if paris else ""
             message = f"{self.what} « {name} » a été modifié{self._e}{who}{when} depuis que vous l'avez ouvert{self._e}"
         super().__init__(f"{message[0].upper()}{message[1:]} : rechargez-l{'a' if self._e else 'e'} avant d'enregistrer vos changements.")
 

@@ -21,20 +21,19 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.access import permissions
 from dashboard.errors import IsoloirError
-from dashboard.formats import fmt_number
+from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
 from dashboard.store import audit, campaign_settings, purge, users
 from dashboard.store.users import User
 from dashboard.ui import data, session
 from dashboard.ui.navigation import PAGE_FILES
+from dashboard.ui.tables import show_table
 
-PARIS = ZoneInfo("Europe/Paris")
 AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
 GRANT_LABELS = {permissions.Grant.ALL: "tout", permissions.Grant.OWN_ZONES: "ses zones", permissions.Grant.NONE: "—"}
@@ -50,18 +49,6 @@ def sentence(message: str) -> str:
     """A store message as a sentence: capital first letter, final full stop."""
     message = message.strip()
     return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
-
-
-def fmt_datetime(value: datetime | None) -> str:
-    """A stored UTC timestamp in Paris time, ``dd/mm/yyyy HH:MM``; ``"—"`` when missing."""
-    if value is None:
-        return "—"
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return aware.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
-
-
-def fmt_date(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"
 
 
 def utc_start_of(day: date) -> datetime:
@@ -263,14 +250,14 @@ def accounts_tab(user: User) -> None:
     store = data.campaign()
     accounts = users.list_users(store, by=user)
     st.subheader("Comptes")
-    st.dataframe(users_frame(accounts), hide_index=True, width="stretch")
+    show_table(users_frame(accounts))
     st.caption("Heures de Paris. Les mots de passe ne sont jamais affichés : seule leur empreinte est conservée.")
 
     roles = list(permissions.ROLES)
     left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**Créer un compte**")
-        with st.form("admin_new_form"):
+        with st.form("admin_new_form", enter_to_submit=False):
             st.text_input("Nom d'utilisateur", max_chars=40, key="admin_new_name",
                           help="2 à 40 caractères parmi a-z, 0-9, « . », « _ », « - »")
             st.text_input("Nom affiché", max_chars=120, key="admin_new_display")
@@ -296,7 +283,7 @@ def accounts_tab(user: User) -> None:
         if target.user_name == user.user_name:
             st.caption(":material/info: C'est votre propre compte : changer son rôle ou le désactiver vous retire "
                        "l'accès à cette page. Votre mot de passe se change aussi dans « Mon compte ».")
-        with st.form(f"admin_role_form_{target.user_name}", border=False):
+        with st.form(f"admin_role_form_{target.user_name}", border=False, enter_to_submit=False):
             st.selectbox("Rôle", roles, index=roles.index(target.role) if target.role in roles else 0,
                          format_func=_role_label, key=f"admin_role_{target.user_name}")
             st.form_submit_button("Changer le rôle", key="admin_role_submit", on_click=_set_role,
@@ -307,7 +294,7 @@ def accounts_tab(user: User) -> None:
         else:
             st.button("Réactiver le compte", key="admin_toggle", icon=":material/person_check:",
                       on_click=_set_active, args=(target.user_name, True))
-        with st.form("admin_reset_form"):
+        with st.form("admin_reset_form", enter_to_submit=False):
             st.markdown(f"Nouveau mot de passe pour « {target.user_name} »")
             st.text_input(f"Mot de passe ({users.MIN_PASSWORD} caractères au moins)", type="password", max_chars=200,
                           key="admin_reset_password", autocomplete="new-password")
@@ -355,7 +342,7 @@ def audit_tab(user: User) -> None:
     if not rows:
         st.info("Aucune entrée ne correspond à ces filtres.")
         return
-    st.dataframe(audit_frame(rows), hide_index=True, width="stretch")
+    show_table(audit_frame(rows))
     more = " : limite atteinte, affinez les filtres pour voir les plus anciennes" if len(rows) >= int(limit) else ""
     st.caption(f"{len(rows)} entrée{'s' if len(rows) > 1 else ''}, les plus récentes d'abord (heures de Paris){more}. "
                "Le journal ne se modifie ni ne s'efface.")
@@ -365,7 +352,7 @@ def campaign_tab(user: User) -> None:
     store = data.campaign()
     current = campaign_settings.get_campaign_settings(store)
     st.subheader("Campagne")
-    with st.form("admin_campaign_form"):
+    with st.form("admin_campaign_form", enter_to_submit=False):
         st.text_input("Nom de la campagne", value=current.name or "", max_chars=campaign_settings.MAX_CAMPAIGN_NAME,
                       key="admin_campaign_name")
         st.date_input("Date de l'élection", value=current.election_date, format="DD/MM/YYYY",
@@ -407,7 +394,7 @@ def purge_section() -> None:
     if status.due:
         st.error(f"La date de purge ({fmt_date(status.purge_after)}) est passée : purgez les données de campagne.",
                  icon=":material/auto_delete:")
-    with st.form("admin_purge_form"):
+    with st.form("admin_purge_form", enter_to_submit=False):
         st.text_input(f"Tapez {PURGE_WORD} pour supprimer définitivement contacts, zones, affectations et vues",
                       key="admin_purge_confirm", max_chars=20)
         st.form_submit_button("Purger maintenant", key="admin_purge_submit", on_click=_purge)
@@ -416,10 +403,10 @@ def purge_section() -> None:
 
 def rights_tab() -> None:
     st.subheader("Droits par rôle")
-    st.dataframe(rights_frame(), hide_index=True, width="stretch")
+    show_table(rights_frame())
     st.caption("« tout » : partout ; « ses zones » : seulement dans les zones affectées à la personne ; « — » : refusé.")
     st.subheader("Pages visibles par rôle")
-    st.dataframe(pages_frame(), hide_index=True, width="stretch")
+    show_table(pages_frame())
 
 
 def render(user: User) -> None:

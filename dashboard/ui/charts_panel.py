@@ -89,7 +89,6 @@ def _scatter(view: MapView, version: int, scope) -> None:  # noqa: ANN001 - Scop
         x=stations["station_id"].map(indicator.set_index("station_id")["value"]),
         y=stations["station_id"].map(share),
     )
-    frame["name"] = "Bureau " + frame["station_id"] + " · " + frame["name"].astype(str)
     frame = frame.dropna(subset=["x", "y"])
     if len(frame) < 3:
         st.info("Trop peu de bureaux avec l'indicateur et le score pour un nuage de points.")

@@ -209,7 +209,7 @@ def login_form() -> None:
         if notice:
             st.info(notice)
         _demo_accounts_hint()
-        with st.form("isoloir_login"):
+        with st.form("isoloir_login"):  # Enter logs in; its English hint is hidden by tables.PAGE_STYLE
             name = st.text_input("Nom d'utilisateur", max_chars=40, autocomplete="username")
             password = st.text_input("Mot de passe", type="password", max_chars=200, autocomplete="current-password")
             submitted = st.form_submit_button("Se connecter", type="primary")
@@ -253,7 +253,7 @@ def _first_run_form() -> None:
         "Aucun compte administrateur n'existe encore. Créez celui du **directeur de campagne** : il créera "
         "ensuite les comptes de l'équipe (page Administration, ou « isoloir users add » en ligne de commande)."
     )
-    with st.form("isoloir_first_admin"):
+    with st.form("isoloir_first_admin", enter_to_submit=False):
         name = st.text_input("Nom d'utilisateur", max_chars=40)
         display = st.text_input("Nom affiché", max_chars=120)
         password = st.text_input("Mot de passe (10 caractères au moins)", type="password", max_chars=200)
@@ -278,7 +278,7 @@ def account_panel(auth: stauth.Authenticate, user: User) -> None:
     with st.sidebar:
         st.caption(f":material/person: **{user.display_name}** ({user.user_name}) — {user.role_label}")
         with st.popover("Mon compte", icon=":material/key:", width="stretch"):
-            with st.form("isoloir_password", clear_on_submit=True):
+            with st.form("isoloir_password", clear_on_submit=True, enter_to_submit=False):
                 st.markdown("**Changer de mot de passe**")
                 old = st.text_input("Mot de passe actuel", type="password", max_chars=200)
                 new = st.text_input("Nouveau mot de passe", type="password", max_chars=200)

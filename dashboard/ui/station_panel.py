@@ -13,6 +13,8 @@ from dashboard.maps.build import MapSpec
 from dashboard.maps.view import MapView
 from dashboard.maps.station_detail import StationDetail, station_detail
 from dashboard.ui import data
+from dashboard.ui.tables import show_table
+from dashboard.warehouse.queries import station_label
 
 
 @st.cache_data(show_spinner="Fiche du bureau…", max_entries=256)
@@ -29,9 +31,7 @@ def show(station_id: str, view: MapView, spec: MapSpec) -> None:
     except IsoloirError as error:
         st.warning(error.message_fr)
         return
-    place = f" — {detail.commune_name}" if detail.commune_name else ""
-    name = f" · {detail.name}" if detail.name and detail.name != f"Bureau {detail.bv_code}" else ""
-    st.header(f"Bureau {detail.bv_code}{name}{place}", anchor="fiche-bureau")
+    st.header(station_label(detail.bv_code, detail.name, detail.commune_name), anchor="fiche-bureau")
     st.caption(f"Identifiant {detail.station_id} · contours « {detail.set_id or '—'} »")
     turnout = detail.turnout[detail.turnout["election_id"] == view.election_id]
     ranks = detail.ranks[detail.ranks["election_id"] == view.election_id]
@@ -50,7 +50,11 @@ def show(station_id: str, view: MapView, spec: MapSpec) -> None:
         st.info("Pas de résultats de cette élection pour ce bureau.")
     tabs = st.tabs(["Résultats par élection", "Historique", "Indicateurs", "Rang dans la commune"])
     with tabs[0]:
-        st.altair_chart(charts.results_bars(detail.results), width="stretch")
+        blocks = charts.results_blocks(detail.results)
+        if not blocks:
+            st.info("Aucun résultat pour ce bureau.")
+        for block in blocks:  # one chart per election: each stretches to the page (a concatenation is cut)
+            st.altair_chart(block, width="stretch")
     with tabs[1]:
         st.altair_chart(charts.history_lines(detail.history), width="stretch")
     with tabs[2]:
@@ -73,7 +77,7 @@ def _indicators(detail: StationDetail) -> None:
         "part dans la commune": [fmt_percent(v) for v in table["commune_pct"]],
         "année": table["year"].astype(str),
     })
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown)
     method = str(table["method"].iloc[0])
     how = (
         "chaque IRIS compte pour la part de ses adresses REU rattachées au bureau"
@@ -95,4 +99,4 @@ def _ranks(detail: StationDetail) -> None:
         "score en tête": [fmt_percent(v) for v in ranks["winner_share"]],
         "rang de ce score": [f"{int(r)}e / {int(n)}" if pd.notna(r) else "—" for r, n in zip(ranks["winner_share_rank"], ranks["winner_n_stations"])],
     })
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown)

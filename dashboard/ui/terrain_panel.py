@@ -38,7 +38,7 @@ import dashboard.canvass.sources as sources
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.canvass.counts import with_estimates
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
-from dashboard.formats import NNBSP, fmt_number, fmt_percent
+from dashboard.formats import NNBSP, fmt_date, fmt_number, fmt_percent, to_paris
 from dashboard.store import turfs as turf_store
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.turfs import Turf, TurfProgress
@@ -74,10 +74,6 @@ WALK_FORMATS = {"pdf": ("Feuille de route (PDF)", "application/pdf"), "csv": ("C
 
 
 # -- pure builders --------------------------------------------------------------------------
-def fmt_date(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
-
-
 def turf_status(turf: Turf, due: date | None, today: date) -> str:
     """``done`` (doors done ≥ doors), ``overdue`` (past the due date, not done), ``started`` or ``todo``."""
     if turf.doors_done >= turf.doors:
@@ -116,7 +112,7 @@ def turf_table(turfs: Sequence[Turf], progress: Sequence[TurfProgress], *, today
             "avancement": 100.0 if turf.doors == 0 else min(100.0, 100.0 * turf.doors_done / turf.doors),
             "échéance": fmt_date(due),
             "en retard": "oui" if status == "overdue" else "non",
-            "dernier relevé": (f"{fmt_date(last.recorded_at.date())} ({last.recorded_by})"
+            "dernier relevé": (f"{fmt_date(to_paris(last.recorded_at))} ({last.recorded_by})"
                                if last is not None and last.recorded_at is not None else "—"),
         }
         if team:
@@ -360,6 +356,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
 
     from dashboard.errors import IsoloirError
     from dashboard.ui import data
+    from dashboard.ui.tables import show_table
     from layers.legend import legend_html
 
     today = date.today()
@@ -382,14 +379,14 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
         st.warning("Échéance dépassée : " + ", ".join(turf_label(t) for t in late[:10])
                    + (f" et {fmt_number(len(late) - 10)} autre(s)" if len(late) > 10 else "") + ".",
                    icon=":material/schedule:")
-    st.dataframe(turf_table(shown, progress, today=today, user_name=name if own else None, team=not own),
-                 hide_index=True, width="stretch", column_config={"avancement": _progress_column()})
+    show_table(turf_table(shown, progress, today=today, user_name=name if own else None, team=not own),
+               column_config={"avancement": _progress_column()})
     if not own:
         st.markdown("**Avancement de l'équipe**")
         team = team_table(visible, today=today)
         unassigned = sum(1 for t in visible if not t.assigned_to)
         if len(team):
-            st.dataframe(team, hide_index=True, width="stretch", column_config={"avancement": _progress_column()})
+            show_table(team, column_config={"avancement": _progress_column()})
         st.caption(f"{fmt_number(unassigned)} secteur(s) sans militant affecté." if unassigned
                    else "Tous les secteurs ont un militant affecté.")
 
@@ -415,7 +412,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
         f" ; échéance {fmt_date(due_for(chosen, name if own else None))}. Adresses et estimations seulement, aucun nom."
         + (f" {fmt_number(missing)} adresse(s) du secteur absente(s) de l'entrepôt." if missing > 0 else "")
     )
-    st.dataframe(walk_table(walk), hide_index=True, width="stretch")
+    show_table(walk_table(walk), keep=[OUTCOME_LABELS_FR[c] for c in OUTCOME_COLUMNS])  # outcome columns: blank, to fill in
     if may_export_walklist(user):
         with st.container(horizontal=True):
             for kind, (label, mime) in WALK_FORMATS.items():
@@ -430,7 +427,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
                 )
 
     if permission(user.role, "record_feedback"):
-        with st.form("terrain_turf_progress"):
+        with st.form("terrain_turf_progress", enter_to_submit=False):
             st.markdown(f"**Avancement — {turf_label(chosen)}**")
             done = st.number_input(
                 "Portes faites sur ce secteur (total depuis le début)", min_value=0, max_value=turf_store.MAX_DOORS,

@@ -39,16 +39,41 @@ def warehouse_info(wh: Warehouse) -> dict[str, Any]:
     }
 
 
+def current_stations(stations: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stations counted once: each commune in its most recent boundary version.
+
+    ``stations`` are the rows of ``info["stations"]`` (one per commune and version). A version's
+    recency is its ``valid_from`` (a version without one counts as the oldest), then its id. Returns
+    ``stations`` (that count), ``versions`` (the version ids counted, in order), ``all_versions``
+    (how many versions the warehouse holds) and ``rows`` (every station of every version: what
+    adding the versions together would wrongly call stations).
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    for row in stations:
+        key = (row.get("valid_from") is not None, str(row.get("valid_from") or ""), str(row["set_id"]))
+        held = latest.get(row["commune_code"])
+        if held is None or key > held["key"]:
+            latest[row["commune_code"]] = {"key": key, "set_id": row["set_id"], "stations": int(row["stations"] or 0)}
+    return {
+        "stations": sum(v["stations"] for v in latest.values()),
+        "versions": sorted({v["set_id"] for v in latest.values()}),
+        "all_versions": len({row["set_id"] for row in stations}),
+        "rows": sum(int(row["stations"] or 0) for row in stations),
+    }
+
+
 def warehouse_info_lines(info: dict[str, Any]) -> list[str]:
     """The summary as French text for the terminal."""
     import pandas as pd
 
     c = info["counts"]
+    current = current_stations(info["stations"])
     lines = []
     if info["territory"] != "réel":
         lines.append(f"⚠ Territoire de démonstration ({info['territory']}) : données FICTIVES.")
     lines.append(
-        f"Entrepôt : {format_fr(c['commune'])} communes, {format_fr(c['station'])} bureaux ({format_fr(c['station_set'])} versions de contours), "
+        f"Entrepôt : {format_fr(c['commune'])} communes, {format_fr(current['stations'])} bureaux (contours les plus récents de "
+        f"chaque commune ; {format_fr(c['station'])} contours de bureau sur {format_fr(c['station_set'])} versions), "
         f"{format_fr(c['election'])} élections, {format_fr(c['iris'])} IRIS, {format_fr(c['indicator'])} indicateurs, {format_fr(c['address'])} adresses."
     )
     lines.append("\nÉlections :")

@@ -16,6 +16,40 @@ from dashboard.warehouse.database import Warehouse
 LATEST_FIRST = "e.date DESC NULLS LAST, e.election_id DESC"
 
 
+def station_label(bv_code: object, name: object = None, commune_name: object = None) -> str:
+    """The one name a page shows for a polling station.
+
+    « Bureau 5 » when the station has no name; « Bureau 5 · École Jaurès » when it has one (several
+    stations often share one polling place, so the number stays); « … — Brest » when
+    ``commune_name`` is given, which callers do when several communes are shown together.
+    """
+    code = "" if _blank(bv_code) else str(bv_code).strip()
+    label = f"Bureau {code}" if code else "Bureau"
+    if not _blank(name):
+        text = " ".join(str(name).split())
+        if text and text.casefold() != label.casefold():
+            label = f"{label} · {text}" if code else text
+    if not _blank(commune_name) and str(commune_name).strip():
+        label = f"{label} — {str(commune_name).strip()}"
+    return label
+
+
+def station_labels(frame: pd.DataFrame, *, with_commune: bool | None = None) -> pd.Series:
+    """:func:`station_label` for every row of ``frame`` (columns ``bv_code``, ``name``, optionally
+    ``commune_name`` and ``commune_code``). ``with_commune`` None: the commune (``commune_name``) is
+    named when the frame holds several communes."""
+    if with_commune is None:
+        communes = frame["commune_code"] if "commune_code" in frame else frame.get("commune_name")
+        with_commune = communes is not None and communes.nunique(dropna=True) > 1
+    names = frame["name"] if "name" in frame else pd.Series(None, index=frame.index, dtype=object)
+    towns = frame["commune_name"] if with_commune and "commune_name" in frame else pd.Series(None, index=frame.index, dtype=object)
+    return pd.Series([station_label(b, n, c) for b, n, c in zip(frame["bv_code"], names, towns)], index=frame.index, dtype=object)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT
+
+
 def latest_election(wh: Warehouse) -> str | None:
     """The most recent election of the warehouse (``LATEST_FIRST``), or None when it holds none."""
     frame = wh.query(f"SELECT e.election_id FROM election e ORDER BY {LATEST_FIRST} LIMIT 1")  # noqa: S608 - fixed SQL
@@ -120,25 +154,34 @@ def addresses_per_commune(wh: Warehouse) -> pd.DataFrame:
 
 
 def station_summaries(wh: Warehouse, station_ids: list[str]) -> pd.DataFrame:
-    """For the given stations: name, commune, addresses and electors (REU address counts), latest registered.
+    """For the given stations: ``label`` (:func:`station_labels`), name, bv_code, commune, address counts,
+    registered voters of the latest election with results there (``registered``, ``registered_election``).
 
-    One row per station id asked for that the warehouse knows (latest boundary version).
+    ``address_points`` counts the geocoded points of the REU address file, ``reu_addresses`` the REU
+    address lines merged at those points: neither counts electors (the REU file lists addresses, not
+    people); the electors are ``registered``. One row per station id asked for that the warehouse
+    knows (latest boundary version), sorted by commune then station number.
     """
-    return wh.query(
+    frame = wh.query(
         f"""WITH asked AS (SELECT unnest(?::VARCHAR[]) AS station_id),
-           named AS (SELECT DISTINCT ON (s.station_id) s.station_id, s.name, s.commune_code
+           named AS (SELECT DISTINCT ON (s.station_id) s.station_id, s.name, s.bv_code, s.commune_code
                      FROM station s JOIN asked USING (station_id) ORDER BY s.station_id, s.set_id DESC),
-           addr AS (SELECT a.station_id, count(*) AS addresses, sum(coalesce(a.n_addresses, 1)) AS electors
+           addr AS (SELECT a.station_id, count(*) AS address_points, sum(coalesce(a.n_addresses, 1)) AS reu_addresses
                     FROM address a JOIN asked USING (station_id) GROUP BY ALL),
-           reg AS (SELECT DISTINCT ON (t.station_id) t.station_id, t.registered
+           reg AS (SELECT DISTINCT ON (t.station_id) t.station_id, t.registered, t.station_name,
+                          e.label AS registered_election
                    FROM turnout t JOIN asked USING (station_id) JOIN election e USING (election_id)
                    ORDER BY t.station_id, {LATEST_FIRST})
-           SELECT n.station_id, n.name, n.commune_code, coalesce(addr.addresses, 0) AS addresses,
-                  coalesce(addr.electors, 0) AS electors, reg.registered
+           SELECT n.station_id, coalesce(n.name, reg.station_name) AS name, n.bv_code, n.commune_code,
+                  c.name AS commune_name, coalesce(addr.address_points, 0) AS address_points,
+                  coalesce(addr.reu_addresses, 0) AS reu_addresses, reg.registered, reg.registered_election
            FROM named n LEFT JOIN addr USING (station_id) LEFT JOIN reg USING (station_id)
-           ORDER BY n.commune_code, n.station_id""",
+                LEFT JOIN commune c USING (commune_code)
+           ORDER BY n.commune_code, try_cast(n.bv_code AS INTEGER) NULLS LAST, n.bv_code, n.station_id""",
         [list(station_ids)],
     )
+    frame.insert(1, "label", station_labels(frame) if len(frame) else pd.Series(dtype=object))
+    return frame
 
 
 def station_addresses(wh: Warehouse, station_id: str) -> pd.DataFrame:

@@ -59,20 +59,46 @@ def test_results_bars() -> None:
     spec = chart.to_dict()
     blocks = spec["vconcat"]
     assert [b["title"] for b in blocks] == ["Élection B", "Élection A"]  # newest first
-    bars, labels = _layers(blocks[0])
-    assert _mark(bars) == "bar" and _mark(labels) == "text"
+    bars, labels, leader = _layers(blocks[0])
+    assert _mark(bars) == "bar" and _mark(labels) == "text" and leader["mark"]["fontWeight"] == "bold"
     assert bars["encoding"]["x"]["field"] == "share_expressed"
     assert bars["encoding"]["x"]["title"] == "Part des suffrages exprimés"
     assert bars["encoding"]["y"]["sort"] == ["Chloé PETIT", "Bruno MARTIN"]
     color = bars["encoding"]["color"]
-    assert color["field"] == "bloc_label" and color["scale"]["domain"] == ["Gauche", "Centre", "Droite"]
-    assert color["scale"]["range"] == ["#ff8080", "#ffb400", "#1f5fbf"]
+    assert color["field"] == "bloc_label" and color["scale"]["domain"] == ["Gauche", "Droite"]  # the blocs of this election
+    assert color["scale"]["range"] == ["#ff8080", "#1f5fbf"]
     assert [t["title"] for t in bars["encoding"]["tooltip"]] == ["Candidat ou liste", "Bloc", "Voix", "Part des exprimés"]
     data = spec["datasets"][blocks[0]["data"]["name"]]
     assert {row["share_text"] for row in data} == {f"70,0{NNBSP}%", f"30,0{NNBSP}%"}
     chosen = charts.results_bars(_results(), ["e1", "unknown"]).to_dict()
     assert [b["title"] for b in chosen["vconcat"]] == ["Élection A"]
     assert _mark(charts.results_bars(_results().iloc[:0]).to_dict()) == "text"
+
+
+def test_share_axis_holds_its_bars_and_labels() -> None:
+    """The 2022 second round's winner (55,6 %) once ran past an axis stopping at 52 %: each block's
+    axis now ends past its own longest bar plus room for the label, exactly there (no nice rounding)."""
+    assert charts.share_domain([0.556, 0.444]) == pytest.approx(0.7)
+    assert charts.share_domain([0.30, 0.21]) == pytest.approx(0.4)
+    assert charts.share_domain([0.95]) == charts.share_domain([1.0]) == 1.0
+    assert charts.share_domain([]) == pytest.approx(0.1)
+    second_round = pd.DataFrame({
+        "election_id": ["t2", "t2", "t1", "t1"], "label": ["2d tour", "2d tour", "1er tour", "1er tour"],
+        "date": pd.to_datetime(["2022-04-24"] * 2 + ["2022-04-10"] * 2), "candidate": ["A", "B", "A", "B"],
+        "bloc_label": ["Centre", "Droite", "Centre", "Droite"], "bloc_color": ["#ffb400", "#1f5fbf"] * 2,
+        "votes": [556, 444, 250, 210], "share_expressed": [0.556, 0.444, 0.25, 0.21],
+    })
+    blocks = charts.results_blocks(second_round)
+    assert [b.to_dict()["title"] for b in blocks] == ["2d tour", "1er tour"]
+    for block, longest in zip(blocks, (0.556, 0.25)):
+        bars, labels, leader = _layers(block.to_dict())
+        scale = bars["encoding"]["x"]["scale"]
+        assert scale["domain"][0] == 0 and longest + charts.LABEL_ROOM <= scale["domain"][1] <= 1 and scale["nice"] is False
+        assert labels["encoding"]["x"]["scale"] == scale  # the labels sit on the same axis as the bars
+        assert leader["transform"] == [{"filter": "datum.leader"}] and labels["transform"] == [{"filter": "!datum.leader"}]
+        data = block.to_dict()["datasets"]
+        rows = next(iter(data.values()))
+        assert {r["share_text"] for r in rows if r["leader"]} == {format_value(longest)}
 
 
 def test_history_lines() -> None:
@@ -98,7 +124,7 @@ def test_territory_results() -> None:
         "bloc_order": [3, 5], "votes": [300, 700], "share": [0.3, 0.7],
     })
     spec = charts.territory_results(frame).to_dict()
-    bars, labels = _layers(spec)
+    bars, labels, _ = _layers(spec)
     assert bars["encoding"]["y"]["sort"] == ["Centre", "Gauche"]
     assert bars["encoding"]["x"]["field"] == "share" and labels["encoding"]["text"]["field"] == "share_text"
     assert _mark(charts.territory_results(frame.iloc[:0]).to_dict()) == "text"

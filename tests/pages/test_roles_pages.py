@@ -67,7 +67,7 @@ def test_terrain_shows_each_role_what_it_may(demo_env: Path) -> None:
     for role in ("admin", "candidate", "canvasser"):
         at = open_page(app_test(role).run(), "terrain.py")
         assert not at.exception
-        frames = [df.value for df in at.dataframe]
+        frames = [df.value for df in at.dataframe] + [t.value for t in at.table]  # contacts: a static table
         people = next(f for f in frames if "résultat" in f.columns)
         seen[role] = set(people["nom"])
         labels = [d.proto.label for d in at.get("download_button")]
