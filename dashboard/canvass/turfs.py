@@ -376,14 +376,38 @@ def partition(xy: np.ndarray, owner: np.ndarray, n_turfs: int, region: BaseGeome
         mine = [cells[i] for i in np.flatnonzero(holder == turf)]
         merged = shapely.coverage_union_all(mine) if len(mine) > 1 else (mine[0] if mine else empty)
         shapes.append(shapely.intersection(merged, region) if mine else empty)
-    for turf in range(n_turfs):
+
+    def carve(turf: int, piece: BaseGeometry) -> None:
+        """Give ``piece`` (within the region when it touches it) to ``turf``, cut out of every other turf."""
+        inside = shapely.intersection(piece, region)
+        piece = inside if not inside.is_empty else piece  # points outside the region: a piece touching nothing else
+        for j in range(n_turfs):
+            if j != turf and not shapes[j].is_empty:
+                shapes[j] = shapely.difference(shapes[j], piece)
+        shapes[turf] = shapely.union(shapes[turf], piece) if not shapes[turf].is_empty else piece
+
+    # A place shared by the points of several turfs (one building, several turfs): each turf other than
+    # the place's holder gets a wedge of a small disc around it, so that every turf touches its own points.
+    at_place = np.unique(rounded, axis=0, return_inverse=True)[1].reshape(-1)
+    for place in np.unique(at_place):
+        sharing = sorted({int(o) for o in owner[at_place == place]})
+        if len(sharing) > 1:
+            point = xy[np.flatnonzero(at_place == place)[0]]
+            for j, turf in enumerate(sharing):
+                if turf != int(holder[place]):
+                    carve(turf, _wedge(point, 2.0, j, len(sharing)))
+    for turf in range(n_turfs):  # a turf still without a shape (its points outside the region): discs
         if shapes[turf].is_empty or shapes[turf].area <= 0:
-            disc = shapely.intersection(shapely.buffer(shapely.MultiPoint(xy[owner == turf]), 2.0, quad_segs=4), region)
-            if disc.is_empty:  # points outside the region: a disc outside it, touching nothing else
-                disc = shapely.buffer(shapely.MultiPoint(xy[owner == turf]), 2.0, quad_segs=4)
-            shapes = [shapely.difference(s, disc) if j != turf and not s.is_empty else s for j, s in enumerate(shapes)]
-            shapes[turf] = disc
+            carve(turf, shapely.buffer(shapely.MultiPoint(xy[owner == turf]), 2.0, quad_segs=4))
     return [_polygonal(shapely.make_valid(s)) for s in shapes]
+
+
+def _wedge(point: np.ndarray, radius: float, index: int, count: int) -> BaseGeometry:
+    """The ``index``-th of ``count`` equal wedges of the disc of ``radius`` around ``point`` (apex at the point)."""
+    start, end = 2 * math.pi * index / count, 2 * math.pi * (index + 1) / count
+    angles = np.linspace(start, end, 9)
+    arc = [(point[0] + radius * math.cos(a), point[1] + radius * math.sin(a)) for a in angles]
+    return shapely.Polygon([(point[0], point[1]), *arc])
 
 
 def _polygonal(shape: BaseGeometry) -> BaseGeometry:
