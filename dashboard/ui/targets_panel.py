@@ -113,12 +113,22 @@ def territory_scope() -> Scope:
     return map_panel.scope_of_territory(chosen)
 
 
+WEIGHT_STEPS = tuple(step / 4 for step in range(13))  # 0 to 3 by 0.25
+
+
+def _weight_label(value: float) -> str:
+    """« 1,25 » (module-level: the session state is pickled, a lambda would not be)."""
+    return fmt_number(value, 2)
+
+
 def _parameters() -> ScoreParameters:
     sb = st.sidebar
     sb.header("Pondération de la priorité")
     weights = {}
     for score, label in SCORES.items():
-        weights[score] = sb.slider(label, 0.0, 3.0, 1.0, 0.25, key=_k(f"w_{score}"))
+        # a select slider: its values are shown in French (« 1,25 »), where a slider's format is English
+        weights[score] = float(sb.select_slider(label, options=WEIGHT_STEPS, value=1.0, key=_k(f"w_{score}"),
+                                                format_func=_weight_label))
     if sum(weights.values()) <= 0:
         sb.warning("Tous les poids sont nuls : poids égaux utilisés.")
         weights = dict.fromkeys(SCORES, 1.0)

@@ -37,13 +37,9 @@ ENGLISH = (
 RAW = re.compile(r"(?<![\w/])(None|NaN|nan|NaT|<NA>|null|undefined)(?![\w/])|\d[eE][+-]\d")
 ENGLISH_NUMBER = re.compile(r"(?<![\d.,/:])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\d.,/:\w-])\d+\.\d{1,2}(?![\d.])")
 # what a page may still show in English or raw form, and why (owned by another part of issue 13)
-KNOWN: dict[str, tuple[str, ...]] = {
-    "cibles": ("1.00", "0.00"),  # the weight sliders of dashboard/ui/targets_panel.py (the Cibles rewrite's file)
-}
+KNOWN: dict[str, tuple[str, ...]] = {}  # page -> English-looking strings accepted there (none today)
 
-# an exception of this branch's base, fixed on main (zones_panel imports from dashboard.canvass's
-# submodules there): tolerated here, to be removed at the merge
-BASE_EXCEPTIONS = ("cannot import name 'Selection' from 'dashboard.canvass'",)
+BASE_EXCEPTIONS: tuple[str, ...] = ()  # exceptions accepted on screen: none
 
 VISIBLE_TEXT = """() => {
   const skip = el => el.closest('[data-testid="stIconMaterial"], .material-symbols-rounded, [data-testid="stSkipToContent"], '

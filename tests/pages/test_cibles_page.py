@@ -58,8 +58,9 @@ def test_top_n_and_score_choice_change_the_map(demo_env: Path) -> None:
 def test_weights_reorder_the_priority(demo_env: Path) -> None:
     at = open_page(app_test("strategist").run(), "cibles.py")
     first = list(at.dataframe[0].value["Nom du bureau"])
+    assert "1,25" in at.select_slider(key="cibles_w_persuasion").options  # weights read in French
     for score in ("persuasion", "net_votes_per_hour"):
-        at.slider(key=f"cibles_w_{score}").set_value(0.0)
+        at.select_slider(key=f"cibles_w_{score}").set_value(0.0)
     at.run()
     assert not at.exception
     by_mobilisation = [parse_fr_number(v) for v in at.dataframe[0].value["Mobilisation"]]
