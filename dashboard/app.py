@@ -21,11 +21,9 @@ from dashboard.errors import IsoloirError
 from dashboard.store import users
 from dashboard.ui import data, session, style
 from dashboard.ui.navigation import PAGES_DIR, existing_pages
-from dashboard.ui.tables import install_page_style
 
 
 st.set_page_config(page_title="Isoloir", page_icon="🗳️", layout="wide")
-install_page_style()  # no English Streamlit chrome (table toolbar, Enter hint) on any page
 
 _OPENED = "isoloir_session_opened"
 _LAST = "isoloir_last_page"  # (page key, query parameters) of the page this browser session is on

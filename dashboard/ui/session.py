@@ -209,7 +209,7 @@ def login_form() -> None:
         if notice:
             st.info(notice)
         _demo_accounts_hint()
-        with st.form("isoloir_login"):  # Enter logs in; its English hint is hidden by tables.PAGE_STYLE
+        with st.form("isoloir_login"):  # Enter logs in; its English hint is hidden by style.BASE_CSS
             name = st.text_input("Nom d'utilisateur", max_chars=40, autocomplete="username")
             password = st.text_input("Mot de passe", type="password", max_chars=200, autocomplete="current-password")
             submitted = st.form_submit_button("Se connecter", type="primary")

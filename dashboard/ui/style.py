@@ -2,8 +2,7 @@
 
 * Phones (≤ 640 px): Streamlit's header and the tables' hover toolbars must not cover a heading. The
   header gets a solid background and the main area starts below it; anchored headings scroll to below
-  it; an element with a toolbar (tables, charts) keeps room above itself for that toolbar, which a
-  touch screen shows at all times, so it no longer sits on the heading before it.
+  it (the tables' toolbars, which a touch screen shows at all times, are hidden everywhere).
 * Présentation in full screen (:func:`presentation`): no sidebar, no header, the map's height follows
   the window so the title, the map and its legend fit without scrolling at 1280 × 720 and above; the
   demo banner becomes a small tag in a corner.
@@ -23,12 +22,24 @@ PRESENTATION_BOTTOM_PX = 34
 
 BASE_CSS = """
 <style>
+/* Streamlit's own chrome, in English whatever the app's language, hidden on every page: the table
+   toolbar (download, search, fullscreen) and column menu, the « Press Enter to submit form » hint;
+   the skip link reads French. The table's data stays on screen. */
+[data-testid="stElementToolbar"],
+[data-testid="stDataFrameColumnMenu"],
+[data-testid="stDataFrameColumnVisibilityMenu"],
+[data-testid="stDataFrameColumnFormattingMenu"] { display: none !important; }
+/* « Press Enter to submit form / to apply »: the hint is the first span, the characters counter
+   (inputs with a maximum length only) the second one, after a dot */
+[data-testid="InputInstructions"] > span:first-child:has(+ span) { display: none !important; }
+[data-testid="InputInstructions"] > span::before { content: none !important; }
+:is([data-testid="stTextInput"], [data-testid="stTextArea"], [data-testid="stNumberInput"], [data-testid="stDateInput"]):not(:has(input[maxlength], textarea[maxlength])) [data-testid="InputInstructions"] { display: none !important; }
+[data-testid="stSkipToContent"] { font-size: 0 !important; }
+[data-testid="stSkipToContent"]::after { content: "Aller au contenu principal"; font-size: 1rem; }
 @media (max-width: 640px) {
   header[data-testid="stHeader"] { background: var(--background-color, #fff); box-shadow: 0 1px 0 rgba(0,0,0,0.08); }
   [data-testid="stMainBlockContainer"] { padding-top: 4.25rem !important; }
   [data-testid="stHeading"], h1, h2, h3 { scroll-margin-top: 4.25rem; }
-  [data-testid="stElementContainer"]:has(> [data-testid="stElementToolbar"]),
-  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) { margin-top: 2.25rem; }
 }
 </style>
 """

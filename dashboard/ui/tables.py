@@ -6,10 +6,8 @@
   timestamps (naive UTC, as the campaign store keeps them) in Europe/Paris time.
 - :func:`show_table` draws it: ``st.dataframe`` for public figures, ``st.table`` (static text, no
   cell selection to copy from) for personal data, whose only way out is the audited export.
-- :func:`install_page_style` is called once per run by ``dashboard/app.py``: Streamlit's own English
-  chrome is hidden on every page (the table toolbar « Download as CSV / Search / Fullscreen », the
-  column menu « Sort ascending / Pin column… », the « Press Enter to submit form » hint) and its
-  skip link reads French.
+- Streamlit's own English chrome around tables (toolbar, column menu) is hidden by the app's CSS
+  (``dashboard/ui/style.py``).
 """
 
 from __future__ import annotations
@@ -30,29 +28,10 @@ EMPTY = "—"
 PERSONAL_HEIGHT = 420  # px: a longer personal table scrolls inside its frame (sticky headers)
 PERSONAL_ROWS_IN_FULL = 12
 
-# Streamlit's own chrome, in English whatever the app's language, hidden on every page. The table's
-# data stays on screen; the toolbar (download, search, fullscreen) and the column menu do not.
-PAGE_STYLE = """<style>
-[data-testid="stElementToolbar"],
-[data-testid="stDataFrameColumnMenu"],
-[data-testid="stDataFrameColumnVisibilityMenu"],
-[data-testid="stDataFrameColumnFormattingMenu"] { display: none !important; }
-/* « Press Enter to submit form / to apply »: the hint is the first span, the characters counter
-   (inputs with a maximum length only) the second one, after a dot */
-[data-testid="InputInstructions"] > span:first-child:has(+ span) { display: none !important; }
-[data-testid="InputInstructions"] > span::before { content: none !important; }
-:is([data-testid="stTextInput"], [data-testid="stTextArea"], [data-testid="stNumberInput"], [data-testid="stDateInput"]):not(:has(input[maxlength], textarea[maxlength])) [data-testid="InputInstructions"] { display: none !important; }
-[data-testid="stSkipToContent"] { font-size: 0 !important; }
-[data-testid="stSkipToContent"]::after { content: "Aller au contenu principal"; font-size: 1rem; }
-</style>"""
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$=^])")
 _JOINER = "\u2060"  # word joiner: invisible, breaks « :icône: » shortcodes and links written in a cell
 
-
-def install_page_style() -> None:
-    """Hide Streamlit's English chrome (see ``PAGE_STYLE``); a style-only ``st.html`` takes no room."""
-    st.html(PAGE_STYLE)
 
 
 def _blank(value: Any) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.formats import NNBSP
-from dashboard.ui import tables
+from dashboard.ui import style, tables
 from dashboard.ui.tables import EMPTY, display_frame, format_cell, plain_markdown
 
 
@@ -60,5 +60,5 @@ def test_personal_text_is_shown_verbatim_by_a_markdown_table() -> None:
 
 def test_the_page_style_hides_the_english_chrome() -> None:
     for hidden in ("stElementToolbar", "stDataFrameColumnMenu", "InputInstructions"):
-        assert hidden in tables.PAGE_STYLE
-    assert "Aller au contenu principal" in tables.PAGE_STYLE
+        assert hidden in style.BASE_CSS
+    assert "Aller au contenu principal" in style.BASE_CSS
