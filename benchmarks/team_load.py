@@ -534,7 +534,7 @@ class Agent:
                     return True
             elif (match := pattern.match(body)) is not None:
                 return match
-        if record.finished is not None and not record.errors():
+        if record.finished is not None and not record.errors() and not record.conflicts():
             self.stats.error("no confirmation", f"{kind}: no success message and no error")
         return None
 
