@@ -756,7 +756,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare_data(source: Path | None, work: Path, members: Sequence[Member]) -> Path:
+def prepare_data(source: Path | None, work: Path, members: Sequence[Member], campaign_url: str | None = None) -> Path:
     """A fresh copy of the demo data dir (built here when no ``source``), with one account per session and a
     turf for each canvasser (store API, as dashboard/demo/build.py does)."""
     data = work / "data"
@@ -767,18 +767,25 @@ def prepare_data(source: Path | None, work: Path, members: Sequence[Member]) -> 
 
         print("building the city demo…", flush=True)
         build_demo(data)
-    accounts(data, members)
+    accounts(data, members, campaign_url)
     return data
 
 
-def accounts(data: Path, members: Sequence[Member]) -> None:
-    """Store API: the session accounts, and each canvasser on one demo turf (round robin) with a due date."""
+def accounts(data: Path, members: Sequence[Member], campaign_url: str | None = None) -> None:
+    """Store API: the session accounts, and each canvasser on one demo turf (round robin) with a due date.
+
+    On PostgreSQL (``campaign_url``) the store is first given what the demo build writes in its DuckDB
+    file: the demo accounts (an admin among them), zones, turfs and slides."""
     from datetime import date, timedelta
 
-    from dashboard.store.campaign import CAMPAIGN_FILE, CampaignStore
+    from dashboard.demo.build import seed_demo_store
     from dashboard.store import turfs, users
+    from dashboard.store.campaign import CAMPAIGN_FILE, CampaignStore
 
-    store = CampaignStore(data / CAMPAIGN_FILE)
+    postgres = bool(campaign_url and campaign_url.startswith(("postgres://", "postgresql://")))
+    store = CampaignStore(campaign_url if postgres else data / CAMPAIGN_FILE)
+    if postgres and not users.has_admin(store):
+        seed_demo_store(store, data)
     existing = {u.user_name for u in users.list_users(store, by="cli")}
     started = time.monotonic()
     for member in members:
@@ -1025,7 +1032,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         else:
             if args.campaign_url:  # the store API of the setup (demo, accounts, turfs) writes where the server reads
                 os.environ["ISOLOIR_CAMPAIGN_URL"] = args.campaign_url
-            data = prepare_data(args.data_dir, work, members)
+            data = prepare_data(args.data_dir, work, members, args.campaign_url)
             campaign_file = data / "campaign.duckdb"
             process, url = start_server(data, args.campaign_url, work / "server.log")
             pid = process.pid

@@ -109,14 +109,21 @@ def _demo_accounts(data_dir: Path) -> str:
     store = CampaignStore(data_dir / CAMPAIGN_FILE)
     try:
         try:
-            ensure_demo_accounts(store)
+            zones_line = seed_demo_store(store, data_dir)
         except IsoloirError as error:
             return f"  comptes de démonstration non créés : {error.message_fr}"
-        zones_line = _demo_zones(store, data_dir)
-        zones_line += _demo_slides(store)
     finally:
         store.close()  # the file is complete on disk (the tests and the app copy or open it next)
     return "  comptes de démonstration (nom = rôle, mot de passe demo-<rôle>) : " + ", ".join(DEMO_PASSWORDS) + zones_line
+
+
+def seed_demo_store(store: CampaignStore, data_dir: Path) -> str:
+    """The demo's accounts, zones, turfs, contacts and slides in ``store`` (any backend), read from the demo
+    warehouse of ``data_dir``; what was added, in French."""
+    from dashboard.store.users import ensure_demo_accounts
+
+    ensure_demo_accounts(store)
+    return _demo_zones(store, data_dir) + _demo_slides(store)
 
 
 # The demo's Présentation slides (saved views): turnout, the winner, a swing — on elections the demo holds.
