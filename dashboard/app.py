@@ -119,5 +119,7 @@ if requested != "accueil" and not permissions.may_open(user.role, requested):
     st.stop()
 try:
     navigation.run()
+except IsoloirError as error:  # a refusal or a busy store that a page let through: said in French, no traceback
+    st.error(error.message_fr)
 finally:
     _arrived()

@@ -30,7 +30,7 @@ def test_data_page_lists_elections_and_gaps(app_env: Path) -> None:
     assert not at.exception
     assert at.title[0].value == "Données de l'entrepôt"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Bureaux de vote"] == "173" and metrics["Adresses REU"] == "5\u202f698"
+    assert metrics["Bureaux de vote"] == "173" and metrics["Adresses du REU"] == "5\u202f698"
     text = " ".join(md.value for md in at.markdown)
     assert "92019_20" in text
     assert not at.warning  # real data: no demo banner

@@ -394,19 +394,27 @@ def _seconds(delay: timedelta) -> int:
 @retrying
 def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, action: str) -> LoginResult:
     failure = LoginResult(LoginOutcome.FAILURE, message_fr="nom d'utilisateur ou mot de passe incorrect")
+    # bcrypt (a quarter of a second by design) runs outside any transaction: the store's writers take turns,
+    # and a login holding that turn for its hash held up every other write (and timed them out under load).
+    with store.read() as con:
+        seen = con.execute("SELECT password_hash, locked_until FROM app_user WHERE user_name = ?", [name]).fetchone()
+    checked_hash = seen[0] if seen else _DUMMY_HASH
+    locked = seen is not None and seen[1] is not None and now < seen[1]
+    matches = False if locked else _check_password(password, checked_hash)
     with store.write() as con:
         row = con.execute(f"SELECT {_COLUMNS}, password_hash FROM app_user WHERE user_name = ?", [name]).fetchone()
         if row is None:
-            _check_password(password, _DUMMY_HASH)
             audit.insert(con, name or None, action, "user", name or None, {"reason": "unknown_user"}, "failure", at=now)
             return failure
         user, hashed = _user(row[:-1]), row[-1]
+        if (locked or hashed != checked_hash) and not (user.locked_until is not None and now < user.locked_until):
+            matches = _check_password(password, hashed)  # changed meanwhile (rare): checked against the row now
         if user.locked_until is not None and now < user.locked_until:
             wait = user.locked_until - now
             audit.insert(con, name, action, "user", name, {"retry_after_s": _seconds(wait)}, "locked", at=now)
             return LoginResult(LoginOutcome.LOCKED, user, wait,
                                f"trop d'essais infructueux : réessayez dans {_seconds(wait)} s")
-        if not _check_password(password, hashed):
+        if not matches:
             failures = int(con.execute(
                 "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE user_name = ? RETURNING failed_logins", [name]
             ).fetchone()[0])

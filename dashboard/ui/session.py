@@ -218,7 +218,11 @@ def login_form() -> None:
         if not name or not password:
             st.error("Saisissez votre nom d'utilisateur et votre mot de passe.")
             return
-        result = users.verify_login(store, name, password)
+        try:
+            result = users.verify_login(store, name, password)
+        except IsoloirError as error:  # the store busy beyond its retries: say so, the user can try again
+            st.error(_sentence(error.message_fr))
+            return
         if not result.ok or result.user is None:
             st.error(_sentence(result.message_fr))
             return
