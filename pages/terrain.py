@@ -25,6 +25,8 @@ from dashboard.store import contacts, zones
 from dashboard.ui import data, session, terrain_panel
 from dashboard.ui.tables import show_table
 
+_CONTACT_SAVED = "terrain_contact_saved"  # the confirmation shown on the run after a saved visit
+
 user = session.page_user()
 store = data.campaign()
 own = permission(user.role, "view_personal_data") is Grant.OWN_ZONES
@@ -114,6 +116,8 @@ if permission(user.role, "review_feedback"):
 
 if permission(user.role, "record_feedback") and station_ids:
     st.subheader("Saisir un passage")
+    if saved := st.session_state.pop(_CONTACT_SAVED, None):
+        st.success(saved)
     st.caption(
         "Seules les informations utiles à la campagne : pas de mention de santé, de religion, d'orientation sexuelle "
         "ou d'opinion. Téléphone et courriel seulement si la personne accepte d'être recontactée."
@@ -134,6 +138,6 @@ if permission(user.role, "record_feedback") and station_ids:
                                      outcome=outcome, consent=consent, phone=phone or None, email=email or None)
             except IsoloirError as error:
                 st.error(error.message_fr)
-            else:
-                st.success("Passage enregistré.")
+            else:  # said on the next run: a message drawn before st.rerun() never reaches the browser
+                st.session_state[_CONTACT_SAVED] = "Passage enregistré."
                 st.rerun()

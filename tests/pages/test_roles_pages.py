@@ -88,6 +88,7 @@ def test_the_canvasser_records_a_contact_in_their_zone(demo_env: Path) -> None:
     next(b for b in at.button if b.label == "Enregistrer le passage").click()
     at.run()
     assert not at.exception and not at.error
+    assert "Passage enregistré." in [s.value for s in at.success]  # shown after the rerun that follows the save
     store = CampaignStore(demo_env / "campaign.duckdb")
     frame = contacts.contacts(store, by=users.get_user(store, "canvasser"))
     row = frame[frame["full_name"] == "Sacha Nouveau"].iloc[0]
