@@ -67,6 +67,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from dashboard.store.backend import is_postgres_url  # the one test of a PostgreSQL URL
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # -- what the client keys on in the app (French labels and messages) ---------------------------------
@@ -720,9 +722,9 @@ STORE_QUERIES = {
 
 def read_store_rows(campaign_url: str | None, campaign_file: Path | None) -> dict[str, list[tuple[Any, ...]]]:
     """The rows the lost-write check compares with: a PostgreSQL URL (psycopg), else the DuckDB file."""
-    if campaign_url and not campaign_url.startswith(("postgres://", "postgresql://")):
+    if campaign_url and not is_postgres_url(campaign_url):
         campaign_file = Path(campaign_url.removeprefix("duckdb://"))  # a DuckDB file named by the URL
-    if campaign_url and campaign_url.startswith(("postgres://", "postgresql://")):
+    if is_postgres_url(campaign_url):
         try:
             import psycopg  # only for a PostgreSQL --campaign-url
         except ImportError:
@@ -782,7 +784,7 @@ def accounts(data: Path, members: Sequence[Member], campaign_url: str | None = N
     from dashboard.store import turfs, users
     from dashboard.store.campaign import CAMPAIGN_FILE, CampaignStore
 
-    postgres = bool(campaign_url and campaign_url.startswith(("postgres://", "postgresql://")))
+    postgres = is_postgres_url(campaign_url)
     store = CampaignStore(campaign_url if postgres else data / CAMPAIGN_FILE)
     if postgres and not users.has_admin(store):
         seed_demo_store(store, data)
@@ -944,7 +946,7 @@ async def drive(url: str, members: Sequence[Member], seconds: float, seed: int, 
 
 
 def backend_of(campaign_url: str | None) -> str:
-    return "postgresql" if campaign_url and campaign_url.startswith(("postgres://", "postgresql://")) else "duckdb"
+    return "postgresql" if is_postgres_url(campaign_url) else "duckdb"
 
 
 def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tuple[float, float, float],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dashboard.errors import ConfigError
+from dashboard.store.backend import is_postgres_url
 from dashboard.store.campaign import CAMPAIGN_FILE
 from dashboard.warehouse.database import WAREHOUSE_FILE
 
@@ -75,7 +76,7 @@ class Settings:
         if not 0.05 <= hours <= 24 * 30:
             raise ConfigError(f"durée de session hors limites : {hours} h (entre 0,05 et 720)")
         campaign_url = str(values["campaign_url"]).strip() if values.get("campaign_url") else None
-        if campaign_url and not campaign_url.startswith(("postgresql://", "postgres://")):
+        if campaign_url and not is_postgres_url(campaign_url):
             raise ConfigError("ISOLOIR_CAMPAIGN_URL invalide : une URL postgresql://… est attendue")
         host = str(values.get("host", cls.host)).strip()
         if not host or any(c.isspace() for c in host):

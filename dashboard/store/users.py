@@ -407,9 +407,10 @@ def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, a
             audit.insert(con, name or None, action, "user", name or None, {"reason": "unknown_user"}, "failure", at=now)
             return failure
         user, hashed = _user(row[:-1]), row[-1]
-        if (locked or hashed != checked_hash) and not (user.locked_until is not None and now < user.locked_until):
+        still_locked = user.locked_until is not None and now < user.locked_until
+        if not still_locked and (locked or hashed != checked_hash):
             matches = _check_password(password, hashed)  # changed meanwhile (rare): checked against the row now
-        if user.locked_until is not None and now < user.locked_until:
+        if still_locked:
             wait = user.locked_until - now
             audit.insert(con, name, action, "user", name, {"retry_after_s": _seconds(wait)}, "locked", at=now)
             return LoginResult(LoginOutcome.LOCKED, user, wait,
