@@ -36,10 +36,6 @@ ENGLISH = (
 )
 RAW = re.compile(r"(?<![\w/])(None|NaN|nan|NaT|<NA>|null|undefined)(?![\w/])|\d[eE][+-]\d")
 ENGLISH_NUMBER = re.compile(r"(?<![\d.,/:])\d{1,3}(?:,\d{3})+(?![\d,])|(?<![\d.,/:\w-])\d+\.\d{1,2}(?![\d.])")
-# what a page may still show in English or raw form, and why (owned by another part of issue 13)
-KNOWN: dict[str, tuple[str, ...]] = {}  # page -> English-looking strings accepted there (none today)
-
-BASE_EXCEPTIONS: tuple[str, ...] = ()  # exceptions accepted on screen: none
 
 VISIBLE_TEXT = """() => {
   const skip = el => el.closest('[data-testid="stIconMaterial"], .material-symbols-rounded, [data-testid="stSkipToContent"], '
@@ -92,14 +88,12 @@ def _settle(page) -> None:  # noqa: ANN001 - Playwright page
         page.wait_for_timeout(1000)
 
 
-def _problems(text: str, numbers: list[str], page_key: str) -> list[str]:
-    allowed = KNOWN.get(page_key, ())
+def _problems(text: str, numbers: list[str]) -> list[str]:
     found = [f"anglais : {word!r}" for word in ENGLISH if word in text]
     found += [f"valeur brute : {m.group(0)!r}" for m in RAW.finditer(text)]
     for value in numbers:
         for match in ENGLISH_NUMBER.finditer(value):
-            if match.group(0) not in allowed:
-                found.append(f"nombre à l'anglaise : {match.group(0)!r} dans {value!r}")
+            found.append(f"nombre à l'anglaise : {match.group(0)!r} dans {value!r}")
     return found
 
 
@@ -110,16 +104,15 @@ def _tour(page, url: str, role: str, size: tuple[int, int]) -> list[str]:  # noq
     page.get_by_label("Nom d'utilisateur").wait_for(timeout=60_000)
     page.get_by_label("Nom d'utilisateur").fill(role)  # typing shows the form's instructions, if any
     page.wait_for_timeout(400)
-    problems += [f"connexion : {p}" for p in _problems(page.evaluate(VISIBLE_TEXT), [], "connexion")]
+    problems += [f"connexion : {p}" for p in _problems(page.evaluate(VISIBLE_TEXT), [])]
     log_in(page, role)
     wait_until_idle(page)
     for key in permissions.pages_for(role):
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{url}/{key}" + ("?election=pres2022_t2&bv=45999_5" if key == "carte" else ""))
         _settle(page)
-        for shown in page.query_selector_all('[data-testid="stException"]'):
-            if not any(known in shown.inner_text() for known in BASE_EXCEPTIONS):
-                problems.append(f"{key} : exception affichée : {shown.inner_text()[:200]}")
+        for shown in page.query_selector_all('[data-testid="stException"]'):  # none is accepted
+            problems.append(f"{key} : exception affichée : {shown.inner_text()[:200]}")
         frames = [f for f in page.query_selector_all('[data-testid="stDataFrame"]') if f.is_visible()]  # not in a closed tab
         for frame in frames[:3]:  # the toolbar shows on hover
             frame.scroll_into_view_if_needed()
@@ -134,11 +127,8 @@ def _tour(page, url: str, role: str, size: tuple[int, int]) -> list[str]:  # noq
                 page.wait_for_timeout(300)
                 break
         text = page.evaluate(VISIBLE_TEXT)
-        for known in BASE_EXCEPTIONS:  # its traceback is English by nature
-            if known in text:
-                text = text.split("ImportError")[0]
         numbers = page.evaluate(NUMBERS)
-        problems += [f"{key} : {p}" for p in _problems(text, numbers, key)]
+        problems += [f"{key} : {p}" for p in _problems(text, numbers)]
         scroll, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         if scroll > inner:
             problems.append(f"{key} : défilement horizontal ({scroll} px pour {inner} px)")
