@@ -189,15 +189,17 @@ STOP_GRACE_S = 10.0
 def serve(command: list[str], env: dict[str, str], cwd: Path) -> int:
     """Run the server as our child and stop it with us: SIGTERM, SIGINT and SIGHUP are passed on
     to it, and it is killed if it has not stopped ``STOP_GRACE_S`` seconds later. Returns its
-    exit status (128 + signal number when a signal ended it)."""
+    exit status (128 + signal number when a signal ended it or was passed on to it)."""
     child = subprocess.Popen(command, env=env, cwd=cwd, preexec_fn=_die_with_parent)  # noqa: PLW1509 - no threads yet
     stop_by: list[float] = []
+    stopped_by: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):
             child.send_signal(signum)
         if not stop_by:
             stop_by.append(time.monotonic() + STOP_GRACE_S)
+            stopped_by.append(signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
@@ -214,6 +216,8 @@ def serve(command: list[str], env: dict[str, str], cwd: Path) -> int:
         if child.poll() is None:
             child.kill()
             child.wait()
+    if stopped_by:  # asked to stop, and stopped (uvicorn under click exits 1 on SIGINT): the shell's code
+        return 128 + stopped_by[0]
     return 128 - code if code < 0 else code
 
 
@@ -228,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from dashboard.demo.build import build_demo
 
         print("\n".join(build_demo(settings.data_dir, progress=_progress)))
-    app = Path(__file__).with_name("app.py")
+    app = Path(__file__).with_name("server.py")  # the st.App around dashboard/app.py
     root = Path(__file__).resolve().parent.parent
     from dashboard.access import cookie_secret
     if cookie_secret.ensure(os.environ, root / cookie_secret.SECRETS_FILE):
