@@ -41,6 +41,8 @@ if TYPE_CHECKING:  # the handle imports this module (saved views need ``require`
 AUDIT_ACTIONS: dict[str, str] = {
     "login": "connexion",
     "logout": "déconnexion",
+    "session_revoke": "fin de session",
+    "setup_code": "code de premier démarrage",
     "password_change": "changement de mot de passe",
     "user_add": "création de compte",
     "user_disable": "désactivation de compte",
@@ -63,6 +65,7 @@ OUTCOMES: dict[str, str] = {
     "success": "réussi",
     "failure": "échec",
     "locked": "refusé (trop d'essais)",
+    "throttled": "freiné (trop d'essais)",
     "disabled": "refusé (compte désactivé)",
     "denied": "refusé (droits)",
 }

@@ -117,10 +117,29 @@ def _edit_versions(d: Dialect) -> list[str]:
     ]
 
 
+def _sessions(d: Dialect) -> list[str]:
+    """Server-side login sessions and login throttling counters (sessions.py, users.verify_login).
+
+    ``user_session.session_id`` is the SHA-256 (hex) of the cookie's random token, never the token.
+    ``login_throttle`` counts failed logins per client address (``addr:<address>``) and per
+    (address, user name) (``pair:<address>|<name>``), whatever the user name (known or not)."""
+    return [
+        """CREATE TABLE IF NOT EXISTS user_session (
+            session_id VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            last_seen TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP,
+            revoke_reason VARCHAR, client VARCHAR)""",
+        "CREATE INDEX IF NOT EXISTS user_session_user ON user_session (user_name)",
+        """CREATE TABLE IF NOT EXISTS login_throttle (
+            throttle_key VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, last_failure TIMESTAMP NOT NULL,
+            blocked_until TIMESTAMP)""",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
     (2, "edit_versions", _edit_versions),
+    (3, "sessions", _sessions),
 ]
 LATEST = MIGRATIONS[-1][0]
 

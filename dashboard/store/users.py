@@ -10,11 +10,18 @@ Hashes never leave this module except in :func:`credentials_for_authenticator`
 hash field, :func:`list_users` does not select it, and audit entries never
 carry passwords.
 
-Throttling (:func:`verify_login`): after ``MAX_FAILURES`` (5) consecutive
-failures for a user name, the account is locked for ``30 s × 2^(n−5)`` (n:
-consecutive failures so far), at most one hour. Attempts during a lock are
-refused without checking the password and do not extend it; a success resets
-the counter. Every attempt is written to the audit log (``login``).
+Throttling (:func:`verify_login`): failed logins are counted atomically in
+``login_throttle`` (an upsert in the store's write turn, so parallel guesses all
+count) per client address and per (address, user name), known or not. Past
+``ADDRESS_FREE`` failures an address, past ``PAIR_FREE`` a pair, is refused for a
+delay doubling with each further failure (at most one hour); there is no
+per-account lock, so nobody can lock the owner of an account out from their own
+address. Unknown users, wrong passwords, disabled and refused demo accounts get
+one French answer. Every attempt is written to the audit log (``login``: success,
+failure, throttled, with the client address).
+
+Sessions (:mod:`dashboard.store.sessions`): disabling, a role change and any
+password change revoke every session of the user in the same write transaction.
 
 Writes take ``by``: the user doing it (needs ``manage_users``) or a system
 actor (``"cli"``, ``"demo"``, ``"first-run"``); each writes one audit entry in
@@ -40,9 +47,6 @@ from dashboard.store.campaign import CampaignStore
 
 MIN_PASSWORD = 10
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit
-MAX_FAILURES = 5
-BASE_DELAY = timedelta(seconds=30)
-MAX_DELAY = timedelta(hours=1)
 # The demo territory's accounts (user name = role), documented in the README; accepted only with demo=True.
 DEMO_PASSWORDS: dict[str, str] = {role: f"demo-{role}" for role in ROLES}
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -149,13 +153,6 @@ def check_password(password: str, user_name: str, *, demo: bool = False) -> None
         raise PasswordRejected("le mot de passe ne doit pas être le nom d'utilisateur")
 
 
-def lock_delay(failures: int) -> timedelta:
-    """How long an account stays locked after ``failures`` consecutive failures (zero below 5)."""
-    if failures < MAX_FAILURES:
-        return timedelta(0)
-    return min(BASE_DELAY * 2 ** min(failures - MAX_FAILURES, 20), MAX_DELAY)
-
-
 def _user(row: tuple[Any, ...]) -> User:
     return User(row[0], row[1], row[2], bool(row[3]), row[4], row[5], int(row[6]), row[7], bool(row[8]))
 
@@ -191,6 +188,11 @@ def get_user(store: CampaignStore, user_name: str) -> User | None:
         return None
     with store.read() as con:
         return _get(con, str(user_name).strip().lower())
+
+
+def get_user_in(con: Tx, user_name: str) -> User | None:
+    """The account read inside the caller's transaction."""
+    return _get(con, str(user_name).strip().lower())
 
 
 def list_users(store: CampaignStore, *, by: Principal | str) -> list[User]:
@@ -303,6 +305,8 @@ def _set_active(store: CampaignStore, user_name: str, active: bool, *, by: Princ
         if not active and user.active and user.role == "admin" and _active_admins(con) <= 1:
             raise UserError(f"impossible de désactiver « {name} » : c'est le dernier administrateur actif")
         con.execute("UPDATE app_user SET active = ?, failed_logins = 0, locked_until = NULL WHERE user_name = ?", [active, name])
+        if not active:
+            end_sessions(con, name, "disabled", now)
         audit.insert(con, actor_name(by), "user_enable" if active else "user_disable", "user", name, {}, at=now)
         return _require_user(con, name)
 
@@ -317,6 +321,8 @@ def set_role(store: CampaignStore, user_name: str, role: str, *, by: Principal |
         if user.role == "admin" and role != "admin" and user.active and _active_admins(con) <= 1:
             raise UserError(f"impossible de changer le rôle de « {name} » : c'est le dernier administrateur actif")
         con.execute("UPDATE app_user SET role = ? WHERE user_name = ?", [role, name])
+        if role != user.role:
+            end_sessions(con, name, "role_change", now)
         audit.insert(con, actor_name(by), "user_set_role", "user", name, {"from": user.role, "to": role}, at=now)
         return _require_user(con, name)
 
@@ -335,16 +341,17 @@ def reset_password(store: CampaignStore, user_name: str, new_password: str, *, b
             "UPDATE app_user SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL WHERE user_name = ?",
             [_hash_password(new_password), now, name],
         )
+        end_sessions(con, name, "password_reset", now)
         audit.insert(con, actor_name(by), "user_reset_password", "user", name, {}, at=now)
         return _require_user(con, name)
 
 
 def change_password(store: CampaignStore, user_name: str, old_password: str, new_password: str,
-                    now: datetime | None = None) -> User:
+                    now: datetime | None = None, *, client: str = "inconnue") -> User:
     """The user changes their own password; the old one is checked with the login throttling."""
     name = str(user_name).strip().lower()
     now = now or utc_now()
-    result = _attempt(store, name, old_password, now, action="password_change")
+    result = _attempt(store, name, old_password, now, action="password_change", client=client)
     if not result.ok:
         raise UserError(result.message_fr if result.outcome is not LoginOutcome.FAILURE else "ancien mot de passe incorrect")
     assert result.user is not None
@@ -358,6 +365,7 @@ def change_password(store: CampaignStore, user_name: str, old_password: str, new
 def _store_new_password(store: CampaignStore, name: str, hashed: str, now: datetime) -> User:
     with store.write() as con:
         con.execute("UPDATE app_user SET password_hash = ?, password_changed_at = ? WHERE user_name = ?", [hashed, now, name])
+        end_sessions(con, name, "password_change", now)
         audit.insert(con, name, "password_change", "user", name, {}, at=now)
         return _require_user(con, name)
 
@@ -381,58 +389,140 @@ def ensure_demo_accounts(store: CampaignStore, now: datetime | None = None) -> l
     return created
 
 
+# -- sessions ---------------------------------------------------------------------------
+def end_sessions(con: Tx, user_name: str, reason: str, now: datetime | None = None) -> int:
+    """Revoke every open session of ``user_name`` inside the caller's write transaction (the change
+    that ends them: logout everywhere, password change, role change, disabling). Returns how many."""
+    now = now or utc_now()
+    rows = con.execute(
+        "UPDATE user_session SET revoked_at = ?, revoke_reason = ? WHERE user_name = ? AND revoked_at IS NULL "
+        "RETURNING session_id", [now, reason, user_name],
+    ).fetchall()
+    return len(rows)
+
+
+def real_account_exists(con: Tx) -> bool:
+    """Whether the store holds an account that is not a demo account (demo accounts then never log in)."""
+    return bool(con.execute("SELECT count(*) FROM app_user WHERE NOT demo").fetchone()[0])
+
+
 # -- login ----------------------------------------------------------------------------
-def verify_login(store: CampaignStore, user_name: str, password: str, now: datetime | None = None) -> LoginResult:
-    """Check a login with throttling; every attempt is audited (``login``)."""
-    return _attempt(store, str(user_name).strip().lower(), password, now or utc_now(), action="login")
+# Throttling is per client address and per (address, user name), never per account alone: a
+# stranger's failures slow the stranger down, not the account's owner at another address.
+ADDRESS_FREE = 20  # failures from one address (any user names) before it is slowed down
+PAIR_FREE = 5  # failures for one (address, user name) before that pair is slowed down
+ADDRESS_DELAY = timedelta(seconds=5)  # first delay of an address, doubled by each further failure
+PAIR_DELAY = timedelta(seconds=30)  # first delay of a pair, doubled by each further failure
+THROTTLE_MAX = timedelta(hours=1)
+THROTTLE_WINDOW = timedelta(hours=1)  # failures older than this (since the last one) are forgotten
+FAILURE_FR = "nom d'utilisateur ou mot de passe incorrect"
+
+
+def throttle_delay(failures: int, free: int, base: timedelta) -> timedelta:
+    """How long a key is refused after ``failures`` failures in a row (zero up to ``free``)."""
+    if failures < free:
+        return timedelta(0)
+    return min(base * 2 ** min(failures - free, 20), THROTTLE_MAX)
+
+
+def _keys(client: str, name: str) -> tuple[str, str]:
+    client = (client or "inconnue")[:64]
+    return f"addr:{client}", f"pair:{client}|{name[:64]}"
+
+
+def _blocked(con: Tx, keys: tuple[str, ...], now: datetime) -> timedelta | None:
+    rows = con.execute(
+        "SELECT blocked_until FROM login_throttle WHERE throttle_key IN (SELECT unnest(?::VARCHAR[])) "
+        "AND blocked_until IS NOT NULL", [list(keys)],
+    ).fetchall()
+    waits = [r[0] - now for r in rows if r[0] is not None and r[0] > now]
+    return max(waits) if waits else None
+
+
+def _count_failure(con: Tx, key: str, now: datetime, free: int, base: timedelta) -> int:
+    """Add one failure to ``key`` atomically (an upsert in the write turn); set its block; returns the count."""
+    stale = now - THROTTLE_WINDOW
+    count = int(con.execute(
+        "INSERT INTO login_throttle (throttle_key, failures, last_failure) VALUES (?, 1, ?) "
+        "ON CONFLICT (throttle_key) DO UPDATE SET "
+        "failures = CASE WHEN login_throttle.last_failure < ? THEN 1 ELSE login_throttle.failures + 1 END, "
+        "last_failure = excluded.last_failure RETURNING failures",
+        [key, now, stale],
+    ).fetchone()[0])
+    delay = throttle_delay(count, free, base)
+    if delay:
+        con.execute("UPDATE login_throttle SET blocked_until = ? WHERE throttle_key = ?", [now + delay, key])
+    return count
+
+
+def verify_login(store: CampaignStore, user_name: str, password: str, now: datetime | None = None, *,
+                 client: str = "inconnue", demo_allowed: bool = True) -> LoginResult:
+    """Check a login with throttling per client address and per (address, user); every attempt is audited.
+
+    ``client``: the client's address (the socket peer, or a trusted proxy's ``X-Forwarded-For``;
+    ``"cli"`` for the command line). ``demo_allowed``: whether demo accounts may log in at all (the
+    warehouse holds the demo territory); they never do once a real account exists. Unknown users,
+    wrong passwords, disabled and refused demo accounts get the same French answer."""
+    return _attempt(store, str(user_name).strip().lower(), password, now or utc_now(), action="login",
+                    client=str(client), demo_allowed=demo_allowed)
 
 
 def _seconds(delay: timedelta) -> int:
     return max(1, int(-(-delay.total_seconds() // 1)))
 
 
+def _throttled(wait: timedelta) -> LoginResult:
+    return LoginResult(LoginOutcome.LOCKED, None, wait,
+                       f"trop d'essais de connexion depuis cette adresse : réessayez dans {_seconds(wait)} s")
+
+
 @retrying
-def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, action: str) -> LoginResult:
-    failure = LoginResult(LoginOutcome.FAILURE, message_fr="nom d'utilisateur ou mot de passe incorrect")
+def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, action: str,
+             client: str = "inconnue", demo_allowed: bool = True) -> LoginResult:
+    failure = LoginResult(LoginOutcome.FAILURE, message_fr=FAILURE_FR)
+    keys = _keys(client, name)
+    audited = name[:64] or None
     # bcrypt (a quarter of a second by design) runs outside any transaction: the store's writers take turns,
     # and a login holding that turn for its hash held up every other write (and timed them out under load).
     with store.read() as con:
-        seen = con.execute("SELECT password_hash, locked_until FROM app_user WHERE user_name = ?", [name]).fetchone()
+        wait = _blocked(con, keys, now)
+        seen = con.execute("SELECT password_hash FROM app_user WHERE user_name = ?", [name]).fetchone()
     checked_hash = seen[0] if seen else _DUMMY_HASH
-    locked = seen is not None and seen[1] is not None and now < seen[1]
-    matches = False if locked else _check_password(password, checked_hash)
+    matches = False if wait else _check_password(password, checked_hash)
     with store.write() as con:
+        # Checked again in the write turn: parallel guesses that all passed the first check are
+        # counted one after the other, and the ones after a block are refused, right or wrong.
+        wait = _blocked(con, keys, now)
+        if wait:
+            audit.insert(con, audited, action, "user", audited, {"client": client, "retry_after_s": _seconds(wait)},
+                         "throttled", at=now)
+            return _throttled(wait)
         row = con.execute(f"SELECT {_COLUMNS}, password_hash FROM app_user WHERE user_name = ?", [name]).fetchone()
-        if row is None:
-            audit.insert(con, name or None, action, "user", name or None, {"reason": "unknown_user"}, "failure", at=now)
-            return failure
-        user, hashed = _user(row[:-1]), row[-1]
-        still_locked = user.locked_until is not None and now < user.locked_until
-        if not still_locked and (locked or hashed != checked_hash):
+        user, hashed = (_user(row[:-1]), row[-1]) if row else (None, None)
+        if user is not None and hashed != checked_hash:
             matches = _check_password(password, hashed)  # changed meanwhile (rare): checked against the row now
-        if still_locked:
-            wait = user.locked_until - now
-            audit.insert(con, name, action, "user", name, {"retry_after_s": _seconds(wait)}, "locked", at=now)
-            return LoginResult(LoginOutcome.LOCKED, user, wait,
-                               f"trop d'essais infructueux : réessayez dans {_seconds(wait)} s")
-        if not matches:
-            failures = int(con.execute(
-                "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE user_name = ? RETURNING failed_logins", [name]
-            ).fetchone()[0])
-            delay = lock_delay(failures)
-            detail: dict[str, Any] = {"failed_logins": failures}
-            if delay:
-                con.execute("UPDATE app_user SET locked_until = ? WHERE user_name = ?", [now + delay, name])
-                detail["locked_s"] = _seconds(delay)
-            audit.insert(con, name, action, "user", name, detail, "failure", at=now)
-            if delay:
-                return LoginResult(LoginOutcome.FAILURE, None, delay,
-                                   f"nom d'utilisateur ou mot de passe incorrect ; trop d'essais : réessayez dans {_seconds(delay)} s")
+        reason = None
+        if user is None:
+            reason = "unknown_user"
+        elif not matches:
+            reason = "wrong_password"
+        elif user.demo and (not demo_allowed or real_account_exists(con)):
+            reason = "demo_account_refused"
+        if reason is not None:
+            address_failures = _count_failure(con, keys[0], now, ADDRESS_FREE, ADDRESS_DELAY)
+            pair_failures = _count_failure(con, keys[1], now, PAIR_FREE, PAIR_DELAY)
+            if user is not None:
+                con.execute("UPDATE app_user SET failed_logins = failed_logins + 1 WHERE user_name = ?", [name])
+            audit.insert(con, audited, action, "user", audited,
+                         {"reason": reason, "client": client, "address_failures": address_failures,
+                          "pair_failures": pair_failures}, "failure", at=now)
             return failure
+        assert user is not None
         if not user.active:
-            audit.insert(con, name, action, "user", name, {}, "disabled", at=now)
-            return LoginResult(LoginOutcome.DISABLED, None, message_fr="compte désactivé : voyez le directeur de campagne")
+            audit.insert(con, name, action, "user", name, {"client": client}, "disabled", at=now)
+            return LoginResult(LoginOutcome.DISABLED, None, message_fr=FAILURE_FR)
         con.execute("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE user_name = ?", [name])
+        con.execute("DELETE FROM login_throttle WHERE throttle_key = ?", [keys[1]])
         if action == "login":
-            audit.insert(con, name, action, "user", name, {}, "success", at=now)
+            audit.insert(con, name, action, "user", name, {"client": client}, "success", at=now)
         return LoginResult(LoginOutcome.SUCCESS, _get(con, name), message_fr="connexion réussie")

@@ -108,7 +108,8 @@ def test_disable_enable_set_role_and_last_admin(store: CampaignStore) -> None:
     assert users.set_role(store, "paul", "admin", by="cli").role == "admin"
     assert users.set_role(store, "directrice", "candidate", by="cli").role == "candidate"
     assert not users.disable_user(store, "directrice", by="cli").active
-    assert users.verify_login(store, "directrice", PASSWORD, T0).outcome is LoginOutcome.DISABLED
+    disabled = users.verify_login(store, "directrice", PASSWORD, T0)
+    assert disabled.outcome is LoginOutcome.DISABLED and disabled.message_fr == users.FAILURE_FR
     assert "directrice" not in users.credentials_for_authenticator(store)["usernames"]
     assert users.enable_user(store, "directrice", by="cli").active
     with pytest.raises(UserError, match="inconnu"):
@@ -134,40 +135,51 @@ def test_reset_and_change_password(store: CampaignStore) -> None:
     assert ("password_change", "success") in kinds and ("password_change", "failure") in kinds
 
 
-def test_lock_delay_grows_and_is_capped() -> None:
-    assert [users.lock_delay(n).total_seconds() for n in range(4, 10)] == [0, 30, 60, 120, 240, 480]
-    assert users.lock_delay(12) == timedelta(hours=1) and users.lock_delay(500) == timedelta(hours=1)
+def test_throttle_delay_grows_and_is_capped() -> None:
+    pair = [users.throttle_delay(n, users.PAIR_FREE, users.PAIR_DELAY).total_seconds() for n in range(4, 10)]
+    assert pair == [0, 30, 60, 120, 240, 480]
+    assert users.throttle_delay(500, users.PAIR_FREE, users.PAIR_DELAY) == timedelta(hours=1)
+    assert users.throttle_delay(users.ADDRESS_FREE - 1, users.ADDRESS_FREE, users.ADDRESS_DELAY) == timedelta(0)
 
 
-def test_throttling_with_an_injected_clock(store: CampaignStore) -> None:
+def test_throttling_per_address_and_user_with_an_injected_clock(store: CampaignStore) -> None:
     now = T0
-    for attempt in range(1, 5):
-        result = users.verify_login(store, "directrice", f"mauvais-{attempt}", now)
-        assert result.outcome is LoginOutcome.FAILURE and result.retry_after is None and result.user is None
-    fifth = users.verify_login(store, "directrice", "mauvais-5", now)
-    assert fifth.outcome is LoginOutcome.FAILURE and fifth.retry_after == timedelta(seconds=30) and "30 s" in fifth.message_fr
-    # during the lock even the right password is refused, without being checked, and the lock does not grow
-    locked = users.verify_login(store, "directrice", PASSWORD, now + timedelta(seconds=10))
-    assert locked.outcome is LoginOutcome.LOCKED and locked.retry_after == timedelta(seconds=20) and "20 s" in locked.message_fr
-    assert users.get_user(store, "directrice").failed_logins == 5  # type: ignore[union-attr]
-    # after the lock, one more failure locks for twice as long
+    attacker, owner = "203.0.113.9", "198.51.100.7"
+    for attempt in range(1, 6):
+        result = users.verify_login(store, "directrice", f"mauvais-{attempt}", now, client=attacker)
+        assert result.outcome is LoginOutcome.FAILURE and result.user is None
+    # the attacker's address is now slowed down for this name, even with the right password, with a
+    # message that says nothing of the account
+    blocked = users.verify_login(store, "directrice", PASSWORD, now + timedelta(seconds=10), client=attacker)
+    assert blocked.outcome is LoginOutcome.LOCKED and blocked.retry_after == timedelta(seconds=20)
+    assert "20 s" in blocked.message_fr and "adresse" in blocked.message_fr
+    # the owner, from their own address, is not locked out by someone else's failures
+    assert users.verify_login(store, "directrice", PASSWORD, now + timedelta(seconds=10), client=owner).ok
+    # an unknown name is slowed down exactly the same way (spraying is throttled)
+    for attempt in range(5):
+        users.verify_login(store, "personne", "peu-importe-123", now, client=attacker)
+    ghost = users.verify_login(store, "personne", "peu-importe-123", now + timedelta(seconds=1), client=attacker)
+    assert ghost.outcome is LoginOutcome.LOCKED and ghost.message_fr.replace("29", "20") == blocked.message_fr
+    # after the delay, one more failure doubles it; a success clears the pair
     now += timedelta(seconds=31)
-    sixth = users.verify_login(store, "directrice", "mauvais-6", now)
-    assert sixth.retry_after == timedelta(seconds=60)
-    assert users.verify_login(store, "directrice", PASSWORD, now + timedelta(seconds=59)).outcome is LoginOutcome.LOCKED
+    assert users.verify_login(store, "directrice", "mauvais-6", now, client=attacker).outcome is LoginOutcome.FAILURE
+    assert users.verify_login(store, "directrice", PASSWORD, now + timedelta(seconds=59), client=attacker).retry_after == timedelta(seconds=1)
     now += timedelta(seconds=61)
-    assert users.verify_login(store, "directrice", "mauvais-7", now).retry_after == timedelta(seconds=120)
-    now += timedelta(seconds=121)
-    ok = users.verify_login(store, "directrice", PASSWORD, now)
-    assert ok.ok and ok.user is not None and ok.user.failed_logins == 0 and ok.user.locked_until is None
-    # a success resets the count: four new failures do not lock
-    for attempt in range(4):
-        assert users.verify_login(store, "directrice", "mauvais", now).retry_after is None
-    # every attempt is in the audit log, without the passwords tried
+    assert users.verify_login(store, "directrice", PASSWORD, now, client=attacker).ok
+    assert users.verify_login(store, "directrice", "mauvais", now, client=attacker).outcome is LoginOutcome.FAILURE
+    # every attempt is in the audit log with the client address, without the passwords tried
     logins = audit.entries(store, by="cli", action="login", user_name="directrice")
-    assert [e.outcome for e in reversed(logins)] == ["failure"] * 5 + ["locked"] + ["failure", "locked", "failure", "success"] + ["failure"] * 4
-    assert logins[-5].detail == {"failed_logins": 5, "locked_s": 30}
+    outcomes = [e.outcome for e in reversed(logins)]
+    assert outcomes == ["failure"] * 5 + ["throttled", "success", "failure", "throttled", "success", "failure"]
+    assert all(e.detail["client"] in (attacker, owner) for e in logins)
     assert not any("mauvais" in str(e) or PASSWORD in str(e) for e in logins)
+
+
+def test_many_addresses_slow_down_an_address_whatever_the_names(store: CampaignStore) -> None:
+    for n in range(users.ADDRESS_FREE):
+        users.verify_login(store, f"nom{n}", "peu-importe-123", T0, client="203.0.113.50")
+    assert users.verify_login(store, "directrice", PASSWORD, T0, client="203.0.113.50").outcome is LoginOutcome.LOCKED
+    assert users.verify_login(store, "directrice", PASSWORD, T0, client="203.0.113.51").ok
 
 
 def test_unknown_user_gets_the_same_answer_and_is_audited(store: CampaignStore) -> None:
