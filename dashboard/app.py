@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.access import permissions
 from dashboard.errors import IsoloirError
-from dashboard.store import users
+from dashboard.store import audit
 from dashboard.ui import data, session, style
 from dashboard.ui.navigation import PAGES_DIR, existing_pages
 
@@ -29,8 +29,7 @@ _OPENED = "isoloir_session_opened"
 _LAST = "isoloir_last_page"  # (page key, query parameters) of the page this browser session is on
 
 # A fresh page load sends the address's page with its first run only; a rerun the browser asks for
-# before it has learnt that page (the cookie component answering interrupts the first run before
-# st.navigation, the login form) comes back without it and resolves to the site root. So the page is
+# before it has learnt that page comes back without it and resolves to the site root. So the page is
 # read from the address at the very start of the session's first run, before anything can interrupt
 # it; the root forwards to the page this session is on, and only a new session starts at the
 # role's landing page.
@@ -43,16 +42,14 @@ if not st.session_state.get(_OPENED):
 try:
     territory = data.territory()
     data.warehouse()
-    authenticator = session.authenticator()
 except IsoloirError as error:
     st.error(error.message_fr)
     st.stop()
 
-user = session.current_user(authenticator)
-if user is not None and session.logout_requested():
-    session.logout(authenticator, user)
-    user = None
-    st.session_state.pop(_LAST, None)  # the next account starts on its own landing page
+# The session gate (dashboard/web/auth.py) opens this script's websocket only with a valid session;
+# the session is looked up again on every run, so a logout, a revocation, a disabled account or a
+# changed role applies at the next click.
+user = session.current_user()
 
 style.inject()
 if territory:
@@ -64,6 +61,11 @@ allowed = permissions.pages_for(user.role) if user else []
 def _refuse(key: str) -> None:
     """What a page the role may not open shows instead of running its file (reached by address)."""
     assert user is not None
+    try:  # a page refused by address is audited with the client's address
+        audit.record(data.campaign(), user, "permission_denied", "page", key,
+                     {"page": key, "client": st.context.ip_address or "inconnue"}, "denied")
+    except IsoloirError:
+        pass
     st.title("Accès refusé")
     rule = permissions.PAGES.get(key)
     if rule and permissions.permission(user.role, rule.action) is permissions.Grant.OWN_ZONES:
@@ -104,15 +106,10 @@ if navigation.url_path not in ("", "accueil"):
     st.session_state[_LAST] = (navigation.url_path, st.query_params.to_dict())
 
 if user is None:
-    session.keep_cookie_deleted(authenticator)
-    if users.has_admin(data.campaign()):
-        session.login_form()
-    else:
-        session.first_run_form()
+    session.closed()
     st.stop()
 
-session.account_panel(authenticator, user)
-session.keep_cookie(authenticator)  # after the panel: a password change issues a new token in this run
+session.account_panel(user)
 requested = navigation.url_path or "accueil"
 if requested != "accueil" and not permissions.may_open(user.role, requested):
     _refuse(requested)  # the page's file does not run

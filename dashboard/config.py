@@ -19,6 +19,7 @@ SETTINGS_HELP: dict[str, tuple[str, str]] = {
     "host": ("ISOLOIR_HOST", "adresse d'écoute de l'application (défaut : 127.0.0.1, cette machine seulement ; 0.0.0.0 : toutes)"),
     "session_hours": ("ISOLOIR_SESSION_HOURS", "durée d'une session connectée, en heures, après quoi il faut se reconnecter (défaut : 12)"),
     "campaign_url": ("ISOLOIR_CAMPAIGN_URL", "magasin de campagne sur PostgreSQL : URL postgresql://utilisateur:motdepasse@hôte/base (défaut : vide, le fichier campaign.duckdb du dossier des données)"),
+    "trusted_proxies": ("ISOLOIR_TRUSTED_PROXIES", "adresses des mandataires inverses de confiance, séparées par des virgules : seul leur en-tête X-Forwarded-For donne l'adresse du client (limitation des essais de connexion) et leur X-Forwarded-Proto https rend le cookie Secure (défaut : vide, l'adresse de la connexion)"),
     "basemap": ("ISOLOIR_BASEMAP", "fond de carte : « carto » (rues, tuiles Carto chargées depuis Internet) ou « aucun » (hors ligne) ; défaut : carto"),
 }
 BASEMAPS = {"carto": "light", "aucun": None}
@@ -36,6 +37,7 @@ class Settings:
     basemap: str = "carto"
     session_hours: float = 12.0
     campaign_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def warehouse_path(self) -> Path:
@@ -81,8 +83,12 @@ class Settings:
         host = str(values.get("host", cls.host)).strip()
         if not host or any(c.isspace() for c in host):
             raise ConfigError(f"adresse d'écoute invalide : « {host} »")
+        proxies = values.get("trusted_proxies", ())
+        if isinstance(proxies, str):
+            proxies = tuple(p.strip() for p in proxies.split(",") if p.strip())
         return cls(data_dir=Path(str(values.get("data_dir", cls.data_dir))).expanduser(), port=port, host=host,
-                   basemap=basemap, session_hours=hours, campaign_url=campaign_url)
+                   basemap=basemap, session_hours=hours, campaign_url=campaign_url,
+                   trusted_proxies=tuple(str(p) for p in proxies))  # type: ignore[union-attr]
 
     @property
     def map_style(self) -> str | None:

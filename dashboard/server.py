@@ -2,7 +2,8 @@
 
 ``isoloir run`` serves this file with ``streamlit run``, which finds the ``st.App`` below and runs it
 under uvicorn. Routes and middleware live in :mod:`dashboard.web` (plain Starlette); this file only
-assembles them.
+assembles them: the login routes (``/connexion``, ``/deconnexion``), the session gate in front of
+every page, websocket and file, and the security headers on every answer.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 import streamlit as st
 from starlette.middleware import Middleware
 
+from dashboard.config import Settings
+from dashboard.web.auth import SessionGate, Site, routes
 from dashboard.web.headers import SecurityHeaders
 
-app = st.App("app.py", middleware=[Middleware(SecurityHeaders)])
+site = Site(Settings.load())
+app = st.App("app.py", routes=routes(site),
+             middleware=[Middleware(SecurityHeaders), Middleware(SessionGate, site=site)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -11,11 +10,18 @@ APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 
 def log_in(at: AppTest, user_name: str, *, hours: float = 1.0) -> AppTest:
-    """Put ``user_name`` in the session as the login form does (the account must exist in the store)."""
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = user_name
-    at.session_state["logout"] = False
-    at.session_state["isoloir_session_expires"] = time.time() + hours * 3600
+    """Open a real session for ``user_name`` in the store the app uses (the account must exist) and
+    hand its token to the app the way AppTest can (no cookies there): the app looks it up in the
+    store on every run, exactly like the browser's cookie."""
+    from dashboard.config import Settings
+    from dashboard.store import CampaignStore, sessions, users
+    from dashboard.ui.session import TOKEN_KEY
+
+    store = CampaignStore.from_settings(Settings.load())
+    user = users.get_user(store, user_name)
+    if user is None:
+        raise ValueError(f"no account {user_name!r} in {store!r}")
+    at.session_state[TOKEN_KEY] = sessions.create(store, user, hours=hours, client="apptest")
     return at
 
 

@@ -2,7 +2,7 @@
 
 A session is created at login (:func:`create`) and looked up on every request and every
 Streamlit run (:func:`lookup`), which re-reads the account: a revoked or expired session, a
-disabled account, a demo account once a real account exists, all give ``None`` at the next
+disabled account, all give ``None`` at the next
 click. :func:`revoke` is the logout (it ends that session and every other one of the user); :func:`revoke_all` ends every session of a
 user, and :mod:`dashboard.store.users` does the same inside the write that disables an
 account, changes its role or its password (``users.end_sessions``).
@@ -62,7 +62,8 @@ def create(store: CampaignStore, user: User, *, hours: float, client: str = "inc
 
 def lookup(store: CampaignStore, token: object, now: datetime | None = None) -> User | None:
     """The active user of a valid session token, else None (malformed, unknown, expired, revoked,
-    account disabled, or a demo account while a real account exists). Never raises on a bad token."""
+    account disabled). Never raises on a bad token. (Demo accounts are refused at login once a real
+    account exists: :func:`dashboard.store.users.verify_login`.)"""
     if not _plausible(token) or not store.exists():
         return None
     now = now or utc_now()
@@ -74,7 +75,7 @@ def lookup(store: CampaignStore, token: object, now: datetime | None = None) -> 
         if row is None or row[2] is not None or not now < row[1]:
             return None
         user = users.get_user_in(con, row[0])
-        if user is None or not user.active or (user.demo and users.real_account_exists(con)):
+        if user is None or not user.active:
             return None
     if now - row[3] >= SEEN_EVERY:
         _touch(store, sid, now)

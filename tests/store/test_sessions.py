@@ -92,10 +92,13 @@ def test_same_role_does_not_end_sessions(store: CampaignStore) -> None:
     assert sessions.lookup(store, token, T0) is not None
 
 
-def test_demo_sessions_end_when_a_real_account_exists(new_store: Callable[..., CampaignStore]) -> None:
+def test_demo_accounts_log_in_only_in_the_demo_and_without_real_accounts(new_store: Callable[..., CampaignStore]) -> None:
     s = new_store()
     users.ensure_demo_accounts(s)
-    token = _open(s, "admin")
-    assert sessions.lookup(s, token, T0) is not None
+    assert users.verify_login(s, "admin", "demo-admin", T0, client="a").ok
+    refused = users.verify_login(s, "admin", "demo-admin", T0, client="a", demo_allowed=False)
+    assert not refused.ok and refused.message_fr == users.FAILURE_FR
     users.add_user(s, "vraie", PASSWORD, "admin", by="cli")
-    assert sessions.lookup(s, token, T0) is None
+    assert users.verify_login(s, "admin", "demo-admin", T0, client="b").message_fr == users.FAILURE_FR
+    reasons = [e.detail.get("reason") for e in audit.entries(s, by="cli", action="login", user_name="admin")]
+    assert reasons[:2] == ["demo_account_refused", "demo_account_refused"]
