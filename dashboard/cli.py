@@ -238,6 +238,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if cookie_secret.ensure(os.environ, root / cookie_secret.SECRETS_FILE):
         print(f"Clé de signature des cookies de connexion créée dans {root / cookie_secret.SECRETS_FILE} "
               "(à garder secrète ; jamais versionnée)", file=sys.stderr)
+    _setup_code(settings)
     env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port),
            "ISOLOIR_HOST": settings.host}
     command = [
@@ -249,6 +250,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host  # noqa: S104
     print(f"Isoloir : http://{shown}:{settings.port}", file=sys.stderr)
     return serve(command, env, root)
+
+
+def _setup_code(settings: Settings) -> None:
+    """No admin yet: print the one-time code that creating the first admin requires (also in a 600 file)."""
+    from dashboard.store import CampaignStore, users
+    from dashboard.web import setup_code
+
+    store = CampaignStore.from_settings(settings)
+    try:
+        if users.has_admin(store):
+            return
+    finally:
+        store.close()
+    code = setup_code.issue(settings.data_dir)
+    print(f"Premier démarrage : aucun administrateur. Code de premier démarrage : {code} "
+          f"(aussi dans {setup_code.path(settings.data_dir)}, lisible par vous seul ; "
+          "il sert une fois, sur la page de connexion).", file=sys.stderr)
 
 
 def cmd_blocs(args: argparse.Namespace) -> int:
@@ -356,8 +374,10 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     ``export_personal_data`` is checked and the export audited; the file is readable by its owner only."""
     from dashboard.store import CampaignStore, contacts, users
 
-    store = CampaignStore.from_settings(_settings(args))
-    result = users.verify_login(store, args.user, _read_password(args))
+    settings = _settings(args)
+    store = CampaignStore.from_settings(settings)
+    result = users.verify_login(store, args.user, _read_password(args), client="cli",
+                                demo_allowed=_demo_territory(settings))
     if not result.ok or result.user is None:
         raise users.UserError(result.message_fr)
     output: Path = args.output
@@ -370,6 +390,17 @@ def cmd_contacts(args: argparse.Namespace) -> int:
     rows = max(content.decode("utf-8-sig").count("\r\n") - 1, 0)
     print(f"{rows} contact(s) exporté(s) dans {output} (export inscrit au journal d'audit ; à supprimer après usage).")
     return 0
+
+
+def _demo_territory(settings: Settings) -> bool:
+    """Whether the warehouse holds the demo territory (demo accounts log in nowhere else)."""
+    from dashboard.warehouse.database import Warehouse
+
+    if not settings.warehouse_path.exists():
+        return False
+    with Warehouse(settings.warehouse_path, read_only=True) as wh:
+        value = wh.meta("territory")
+    return bool(value and str(value).startswith("démo"))
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
