@@ -194,7 +194,7 @@ def test_audit_tab_lists_newest_first_and_filters(demo_env: Path) -> None:
     assert list(log.columns) == ["date/heure", "utilisateur", "action", "objet", "détail", "résultat"]
     assert len(log) == len(audit.entries(store, by="cli", limit=500))
     assert log.iloc[0]["action"] == "connexion" and log.iloc[0]["résultat"] == "échec"  # newest first
-    assert log.iloc[0]["objet"] == "compte « viewer »" and '"failed_logins": 1' in log.iloc[0]["détail"]
+    assert log.iloc[0]["objet"] == "compte « viewer »" and '"pair_failures": 1' in log.iloc[0]["détail"]
 
     at = _ok(at.selectbox(key="admin_audit_action").select("user_add").run())
     log = _frame(at, "date/heure").value
@@ -264,4 +264,7 @@ def test_other_roles_are_refused_and_write_nothing(demo_env: Path, role: str) ->
     widgets = [*at.button, *at.text_input, *at.selectbox, *at.date_input, *at.number_input]
     assert not any(str(w.key or "").startswith("admin_") for w in widgets)
     assert "Journal intègre" not in _page_text(at)
-    assert _snapshot(demo_env) == before
+    count, accounts = _snapshot(demo_env)
+    assert (count, accounts) == (before[0] + 1, before[1])  # nothing written but the refusal's audit entry
+    last = audit.entries(_store(demo_env), by="cli", limit=1)[0]
+    assert (last.user_name, last.action, last.object_id, last.outcome) == (role, "permission_denied", "admin", "denied")

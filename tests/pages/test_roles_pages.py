@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 from dashboard.access.permissions import ROLES, may_open
-from dashboard.store import CampaignStore, contacts, turfs, users, zones
+from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
 from dashboard.ui.navigation import existing_pages
 from tests.apptest import app_test, open_page
 
@@ -30,8 +30,12 @@ def test_every_page_as_every_role(demo_env: Path) -> None:
             assert not at.exception, (role, key)
             refused = bool(at.title) and at.title[0].value == "Accès refusé"
             assert refused is not may_open(role, key), (role, key)
-            if refused:
-                assert _rows(demo_env) == before, (role, key)  # a refusal writes nothing
+            if refused:  # a refusal writes nothing but its audit entry (issue 12, row 12)
+                after = _rows(demo_env)
+                assert after == {**before, "audit_log": before["audit_log"] + 1}, (role, key)
+                last = audit.entries(CampaignStore(demo_env / "campaign.duckdb"), by="cli", limit=1)[0]
+                assert (last.user_name, last.action, last.object_type, last.object_id, last.outcome) == (
+                    role, "permission_denied", "page", key, "denied"), (role, key)
                 assert not at.get("deck_gl_json_chart") and not at.dataframe and not at.get("download_button")
 
 
