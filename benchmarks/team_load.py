@@ -11,10 +11,11 @@ given). With ``--url`` the sessions share the demo accounts (``canvasser``, ``st
 of the server found there.
 
 Each session is a small headless Streamlit client (:class:`StreamlitSession`): the ``/_stcore/stream``
-websocket, ``BackMsg.rerun_script`` with the widget states the browser would send (the form's inputs and
+websocket, ``BackMsg.rerun_script`` with the widget states the browser would send (a form's inputs and
 its submit button's trigger), and the ``ForwardMsg`` deltas it answers with, kept as an element tree by
 ``delta_path`` (:class:`ElementTree`) where widgets are found by their French label
-(:func:`find_widget`). A session logs in through the login form, goes to its page, then loops until
+(:func:`find_widget`). A session logs in over HTTP (``POST /connexion``, :func:`http_login`), opens the
+websocket with the session cookie, goes to its page, then loops until
 ``--seconds``: one action, then a random wait of 5-25 s.
 
 * canvassers (``/terrain``): the contact form (« Enregistrer le passage ») and the progress form
@@ -46,7 +47,6 @@ import math
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -73,7 +73,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # -- what the client keys on in the app (French labels and messages) ---------------------------------
 # When the pages change, this is the place to adapt.
-LOGIN_FORM = ("Nom d'utilisateur", "Mot de passe", "Se connecter")
+SESSION_COOKIE = "isoloir_session"  # set by POST /connexion (HttpOnly): the websocket is opened with it
 CONTACT_NAME, CONTACT_OUTCOME, CONTACT_SUBMIT = "Nom de la personne", "Résultat", "Enregistrer le passage"
 CONTACT_SAVED = "Passage enregistré"
 PROGRESS_INPUT, PROGRESS_SUBMIT = "Portes faites sur ce secteur", "Enregistrer l'avancement"
@@ -334,6 +334,49 @@ class SessionClosed(Exception):
 COUNTED = "counted"  # a SessionClosed whose cause was already counted as the step's error
 
 
+def http_login(base_url: str, user_name: str, password: str, timeout: float) -> str | None:
+    """``GET /connexion`` then ``POST /connexion`` (form token, same Origin); the session cookie's token, or None."""
+    import http.client
+    from urllib.parse import urlencode
+
+    parsed = urlparse(base_url)
+    connection_class = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
+    origin = f"{parsed.scheme}://{parsed.netloc}"
+
+    def request(method: str, path: str, body: str | None, headers: dict[str, str]) -> http.client.HTTPResponse:
+        conn = connection_class(parsed.netloc, timeout=timeout)
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response
+
+    conn = connection_class(parsed.netloc, timeout=timeout)
+    conn.request("GET", f"{parsed.path.rstrip('/')}/connexion")
+    page = conn.getresponse()
+    html = page.read().decode("utf-8", "replace")
+    conn.close()
+    csrf_cookie = _set_cookie(page.headers.get_all("set-cookie") or [], "isoloir_csrf")
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    if csrf_cookie is None or match is None:
+        raise ValueError(f"no login form at {base_url}/connexion (HTTP {page.status})")
+    answer = request("POST", f"{parsed.path.rstrip('/')}/connexion",
+                     urlencode({"csrf": match.group(1), "username": user_name, "password": password, "next": "/"}),
+                     {"Content-Type": "application/x-www-form-urlencoded", "Origin": origin,
+                      "Cookie": f"isoloir_csrf={csrf_cookie}"})
+    if answer.status != 303:
+        return None
+    return _set_cookie(answer.headers.get_all("set-cookie") or [], SESSION_COOKIE)
+
+
+def _set_cookie(headers: Sequence[str], name: str) -> str | None:
+    for raw in headers:
+        if raw.startswith(f"{name}="):
+            value = raw.split(";", 1)[0].split("=", 1)[1]
+            return value or None
+    return None
+
+
 class StreamlitSession:
     """One browser tab, headless: the websocket, the page's element tree, reruns with widget states."""
 
@@ -353,11 +396,13 @@ class StreamlitSession:
         self._done: asyncio.Future[None] | None = None
         self.closed = False
 
-    async def connect(self) -> None:
+    async def connect(self, session_token: str) -> None:
+        """Open the websocket with the session cookie the login set (the server refuses it without)."""
         import websockets
 
         self._ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
-                                            ping_interval=None, open_timeout=self.timeout, close_timeout=5)
+                                            ping_interval=None, open_timeout=self.timeout, close_timeout=5,
+                                            additional_headers={"Cookie": f"{SESSION_COOKIE}={session_token}"})
         self._reader = asyncio.create_task(self._read())
 
     async def close(self) -> None:
@@ -548,9 +593,10 @@ class Agent:
                     await self.session.close()
                     self.session = StreamlitSession(self.session.base_url, self.session.timeout)
                     await asyncio.sleep(self.rng.uniform(2, 5))
-                await self.session.connect()
-                await self.step("open", page_name="")
-                if await self.login():
+                token = await self.login()
+                if token is not None:
+                    await self.session.connect(token)
+                    await self.step("open", page_name="")
                     break
                 if time.monotonic() >= deadline:
                     return
@@ -575,21 +621,18 @@ class Agent:
         finally:
             await self.session.close()
 
-    async def login(self) -> bool:
-        name, password, submit = LOGIN_FORM
+    async def login(self) -> str | None:
+        """Log in as a browser does: ``GET /connexion`` (the form's token), ``POST /connexion``; the session token."""
+        started = time.monotonic()
         try:
-            states = [widget_state(self.need(name, kind="text_input"), self.member.user_name),
-                      widget_state(self.need(password, kind="text_input"), self.member.password),
-                      widget_state(self.need(submit, kind="button"))]
-        except LookupError as missing:
-            if not self.last_errors:  # else the page's exception is the error
-                self.stats.error("no login form", str(missing))
-            self.stats.logins["failed"] += 1
-            return False
-        record = await self.step("login", states, page_hash=self.session.page_hash)
-        ok = record.finished is not None and not record.errors() and self.session.widget(submit) is None
-        self.stats.logins["ok" if ok else "failed"] += 1
-        return ok
+            token = await asyncio.to_thread(http_login, self.session.base_url, self.member.user_name,
+                                            self.member.password, self.session.timeout)
+        except (OSError, ValueError) as error:
+            self.stats.error("login failed", repr(error))
+            token = None
+        self.stats.step("login", time.monotonic() - started if token else None)
+        self.stats.logins["ok" if token else "failed"] += 1
+        return token
 
     async def reload(self) -> None:
         """The page is broken (an exception cut it short): reload it, as a user would."""
@@ -808,7 +851,6 @@ def start_server(data: Path, campaign_url: str | None, log_path: Path) -> tuple[
     """``isoloir run`` on a free port, in its own process group (it starts Streamlit as a child)."""
     port = free_port()
     env = {**os.environ, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
-    env.setdefault("ISOLOIR_COOKIE_KEY", secrets.token_urlsafe(48))  # never written to the checkout
     if campaign_url:
         env["ISOLOIR_CAMPAIGN_URL"] = campaign_url
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process

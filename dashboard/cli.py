@@ -234,10 +234,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n".join(build_demo(settings.data_dir, progress=_progress)))
     app = Path(__file__).with_name("server.py")  # the st.App around dashboard/app.py
     root = Path(__file__).resolve().parent.parent
-    from dashboard.access import cookie_secret
-    if cookie_secret.ensure(os.environ, root / cookie_secret.SECRETS_FILE):
-        print(f"Clé de signature des cookies de connexion créée dans {root / cookie_secret.SECRETS_FILE} "
-              "(à garder secrète ; jamais versionnée)", file=sys.stderr)
     _setup_code(settings)
     env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port),
            "ISOLOIR_HOST": settings.host}

@@ -10,8 +10,8 @@ import pytest
 from tests.campaign_stores import campaign_backend, new_store, store_maker  # noqa: F401 - fixtures of both store backends
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The login cookie's signing key for every app the tests start (AppTest and the browser's server);
-# a test value, not a secret: each deployment sets its own (README, "Accounts and roles").
+# The signing key of the JWT login cookie Isoloir used before server-side sessions: the tests forge
+# such cookies with it (they must be refused) and check it never shows in a page or a log.
 TEST_COOKIE_KEY = "isoloir-tests-cookie-signing-key-0123456789abcdef"
 os.environ["ISOLOIR_COOKIE_KEY"] = TEST_COOKIE_KEY
 REAL_ADMIN_PASSWORD = "directrice-de-test-2026"  # the admin of the real-data fixture (not a demo account)

@@ -220,3 +220,10 @@ def test_a_stale_save_refused_is_counted_apart_from_errors() -> None:
     ]
     assert record.conflicts() == [record.alerts[0][1]]
     assert [kind for kind, _ in record.errors()] == ["error message"]  # the busy server is an error
+
+
+def test_the_session_cookie_is_read_from_the_set_cookie_headers() -> None:
+    headers = ["isoloir_csrf=; Max-Age=0; Path=/connexion", "isoloir_session=abc123; HttpOnly; Max-Age=43200; Path=/; SameSite=strict"]
+    assert tl._set_cookie(headers, "isoloir_session") == "abc123"
+    assert tl._set_cookie(headers, "isoloir_csrf") is None
+    assert tl._set_cookie([], "isoloir_session") is None

@@ -1,14 +1,12 @@
 """Accounts of the campaign store: users, roles, passwords, login throttling.
 
 Users live in the ``app_user`` table of the campaign store (not in a YAML
-file); :func:`credentials_for_authenticator` feeds streamlit-authenticator
-from it. Passwords are hashed exactly as the authenticator's ``Hasher.hash``
-does (bcrypt, cost 12), so both sides check the same hashes (tested).
+file). Passwords are hashed exactly as streamlit-authenticator's ``Hasher.hash``
+does (bcrypt, cost 12; tested), the dependency the design card names, though
+the login no longer goes through the authenticator (``dashboard/web/auth.py``).
 
-Hashes never leave this module except in :func:`credentials_for_authenticator`
-(whose result prints as ``<identifiants : N comptes>``): :class:`User` has no
-hash field, :func:`list_users` does not select it, and audit entries never
-carry passwords.
+Hashes never leave this module: :class:`User` has no hash field,
+:func:`list_users` does not select it, and audit entries never carry passwords.
 
 Throttling (:func:`verify_login`): failed logins are counted atomically in
 ``login_throttle`` (an upsert in the store's write turn, so parallel guesses all
@@ -99,15 +97,6 @@ class LoginResult:
     @property
     def ok(self) -> bool:
         return self.outcome is LoginOutcome.SUCCESS
-
-
-class Credentials(dict):  # type: ignore[type-arg]
-    """The authenticator's credentials dict; prints without the hashes it holds."""
-
-    def __repr__(self) -> str:
-        return f"<identifiants : {len(self.get('usernames', {}))} comptes>"
-
-    __str__ = __repr__
 
 
 def _hash_password(password: str) -> str:
@@ -219,27 +208,6 @@ def assignable_users(store: CampaignStore, *, by: Principal | str) -> dict[str, 
             "ORDER BY user_name", [roles],
         ).fetchall()
     return {name: f"{display} ({name})" for name, display in rows}
-
-
-def credentials_for_authenticator(store: CampaignStore) -> Credentials:
-    """Active accounts in the shape streamlit-authenticator 0.4.2 takes as ``credentials``.
-
-    ``{"usernames": {name: {"name", "password" (bcrypt hash), "roles": [role],
-    "email": None, "failed_login_attempts", "logged_in": False}}}``. Pass it with
-    ``auto_hash=False``. Holds hashes: never display or log it.
-    """
-    usernames: dict[str, dict[str, Any]] = {}
-    if store.exists():
-        with store.read() as con:
-            rows = con.execute(
-                "SELECT user_name, display_name, role, password_hash, failed_logins FROM app_user WHERE active ORDER BY user_name"
-            ).fetchall()
-        for name, display, role, hashed, failed in rows:
-            usernames[name] = {
-                "name": display, "password": hashed, "roles": [role], "email": None,
-                "failed_login_attempts": int(failed), "logged_in": False,
-            }
-    return Credentials(usernames=usernames)
 
 
 # -- writes ---------------------------------------------------------------------------

@@ -47,8 +47,6 @@ def test_add_and_list_never_show_hashes(store: CampaignStore) -> None:
     for h in hashes:
         assert h not in text
     assert "hash" not in repr(listed[0]) and "$2b$" not in repr(listed[0])
-    creds = users.credentials_for_authenticator(store)
-    assert all(h not in repr(creds) and h not in str(creds) for h in hashes)
 
 
 def test_add_rejects_duplicates_bad_names_roles_passwords(store: CampaignStore) -> None:
@@ -110,7 +108,6 @@ def test_disable_enable_set_role_and_last_admin(store: CampaignStore) -> None:
     assert not users.disable_user(store, "directrice", by="cli").active
     disabled = users.verify_login(store, "directrice", PASSWORD, T0)
     assert disabled.outcome is LoginOutcome.DISABLED and disabled.message_fr == users.FAILURE_FR
-    assert "directrice" not in users.credentials_for_authenticator(store)["usernames"]
     assert users.enable_user(store, "directrice", by="cli").active
     with pytest.raises(UserError, match="inconnu"):
         users.set_role(store, "nobody", "viewer", by="cli")
@@ -188,20 +185,6 @@ def test_unknown_user_gets_the_same_answer_and_is_audited(store: CampaignStore) 
     assert unknown.outcome is wrong.outcome is LoginOutcome.FAILURE and unknown.message_fr == wrong.message_fr
     entry = audit.entries(store, by="cli", user_name="personne")[0]
     assert (entry.action, entry.outcome) == ("login", "failure")
-
-
-def test_credentials_feed_streamlit_authenticator(store: CampaignStore) -> None:
-    from streamlit_authenticator import Authenticate, Hasher
-
-    users.add_user(store, "paul", "un-mot-de-passe", "canvasser", by="cli", display_name="Paul")
-    creds = users.credentials_for_authenticator(store)
-    assert set(creds["usernames"]) == {"directrice", "paul"}
-    paul = creds["usernames"]["paul"]
-    assert paul["name"] == "Paul" and paul["roles"] == ["canvasser"]
-    assert Hasher.is_hash(paul["password"]) and Hasher.check_pw("un-mot-de-passe", paul["password"])
-    authenticator = Authenticate(creds, "isoloir_test", "k" * 32, 0.5, auto_hash=False)
-    model = authenticator.authentication_controller.authentication_model
-    assert model.check_credentials("paul", "un-mot-de-passe") and not model.check_credentials("paul", "faux")
 
 
 def test_production_hash_is_the_authenticators(monkeypatch: pytest.MonkeyPatch) -> None:
