@@ -15,8 +15,10 @@ from dashboard.store import CampaignStore, audit, contacts
 
 @pytest.fixture()
 def data_dir(demo_dir: Path, tmp_path: Path) -> Path:
-    """The demo's campaign store: demo accounts, two zones, three fictional contacts."""
+    """The demo's campaign store (demo accounts, two zones, three fictional contacts) beside its warehouse:
+    demo accounts log in only where the warehouse is the demo territory."""
     shutil.copy(demo_dir / "campaign.duckdb", tmp_path / "campaign.duckdb")
+    shutil.copy(demo_dir / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
     return tmp_path
 
 
