@@ -10,6 +10,7 @@ from dashboard.warehouse.info import current_stations
 from dashboard.warehouse.joins import describe_missing_polygons
 from dashboard.ui import data
 from dashboard.ui.tables import show_table
+from dashboard.text import plain
 
 info = data.info()
 counts = info["counts"]
@@ -30,7 +31,7 @@ cols[3].metric("IRIS", format_fr(counts["iris"]))
 cols[4].metric("Adresses du REU", format_fr(counts["address"]), help="Points d'adresse géocodés du répertoire électoral "
                "unique, un par bureau qu'ils desservent : des adresses, pas des électeurs.")
 if current["all_versions"] > 1:
-    st.caption(f"Bureaux de vote : contours les plus récents de chaque commune ({', '.join(current['versions'])}) ; "
+    st.caption(f"Bureaux de vote : contours les plus récents de chaque commune ({plain(', '.join(current['versions']))}) ; "
                f"{format_fr(current['all_versions'])} versions de contours en tout, détaillées plus bas.")
 
 st.subheader("Élections")
@@ -63,7 +64,7 @@ missing = pd.DataFrame(unjoined["results_without_polygon"], columns=["election_i
 lines = describe_missing_polygons(missing)
 st.markdown("**Résultats sans contour** : " + ("aucun" if not lines else ""))
 for line in lines:
-    st.markdown(f"- {line}")
+    st.markdown(f"- {plain(line)}")
 orphans = pd.DataFrame(unjoined["polygons_without_results"])
 st.markdown(f"**Contours sans résultats** : {len(orphans) if not orphans.empty else 'aucun'}")
-st.markdown(f"**IRIS sans indicateurs** : {', '.join(unjoined['iris_without_indicators']) or 'aucun'}")
+st.markdown(f"**IRIS sans indicateurs** : {plain(', '.join(unjoined['iris_without_indicators'])) or 'aucun'}")
