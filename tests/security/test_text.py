@@ -91,3 +91,79 @@ def test_plain_keeps_ordinary_text_readable() -> None:
     assert plain(":smile: http://x") == ":\u2060smile: http:\u2060//x"
     assert plain(None) == ""
     assert plain(42) == "42"
+
+
+# -- every rendering path, as Streamlit runs the pages (AppTest) ------------------------------------------
+# An element's ``value`` is the Markdown Streamlit renders: it must be the neutralised text.
+ZONE = "Quartier ![x](http://127.0.0.1:9/z.png) **nord**"
+
+
+def _ok(at):  # noqa: ANN001, ANN202 - AppTest
+    assert not at.exception, at.exception
+    return at
+
+
+def test_title_parameter_on_carte_and_presentation(demo_env) -> None:  # noqa: ANN001
+    from tests.apptest import app_test
+
+    at = _ok(app_test("admin", titre=PHISH).run())
+    assert at.title[0].value == plain(PHISH)
+    at.switch_page("../pages/presentation.py")
+    at.query_params.clear()
+    at.query_params["election"] = "leg2024_t2"
+    at.query_params["titre"] = PHISH
+    _ok(at.run())
+    assert at.title[0].value == plain(PHISH)
+
+
+def test_slide_name_on_presentation(demo_env) -> None:  # noqa: ANN001
+    from dashboard.store import CampaignStore
+    from tests.apptest import app_test, open_page
+
+    store = CampaignStore(demo_env / "campaign.duckdb")
+    first = store.views()[0]
+    store.rename_view(first.view_id, ZONE, by="cli")
+    store.close()
+    at = _ok(app_test("admin").run())
+    at.query_params.clear()  # the first slide, not the Carte page's view
+    at = _ok(open_page(at, "presentation.py"))
+    assert at.title[0].value == plain(ZONE)
+
+
+def _inert(at) -> list[str]:  # noqa: ANN001 - AppTest
+    """Every rendered text quoting the hostile host: none may hold a link, an image or HTML."""
+    texts = [e.value for e in [*at.title, *at.header, *at.subheader, *at.markdown, *at.caption, *at.success,
+                                *at.error, *at.warning, *at.info] if isinstance(e.value, str)]
+    texts += [w.label for w in [*at.checkbox, *at.button, *at.text_input] if isinstance(w.label, str)]
+    quoting = [t for t in texts if "127.0.0.1" in t]
+    for text in quoting:
+        kinds, _ = _render(text)
+        assert not kinds & {"link_open", "image", "html_inline", "html_block"}, text
+        assert not re.search(r"https?://", text), text  # no GFM autolink either
+    return quoting
+
+
+def test_zone_name_on_the_zones_page(demo_env) -> None:  # noqa: ANN001
+    from dashboard.store import CampaignStore, zones
+    from tests.apptest import app_test, open_page
+
+    store = CampaignStore(demo_env / "campaign.duckdb")
+    zone = next(z for z in zones.zones_for(store, by="cli") if z.name == "Quartier nord (démo)")
+    zones.rename_zone(store, zone.zone_id, ZONE, by="cli")
+    store.close()
+    at = _ok(open_page(_ok(app_test("strategist").run()), "zones.py"))
+    at = _ok(at.selectbox(key="zones_current").select(zone.zone_id).run())
+    quoting = _inert(at)
+    assert any(plain(ZONE) in text for text in quoting), quoting
+
+
+def test_a_hostile_display_name_in_the_admin_notices(demo_env) -> None:  # noqa: ANN001
+    from tests.apptest import app_test, open_page
+
+    at = _ok(open_page(_ok(app_test("admin").run()), "admin.py"))
+    hostile_name = "![i](http://127.0.0.1:9/)"  # 40 characters at most
+    at.text_input(key="admin_new_name").input(hostile_name)  # refused: the French error quotes it
+    at.text_input(key="admin_new_password").input("un-mot-de-passe-solide-42")
+    at.text_input(key="admin_new_password2").input("un-mot-de-passe-solide-42")
+    at = _ok(next(b for b in at.button if b.key == "admin_new_submit").click().run())
+    assert _inert(at), [e.value for e in at.error]  # the refusal quotes the name, as text
