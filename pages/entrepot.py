@@ -22,7 +22,7 @@ cols[0].metric("Communes", format_fr(counts["commune"]))
 # a station twice (a 41-station commune with 2022 and 2024 contours would read « 81 bureaux »)
 cols[1].metric(
     "Bureaux de vote", format_fr(current["stations"]),
-    help=f"Contours les plus récents de chaque commune ({', '.join(current['versions']) or '—'}). L'entrepôt garde "
+    help=f"Contours les plus récents de chaque commune ({plain(', '.join(current['versions'])) or '—'}). L'entrepôt garde "
          f"{format_fr(current['all_versions'])} version(s) de contours, soit {format_fr(current['rows'])} contours de bureau "
          "en tout : le détail par version est plus bas.",
 )
