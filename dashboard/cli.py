@@ -222,7 +222,23 @@ def serve(command: list[str], env: dict[str, str], cwd: Path) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # Everything the server and its children create is private to this account (data, logs, exports);
+    # the caller's umask comes back when the server ends (the command may run inside another program).
+    previous = os.umask(RUN_UMASK)
+    try:
+        return _run(args)
+    finally:
+        os.umask(previous)
+
+
+RUN_UMASK = 0o077
+
+
+def _run(args: argparse.Namespace) -> int:
+    from dashboard.files import private_dir, private_file
+
     settings = _settings(args)
+    private_dir(settings.data_dir)
     _check_port_free(settings.host, settings.port)
     if not settings.warehouse_path.exists():
         if not args.demo:

@@ -10,6 +10,7 @@ from dashboard.access.permissions import permission
 from dashboard.errors import IsoloirError
 from dashboard.store import zones
 from dashboard.ui import charts_panel, data, map_controls, map_panel, session, station_panel
+from dashboard.text import plain
 
 user = session.page_user()
 # A canvasser's map holds only the stations of their zones (the limit goes into every query).
@@ -27,23 +28,23 @@ if "carte_station" not in st.session_state:
 if limit is not None and st.session_state.carte_station not in limit:
     st.session_state.carte_station = None
 for problem in problems:
-    st.toast(problem, icon=":material/warning:")
+    st.toast(plain(problem), icon=":material/warning:")
 
 view = map_controls.controls()
 title = st.empty()
 try:
     spec, clicked = map_panel.draw(view, key="carte_map", selected=st.session_state.carte_station, limit=limit)
 except IsoloirError as error:
-    st.error(error.message_fr)
+    st.error(plain(error.message_fr))
     st.stop()
-title.title(spec.title)
+title.title(plain(spec.title))
 if clicked != st.session_state.get("carte_last_click"):  # a new click (not the selection kept by the chart)
     st.session_state.carte_last_click = clicked
     if clicked and view.layer == "bv":
         st.session_state.carte_station = clicked
         st.rerun()
 for note in spec.notes:
-    st.caption(f":material/info: {note}")
+    st.caption(f":material/info: {plain(note)}")
 
 params = view.to_params()
 if st.session_state.carte_station:
@@ -61,7 +62,7 @@ if permission(user.role, "save_views"):
             try:
                 data.campaign().save_view(name, view.to_dict(), by=user)
             except IsoloirError as error:
-                st.error(error.message_fr)
+                st.error(plain(error.message_fr))
             else:
                 st.success("Vue enregistrée : elle apparaît dans Présentation.")
 

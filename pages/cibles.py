@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.errors import IsoloirError
 from dashboard.ui import session, targets_panel
+from dashboard.text import plain
 
 session.page_user()  # the app opens this page only for roles that see the whole territory's scores
 st.title("Cibles")
@@ -25,10 +26,10 @@ with scores_tab:
     try:
         table = targets_panel.score_table(choice)
     except IsoloirError as error:
-        st.error(error.message_fr)
+        st.error(plain(error.message_fr))
     else:
         if table.frame.empty:
-            st.info("Aucun bureau à noter : " + "; ".join(table.notes))
+            st.info("Aucun bureau à noter : " + plain("; ".join(table.notes)))
         else:
             top = targets_panel.draw_map(table, choice)
             targets_panel.ranked_targets(table, top, score=choice.score)

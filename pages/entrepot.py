@@ -10,6 +10,7 @@ from dashboard.warehouse.info import current_stations
 from dashboard.warehouse.joins import describe_missing_polygons
 from dashboard.ui import data
 from dashboard.ui.tables import show_table
+from dashboard.text import plain
 
 info = data.info()
 counts = info["counts"]
@@ -21,7 +22,7 @@ cols[0].metric("Communes", format_fr(counts["commune"]))
 # a station twice (a 41-station commune with 2022 and 2024 contours would read « 81 bureaux »)
 cols[1].metric(
     "Bureaux de vote", format_fr(current["stations"]),
-    help=f"Contours les plus récents de chaque commune ({', '.join(current['versions']) or '—'}). L'entrepôt garde "
+    help=f"Contours les plus récents de chaque commune ({plain(', '.join(current['versions'])) or '—'}). L'entrepôt garde "
          f"{format_fr(current['all_versions'])} version(s) de contours, soit {format_fr(current['rows'])} contours de bureau "
          "en tout : le détail par version est plus bas.",
 )
@@ -30,7 +31,7 @@ cols[3].metric("IRIS", format_fr(counts["iris"]))
 cols[4].metric("Adresses du REU", format_fr(counts["address"]), help="Points d'adresse géocodés du répertoire électoral "
                "unique, un par bureau qu'ils desservent : des adresses, pas des électeurs.")
 if current["all_versions"] > 1:
-    st.caption(f"Bureaux de vote : contours les plus récents de chaque commune ({', '.join(current['versions'])}) ; "
+    st.caption(f"Bureaux de vote : contours les plus récents de chaque commune ({plain(', '.join(current['versions']))}) ; "
                f"{format_fr(current['all_versions'])} versions de contours en tout, détaillées plus bas.")
 
 st.subheader("Élections")
@@ -63,7 +64,7 @@ missing = pd.DataFrame(unjoined["results_without_polygon"], columns=["election_i
 lines = describe_missing_polygons(missing)
 st.markdown("**Résultats sans contour** : " + ("aucun" if not lines else ""))
 for line in lines:
-    st.markdown(f"- {line}")
+    st.markdown(f"- {plain(line)}")
 orphans = pd.DataFrame(unjoined["polygons_without_results"])
 st.markdown(f"**Contours sans résultats** : {len(orphans) if not orphans.empty else 'aucun'}")
-st.markdown(f"**IRIS sans indicateurs** : {', '.join(unjoined['iris_without_indicators']) or 'aucun'}")
+st.markdown(f"**IRIS sans indicateurs** : {plain(', '.join(unjoined['iris_without_indicators'])) or 'aucun'}")

@@ -14,6 +14,7 @@ from dashboard.errors import IsoloirError
 from dashboard.maps.view import from_dict, from_params
 from dashboard.access.permissions import permission
 from dashboard.ui import data, map_panel, session, style
+from dashboard.text import plain
 
 # The map is fitted to the map area of the smallest screen expected (1280 × 720 in full screen): on larger ones
 # the whole territory shows too, with more room around it.
@@ -72,9 +73,9 @@ try:
                                  width=MAP_FIT[0], fit_height=MAP_FIT[1], large_legend=True, legend_width=1.6,
                                  notes_beside=True)
 except IsoloirError as error:
-    st.error(error.message_fr)
+    st.error(plain(error.message_fr))
     st.stop()
-title_slot.title(heading or spec.title)
+title_slot.title(plain(heading or spec.title))
 
 if index is not None:
     st.query_params.from_dict({"vue": str(slides[index].view_id), "plein": "1" if full_screen else "0"})
@@ -90,7 +91,7 @@ with st.expander("Gérer les vues enregistrées"):
             try:
                 store.rename_view(slide.view_id, new_name, by=user)
             except IsoloirError as error:
-                st.error(error.message_fr)
+                st.error(plain(error.message_fr))
             else:
                 st.rerun()
         if cols[1].button("↑", key=f"slide_up_{slide.view_id}", disabled=position == 0, help="Monter"):

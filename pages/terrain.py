@@ -24,6 +24,7 @@ from dashboard.formats import PARIS_TIME, fmt_date
 from dashboard.store import contacts, zones
 from dashboard.ui import data, session, terrain_panel
 from dashboard.ui.tables import show_table
+from dashboard.text import plain
 
 _CONTACT_SAVED = "terrain_contact_saved"  # the confirmation shown on the run after a saved visit
 
@@ -69,7 +70,7 @@ if visible:
     latest = summary["registered_election"].dropna().unique()
     st.caption(
         "Inscrits : électeurs inscrits au bureau"
-        + (f" lors du dernier scrutin importé ({', '.join(latest)})" if len(latest) else "")
+        + (f" lors du dernier scrutin importé ({plain(', '.join(latest))})" if len(latest) else "")
         + ". Adresses du REU : lignes d'adresse du répertoire électoral unique rattachées au bureau (une adresse, "
         "pas un électeur) ; points d'adresse : leurs emplacements géocodés."
     )
@@ -117,7 +118,7 @@ if permission(user.role, "review_feedback"):
 if permission(user.role, "record_feedback") and station_ids:
     st.subheader("Saisir un passage")
     if saved := st.session_state.pop(_CONTACT_SAVED, None):
-        st.success(saved)
+        st.success(plain(saved))
     st.caption(
         "Seules les informations utiles à la campagne : pas de mention de santé, de religion, d'orientation sexuelle "
         "ou d'opinion. Téléphone et courriel seulement si la personne accepte d'être recontactée."
@@ -137,7 +138,7 @@ if permission(user.role, "record_feedback") and station_ids:
                 contacts.add_contact(store, by=user, station_id=station, address=address, full_name=full_name,
                                      outcome=outcome, consent=consent, phone=phone or None, email=email or None)
             except IsoloirError as error:
-                st.error(error.message_fr)
+                st.error(plain(error.message_fr))
             else:  # said on the next run: a message drawn before st.rerun() never reaches the browser
                 st.session_state[_CONTACT_SAVED] = "Passage enregistré."
                 st.rerun()

@@ -19,6 +19,8 @@ RANKS: dict[str, int] = {
     "dashboard.errors": 0,
     "dashboard.formats": 0,
     "dashboard.csv_export": 0,
+    "dashboard.text": 0,
+    "dashboard.files": 0,
     "layers": 1,
     "dashboard.access": 1,
     "dashboard.ingest": 1,
@@ -38,7 +40,7 @@ RANKS: dict[str, int] = {
     "pages": 9,
 }
 # The only modules allowed at the top of dashboard/: entry points and shared leaves.
-TOP_LEVEL = {"__init__", "app", "server", "cli", "config", "errors", "formats", "csv_export"}
+TOP_LEVEL = {"__init__", "app", "server", "cli", "config", "errors", "formats", "csv_export", "text", "files"}
 STREAMLIT_ALLOWED = ("dashboard.ui", "dashboard.app", "dashboard.server", "pages")
 
 

@@ -21,6 +21,7 @@ from dashboard.formats import format_fr
 from dashboard.store.campaign import CampaignStore
 from dashboard.warehouse.database import Warehouse, warehouse_path
 from dashboard.warehouse.writing import install, writer_lock
+from dashboard.files import private_dir
 
 Progress = Callable[[str, float], None]
 
@@ -45,7 +46,7 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
     """Generate and import the demo territory into ``data_dir``; returns a French summary."""
     from dashboard.demo import generate_demo
 
-    data_dir = Path(data_dir)
+    data_dir = private_dir(Path(data_dir))
     started = time.perf_counter()
     sources = data_dir / "demo-sources" / scale
     manifest = generate_demo(sources, scale=scale, seed=seed, progress=_sub(progress, 0.0, 0.45))

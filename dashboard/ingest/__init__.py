@@ -75,10 +75,11 @@ def _indicators(path: Path, o: ImportOptions) -> Any:
 
 def _addresses(path: Path, o: ImportOptions) -> Any:
     from dashboard.ingest.addresses import read_addresses, read_reu_stations
+    from dashboard.ingest.limits import read_head
 
     # The REU ships two tables; the polling-station one is recognised by its columns.
     if path.exists() and path.is_file() and path.stat().st_size > 0:
-        head = path.read_bytes()[:4096]
+        head = read_head(path, 4096)
         if b"libelle_reu" in head and b"longitude" not in head:
             return read_reu_stations(path)
     return read_addresses(path)

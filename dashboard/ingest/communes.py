@@ -11,6 +11,7 @@ import pandas as pd
 from dashboard.errors import ImportRejected
 from dashboard.ingest.ids import normalize_commune_code
 from dashboard.ingest.report import ImportReport
+from dashboard.ingest.limits import read_head
 from dashboard.ingest.tables import find_column, read_table, refuse_duplicates
 from dashboard.ingest.vectors import merge_parts, pick_column, read_polygons
 
@@ -26,7 +27,7 @@ class ParsedCommunes:
 
 
 def _is_table(path: Path) -> bool:
-    head = path.read_bytes()[:512] if path.exists() and path.is_file() else b""
+    head = read_head(path, 512) if path.exists() and path.is_file() else b""
     text_like = path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx")
     return text_like and not head.lstrip().startswith(b"{")
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from dashboard.errors import ImportRejected
 from dashboard.ingest import results_2024, results_mapping, results_moi
 from dashboard.ingest.elections import election_from_filename, parse_election_id
 from dashboard.ingest.report import ImportReport
 from dashboard.ingest.results_layout import ParsedResults, assemble_results
-from dashboard.ingest.tables import find_column, read_table
+from dashboard.ingest.tables import RawTable, find_column, read_table
 
 FORMATS = (results_2024, results_moi)
 
@@ -25,27 +26,34 @@ def resolve_election_id(path: Path, election_id: str | None, mapping: results_ma
     return parse_election_id(chosen).election_id
 
 
+def _layout_module(table: RawTable) -> ModuleType:
+    """The results layout that reads ``table``, or a French refusal naming the columns found."""
+    module = next((m for m in FORMATS if m.sniff(table)), None)
+    if module is None:
+        found = ", ".join(h.replace("\n", " ")[:30] for h in table.header[:8] if h)
+        raise ImportRejected(
+            "format de résultats non reconnu (ni le format du ministère 2017-2022 « Code du b.vote », "
+            f"ni celui de 2024 « Code BV » + « Voix 1 ») ; colonnes lues : {found}"
+            + (f" ; séparateur détecté « {table.separator} »" if table.separator else "")
+            + ". Pour une autre mise en page, décrivez-la dans un fichier --mapping (TOML).",
+            file=table.path,
+            line=table.header_line,
+        )
+    return module
+
+
 def read_results(path: Path, election_id: str | None = None, mapping_path: Path | None = None) -> ParsedResults:
     """Parse a results file of any supported layout into clean frames (nothing is written)."""
     path = Path(path)
     mapping = results_mapping.load_mapping(mapping_path) if mapping_path else None
     election = resolve_election_id(path, election_id, mapping)
-    table = read_table(path, **(mapping.read_options if mapping else {}))
+    # The layout is recognised from the first rows: a file of another kind is refused before it is read whole.
+    table = read_table(path, **(mapping.read_options if mapping else {}), check=None if mapping else _layout_module)
     report = ImportReport(kind="results", file=path.name, details={"élection": election})
     if mapping is not None:
         layout = results_mapping.layout(table, mapping)
     else:
-        module = next((m for m in FORMATS if m.sniff(table)), None)
-        if module is None:
-            found = ", ".join(h.replace("\n", " ")[:30] for h in table.header[:8] if h)
-            raise ImportRejected(
-                "format de résultats non reconnu (ni le format du ministère 2017-2022 « Code du b.vote », "
-                f"ni celui de 2024 « Code BV » + « Voix 1 ») ; colonnes lues : {found}"
-                + (f" ; séparateur détecté « {table.separator} »" if table.separator else "")
-                + ". Pour une autre mise en page, décrivez-la dans un fichier --mapping (TOML).",
-                file=path,
-                line=table.header_line,
-            )
+        module = _layout_module(table)
         layout = module.layout(table)
     parsed = assemble_results(table, layout, election, report)
     name_col = find_column(table, "Libellé de la commune", "Libellé commune")

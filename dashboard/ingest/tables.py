@@ -12,13 +12,16 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from dashboard.errors import ImportRejected
+from dashboard.ingest.limits import MAX_TABLE_COLUMNS, check_archive, check_table_size, read_head
 
 SEPARATORS = (";", ",", "\t", "|")
 _BINARY_MAGIC = {
@@ -88,27 +91,6 @@ def _refuse_binary(path: Path, head: bytes) -> None:
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf©¨ª«®´§¢¹»¼½¾]")
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """UTF-8 if it decodes, else Windows-1252 (ministry files), else latin-1.
-
-    A UTF-8 file that was once read as latin-1 and saved again ("ExprimÃ©s")
-    is repaired when the repair decodes cleanly.
-    """
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8-sig" and _MOJIBAKE.search(text[:100_000]):
-            for wrong in ("cp1252", "latin-1"):
-                try:
-                    return text.encode(wrong).decode("utf-8"), f"utf-8 (double encodage {wrong} corrigé)"
-                except (UnicodeEncodeError, UnicodeDecodeError):
-                    continue
-        return text, encoding
-    return data.decode("latin-1"), "latin-1"
-
-
 def _sniff_separator(path: Path, text: str) -> str:
     sample_lines = text[:200_000].splitlines()[:40]
     sample = "\n".join(sample_lines)
@@ -135,21 +117,98 @@ def _sniff_separator(path: Path, text: str) -> str:
     return best[2]
 
 
-def read_csv_table(path: Path, data: bytes | None = None, *, separator: str | None = None, header_line: int | None = None) -> RawTable:
-    """Read a CSV/TSV file of any usual dialect (``;`` or ``,``, quoted or not, UTF-8 or latin-1)."""
-    data = path.read_bytes() if data is None else data
-    if not data.strip():
+class _WrongDecoding(Exception):
+    """The encoding (or the double-encoding repair) tried does not fit the whole file: try the next one."""
+
+
+_HEAD_BYTES = 256 * 1024  # read to detect the encoding, the separator and binary content
+MAX_LINE_CHARS = 1 << 20  # one physical line (the widest real rows are a few kB)
+PREVIEW_ROWS = 200  # rows a ``check`` sees before the rest of the file is read
+
+
+def _decoded_head(head: bytes, encoding: str) -> str | None:
+    """``head`` decoded, allowing a multi-byte character cut at its end; None if it does not decode."""
+    try:
+        return head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:
+            return head[: exc.start].decode(encoding, errors="replace")
+        return None
+
+
+def _lines(stream: io.TextIOBase, path: Path, repair: str | None) -> Iterator[str]:
+    """Physical lines of ``stream`` (endings kept), each at most :data:`MAX_LINE_CHARS` long."""
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise ImportRejected(f"ligne de plus de {MAX_LINE_CHARS:,} caractères : ce n'est pas un tableau".replace(",", "\u202f"),
+                                 file=path, line=number)
+        if repair is not None:
+            try:
+                line = line.encode(repair).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                raise _WrongDecoding from None
+        yield line
+
+
+def read_csv_table(path: Path, data: bytes | None = None, *, separator: str | None = None, header_line: int | None = None,
+                   check: Callable[[RawTable], None] | None = None) -> RawTable:
+    """Read a CSV/TSV file of any usual dialect (``;`` or ``,``, quoted or not, UTF-8 or latin-1).
+
+    The file is read line by line (never whole): a file larger than ``limits.MAX_TABLE_BYTES`` is
+    refused from its size, a line longer than :data:`MAX_LINE_CHARS` or a row wider than
+    ``limits.MAX_TABLE_COLUMNS`` when met. ``data`` reads those bytes instead of the file. ``check``
+    sees the header and the first :data:`PREVIEW_ROWS` rows before the rest is read: a file of the
+    wrong kind is refused without reading it whole.
+    """
+    path = Path(path)
+    if data is None:
+        check_table_size(path)
+
+    def source() -> BinaryIO:
+        return io.BytesIO(data) if data is not None else open(path, "rb")  # noqa: SIM115 - closed by the caller
+
+    with source() as raw:
+        head = raw.read(_HEAD_BYTES)
+        while head and not head.strip() and (more := raw.read(_HEAD_BYTES)):  # leading blank space
+            head = more
+    if not head.strip():
         raise ImportRejected("le fichier est vide", file=path)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         # Excel's "texte Unicode" export: UTF-16 with a byte-order mark.
-        text, encoding = data.decode("utf-16"), "utf-16"
+        attempts: list[tuple[str, str | None]] = [("utf-16", None)]
     else:
-        _refuse_binary(path, data[:8192])
-        text, encoding = _decode(path, data)
-    sep = separator or _sniff_separator(path, text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        _refuse_binary(path, head[:8192])
+        attempts = [("utf-8-sig", None), ("cp1252", None), ("latin-1", None)]
+        sample = _decoded_head(head, "utf-8-sig")
+        if sample is not None and _MOJIBAKE.search(sample[:100_000]):  # saved once as latin-1 then as UTF-8
+            attempts = [("utf-8-sig", "cp1252"), ("utf-8-sig", "latin-1"), *attempts]
+    for encoding, repair in attempts:
+        sample = _decoded_head(head, encoding)
+        if sample is None:
+            continue
+        if repair is not None:
+            try:
+                sample = sample.encode(repair).decode("utf-8", errors="replace")
+            except UnicodeEncodeError:
+                continue
+        sep = separator or _sniff_separator(path, sample)
+        label = f"utf-8 (double encodage {repair} corrigé)" if repair else encoding
+        try:
+            with source() as raw:
+                stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+                return _parse_rows(path, _lines(stream, path, repair), label, sep, header_line, check)
+        except (_WrongDecoding, UnicodeDecodeError):
+            continue
+    raise ImportRejected("encodage du texte non reconnu", file=path)  # pragma: no cover - latin-1 decodes anything
+
+
+def _parse_rows(path: Path, lines: Iterator[str], encoding: str, sep: str, header_line: int | None,
+                check: Callable[[RawTable], None] | None) -> RawTable:
+    reader = csv.reader(lines, delimiter=sep)
     records: list[list[str]] = []
-    lines: list[int] = []
+    numbers: list[int] = []
     previous_end = 0
     try:
         for row in reader:
@@ -157,11 +216,19 @@ def read_csv_table(path: Path, data: bytes | None = None, *, separator: str | No
             previous_end = reader.line_num
             if not row or not any(cell.strip() for cell in row):
                 continue
+            if len(row) > MAX_TABLE_COLUMNS:
+                raise ImportRejected(f"ligne de {len(row)} colonnes (limite : {MAX_TABLE_COLUMNS}) : ce n'est pas un tableau attendu",
+                                     file=path, line=start)
             records.append(row)
-            lines.append(start)
+            numbers.append(start)
+            if check is not None and len(records) == PREVIEW_ROWS + 1 and (header_line is None or header_line in numbers):
+                check(_to_table(path, records, numbers, encoding, sep, header_line))
+                check = None
     except csv.Error as exc:
         raise ImportRejected(f"CSV mal formé ({exc})", file=path, line=previous_end + 1) from exc
-    return _to_table(path, records, lines, encoding, sep, header_line)
+    if check is not None and records:
+        check(_to_table(path, records, numbers, encoding, sep, header_line))
+    return _to_table(path, records, numbers, encoding, sep, header_line)
 
 
 def _cell_text(value: object) -> str:
@@ -222,26 +289,27 @@ def _to_table(path: Path, records: list[list[str]], lines: list[int], encoding: 
     return RawTable(path, header, cells, np.asarray(body_lines, dtype=np.int64), encoding, sep, lines[index])
 
 
-def read_table(path: Path, *, separator: str | None = None, header_line: int | None = None, sheet: str | None = None) -> RawTable:
-    """Read a CSV or xlsx file (detected from its bytes, not its name)."""
+def read_table(path: Path, *, separator: str | None = None, header_line: int | None = None, sheet: str | None = None,
+               check: Callable[[RawTable], None] | None = None) -> RawTable:
+    """Read a CSV or xlsx file (detected from its bytes, not its name); ``check``: see :func:`read_csv_table`."""
     path = Path(path)
     if not path.exists():
         raise ImportRejected("fichier introuvable", file=path)
     if path.is_dir():
         raise ImportRejected("c'est un dossier, pas un fichier", file=path)
-    data = path.read_bytes()
-    if not data.strip():
+    if path.stat().st_size == 0:
         raise ImportRejected("le fichier est vide", file=path)
-    if data[:4] == b"PK\x03\x04":
+    if read_head(path, 4) == b"PK\x03\x04":
+        check_archive(path)  # a workbook is a zip: no bomb
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            with zipfile.ZipFile(path) as archive:
                 is_xlsx = "xl/workbook.xml" in archive.namelist()
         except zipfile.BadZipFile as exc:
             raise ImportRejected("archive zip corrompue", file=path) from exc
         if not is_xlsx:
             raise ImportRejected("archive zip qui n'est pas un classeur .xlsx", file=path)
         return read_xlsx_table(path, sheet=sheet, header_line=header_line)
-    return read_csv_table(path, data, separator=separator, header_line=header_line)
+    return read_csv_table(path, separator=separator, header_line=header_line, check=check)
 
 
 def find_column(table: RawTable, *names: str, required: bool = False, what: str | None = None) -> int | None:

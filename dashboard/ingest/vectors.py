@@ -21,6 +21,7 @@ import pyogrio
 import shapely
 
 from dashboard.errors import ImportRejected
+from dashboard.ingest.limits import check_archive, read_head
 
 _MOJIBAKE = ("Ã©", "Ã¨", "Ã\u0089", "Ã´", "Ã®", "Ã§", "Ã\u00a0", "Ãle")
 
@@ -42,8 +43,8 @@ def _source(path: Path) -> str:
         raise ImportRejected("c'est un dossier, pas un fichier", file=path)
     if path.stat().st_size == 0:
         raise ImportRejected("le fichier est vide", file=path)
-    head = path.read_bytes()[:4]
-    if head == b"PK\x03\x04":
+    if read_head(path, 4) == b"PK\x03\x04":
+        check_archive(path)  # GDAL inflates it next: no bomb
         try:
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()

@@ -40,6 +40,7 @@ from dashboard.errors import IsoloirError
 from dashboard.store import migrations
 from dashboard.store.errors import BUSY_MESSAGE, StoreBusy, StoreError, StoreIntegrityError
 from dashboard.store.dialect import DUCKDB, POSTGRESQL, Dialect
+from dashboard.files import private_dir, private_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -166,7 +167,7 @@ class DuckDBBackend(Backend):
     def _open(self) -> Any:
         import duckdb
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         deadline = time.monotonic() + OPEN_TIMEOUT
         delay = 0.02
         while True:
@@ -180,6 +181,7 @@ class DuckDBBackend(Backend):
                     raise StoreBusy("Le magasin de campagne est ouvert par un autre programme : réessayez dans un instant.") from error
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+        private_file(self.path)
         try:
             con.execute("BEGIN TRANSACTION")
             migrations.migrate(Tx(con, self.dialect, True))

@@ -33,6 +33,7 @@ from dashboard.store.users import User
 from dashboard.ui import data, session
 from dashboard.ui.navigation import PAGE_FILES
 from dashboard.ui.tables import show_table
+from dashboard.text import plain
 
 AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
@@ -148,7 +149,7 @@ def _show_notice(area: str) -> None:
     notice = st.session_state.pop(_NOTICE + area, None)
     if notice:
         kind, text = notice
-        (st.success if kind == "success" else st.error)(text)
+        (st.success if kind == "success" else st.error)(plain(text))
 
 
 def _actor() -> User | None:
@@ -295,7 +296,7 @@ def accounts_tab(user: User) -> None:
             st.button("Réactiver le compte", key="admin_toggle", icon=":material/person_check:",
                       on_click=_set_active, args=(target.user_name, True))
         with st.form("admin_reset_form", enter_to_submit=False):
-            st.markdown(f"Nouveau mot de passe pour « {target.user_name} »")
+            st.markdown(f"Nouveau mot de passe pour « {plain(target.user_name)} »")
             st.text_input(f"Mot de passe ({users.MIN_PASSWORD} caractères au moins)", type="password", max_chars=200,
                           key="admin_reset_password", autocomplete="new-password")
             st.text_input("Mot de passe, encore", type="password", max_chars=200, key="admin_reset_password2",
@@ -372,7 +373,7 @@ def campaign_tab(user: User) -> None:
                 f"(élection du {fmt_date(current.election_date)} + {current.retention_days} jours).",
                 icon=":material/auto_delete:")
     if current.updated_at is not None:
-        st.caption(f"Dernière modification : {fmt_datetime(current.updated_at)} par {current.updated_by or '—'}.")
+        st.caption(f"Dernière modification : {fmt_datetime(current.updated_at)} par {plain(current.updated_by or '—')}.")
     if permissions.permission(user.role, "purge"):
         purge_section()
 

@@ -14,6 +14,7 @@ from dashboard.maps.view import MapView, from_dict
 from dashboard.maps.measure_types import MeasureResult
 from dashboard.maps.territory import Scope, Territory, resolve, restrict
 from dashboard.ui import data
+from dashboard.text import plain
 from layers.encode import Quantizer
 from layers.legend import legend_html
 
@@ -108,7 +109,7 @@ def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, select
         st.html(legend_html(spec.legend, large=large_legend))
         if notes_beside:
             for note in spec.notes:
-                st.caption(f":material/info: {note}")
+                st.caption(f":material/info: {plain(note)}")
     clicked = None
     objects = (event.selection or {}).get("objects", {}) if event is not None else {}
     for picked in objects.get(spec.layer_id, []):

@@ -15,6 +15,7 @@ from dashboard.maps.station_detail import StationDetail, station_detail
 from dashboard.ui import data
 from dashboard.ui.tables import show_table
 from dashboard.warehouse.queries import station_label
+from dashboard.text import plain
 
 
 @st.cache_data(show_spinner="Fiche du bureau…", max_entries=256)
@@ -29,10 +30,10 @@ def show(station_id: str, view: MapView, spec: MapSpec) -> None:
     try:
         detail = _detail(data.version(), station_id, set_id)
     except IsoloirError as error:
-        st.warning(error.message_fr)
+        st.warning(plain(error.message_fr))
         return
-    st.header(station_label(detail.bv_code, detail.name, detail.commune_name), anchor="fiche-bureau")
-    st.caption(f"Identifiant {detail.station_id} · contours « {detail.set_id or '—'} »")
+    st.header(plain(station_label(detail.bv_code, detail.name, detail.commune_name)), anchor="fiche-bureau")
+    st.caption(f"Identifiant {plain(detail.station_id)} · contours « {plain(detail.set_id or '—')} »")
     turnout = detail.turnout[detail.turnout["election_id"] == view.election_id]
     ranks = detail.ranks[detail.ranks["election_id"] == view.election_id]
     if not turnout.empty:

@@ -25,6 +25,7 @@ from dashboard.targeting.target_list import file_name, target_list_csv
 from dashboard.targeting.target_map import SCORE_CHOICES, station_centroids, target_map
 from dashboard.maps.territory import Scope
 from dashboard.ui import choices, data, map_panel
+from dashboard.text import plain
 from layers.legend import legend_html
 
 PREFIX = "cibles_"
@@ -143,7 +144,7 @@ def _parameters() -> ScoreParameters:
     try:
         return ScoreParameters(**values, weights=weights)
     except IsoloirError as error:
-        st.sidebar.error(error.message_fr)
+        st.sidebar.error(plain(error.message_fr))
         return ScoreParameters(weights=weights)
 
 
@@ -199,14 +200,14 @@ def draw_map(table: ScoreTable, choice: TargetChoice) -> pd.DataFrame:
     stations = tuple(zip(table.frame["station_id"].astype(str), table.frame["set_id"].astype(str)))
     spec, top = target_map(table, choice.score, choice.scope, map_panel.sources(), centroids(data.version(), stations),
                            top_n=choice.top_n, map_style=data.settings().map_style)
-    st.subheader(spec.title)
+    st.subheader(plain(spec.title))
     map_col, legend_col = st.columns([5, 1.3])
     with map_col:
         st.pydeck_chart(spec.deck, key="cibles_map", height=620)
     with legend_col:
         st.html(legend_html(spec.legend))
     for note in spec.notes:
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {plain(note)}")
     return top
 
 
@@ -235,26 +236,18 @@ def ranked_targets(table: ScoreTable, top: pd.DataFrame, *, score: str) -> None:
     )
     st.markdown("**Pourquoi ces bureaux ?** Chaque score avec les chiffres du bureau :")
     for _, row in top.iterrows():
-        with st.expander(f"{int(row['position'])}. {_escape_md(row['name'])} ({_escape_md(row['commune'])}) — priorité "
+        with st.expander(f"{int(row['position'])}. {plain(row['name'])} ({plain(row['commune'])}) — priorité "
                          f"{fmt_number(row['priority'], 2)}"):
             for line in table.explain_by_score(str(row["station_id"])).values():
-                st.markdown(f"- {_escape_md(line)}")
+                st.markdown(f"- {plain(line)}")
     with st.expander("Formules et sources"):
         for line in table.formulas.values():
-            st.markdown(f"- {_escape_md(line)}")
+            st.markdown(f"- {plain(line)}")
         for key, source in SOURCES.items():
             if key != "assumption":
-                st.markdown(f"- {_escape_md(source.citation)} — *vérifié* : {_escape_md(source.verified)}")
+                st.markdown(f"- {plain(source.citation)} — *vérifié* : {plain(source.verified)}")
     for note in table.notes:
-        st.caption(f":material/info: {_escape_md(note)}")
-
-
-def _escape_md(text: str) -> str:
-    """Station and candidate names go into Markdown: neutralise its syntax and any HTML."""
-    out = str(text)
-    for ch in "\\`*_{}[]<>()#+-.!|~$":
-        out = out.replace(ch, "\\" + ch)
-    return out
+        st.caption(f":material/info: {plain(note)}")
 
 
 NOT_IDENTIFIED = "non identifiable ici"
@@ -312,20 +305,20 @@ def heatmap(cells: pd.DataFrame, *, row_title: str, col_title: str):  # noqa: AN
 
 
 def _ei_result(inputs: ei_data.EIData, result: EIResult, *, row_title: str, col_title: str, key: str) -> None:
-    st.markdown(f"**{inputs.title}** — {fmt_number(inputs.n_units)} bureaux, méthode "
+    st.markdown(f"**{plain(inputs.title)}** — {fmt_number(inputs.n_units)} bureaux, méthode "
                 f"{'R × C (maximum de vraisemblance, bornes respectées)' if result.method == 'rxc' else 'régression de Goodman'}")
     good = result.converged and not result.warnings
     (st.success if good else st.warning)(f"Diagnostic : {result.diagnostic_fr}", icon=":material/monitoring:")
     with st.expander("Détails du diagnostic"):
         for line in _details(result):
-            st.markdown(f"- {_escape_md(line)}")
+            st.markdown(f"- {plain(line)}")
     cells = ei_data.long_table(result, row_totals=inputs.X.sum(axis=0))
     st.altair_chart(heatmap(cells, row_title=row_title, col_title=col_title), width="content")
     st.caption("Chaque ligne se lit en parts de la ligne (elle somme à 100 %) ; entre crochets, l'intervalle à 90 %. "
                f"Une case dont l'intervalle dépasse {fmt_percent(WIDE_INTERVAL, 0)} est « {NOT_IDENTIFIED} » : "
                "les résultats des bureaux ne la déterminent pas.")
     for note in inputs.notes:
-        st.caption(f":material/info: {_escape_md(note)}")
+        st.caption(f":material/info: {plain(note)}")
     shown = identified_cells(cells)
     table = cells.assign(
         estimate=[fmt_percent(v) if ok else NOT_IDENTIFIED for v, ok in zip(cells["estimate"], shown)],
@@ -376,7 +369,7 @@ def transfers_tab(choice: TargetChoice) -> None:
         inputs, result = transfers(data.version(), st.session_state[_k("t_from")], st.session_state[_k("t_to")],
                                    choice.scope, kind, kind, keep, st.session_state[_k("t_method")], pool)
     except IsoloirError as error:
-        st.warning(error.message_fr)
+        st.warning(plain(error.message_fr))
         return
     _ei_result(inputs, result, row_title=labels[st.session_state[_k("t_from")]],
                col_title=labels[st.session_state[_k("t_to")]], key="transfers")
@@ -399,7 +392,7 @@ def groups_tab(choice: TargetChoice) -> None:
         inputs, result = groups(data.version(), choice.election_id, choice.scope, st.session_state[_k("g_set")],
                                 st.session_state[_k("g_type")], 6, st.session_state[_k("g_method")], pool)
     except IsoloirError as error:
-        st.warning(error.message_fr)
+        st.warning(plain(error.message_fr))
         return
     _ei_result(inputs, result, row_title="Groupe", col_title="Vote", key="groups")
     st.caption("Participation d'un groupe = 100 % − sa part d'abstention.")

@@ -44,6 +44,7 @@ from dashboard.store.campaign import CampaignStore
 from dashboard.store.turfs import Turf, TurfProgress
 from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import latest_election
+from dashboard.text import plain
 from layers.legend import Legend, categorical_legend
 from layers.view import deck, fit_view
 
@@ -376,7 +377,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
     progress = turf_store.progress(store, by=user, today=today)
     late = [t for t in shown if turf_status(t, due_for(t, name if own else None), today) == "overdue"]
     if late:
-        st.warning("Échéance dépassée : " + ", ".join(turf_label(t) for t in late[:10])
+        st.warning("Échéance dépassée : " + plain(", ".join(turf_label(t) for t in late[:10]))
                    + (f" et {fmt_number(len(late) - 10)} autre(s)" if len(late) > 10 else "") + ".",
                    icon=":material/schedule:")
     show_table(turf_table(shown, progress, today=today, user_name=name if own else None, team=not own),
@@ -405,7 +406,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
         with legend_col:
             st.html(legend_html(spec.legend))
 
-    st.markdown(f"**Liste de porte-à-porte — {turf_label(chosen)}**")
+    st.markdown(f"**Liste de porte-à-porte — {plain(turf_label(chosen))}**")
     missing = len(chosen.address_ids) - sum(len(str(ids).split()) for ids in walk["address_ids"])
     st.caption(
         f"{fmt_number(len(walk))} point(s) d'adresse dans l'ordre de passage, {fmt_number(chosen.doors)} porte(s) estimée(s)"
@@ -428,7 +429,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
 
     if permission(user.role, "record_feedback"):
         with st.form("terrain_turf_progress", enter_to_submit=False):
-            st.markdown(f"**Avancement — {turf_label(chosen)}**")
+            st.markdown(f"**Avancement — {plain(turf_label(chosen))}**")
             done = st.number_input(
                 "Portes faites sur ce secteur (total depuis le début)", min_value=0, max_value=turf_store.MAX_DOORS,
                 value=int(chosen.doors_done), step=1, key=f"terrain_turf_done_{chosen.turf_id}",
@@ -438,11 +439,11 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
                 try:
                     turf_store.record_turf_progress(store, chosen.turf_id, int(done), by=user)
                 except IsoloirError as error:
-                    st.error(error.message_fr)
+                    st.error(plain(error.message_fr))
                 else:
                     st.session_state[_SAVED] = f"Avancement enregistré : {fmt_number(int(done))} / {fmt_number(chosen.doors)} portes."
                     st.rerun()
     saved = st.session_state.pop(_SAVED, None)
     if saved:
-        st.success(saved)
+        st.success(plain(saved))
     return visible

@@ -50,6 +50,7 @@ from dashboard.targeting.target_map import SCORE_CHOICES, score_result
 from dashboard.maps.territory import Scope, Territory
 from dashboard.ui import choices, data, map_panel
 from dashboard.ui.lasso_map import STATE_KEY, lasso_map
+from dashboard.text import plain
 from dashboard.canvass.zone_map import (
     TurfShape, add_overlays, addresses_with_doors, assigned_overlaps, build_region, counts_lines, plan_frame, plan_from_state, plan_to_state,
     progress_frame,
@@ -89,7 +90,7 @@ def flash(kind: str, message: str) -> None:
 
 def show_flash() -> None:
     for kind, message in st.session_state.pop(_FLASH, []):
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(plain(message))
     if st.session_state.pop(_CONFLICT, False):  # drawn here, outside every form (a form allows no other button)
         st.button("Recharger la zone", key="zones_reload", icon=":material/refresh:", on_click=reload_zone)
 
@@ -99,7 +100,7 @@ def error(err: IsoloirError) -> None:
         flash("error", _sentence(err.message_fr))
         st.session_state[_CONFLICT] = True
         st.rerun()
-    st.error(_sentence(err.message_fr), icon=":material/error:")
+    st.error(plain(_sentence(err.message_fr)), icon=":material/error:")
 
 
 def reload_zone() -> None:
@@ -372,7 +373,7 @@ def _overlap_warnings(ctx: Context, current: Current, zone_list: Sequence[zones.
     others = [(z.name, zone_shape(ctx, z), holders_of_zones.get(z.zone_id, ())) for z in zone_list
               if editing is None or z.zone_id != editing.zone_id]
     for overlap in assigned_overlaps(current.polygon, others):
-        st.warning(overlap.message_fr, icon=":material/group:")
+        st.warning(plain(overlap.message_fr), icon=":material/group:")
 
 
 def selection_section(ctx: Context, store: CampaignStore, user: users.User, zone_list: Sequence[zones.Zone],
@@ -386,7 +387,7 @@ def selection_section(ctx: Context, store: CampaignStore, user: users.User, zone
     current = current_selection(ctx, before)
     zone_shapes = [(z.name, zone_shape(ctx, z), z.zone_id) for z in zone_list]
     editing = _editing_zone(zone_list)
-    st.subheader("Sélection" if editing is None else f"Modification de la zone « {editing.name} »")
+    st.subheader("Sélection" if editing is None else f"Modification de la zone « {plain(editing.name)} »")
     left, right = st.columns([3, 1.35], gap="medium")
     with left:
         try:
@@ -418,7 +419,7 @@ def selection_section(ctx: Context, store: CampaignStore, user: users.User, zone
 def _counts_panel(ctx: Context, current: Current) -> None:
     st.markdown("**Chiffres de la sélection**")
     for note in current.notes:
-        st.warning(note, icon=":material/warning:")
+        st.warning(plain(note), icon=":material/warning:")
     if current.counts is None:
         message = current.selection.message_fr or "Tracez un lasso sur la carte pour commencer une zone."
         (st.info if current.polygon.is_empty else st.warning)(message, icon=":material/info:")
@@ -430,9 +431,9 @@ def _counts_panel(ctx: Context, current: Current) -> None:
     for index, (label, value) in enumerate(lines):
         columns[index % 2].metric(label, value, help=helps.get(label))
     for note in current.counts.notes_fr:
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {plain(note)}")
     if ctx.election_id:
-        st.caption(f"Inscrits : {ctx.election_label}. Portes : estimées d'après les adresses du REU.")
+        st.caption(f"Inscrits : {plain(ctx.election_label)}. Portes : estimées d'après les adresses du REU.")
 
 
 def _additions_panel(ctx: Context) -> None:
@@ -517,7 +518,7 @@ def _save_panel(ctx: Context, store: CampaignStore, user: users.User, current: C
                 editing: zones.Zone | None) -> None:
     gen = int(st.session_state.get(_GEN, 0))
     if editing is not None:
-        st.info(f"Le contour de « {editing.name} » est chargé : ajoutez ou retirez des lassos, puis enregistrez.",
+        st.info(f"Le contour de « {plain(editing.name)} » est chargé : ajoutez ou retirez des lassos, puis enregistrez.",
                 icon=":material/edit:")
         if st.button("Enregistrer les modifications", type="primary", key="zones_save_edit", icon=":material/save:"):
             try:
@@ -589,7 +590,7 @@ def zones_section(ctx: Context, store: CampaignStore, user: users.User, zone_lis
             summary.append(f"somme des scores {fmt_number(zone.counts.score_sum, 1)} ({zone.counts.target or '—'})")
         if zone.counts.expected_net_votes is not None:
             summary.append(f"votes nets attendus {fmt_number(zone.counts.expected_net_votes, 2)}")
-    st.caption(f"**{zone.name}** — {zone.status_label} — " + " · ".join(summary)
+    st.caption(f"**{plain(zone.name)}** — {zone.status_label} — " + " · ".join(summary)
                + (f" — affectée à {', '.join(zone.assigned_to)}" if zone.assigned_to else ""))
 
     rename, copy, status = st.columns(3)
@@ -629,7 +630,7 @@ def zones_section(ctx: Context, store: CampaignStore, user: users.User, zone_lis
         _history(store, user, zone)
     with st.expander("Supprimer la zone", icon=":material/delete:"):
         with st.form("zones_delete", border=False):
-            sure = st.checkbox(f"Je confirme la suppression de « {zone.name} », de ses secteurs, de ses affectations et "
+            sure = st.checkbox(f"Je confirme la suppression de « {plain(zone.name)} », de ses secteurs, de ses affectations et "
                                "de son historique.", key=f"zones_delete_ok_{zone.zone_id}_{zone.version}")
             if st.form_submit_button("Supprimer définitivement", type="primary", icon=":material/delete_forever:"):
                 if not sure:
@@ -757,7 +758,7 @@ def _points(rows: pd.DataFrame) -> pd.DataFrame:
 
 def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zones.Zone,
                   zone_turfs: Sequence[turf_store.Turf]) -> None:
-    st.subheader(f"Secteurs de « {zone.name} »")
+    st.subheader(f"Secteurs de « {plain(zone.name)} »")
     size, go = st.columns([1, 2], vertical_alignment="bottom")
     doors = size.number_input("Portes par secteur", min_value=1, max_value=MAX_TURF_DOORS, value=DEFAULT_TURF_DOORS,
                               step=5, key="zones_turf_doors", help="Taille visée de chaque secteur (± 20 %).")
@@ -788,7 +789,7 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
         if preview.zone_version != zone.version:
             st.warning("La zone a changé depuis ce découpage : découpez-la à nouveau.")
         for note in plan.notes_fr:
-            st.caption(f":material/info: {note}")
+            st.caption(f":material/info: {plain(note)}")
         rows = address_rows(ctx, [a for t in plan.turfs for a in t.address_ids])
         deck = turf_deck(turf_shapes(plan), shape, points=_points(rows), width_px=MAP_WIDTH, height_px=PREVIEW_HEIGHT)
         map_col, table_col = st.columns([3, 2])

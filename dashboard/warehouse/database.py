@@ -33,6 +33,7 @@ from dashboard.ingest.reference import candidate_nuance, load_blocs, load_nuance
 from dashboard.ingest.report import ImportReport
 from dashboard.ingest.results_layout import ParsedResults
 from dashboard.ingest.stations import ParsedStations
+from dashboard.files import private_dir, private_file
 
 SCHEMA_VERSION = 1
 WAREHOUSE_FILE = "warehouse.duckdb"
@@ -163,10 +164,12 @@ class Warehouse:
                 raise WarehouseMissing(
                     f"entrepôt introuvable : {self.path}. Lancez « isoloir demo » ou « isoloir import … » pour le créer."
                 )
+            private_file(self.path)  # a file copied or restored with a looser mode
             self._reader = SnapshotReader(self.path, refresh_s)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         self.con = duckdb.connect(str(self.path))
+        private_file(self.path)
         self._ensure_schema()
 
     @property
@@ -181,6 +184,7 @@ class Warehouse:
             self._reader.close()
         else:
             self.con.close()
+            private_file(self.path)  # and the log DuckDB may have written
 
     def __enter__(self) -> Warehouse:
         return self

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from dashboard.errors import IsoloirError
 from dashboard.warehouse.database import Warehouse
+from dashboard.files import FILE_MODE, private_dir, private_file
 
 LOCK_SUFFIX = ".lock"
 LOCK_TIMEOUT_S = 600.0
@@ -54,9 +55,10 @@ def _tmp_path(path: Path) -> Path:
 def writer_lock(path: Path, timeout: float | None = None, progress: Progress | None = None) -> Iterator[None]:
     """Hold the writers' lock of the warehouse ``path`` (waiting up to ``timeout`` seconds)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     timeout = LOCK_TIMEOUT_S if timeout is None else timeout
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, FILE_MODE)
+    private_file(lock_path(path))
     try:
         deadline = time.monotonic() + timeout
         told = False
@@ -108,6 +110,7 @@ def _fsync(path: Path, *, directory: bool = False) -> None:
 
 def install(source: Path, path: Path) -> None:
     """Move the complete warehouse file ``source`` onto ``path`` atomically (caller holds the lock)."""
+    private_file(source)
     _fsync(source)
     os.replace(source, path)
     with suppress(FileNotFoundError):  # a direct writer's log, now part of the new file
