@@ -2,7 +2,8 @@
 
 ``isoloir run`` serves this file with ``streamlit run``, which finds the ``st.App`` below and runs it
 under uvicorn. Routes and middleware live in :mod:`dashboard.web` (plain Starlette); this file only
-assembles them.
+assembles them: the security headers, and ``/telechargement/<token>`` (one-time downloads of files
+with personal data, ``web/downloads.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,14 @@ from __future__ import annotations
 import streamlit as st
 from starlette.middleware import Middleware
 
+from dashboard.config import Settings
+from dashboard.store.campaign import CampaignStore
+from dashboard.web import downloads
 from dashboard.web.headers import SecurityHeaders
 
-app = st.App("app.py", middleware=[Middleware(SecurityHeaders)])
+
+def _campaign_store() -> CampaignStore:
+    return CampaignStore.from_settings(Settings.load())
+
+
+app = st.App("app.py", routes=downloads.routes(_campaign_store), middleware=[Middleware(SecurityHeaders)])
