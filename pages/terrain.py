@@ -26,12 +26,25 @@ from dashboard.access.permissions import Grant, permission
 from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
 from dashboard.store import contacts, tickets, zones
+from dashboard.store.campaign import CampaignStore
+from dashboard.store.users import User
 from dashboard.ui import data, session, terrain_panel
 from dashboard.ui.tables import show_table
 from dashboard.web.downloads import download_path
 
 _CONTACT_SAVED = "terrain_contact_saved"  # the confirmation shown on the run after a saved visit
 _EXPORT_LINK = "terrain_export_link"  # the one-time download path of the last export click
+_EXPORT_REFUSED = "terrain_export_refused"  # the French refusal of the last export click
+
+
+def _issue_export(store: CampaignStore, user: User) -> None:
+    """The export button's callback: a one-time ticket (rights re-read and audited by the store), or its refusal."""
+    st.session_state.pop(_EXPORT_LINK, None)
+    try:
+        st.session_state[_EXPORT_LINK] = download_path(tickets.issue(store, "contacts", by=user))
+    except IsoloirError as error:
+        st.session_state[_EXPORT_REFUSED] = error.message_fr
+
 
 user = session.page_user()
 store = data.campaign()
@@ -100,14 +113,13 @@ if permission(user.role, "view_personal_data"):
             personal=True,
         )
     if permission(user.role, "export_personal_data"):
-        # no file in the page: a click issues a one-time ticket (rights of now, audited); the link builds the file
-        if st.button("Exporter les contacts (CSV)", icon=":material/download:", key="terrain_export",
-                     help="Réservé au candidat et au directeur de campagne ; chaque export est inscrit au journal d'audit."):
-            try:
-                st.session_state[_EXPORT_LINK] = download_path(tickets.issue(store, "contacts", by=user))
-            except IsoloirError as error:
-                st.session_state.pop(_EXPORT_LINK, None)
-                st.error(error.message_fr)
+        # No file in the page: the click's callback (which runs before the next run, with the user of the page as
+        # drawn) asks the store for a one-time ticket; the store re-reads that user's rights now and audits a refusal.
+        st.button("Exporter les contacts (CSV)", icon=":material/download:", key="terrain_export", on_click=_issue_export,
+                  args=(store, user), help="Réservé au candidat et au directeur de campagne ; chaque export est inscrit au "
+                                           "journal d'audit.")
+        if refused := st.session_state.pop(_EXPORT_REFUSED, None):
+            st.error(refused)
         if link := st.session_state.pop(_EXPORT_LINK, None):
             st.link_button("Télécharger le fichier des contacts", link, icon=":material/download:", type="primary")
             st.caption(f"Lien valable {fmt_number(int(tickets.LIFETIME.total_seconds()))} secondes, pour un seul "

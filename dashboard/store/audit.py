@@ -50,6 +50,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "user_reset_password": "réinitialisation de mot de passe",
     "view_personal_data": "consultation de données personnelles",
     "export": "export",
+    "download_ticket": "lien de téléchargement à usage unique",
     "zone_change": "modification de zone",
     "assignment_change": "modification d'affectation",
     "record_feedback": "saisie d'un retour de porte-à-porte",
