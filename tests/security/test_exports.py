@@ -204,3 +204,22 @@ def test_personal_tables_are_static_for_the_canvasser(demo_env: Path) -> None:
     assert len(people) == 1 and len(people[0]) >= 1  # the people met: a static table (no toolbar, no selection)
     assert not [d for d in at.dataframe if {"nom", "téléphone", "courriel"} & set(d.value.columns)]
     assert "Exporter les contacts (CSV)" not in [b.label for b in at.button]
+
+
+def test_a_walk_sheet_click_uses_the_rights_of_the_click(demo_env: Path) -> None:
+    """Walk sheets (addresses only, no names) are built on click by a callable holding the page's user: a canvasser
+    disabled since the page was drawn is refused there, and the refusal audited."""
+    from dashboard.store import turfs
+    from dashboard.ui import terrain_panel
+    from dashboard.warehouse.database import Warehouse
+
+    store = CampaignStore(demo_env / "campaign.duckdb")
+    drawn = users.get_user(store, "canvasser")
+    [turf] = turfs.turfs_for(store, by=drawn)
+    users.disable_user(store, "canvasser", by="cli")
+    with Warehouse(demo_env / "warehouse.duckdb", read_only=True) as wh:
+        for kind in ("pdf", "csv"):
+            with pytest.raises(PermissionDenied, match="désactivé"):
+                terrain_panel.walklist_file(store, wh, turf.turf_id, kind, by=drawn)
+    assert len(_denied(store, "canvasser")) == 2
+    assert not audit.entries(store, by="cli", action="export_walklist")
