@@ -6,8 +6,12 @@ SQL); the admin and the candidate see every turf and the team's progress. Walk s
 built, allowed and audited on click only, through ``turfs.authorize_walklist_export``.
 
 Personal data: every read goes through ``dashboard.store.contacts`` (scoped in
-SQL to a canvasser's zones, audited); the export button exists only for the
-roles that may export, and the file is built (and audited) only when clicked.
+SQL to a canvasser's doors: the addresses of their turfs and zones; audited),
+shown in a static table without toolbar. The export button exists only for the
+roles that may export; a click issues a one-time ticket (``store.tickets``:
+rights re-read from the store, audited) and shows a link to
+``/telechargement/<token>`` (``dashboard.web.downloads``), which builds the
+file when followed. The contact form offers only the canvasser's doors.
 """
 
 from __future__ import annotations
@@ -20,13 +24,28 @@ import streamlit as st
 from dashboard.warehouse import queries
 from dashboard.access.permissions import Grant, permission
 from dashboard.errors import IsoloirError
-from dashboard.formats import PARIS_TIME, fmt_date
-from dashboard.store import contacts, zones
+from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
+from dashboard.store import contacts, tickets, zones
+from dashboard.store.campaign import CampaignStore
+from dashboard.store.users import User
 from dashboard.ui import data, session, terrain_panel
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
+from dashboard.web.downloads import download_path
 
 _CONTACT_SAVED = "terrain_contact_saved"  # the confirmation shown on the run after a saved visit
+_EXPORT_LINK = "terrain_export_link"  # the one-time download path of the last export click
+_EXPORT_REFUSED = "terrain_export_refused"  # the French refusal of the last export click
+
+
+def _issue_export(store: CampaignStore, user: User) -> None:
+    """The export button's callback: a one-time ticket (rights re-read and audited by the store), or its refusal."""
+    st.session_state.pop(_EXPORT_LINK, None)
+    try:
+        st.session_state[_EXPORT_LINK] = download_path(tickets.issue(store, "contacts", by=user))
+    except IsoloirError as error:
+        st.session_state[_EXPORT_REFUSED] = error.message_fr
+
 
 user = session.page_user()
 store = data.campaign()
@@ -95,12 +114,17 @@ if permission(user.role, "view_personal_data"):
             personal=True,
         )
     if permission(user.role, "export_personal_data"):
-        st.download_button(
-            "Exporter les contacts (CSV)", icon=":material/download:",
-            data=lambda: contacts.export_contacts_csv(store, by=user),  # built and audited on click only
-            file_name=f"contacts-{date.today().isoformat()}.csv", mime="text/csv",
-            help="Réservé au candidat et au directeur de campagne ; chaque export est inscrit au journal d'audit.",
-        )
+        # No file in the page: the click's callback (which runs before the next run, with the user of the page as
+        # drawn) asks the store for a one-time ticket; the store re-reads that user's rights now and audits a refusal.
+        st.button("Exporter les contacts (CSV)", icon=":material/download:", key="terrain_export", on_click=_issue_export,
+                  args=(store, user), help="Réservé au candidat et au directeur de campagne ; chaque export est inscrit au "
+                                           "journal d'audit.")
+        if refused := st.session_state.pop(_EXPORT_REFUSED, None):
+            st.error(refused)
+        if link := st.session_state.pop(_EXPORT_LINK, None):
+            st.link_button("Télécharger le fichier des contacts", link, icon=":material/download:", type="primary")
+            st.caption(f"Lien valable {fmt_number(int(tickets.LIFETIME.total_seconds()))} secondes, pour un seul "
+                       "téléchargement ; le fichier est produit à ce moment-là.")
 
 if permission(user.role, "review_feedback"):
     st.subheader("Revue des retours de terrain")
@@ -123,11 +147,19 @@ if permission(user.role, "record_feedback") and station_ids:
         "Seules les informations utiles à la campagne : pas de mention de santé, de religion, d'orientation sexuelle "
         "ou d'opinion. Téléphone et courriel seulement si la personne accepte d'être recontactée."
     )
-    labels = {f"{names[s]} ({s})" if names.get(s) else s: s for s in station_ids}
+    doors = zones.address_ids_for(store, by=user)  # a canvasser's doors (SQL); None: everywhere
+    form_stations = station_ids if doors is None else sorted({d.rpartition("@")[2] for d in doors} & set(station_ids))
+    labels = {f"{names[s]} ({s})" if names.get(s) else s: s for s in form_stations}
+    if not labels:
+        st.caption("Aucune adresse ne vous est affectée : les passages se saisissent aux adresses de vos secteurs.")
+        st.stop()
     station = labels[st.selectbox("Bureau", list(labels), key="terrain_station")]
     addresses = queries.station_addresses(data.warehouse(), station)
+    if doors is not None:  # public warehouse rows, kept to the doors the store gave for this user
+        addresses = addresses.loc[addresses["address_id"].isin(doors)]
+    address_labels = dict(zip(addresses["address_id"].astype(str), addresses["label"].astype(str)))
     with st.form("terrain_contact", clear_on_submit=True, enter_to_submit=False):
-        address = st.selectbox("Adresse", addresses["label"].tolist() or ["—"])
+        address_id = st.selectbox("Adresse", list(address_labels), format_func=address_labels.get)
         full_name = st.text_input("Nom de la personne", max_chars=contacts.MAX_FULL_NAME)
         outcome = st.radio("Résultat", list(contacts.OUTCOMES), format_func=contacts.OUTCOMES.get, horizontal=True)
         consent = st.checkbox("Accepte d'être recontactée par la campagne")
@@ -135,7 +167,10 @@ if permission(user.role, "record_feedback") and station_ids:
         email = st.text_input("Courriel (si accord)", max_chars=contacts.MAX_EMAIL)
         if st.form_submit_button("Enregistrer le passage", type="primary"):
             try:
-                contacts.add_contact(store, by=user, station_id=station, address=address, full_name=full_name,
+                if address_id is None:
+                    raise contacts.ContactError("choisissez une adresse de vos secteurs")
+                contacts.add_contact(store, by=user, address_id=address_id, station_id=station,
+                                     address=address_labels.get(address_id, ""), full_name=full_name,
                                      outcome=outcome, consent=consent, phone=phone or None, email=email or None)
             except IsoloirError as error:
                 st.error(plain(error.message_fr))

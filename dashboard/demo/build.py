@@ -166,7 +166,7 @@ def _demo_zones(store: CampaignStore, data_dir: Path) -> str:
     Each zone's addresses are cut into turfs of about 40 doors, stored in walk order; turf 1 of
     « Centre-ville » is assigned to ``canvasser`` with a due date (a turf assignment only: the
     canvasser's Terrain page shows that turf and no other, while the zone's stations open to their
-    map and contacts through it — ``store.zones``' scope).
+    map through it — ``store.zones``' scope); the contacts were met at doors of that turf.
     """
     from datetime import timedelta
 
@@ -181,7 +181,6 @@ def _demo_zones(store: CampaignStore, data_dir: Path) -> str:
         )["station_id"])
         if len(ids) < 7:
             return ""
-        first = wh.query("SELECT label FROM address WHERE station_id = ? ORDER BY address_id LIMIT 3", [ids[0]])["label"]
         plans = [_demo_zone_plan(wh, name, stations)
                  for name, stations in (("Centre-ville (démo)", ids[:4]), ("Quartier nord (démo)", ids[4:7]))]
     saved = []
@@ -190,8 +189,12 @@ def _demo_zones(store: CampaignStore, data_dir: Path) -> str:
                                  address_ids=plan["address_ids"], counts=plan["counts"])
         saved.append(turfs.save_turfs(store, zone.zone_id, plan["turfs"], by="demo"))
     turfs.assign_turf(store, saved[0][0].turf_id, "canvasser", by="demo", due_date=date.today() + timedelta(days=14))
-    for (name, outcome, consent, phone, email), address in zip(_DEMO_CONTACTS, first):
-        contacts.add_contact(store, by="demo", station_id=ids[0], address=address, full_name=name,
+    doors = list(saved[0][0].address_ids[:len(_DEMO_CONTACTS)])  # people met at the doors of canvasser's turf
+    with Warehouse(warehouse_path(data_dir), read_only=True) as wh:
+        labels = dict(wh.query("SELECT address_id, label FROM address WHERE address_id IN (SELECT unnest(?::VARCHAR[]))",
+                               [doors]).itertuples(index=False, name=None))
+    for (name, outcome, consent, phone, email), door in zip(_DEMO_CONTACTS, doors):
+        contacts.add_contact(store, by="demo", address_id=door, address=labels.get(door, door), full_name=name,
                              outcome=outcome, consent=consent, phone=phone, email=email)
     return (f"\n  zones de démonstration : « {plans[0]['name']} » ({format_fr(len(saved[0]))} secteurs, le secteur 1 "
             f"affecté à canvasser), « {plans[1]['name']} » ({format_fr(len(saved[1]))} secteurs)")

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from dashboard.access.permissions import PermissionDenied, Principal, require_actor
 from dashboard.store.backend import Tx, retrying, utc_now
+from dashboard.store.rights import require_current
 
 if TYPE_CHECKING:  # the handle imports this module (saved views need ``require``), not the other way round
     from dashboard.store.campaign import CampaignStore
@@ -51,6 +52,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "user_reset_password": "réinitialisation de mot de passe",
     "view_personal_data": "consultation de données personnelles",
     "export": "export",
+    "download_ticket": "lien de téléchargement à usage unique",
     "zone_change": "modification de zone",
     "assignment_change": "modification d'affectation",
     "record_feedback": "saisie d'un retour de porte-à-porte",
@@ -142,6 +144,7 @@ def require(store: CampaignStore, by: Principal | str, action: str, object_type:
     """:func:`dashboard.access.permissions.require_actor`, recording a refusal (``permission_denied``, outcome ``denied``)
     in its own transaction before re-raising it: the refused change itself never starts."""
     try:
+        require_current(store, by, action)  # the account as it is now, not as the page was drawn
         require_actor(by, action)
     except PermissionDenied:
         if not isinstance(by, str):

@@ -5,14 +5,19 @@ outcome (``rencontre``, ``absent``, ``refus``), whether the person agreed to be
 recontacted (``consent``) and, only then, a phone number and an email. There
 is no free-text column (sensitive mentions are a later issue's job).
 
-**Scoping in the SQL.** Following the CNIL's advice that canvassers access
-only the data of the people they canvass, a role whose
+**Scoping in the SQL, by door.** Following the CNIL's advice that canvassers
+access only the data of the people they canvass, a role whose
 ``view_personal_data`` grant is ``OWN_ZONES`` (the canvasser) reads only the
-rows whose ``station_id`` lies in a zone assigned to them: the query itself
-carries ``station_id IN (SELECT … FROM zone_station JOIN zone_assignment …
+rows whose ``address_id`` (the REU address ``<BAN id>@<station_id>`` of the
+door knocked) is one of their doors: an address of a turf assigned to them or
+of a zone assigned to them (``scope.ADDRESSES_OF_USER_SQL``). The query itself
+carries ``address_id IN (SELECT … FROM zone_address … UNION … turf_address …
 WHERE user_name = ?)`` with the user name bound, never a filter applied in
-Python afterwards. ``ALL`` (admin, candidate) reads every row; others are
-refused.
+Python afterwards. Stations are not the unit of scope: two zones sharing a
+polling station share none of their people. A canvasser records a contact only
+at one of their doors (the same subquery, in the write transaction). ``ALL``
+(admin, candidate) reads every row, including those without an ``address_id``
+(recorded before doors were kept); others are refused.
 
 **Audit.** Every read of personal data writes ``view_personal_data`` with the
 row count (never the rows); every contact recorded writes ``record_feedback``
@@ -41,8 +46,8 @@ from dashboard.store import audit
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.guard import audit_refusals, grant_for
-from dashboard.store.scope import STATIONS_OF_USER_SQL, own_zones_user
-from dashboard.store.validate import clean_station_id, clean_text
+from dashboard.store.scope import ADDRESSES_OF_USER_SQL, own_zones_user
+from dashboard.store.validate import clean_address_id, clean_station_id, clean_text
 
 if TYPE_CHECKING:  # pandas is imported lazily: the CLI's user commands import this package too
     import pandas as pd
@@ -58,7 +63,8 @@ MAX_FULL_NAME = 120
 MAX_ADDRESS = 200
 MAX_EMAIL = 254
 MAX_PHONE = 25
-COLUMNS = ["contact_id", "station_id", "address", "full_name", "phone", "email", "consent", "outcome", "created_by", "created_at"]
+COLUMNS = ["contact_id", "station_id", "address", "full_name", "phone", "email", "consent", "outcome", "created_by", "created_at",
+           "address_id"]
 # column -> French header of the CSV export
 CSV_HEADERS: dict[str, str] = {
     "contact_id": "n°",
@@ -71,6 +77,7 @@ CSV_HEADERS: dict[str, str] = {
     "outcome": "résultat",
     "created_by": "saisi par",
     "created_at": "saisi le (UTC)",
+    "address_id": "identifiant d'adresse",
 }
 _PHONE = re.compile(r"^\+?[0-9 .()-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
@@ -111,10 +118,10 @@ def _email(value: object) -> str | None:
 
 
 def _scoped_sql(select: str, scope_user: str | None, tail: str = "") -> tuple[str, list[Any]]:
-    """``select`` over ``contact c``, restricted in SQL to ``scope_user``'s zones when given."""
+    """``select`` over ``contact c``, restricted in SQL to ``scope_user``'s doors when given."""
     if scope_user is None:
         return f"{select} {tail}", []
-    return f"{select} WHERE c.station_id IN ({STATIONS_OF_USER_SQL}) {tail}", [scope_user]
+    return f"{select} WHERE c.address_id IN ({ADDRESSES_OF_USER_SQL}) {tail}", [scope_user]
 
 
 def _read(con: Tx, scope_user: str | None) -> pd.DataFrame:
@@ -131,12 +138,12 @@ def contacts(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
     with store.write() as con:
         frame = _read(con, scope)
         audit.insert(con, actor_name(by), "view_personal_data", "contacts", None,
-                     {"rows": len(frame), "scope": "all" if scope is None else "own_zones"})
+                     {"rows": len(frame), "scope": "all" if scope is None else "own_doors"})
     return frame
 
 
 def contact_count_by_station(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
-    """Aggregates (``view_maps``): ``station_id``, ``contacts``, ``met``, ``consented``; a canvasser's stations only."""
+    """Aggregates (``view_maps``): ``station_id``, ``contacts``, ``met``, ``consented``; a canvasser's doors only."""
     with audit_refusals(store, by, "view_maps", "contacts"):
         scope = own_zones_user(by, "view_maps")
     columns = ["station_id", "contacts", "met", "consented"]
@@ -178,19 +185,38 @@ def feedback_review(store: CampaignStore, *, by: Principal | str) -> pd.DataFram
 
 
 # -- writes ---------------------------------------------------------------------------------
-@retrying
-def add_contact(store: CampaignStore, *, by: Principal | str, station_id: str, address: str, full_name: str,
-                outcome: str, consent: bool, phone: str | None = None, email: str | None = None,
-                now: datetime | None = None) -> int:
-    """Record one contact (``record_feedback``; a canvasser only in a station of their zones). Returns its id.
+def _door(address_id: object) -> tuple[str, str]:
+    """``(address_id, station_id)`` of a door ``<BAN id>@<station_id>``; French refusal otherwise."""
+    try:
+        door, station = clean_address_id(address_id)
+    except IsoloirError as error:
+        raise ContactError(error.message_fr) from None
+    if station is None:
+        raise ContactError(f"identifiant d'adresse invalide : « {door[:60]} »")
+    return door, station
 
+
+@retrying
+def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full_name: str,
+                outcome: str, consent: bool, address_id: str | None = None, station_id: str | None = None,
+                phone: str | None = None, email: str | None = None, now: datetime | None = None) -> int:
+    """Record one contact (``record_feedback``; a canvasser only at one of their doors). Returns its id.
+
+    ``address_id`` (``<BAN id>@<station_id>``) is the door; its station is the
+    contact's. A canvasser must give one of their doors; the roles recording
+    everywhere may give only ``station_id`` (a door outside any zone).
     Phone and email are refused unless ``consent`` (agreed to be recontacted);
     consent is only possible when the person was met (``rencontre``).
     """
     now = now or utc_now()
     with audit_refusals(store, by, "record_feedback", "contact"):
         grant = grant_for(by, "record_feedback")
-        station = clean_station_id(station_id)
+        door, door_station = (None, None) if address_id is None else _door(address_id)
+        if door_station is None and station_id is None:
+            raise ContactError("adresse manquante : choisissez une adresse de vos secteurs")
+        station = clean_station_id(door_station if door_station is not None else station_id)
+        if door_station is not None and station_id is not None and clean_station_id(station_id) != station:
+            raise ContactError("l'adresse choisie n'est pas dans ce bureau de vote")
         address_clean = _text(address, "l'adresse", MAX_ADDRESS)
         name_clean = _text(full_name, "le nom", MAX_FULL_NAME)
         outcome_clean = str(outcome).strip().lower()
@@ -206,15 +232,15 @@ def add_contact(store: CampaignStore, *, by: Principal | str, station_id: str, a
         if consent and outcome_clean != "rencontre":
             raise ContactError("consentement impossible : la personne n'a pas été rencontrée")
         with store.write() as con:
-            if grant is Grant.OWN_ZONES:
-                inside = con.execute(
-                    f"SELECT count(*) FROM ({STATIONS_OF_USER_SQL}) s WHERE s.station_id = ?", [actor_name(by), station]
+            if grant is Grant.OWN_ZONES:  # one of the canvasser's doors, checked in the SQL of the write transaction
+                inside = door is not None and con.execute(
+                    f"SELECT count(*) FROM ({ADDRESSES_OF_USER_SQL}) d WHERE d.address_id = ?", [actor_name(by), door]
                 ).fetchone()[0] > 0
                 require(by, "record_feedback", in_own_zones=inside)  # type: ignore[arg-type]
             contact_id = int(con.execute(
-                "INSERT INTO contact (station_id, address, full_name, phone, email, consent, outcome, created_by, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING contact_id",
-                [station, address_clean, name_clean, phone_clean, email_clean, consent, outcome_clean, actor_name(by), now],
+                "INSERT INTO contact (station_id, address_id, address, full_name, phone, email, consent, outcome, created_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING contact_id",
+                [station, door, address_clean, name_clean, phone_clean, email_clean, consent, outcome_clean, actor_name(by), now],
             ).fetchone()[0])
             audit.insert(con, actor_name(by), "record_feedback", "contact", contact_id,
                          {"station_id": station, "outcome": outcome_clean, "consent": consent}, at=now)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from dashboard.access.permissions import Grant, PermissionDenied, Principal, is_system_actor, require
 from dashboard.store import audit
+from dashboard.store.rights import require_current
 
 if TYPE_CHECKING:
     from dashboard.store.campaign import CampaignStore
@@ -33,9 +34,12 @@ def audit_refusals(store: CampaignStore, by: Principal | str, action: str, objec
     """Record one ``permission_denied`` entry (outcome ``denied``) when the block raises :class:`PermissionDenied`.
 
     Wrap the whole ``with store.write()`` block: the change is rolled back
-    first, then the refusal is written in its own transaction.
+    first, then the refusal is written in its own transaction. The acting user
+    is re-read from the store first (``rights.require_current``): a page drawn
+    before an account was disabled or demoted acts with its rights of now.
     """
     try:
+        require_current(store, by, action)
         yield
     except PermissionDenied:
         if not isinstance(by, str):

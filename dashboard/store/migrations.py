@@ -135,11 +135,24 @@ def _sessions(d: Dialect) -> list[str]:
     ]
 
 
+def _doors_and_tickets(d: Dialect) -> list[str]:
+    """Personal data scoped by door: ``contact.address_id`` (the REU address ``<BAN id>@<station_id>`` of the door
+    knocked; NULL for contacts recorded before, which only the roles reading everything see); and
+    ``download_ticket``: one-time download tickets (``dashboard.store.tickets``), the token kept only as its SHA-256."""
+    return [
+        "ALTER TABLE contact ADD COLUMN address_id VARCHAR",
+        """CREATE TABLE IF NOT EXISTS download_ticket (
+            token_hash VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, kind VARCHAR NOT NULL, params JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, used_at TIMESTAMP)""",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
     (2, "edit_versions", _edit_versions),
     (3, "sessions", _sessions),
+    (5, "doors_and_tickets", _doors_and_tickets),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -613,8 +613,8 @@ def authorize_walklist_export(store: CampaignStore, turf_id: int, *, by: Princip
             if personal_data:
                 people = con.frame(
                     """SELECT contact_id, station_id, address, full_name, outcome, consent FROM contact
-                       WHERE station_id IN (SELECT station_id FROM turf_address WHERE turf_id = ? AND station_id IS NOT NULL)
-                       ORDER BY station_id, address, contact_id""", [tid],
+                       WHERE address_id IN (SELECT address_id FROM turf_address WHERE turf_id = ?)
+                       ORDER BY station_id, address, contact_id""", [tid],  # the people met at the turf's doors
                 )
             detail: dict[str, Any] = {"zone_id": zid, "addresses": len(turf.address_ids), "personal_data": personal_data}
             if people is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.access import permissions
-from dashboard.store import CampaignStore, contacts, users
+from dashboard.store import CampaignStore, contacts, users, zones
 from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,9 @@ def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     for name in ("warehouse.duckdb", "campaign.duckdb"):
         shutil.copy2(demo_dir / name, data_dir / name)
     store = CampaignStore(data_dir / "campaign.duckdb")
-    contacts.add_contact(store, by=users.get_user(store, "canvasser"), station_id="45999_1", address="1 rue du Tour", full_name="Dominique Sansnuméro",
+    canvasser = users.get_user(store, "canvasser")
+    contacts.add_contact(store, by=canvasser, address_id=min(zones.address_ids_for(store, by=canvasser)), address="1 rue du Tour",
+                         full_name="Dominique Sansnuméro",
                          outcome="absent", consent=False)  # no phone, no e-mail: « — », not « None »
     store.close()
     process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})

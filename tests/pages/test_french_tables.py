@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.store import CampaignStore, contacts, users
+from dashboard.store import CampaignStore, contacts, users, zones
 from tests.apptest import app_test, open_page
 
 RAW = {"None", "nan", "NaN", "NaT", "<NA>", "null"}
@@ -26,7 +26,8 @@ def _cells(at) -> list[tuple[str, str]]:  # noqa: ANN001 - AppTest
 
 def test_no_raw_value_in_any_table(demo_env: Path) -> None:
     store = CampaignStore(demo_env / "campaign.duckdb")
-    contacts.add_contact(store, by=users.get_user(store, "canvasser"), station_id="45999_1", address="1 rue Vide",
+    canvasser = users.get_user(store, "canvasser")
+    contacts.add_contact(store, by=canvasser, address_id=min(zones.address_ids_for(store, by=canvasser)), address="1 rue Vide",
                          full_name="Sans Téléphone", outcome="absent", consent=False)  # phone and e-mail empty
     for role, pages in PAGES.items():
         for page in pages:

@@ -51,6 +51,10 @@ def test_reading_needs_view_audit(store: CampaignStore) -> None:
     class Admin:
         user_name, role = "a", "admin"
 
+    with store.write() as con:  # the accounts acting: the store re-reads them at each check (no audit entry here)
+        for name, role in (("s", "strategist"), ("a", "admin")):
+            con.execute("INSERT INTO app_user (user_name, display_name, role, password_hash, created_at) VALUES (?, ?, ?, 'x', ?)",
+                        [name, name, role, T0])
     with pytest.raises(PermissionDenied):
         audit.entries(store, by=Strategist())
     entries = audit.entries(store, by=Admin())

@@ -45,8 +45,8 @@ def template(store_maker: StoreMaker) -> CampaignStore:
     for zone, where in ((own, "inside"), (other, "outside")):  # one turf each, assigned to the admin (who canvasses too)
         [turf] = turfs.save_turfs(store, zone.zone_id, [TurfInput(1, ADDRESSES[where], 10)], by="cli")
         turfs.assign_turf(store, turf.turf_id, "admin", by="cli")
-    for station, name in ((INSIDE, "Personne Dedans"), (OUTSIDE, "Personne Dehors")):
-        contacts.add_contact(store, by="cli", station_id=station, address="1 rue X", full_name=name, outcome="rencontre",
+    for door, name in ((ADDRESSES["inside"][0], "Personne Dedans"), (ADDRESSES["outside"][0], "Personne Dehors")):
+        contacts.add_contact(store, by="cli", address_id=door, address="1 rue X", full_name=name, outcome="rencontre",
                              consent=True, phone="06 00 00 00 00")
     store.save_view("Vue", {}, by="cli")
     return store
@@ -82,7 +82,7 @@ def _check_personal(result: Any, grant: Grant) -> None:
 
 
 def _record_feedback(store: CampaignStore, user: User) -> Any:
-    return contacts.add_contact(store, by=user, station_id=INSIDE, address="2 rue X", full_name="Nouvelle Personne",
+    return contacts.add_contact(store, by=user, address_id=ADDRESSES["inside"][1], address="2 rue X", full_name="Nouvelle Personne",
                                 outcome="absent", consent=False)
 
 
@@ -90,7 +90,7 @@ def _check_record(result: Any, grant: Grant, store: CampaignStore, user: User) -
     assert isinstance(result, int)
     if grant is Grant.OWN_ZONES:  # outside the canvasser's zone: refused
         with pytest.raises(PermissionDenied):
-            contacts.add_contact(store, by=user, station_id=OUTSIDE, address="3 rue X", full_name="Hors Zone",
+            contacts.add_contact(store, by=user, address_id=ADDRESSES["outside"][1], address="3 rue X", full_name="Hors Zone",
                                  outcome="absent", consent=False)
 
 

@@ -77,9 +77,10 @@ def template(store_maker: StoreMaker) -> CampaignStore:
         mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
         for name in CANVASSERS:
             users.add_user(store, name, "a-long-password-1", "canvasser", by="cli")
-    for station in STATIONS:  # one person met per station, to check the contacts' scope too
-        contacts.add_contact(store, by="cli", station_id=station, address="1 rue X", full_name=f"Personne {station}",
-                             outcome="absent", consent=False)
+    for station in STATIONS:  # one person met at every door of the pool, to check the contacts' scope too
+        for j in range(3):
+            contacts.add_contact(store, by="cli", address_id=f"b{j}@{station}", address="1 rue X",
+                                 full_name=f"Personne {j} {station}", outcome="absent", consent=False)
     return store
 
 
@@ -158,8 +159,8 @@ def _check_lists(store: CampaignStore, user: User, scope: Scope) -> None:
     assert {t.turf_id for t in seen} == scope.turfs
     assert all(set(t.address_ids) <= scope.addresses for t in seen)
     assert {p.turf_id for p in turfs.progress(store, by=user)} == scope.turfs
-    assert set(contacts.contacts(store, by=user)["station_id"]) == scope.stations
-    assert set(contacts.contact_count_by_station(store, by=user)["station_id"]) == scope.stations
+    assert set(contacts.contacts(store, by=user)["address_id"]) == scope.addresses  # doors, not stations
+    assert set(contacts.contact_count_by_station(store, by=user)["station_id"]) == {a.rpartition("@")[2] for a in scope.addresses}
 
 
 def _check_objects(store: CampaignStore, user: User, scope: Scope, model: dict[int, ZoneModel]) -> None:

@@ -236,13 +236,15 @@ def test_a_turf_assignment_opens_its_zone_to_the_canvasser(store: CampaignStore,
     assert turfs.turfs_for(store, by=paul, zone_id=ids["Sud"]) == []
     assert zones.address_ids_for(store, by=paul) == frozenset(NORTH[2:4])  # not the rest of the zone
     assert zones.zone_address_ids(store, ids["Nord"], by=paul) == tuple(NORTH[2:4])
-    # the contacts follow the stations (contacts.py scopes with the same subquery)
-    for station, name in (("45999_2", "Dans La Zone"), ("45999_3", "Hors Zone")):
-        contacts.add_contact(store, by="cli", station_id=station, address="1 rue X", full_name=name, outcome="absent", consent=False)
-    assert set(contacts.contacts(store, by=paul)["full_name"]) == {"Dans La Zone"}
-    contacts.add_contact(store, by=paul, station_id="45999_1", address="2 rue X", full_name="Nouveau", outcome="absent", consent=False)
-    with pytest.raises(PermissionDenied):
-        contacts.add_contact(store, by=paul, station_id="45999_3", address="3 rue X", full_name="Refus", outcome="absent", consent=False)
+    # the contacts follow the doors (contacts.py scopes with ADDRESSES_OF_USER_SQL), not the stations:
+    # NORTH[0] is in a station of their turf's zone, but not one of their doors
+    for door, name in ((NORTH[2], "Dans Le Secteur"), (NORTH[0], "Même Bureau"), (SOUTH[0], "Hors Zone")):
+        contacts.add_contact(store, by="cli", address_id=door, address="1 rue X", full_name=name, outcome="absent", consent=False)
+    assert set(contacts.contacts(store, by=paul)["full_name"]) == {"Dans Le Secteur"}
+    contacts.add_contact(store, by=paul, address_id=NORTH[3], address="2 rue X", full_name="Nouveau", outcome="absent", consent=False)
+    for door in (NORTH[0], SOUTH[0]):
+        with pytest.raises(PermissionDenied):
+            contacts.add_contact(store, by=paul, address_id=door, address="3 rue X", full_name="Refus", outcome="absent", consent=False)
     for call in (lambda: turfs.get_turf(store, ids["Nord 1"], by=paul), lambda: turfs.get_turf(store, ids["Sud 1"], by=paul),
                  lambda: zones.get_zone(store, ids["Sud"], by=paul), lambda: zones.zone_address_ids(store, ids["Sud"], by=paul)):
         with pytest.raises(PermissionDenied, match="que dans ses propres zones"):
@@ -333,8 +335,8 @@ def test_progress(store: CampaignStore, people: dict[str, User]) -> None:
 def test_walklist_export_gate(store: CampaignStore, people: dict[str, User]) -> None:
     ids = _ids(store)
     turfs.assign_turf(store, ids["Nord 3"], "paul", by="cli")
-    for station, name in (("45999_2", "Voisine"), ("45999_1", "Autre Bureau")):
-        contacts.add_contact(store, by="cli", station_id=station, address="5 rue X", full_name=name, outcome="rencontre",
+    for door, name in ((NORTH[4], "Voisine"), ("n9@45999_2", "Même Bureau"), (NORTH[0], "Autre Bureau")):
+        contacts.add_contact(store, by="cli", address_id=door, address="5 rue X", full_name=name, outcome="rencontre",
                              consent=True, phone="06 00 00 00 00")
     # addresses only: every role building zones, and the canvasser for their own turf
     for role in ("admin", "candidate", "strategist", "canvasser"):
@@ -343,7 +345,7 @@ def test_walklist_export_gate(store: CampaignStore, people: dict[str, User]) -> 
         entry = _entries(store, "export_walklist")[0]
         assert (entry.user_name, entry.object_type, entry.object_id) == (people[role].user_name, "turf", str(ids["Nord 3"]))
         assert entry.detail == {"zone_id": ids["Nord"], "addresses": 2, "personal_data": False}
-    # with names: admin and candidate only; only the people at the turf's stations, without phone or email
+    # with names: admin and candidate only; only the people at the turf's doors, without phone or email
     for role in ("admin", "candidate"):
         export = turfs.authorize_walklist_export(store, ids["Nord 3"], by=people[role], personal_data=True)
         assert export.contacts is not None and list(export.contacts["full_name"]) == ["Voisine"]
