@@ -37,7 +37,7 @@ def _hashes(store: CampaignStore) -> list[str]:
 
 
 def test_add_and_list_never_show_hashes(store: CampaignStore) -> None:
-    users.add_user(store, "paul", "un-mot-de-passe", "canvasser", by="cli", now=T0)
+    users.add_user(store, "paul", "un-mot-de-passe-robuste", "canvasser", by="cli", now=T0)
     listed = users.list_users(store, by="cli")
     assert [(u.user_name, u.role, u.active, u.demo) for u in listed] == [("directrice", "admin", True, False), ("paul", "canvasser", True, False)]
     assert listed[0].display_name == "Marie Dupont" and listed[0].role_label == "directeur de campagne"
@@ -181,23 +181,23 @@ def test_unknown_user_gets_the_same_answer_and_is_audited(store: CampaignStore) 
 def test_credentials_feed_streamlit_authenticator(store: CampaignStore) -> None:
     from streamlit_authenticator import Authenticate, Hasher
 
-    users.add_user(store, "paul", "un-mot-de-passe", "canvasser", by="cli", display_name="Paul")
+    users.add_user(store, "paul", "un-mot-de-passe-robuste", "canvasser", by="cli", display_name="Paul")
     creds = users.credentials_for_authenticator(store)
     assert set(creds["usernames"]) == {"directrice", "paul"}
     paul = creds["usernames"]["paul"]
     assert paul["name"] == "Paul" and paul["roles"] == ["canvasser"]
-    assert Hasher.is_hash(paul["password"]) and Hasher.check_pw("un-mot-de-passe", paul["password"])
+    assert Hasher.is_hash(paul["password"]) and Hasher.check_pw("un-mot-de-passe-robuste", paul["password"])
     authenticator = Authenticate(creds, "isoloir_test", "k" * 32, 0.5, auto_hash=False)
     model = authenticator.authentication_controller.authentication_model
-    assert model.check_credentials("paul", "un-mot-de-passe") and not model.check_credentials("paul", "faux")
+    assert model.check_credentials("paul", "un-mot-de-passe-robuste") and not model.check_credentials("paul", "faux")
 
 
 def test_production_hash_is_the_authenticators(monkeypatch: pytest.MonkeyPatch) -> None:
     from streamlit_authenticator import Hasher
 
     monkeypatch.undo()
-    hashed = users._hash_password("un-mot-de-passe")
-    assert Hasher.is_hash(hashed) and Hasher.check_pw("un-mot-de-passe", hashed) and hashed.startswith("$2b$12$")
+    hashed = users._hash_password("un-mot-de-passe-robuste")
+    assert Hasher.is_hash(hashed) and Hasher.check_pw("un-mot-de-passe-robuste", hashed) and hashed.startswith("$2b$12$")
 
 
 def test_first_run_admin(new_store: Callable[..., CampaignStore]) -> None:
