@@ -48,6 +48,8 @@ KEYBOARD_ROWS = ("azertyuiop", "qsdfghjklm", "wxcvbn", "qwertyuiop", "asdfghjkl"
 _LEET = str.maketrans({"0": "o", "1": "i", "!": "i", "|": "i", "3": "e", "4": "a", "@": "a", "5": "s", "$": "s",
                        "7": "t", "+": "t", "8": "b", "9": "g", "€": "e"})
 _EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")  # digits and symbols around a word
+_LEADING = re.compile(r"^[\W\d_]+")
+_TRAILING = re.compile(r"[\W\d_]+$")
 _WORD = re.compile(r"[a-z0-9]+")
 
 _PATTERN_FR = {
@@ -72,11 +74,32 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _deleet_near_letters(text: str) -> str:
+    """Leetspeak undone only where a letter is next to it (``b0ndy-2026`` → ``bondy-2026``), repeatedly."""
+    chars = list(text)
+    changed = True
+    while changed:
+        changed = False
+        for i, c in enumerate(chars):
+            plain = c.translate(_LEET)
+            if plain == c:
+                continue
+            near = [chars[j] for j in (i - 1, i + 1) if 0 <= j < len(chars)]
+            if any(n.isalpha() for n in near):
+                chars[i] = plain
+                changed = True
+    return "".join(chars)
+
+
 def _variants(password: str) -> set[str]:
-    """The password folded, de-leeted, and each of those without the digits and symbols around it."""
+    """The password folded, de-leeted (everywhere, or next to letters), and each of those without the
+    digits and symbols around it (both ends, or one end), and without separators."""
     folded = fold(password)
-    forms = {folded, folded.translate(_LEET)}
-    forms |= {_EDGES.sub("", form) for form in list(forms)}
+    forms = {folded, folded.translate(_LEET), _deleet_near_letters(folded)}
+    stripped = set()
+    for form in forms:
+        stripped |= {_EDGES.sub("", form), _LEADING.sub("", form), _TRAILING.sub("", form)}
+    forms |= stripped
     forms |= {re.sub(r"[\W_]+", "", form) for form in list(forms)}  # « mot-de-passe » → « motdepasse »
     return {form for form in forms if form}
 
@@ -148,9 +171,8 @@ def weakness(password: str, *, words: Iterable[str] = ()) -> str | None:
     if any(form in common for form in variants):
         return _refused("il figure parmi les mots de passe les plus courants")
     for form in variants:
-        core = re.sub(r"[\W_]+", "", form)
-        found = _longest_common_part(core, common)
-        if found and _trivial(core.replace(found, " ", 1)):
+        found = _longest_common_part(form, common)
+        if found and _trivial(form.replace(found, " ", 1)):
             return _refused("il est construit sur un mot de passe très courant")
     personal = [w for w in words if len(w) >= 3]
     for form in variants:
