@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard.access import permissions
 from dashboard.errors import IsoloirError
 from dashboard.store import users
-from dashboard.ui import data, session, style
+from dashboard.ui import data, session, style, two_factor_panel
 from dashboard.ui.navigation import PAGES_DIR, existing_pages
 
 
@@ -57,6 +57,8 @@ if user is not None and session.logout_requested():
 style.inject()
 if territory:
     style.demo_banner(territory)
+if user is not None and not two_factor_panel.enrolment_gate(user):  # must enrol first: nothing else is drawn
+    st.stop()
 
 allowed = permissions.pages_for(user.role) if user else []
 
@@ -112,6 +114,7 @@ if user is None:
     st.stop()
 
 session.account_panel(authenticator, user)
+two_factor_panel.account_popover(user)
 session.keep_cookie(authenticator)  # after the panel: a password change issues a new token in this run
 requested = navigation.url_path or "accueil"
 if requested != "accueil" and not permissions.may_open(user.role, requested):
