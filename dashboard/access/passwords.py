@@ -34,6 +34,9 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 MIN_LENGTH = 10
 MAX_BYTES = 72
 MIN_SCORE = 3
+# The rule in one French sentence, for the help of password fields.
+POLICY_FR = ("10 caractères au moins ; ni un mot de passe courant, ni votre nom ou celui de la campagne, "
+             "ni une suite ou une répétition. Quelques mots sans rapport entre eux font un bon mot de passe.")
 # French passwords frequent in leaks that the (mostly English) zxcvbn list lacks or ranks low.
 FRENCH_COMMON: frozenset[str] = frozenset({
     "motdepasse", "azerty", "azertyuiop", "azertyui", "azerty123", "soleil", "doudou", "loulou", "chouchou",

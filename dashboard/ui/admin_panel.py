@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.access import permissions
+from dashboard.access import passwords, permissions
 from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
 from dashboard.store import audit, campaign_settings, purge, two_factor, users
@@ -271,7 +271,7 @@ def accounts_tab(user: User) -> None:
             st.selectbox("Rôle", roles, index=roles.index("viewer"), format_func=_role_label,
                          key="admin_new_role")
             st.text_input(f"Mot de passe ({users.MIN_PASSWORD} caractères au moins)", type="password", max_chars=200,
-                          key="admin_new_password", autocomplete="new-password")
+                          key="admin_new_password", autocomplete="new-password", help=passwords.POLICY_FR)
             st.text_input("Mot de passe, encore", type="password", max_chars=200, key="admin_new_password2",
                           autocomplete="new-password")
             st.form_submit_button("Créer le compte", type="primary", key="admin_new_submit", on_click=_create)
@@ -304,7 +304,7 @@ def accounts_tab(user: User) -> None:
         with st.form("admin_reset_form", enter_to_submit=False):
             st.markdown(f"Nouveau mot de passe pour « {target.user_name} »")
             st.text_input(f"Mot de passe ({users.MIN_PASSWORD} caractères au moins)", type="password", max_chars=200,
-                          key="admin_reset_password", autocomplete="new-password")
+                          key="admin_reset_password", autocomplete="new-password", help=passwords.POLICY_FR)
             st.text_input("Mot de passe, encore", type="password", max_chars=200, key="admin_reset_password2",
                           autocomplete="new-password")
             st.form_submit_button("Réinitialiser le mot de passe", key="admin_reset_submit", on_click=_reset,

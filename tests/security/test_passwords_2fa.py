@@ -137,3 +137,22 @@ def test_two_factor_is_required_exactly_for_the_roles_that_may_export() -> None:
     for role in ROLES:
         assert two_factor.required(role) is (permission(role, "export_personal_data") is not Grant.NONE)
     assert [r for r in ROLES if two_factor.required(r)] == ["admin", "candidate"]
+
+
+def test_the_cli_resets_two_factor_for_a_director_who_lost_phone_and_codes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import enrol_two_factor
+
+    store = CampaignStore(tmp_path / "campaign.duckdb")
+    enrol_two_factor(store, users.add_user(store, "marie", GOOD, "admin", by="cli"), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    store.close()
+    d = ["--data-dir", str(tmp_path)]
+    code, err = _cli(monkeypatch, capsys, ["users", "reset-two-factor", "personne", *d], "")
+    assert code == 1 and err.startswith("Erreur : utilisateur inconnu")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["users", "reset-two-factor", "Marie", *d]) == 0
+    assert "réinitialisée" in capsys.readouterr().out
+    store = CampaignStore(tmp_path / "campaign.duckdb")
+    assert not two_factor.is_enrolled(store, "marie") and two_factor.must_enrol(store, users.get_user(store, "marie"))
+    entry = audit.entries(store, by="cli", action="two_factor_reset")[0]
+    assert (entry.user_name, entry.object_id) == ("cli", "marie")
