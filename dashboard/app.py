@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard.access import permissions
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
-from dashboard.ui import data, session, style
+from dashboard.ui import data, session, style, two_factor_panel
 from dashboard.ui.navigation import PAGES_DIR, existing_pages
 
 
@@ -54,6 +54,8 @@ user = session.current_user()
 style.inject()
 if territory:
     style.demo_banner(territory)
+if user is not None and not two_factor_panel.enrolment_gate(user):  # must enrol first: nothing else is drawn
+    st.stop()
 
 allowed = permissions.pages_for(user.role) if user else []
 
@@ -110,6 +112,7 @@ if user is None:
     st.stop()
 
 session.account_panel(user)
+two_factor_panel.account_popover(user)
 requested = navigation.url_path or "accueil"
 if requested != "accueil" and not permissions.may_open(user.role, requested):
     _refuse(requested)  # the page's file does not run

@@ -94,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     set_role.add_argument("role", help=f"rôle : {', '.join(ROLES)}")
     reset = users_sub.add_parser("reset-password", parents=[data_dir, password], help="définir un nouveau mot de passe")
     reset.add_argument("user_name")
+    users_sub.add_parser(
+        "reset-two-factor", parents=[data_dir],
+        help="réinitialiser la double authentification d'un compte (téléphone et codes de secours perdus)",
+    ).add_argument("user_name")
 
     contacts = sub.add_parser("contacts", help="données personnelles de la campagne (contacts de terrain)")
     contacts_sub = contacts.add_subparsers(dest="contacts_action", required=True)
@@ -378,6 +382,12 @@ def cmd_users(args: argparse.Namespace) -> int:
             raise users.UserError(f"utilisateur inconnu : « {args.user_name} »")
         user = users.reset_password(store, args.user_name, _read_password(args), by="cli")
         print(f"Mot de passe de « {user.user_name} » modifié.")
+    elif action == "reset-two-factor":
+        from dashboard.store import two_factor
+
+        two_factor.reset(store, args.user_name, by="cli")
+        print(f"Double authentification de « {args.user_name.strip().lower()} » réinitialisée : "
+              "le compte l'activera de nouveau à sa prochaine connexion.")
     return 0
 
 

@@ -15,6 +15,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_COOKIE_KEY = "isoloir-tests-cookie-signing-key-0123456789abcdef"
 os.environ["ISOLOIR_COOKIE_KEY"] = TEST_COOKIE_KEY
 REAL_ADMIN_PASSWORD = "directrice-de-test-2026"  # the admin of the real-data fixture (not a demo account)
+# Its TOTP secret: a real admin must enrol in two-factor authentication (dashboard/store/two_factor.py)
+# before using the app; the fixture enrols it so the pages open. A test value, not a secret.
+REAL_ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def _shared_data() -> Path | None:
@@ -52,6 +55,17 @@ REAL_IMPORTS = [
 ]
 
 
+def enrol_two_factor(store, user, secret: str) -> list[str]:  # noqa: ANN001 - a store and a User
+    """Enrol ``user`` in two-factor authentication with ``secret`` (as the enrolment screen does); the recovery codes."""
+    import time
+
+    from dashboard.access import totp
+    from dashboard.store import two_factor
+
+    two_factor.start_enrolment(store, user, secret=secret)
+    return two_factor.confirm_enrolment(store, user, totp.code_at(secret, totp.step_of(time.time())))
+
+
 @pytest.fixture(scope="session")
 def real_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory whose warehouse holds the real Bondy, Brest and Châtenay imports."""
@@ -66,7 +80,8 @@ def real_data_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -
         import_files(kind, [shared_data / f for f in files], data_dir, ImportOptions(**options))
     # a real deployment has no demo accounts: its director was created at first run (or by the CLI)
     store = CampaignStore(data_dir / "campaign.duckdb")
-    add_user(store, "admin", REAL_ADMIN_PASSWORD, "admin", by="cli")
+    admin = add_user(store, "admin", REAL_ADMIN_PASSWORD, "admin", by="cli")
+    enrol_two_factor(store, admin, REAL_ADMIN_TOTP_SECRET)
     store.close()  # checkpointed: the browser tests' app opens the file from another process
     return data_dir
 

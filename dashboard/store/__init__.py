@@ -12,15 +12,16 @@ difference between the two), ``migrations`` (the numbered schema), ``users``,
 canvasser's scope as SQL), ``validate``, ``errors`` (``ZoneConflict``…),
 ``zones`` (zones, their addresses and assignments), ``zone_counts``,
 ``zone_history``, ``turfs`` (turfs, walk order, assignments, progress,
-walk-list export gate), ``contacts``, ``campaign_settings``, ``purge``. The
+walk-list export gate), ``contacts``, ``campaign_settings``, ``purge``, ``two_factor``
+(TOTP secrets and recovery codes). The
 audit actions they record are all listed in ``audit.AUDIT_ACTIONS``; the
 modules are imported here so ``from dashboard.store import turfs`` works.
 """
 
-from dashboard.store import campaign_settings, contacts, turfs, zones
+from dashboard.store import campaign_settings, contacts, turfs, two_factor, zones
 from dashboard.store.errors import StoreBusy, StoreError
 from dashboard.store.campaign import CAMPAIGN_FILE, CampaignStore, SavedView
 from dashboard.store.errors import ZoneConflict
 
 __all__ = ["CAMPAIGN_FILE", "CampaignStore", "SavedView", "StoreBusy", "StoreError", "ZoneConflict", "campaign_settings",
-           "contacts", "turfs", "zones"]
+           "contacts", "turfs", "two_factor", "zones"]

@@ -62,6 +62,12 @@ AUDIT_ACTIONS: dict[str, str] = {
     "settings": "réglages de la campagne",
     "purge": "purge",
     "permission_denied": "action refusée",
+    "two_factor_enrol": "activation de la double authentification",
+    "two_factor_disable": "désactivation de la double authentification",
+    "two_factor_reset": "réinitialisation de la double authentification",
+    "two_factor_verify": "vérification d'un code de double authentification",
+    "two_factor_recovery_used": "utilisation d'un code de secours",
+    "two_factor_recovery_codes": "nouveaux codes de secours",
 }
 OUTCOMES: dict[str, str] = {
     "success": "réussi",

@@ -147,11 +147,29 @@ def _doors_and_tickets(d: Dialect) -> list[str]:
     ]
 
 
+def _two_factor(d: Dialect) -> list[str]:
+    """Two-factor authentication (two_factor.py): a TOTP secret per user and one-time recovery codes.
+
+    ``user_totp.secret`` is a secret in its own column (to be encrypted with the personal columns);
+    ``enrolled_at`` stays NULL until the user confirms a first code; ``last_step`` is the last time step
+    used (a code of that step or an earlier one is refused). ``user_recovery_code`` keeps SHA-256 digests
+    only; ``used_at`` is set once, when the code is used."""
+    return [
+        """CREATE TABLE IF NOT EXISTS user_totp (
+            user_name VARCHAR PRIMARY KEY, secret VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            enrolled_at TIMESTAMP, last_step BIGINT)""",
+        """CREATE TABLE IF NOT EXISTS user_recovery_code (
+            user_name VARCHAR NOT NULL, code_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, used_at TIMESTAMP,
+            PRIMARY KEY (user_name, code_hash))""",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
     (2, "edit_versions", _edit_versions),
     (3, "sessions", _sessions),
+    (4, "two_factor", _two_factor),
     (5, "doors_and_tickets", _doors_and_tickets),
 ]
 LATEST = MIGRATIONS[-1][0]

@@ -37,14 +37,15 @@ from typing import Any
 
 import bcrypt
 
+from dashboard.access import passwords
 from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, check_role, permission
 from dashboard.errors import IsoloirError
 from dashboard.store import audit
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 
-MIN_PASSWORD = 10
-MAX_PASSWORD_BYTES = 72  # bcrypt's limit
+MIN_PASSWORD = passwords.MIN_LENGTH
+MAX_PASSWORD_BYTES = passwords.MAX_BYTES  # bcrypt's limit
 # The demo territory's accounts (user name = role), documented in the README; accepted only with demo=True.
 DEMO_PASSWORDS: dict[str, str] = {role: f"demo-{role}" for role in ROLES}
 _USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -123,23 +124,33 @@ def check_user_name(user_name: str) -> str:
     return clean
 
 
-def check_password(password: str, user_name: str, *, demo: bool = False) -> None:
+def check_password(password: str, user_name: str, *, demo: bool = False, display_name: str | None = None,
+                   campaign_name: str | None = None) -> None:
     """Raise :class:`PasswordRejected` (French) unless the password is acceptable.
 
-    At least ``MIN_PASSWORD`` characters, at most 72 bytes, not the user name, and
-    not one of the published demo passwords, which only the demo account of that
-    name accepts (``demo=True``).
+    The policy of :func:`dashboard.access.passwords.weakness` (length, the bundled list of common
+    passwords, words of the user name, display name and campaign name, repeats and sequences,
+    zxcvbn's estimate), and never one of the published demo passwords. Those are the one explicit
+    exception: only the demo account of that name accepts its own (``demo=True``, used by
+    ``ensure_demo_accounts`` for the demo territory); every other password of a demo account
+    follows the policy.
     """
     if password in DEMO_PASSWORDS.values():
         if demo and DEMO_PASSWORDS.get(user_name) == password:
             return
         raise PasswordRejected("ce mot de passe est celui, publié, d'un compte de démonstration : choisissez-en un autre")
-    if len(password) < MIN_PASSWORD:
-        raise PasswordRejected(f"mot de passe trop court : {MIN_PASSWORD} caractères au moins")
-    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        raise PasswordRejected(f"mot de passe trop long : {MAX_PASSWORD_BYTES} octets au plus")
-    if password.strip().lower() == user_name.lower():
-        raise PasswordRejected("le mot de passe ne doit pas être le nom d'utilisateur")
+    reason = passwords.weakness(password, words=passwords.personal_words(user_name, display_name, campaign_name))
+    if reason:
+        raise PasswordRejected(reason)
+
+
+def _campaign_name(store: CampaignStore) -> str | None:
+    """The campaign's name (its settings), one of the words a password must not be built from."""
+    if not store.exists():
+        return None
+    with store.read() as con:
+        row = con.execute("SELECT name FROM campaign_setting WHERE setting_id = 1").fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 def _user(row: tuple[Any, ...]) -> User:
@@ -218,8 +229,8 @@ def add_user(store: CampaignStore, user_name: str, password: str, role: str, *, 
     audit.require(store, by, "manage_users", "user")
     name = check_user_name(user_name)
     role = check_role(role)
-    check_password(password, name, demo=demo)
     display = " ".join(str(display_name or name).split())[:120] or name
+    check_password(password, name, demo=demo, display_name=display, campaign_name=_campaign_name(store))
     now = now or utc_now()
     hashed = _hash_password(password)
     with store.write() as con:
@@ -239,7 +250,7 @@ def create_first_admin(store: CampaignStore, user_name: str, password: str, *, d
                        now: datetime | None = None) -> User:
     """First run: create the admin, only while no active admin exists (otherwise :class:`UserError`)."""
     name = check_user_name(user_name)
-    check_password(password, name)
+    check_password(password, name, display_name=display_name, campaign_name=_campaign_name(store))
     now = now or utc_now()
     hashed = _hash_password(password)
     with store.write() as con:
@@ -302,9 +313,10 @@ def reset_password(store: CampaignStore, user_name: str, new_password: str, *, b
     audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
     now = now or utc_now()
+    campaign = _campaign_name(store)
     with store.write() as con:
         user = _require_user(con, name)
-        check_password(new_password, name, demo=user.demo)
+        check_password(new_password, name, demo=user.demo, display_name=user.display_name, campaign_name=campaign)
         con.execute(
             "UPDATE app_user SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL WHERE user_name = ?",
             [_hash_password(new_password), now, name],
@@ -323,7 +335,8 @@ def change_password(store: CampaignStore, user_name: str, old_password: str, new
     if not result.ok:
         raise UserError(result.message_fr if result.outcome is not LoginOutcome.FAILURE else "ancien mot de passe incorrect")
     assert result.user is not None
-    check_password(new_password, name, demo=result.user.demo)
+    check_password(new_password, name, demo=result.user.demo, display_name=result.user.display_name,
+                   campaign_name=_campaign_name(store))
     if new_password == old_password:
         raise PasswordRejected("le nouveau mot de passe doit être différent de l'ancien")
     return _store_new_password(store, name, _hash_password(new_password), now)

@@ -25,10 +25,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.access import permissions
+from dashboard.access import passwords, permissions
 from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
-from dashboard.store import audit, campaign_settings, purge, users
+from dashboard.store import audit, campaign_settings, purge, two_factor, users
 from dashboard.store.users import User
 from dashboard.ui import data, session
 from dashboard.ui.navigation import PAGE_FILES
@@ -238,6 +238,13 @@ def _reset(user_name: str) -> None:
          f"Mot de passe de « {user_name} » réinitialisé (et compte déverrouillé).")
 
 
+def _reset_two_factor(user_name: str) -> None:
+    _act("target", lambda actor: two_factor.reset(data.campaign(), user_name, by=actor),
+         f"Double authentification de « {user_name} » réinitialisée : elle sera à réactiver à la prochaine connexion"
+         + (" (obligatoire pour son rôle)." if (u := users.get_user(data.campaign(), user_name)) and two_factor.required(u.role)
+            else "."))
+
+
 def _save_campaign() -> None:
     s = st.session_state
     _act("campaign", lambda actor: campaign_settings.set_campaign_settings(
@@ -265,7 +272,7 @@ def accounts_tab(user: User) -> None:
             st.selectbox("Rôle", roles, index=roles.index("viewer"), format_func=_role_label,
                          key="admin_new_role")
             st.text_input(f"Mot de passe ({users.MIN_PASSWORD} caractères au moins)", type="password", max_chars=200,
-                          key="admin_new_password", autocomplete="new-password")
+                          key="admin_new_password", autocomplete="new-password", help=passwords.POLICY_FR)
             st.text_input("Mot de passe, encore", type="password", max_chars=200, key="admin_new_password2",
                           autocomplete="new-password")
             st.form_submit_button("Créer le compte", type="primary", key="admin_new_submit", on_click=_create)
@@ -298,11 +305,22 @@ def accounts_tab(user: User) -> None:
         with st.form("admin_reset_form", enter_to_submit=False):
             st.markdown(f"Nouveau mot de passe pour « {plain(target.user_name)} »")
             st.text_input(f"Mot de passe ({users.MIN_PASSWORD} caractères au moins)", type="password", max_chars=200,
-                          key="admin_reset_password", autocomplete="new-password")
+                          key="admin_reset_password", autocomplete="new-password", help=passwords.POLICY_FR)
             st.text_input("Mot de passe, encore", type="password", max_chars=200, key="admin_reset_password2",
                           autocomplete="new-password")
             st.form_submit_button("Réinitialiser le mot de passe", key="admin_reset_submit", on_click=_reset,
                                   args=(target.user_name,))
+        state = two_factor.status(store, target.user_name)
+        if state.enrolled:
+            st.caption(f":material/phonelink_lock: Double authentification activée "
+                       f"({state.recovery_codes_left} codes de secours restants).")
+            st.button("Réinitialiser la double authentification", key="admin_two_factor_reset",
+                      icon=":material/phonelink_erase:", on_click=_reset_two_factor, args=(target.user_name,),
+                      help="Pour un compte qui a perdu son téléphone et ses codes de secours : il l'activera de nouveau.")
+        else:
+            st.caption(":material/phonelink_lock: Double authentification non activée"
+                       + (" (obligatoire pour ce rôle : demandée à la prochaine connexion)." if two_factor.required(target.role)
+                          and not target.demo else "."))
         _show_notice("target")
 
 

@@ -37,7 +37,7 @@ def _hashes(store: CampaignStore) -> list[str]:
 
 
 def test_add_and_list_never_show_hashes(store: CampaignStore) -> None:
-    users.add_user(store, "paul", "un-mot-de-passe", "canvasser", by="cli", now=T0)
+    users.add_user(store, "paul", "un-mot-de-passe-robuste", "canvasser", by="cli", now=T0)
     listed = users.list_users(store, by="cli")
     assert [(u.user_name, u.role, u.active, u.demo) for u in listed] == [("directrice", "admin", True, False), ("paul", "canvasser", True, False)]
     assert listed[0].display_name == "Marie Dupont" and listed[0].role_label == "directeur de campagne"
@@ -191,8 +191,8 @@ def test_production_hash_is_the_authenticators(monkeypatch: pytest.MonkeyPatch) 
     from streamlit_authenticator import Hasher
 
     monkeypatch.undo()
-    hashed = users._hash_password("un-mot-de-passe")
-    assert Hasher.is_hash(hashed) and Hasher.check_pw("un-mot-de-passe", hashed) and hashed.startswith("$2b$12$")
+    hashed = users._hash_password("un-mot-de-passe-robuste")
+    assert Hasher.is_hash(hashed) and Hasher.check_pw("un-mot-de-passe-robuste", hashed) and hashed.startswith("$2b$12$")
 
 
 def test_first_run_admin(new_store: Callable[..., CampaignStore]) -> None:
