@@ -120,14 +120,16 @@ def _edit_versions(d: Dialect) -> list[str]:
 def _sessions(d: Dialect) -> list[str]:
     """Server-side login sessions and login throttling counters (sessions.py, users.verify_login).
 
-    ``user_session.session_id`` is the SHA-256 (hex) of the cookie's random token, never the token.
+    ``user_session.session_id`` is the SHA-256 (hex) of the cookie's random token, never the token;
+    ``pending`` marks the short session between a right password and the one-time code (two-factor
+    accounts): it opens nothing.
     ``login_throttle`` counts failed logins per client address (``addr:<address>``) and per
     (address, user name) (``pair:<address>|<name>``), whatever the user name (known or not)."""
     return [
         """CREATE TABLE IF NOT EXISTS user_session (
             session_id VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
             last_seen TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL, revoked_at TIMESTAMP,
-            revoke_reason VARCHAR, client VARCHAR)""",
+            revoke_reason VARCHAR, client VARCHAR, pending BOOLEAN NOT NULL DEFAULT FALSE)""",
         "CREATE INDEX IF NOT EXISTS user_session_user ON user_session (user_name)",
         """CREATE TABLE IF NOT EXISTS login_throttle (
             throttle_key VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, last_failure TIMESTAMP NOT NULL,

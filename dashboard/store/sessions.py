@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dashboard.store import audit, users
-from dashboard.store.backend import retrying, utc_now
+from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.users import User
 
 TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 128  # a longer cookie is not a token of ours: refused before hashing
+PENDING_FOR = timedelta(minutes=5)  # between a right password and the one-time code of a two-factor account
 SEEN_EVERY = timedelta(minutes=1)  # ``last_seen`` is written at most this often (a write per click would queue)
 
 
@@ -47,17 +48,71 @@ def _plausible(token: object) -> bool:
 
 @retrying
 def create(store: CampaignStore, user: User, *, hours: float, client: str = "inconnue",
-           now: datetime | None = None) -> str:
-    """Open a session for ``user`` (just authenticated) lasting ``hours``; returns the token for the cookie."""
+           now: datetime | None = None, pending: bool = False) -> str:
+    """Open a session for ``user`` (just authenticated) lasting ``hours``; returns the token for the cookie.
+
+    ``pending``: the password was right but a one-time code is still due (two-factor accounts): the
+    session lasts :data:`PENDING_FOR`, opens nothing (:func:`lookup` ignores it) and only
+    :func:`complete` turns it into a real one."""
     now = now or utc_now()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with store.write() as con:
-        con.execute(
-            "INSERT INTO user_session (session_id, user_name, created_at, last_seen, expires_at, client) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [session_id(token), user.user_name, now, now, now + timedelta(hours=hours), str(client)[:64]],
-        )
+        _insert(con, token, user.user_name, now, PENDING_FOR if pending else timedelta(hours=hours), client, pending)
     return token
+
+
+def _insert(con: Tx, token: str, user_name: str, now: datetime, length: timedelta, client: str, pending: bool) -> None:
+    con.execute(
+        "INSERT INTO user_session (session_id, user_name, created_at, last_seen, expires_at, client, pending) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [session_id(token), user_name, now, now, now + length, str(client)[:64], pending],
+    )
+
+
+def pending_user(store: CampaignStore, token: object, now: datetime | None = None) -> User | None:
+    """The active user of a pending session (password right, code due), else None."""
+    if not _plausible(token) or not store.exists():
+        return None
+    now = now or utc_now()
+    with store.read() as con:
+        row = con.execute(
+            "SELECT user_name FROM user_session WHERE session_id = ? AND pending AND revoked_at IS NULL "
+            "AND expires_at > ?", [session_id(str(token)), now],
+        ).fetchone()
+        user = users.get_user_in(con, row[0]) if row else None
+    return user if user is not None and user.active else None
+
+
+@retrying
+def complete(store: CampaignStore, token: object, *, hours: float, client: str = "inconnue",
+             now: datetime | None = None) -> str | None:
+    """The one-time code was right: end the pending session of ``token`` and open a real one (a new
+    token) in the same write; None when the pending session is gone (expired, used, revoked)."""
+    if not _plausible(token) or not store.exists():
+        return None
+    now = now or utc_now()
+    fresh = secrets.token_urlsafe(TOKEN_BYTES)
+    with store.write() as con:
+        row = con.execute(
+            "UPDATE user_session SET revoked_at = ?, revoke_reason = 'second_factor_done' WHERE session_id = ? "
+            "AND pending AND revoked_at IS NULL AND expires_at > ? RETURNING user_name",
+            [now, session_id(str(token)), now],
+        ).fetchone()
+        if row is None:
+            return None
+        _insert(con, fresh, str(row[0]), now, timedelta(hours=hours), client, False)
+    return fresh
+
+
+@retrying
+def drop_pending(store: CampaignStore, token: object, now: datetime | None = None) -> None:
+    """End a pending session (too many wrong codes: the password must be typed again)."""
+    if not _plausible(token) or not store.exists():
+        return
+    now = now or utc_now()
+    with store.write() as con:
+        con.execute("UPDATE user_session SET revoked_at = ?, revoke_reason = 'second_factor_failed' "
+                    "WHERE session_id = ? AND pending AND revoked_at IS NULL", [now, session_id(str(token))])
 
 
 def lookup(store: CampaignStore, token: object, now: datetime | None = None) -> User | None:
@@ -70,9 +125,9 @@ def lookup(store: CampaignStore, token: object, now: datetime | None = None) -> 
     sid = session_id(str(token))
     with store.read() as con:
         row = con.execute(
-            "SELECT user_name, expires_at, revoked_at, last_seen FROM user_session WHERE session_id = ?", [sid]
+            "SELECT user_name, expires_at, revoked_at, last_seen, pending FROM user_session WHERE session_id = ?", [sid]
         ).fetchone()
-        if row is None or row[2] is not None or not now < row[1]:
+        if row is None or row[2] is not None or not now < row[1] or row[4]:
             return None
         user = users.get_user_in(con, row[0])
         if user is None or not user.active:

@@ -448,6 +448,26 @@ def verify_login(store: CampaignStore, user_name: str, password: str, now: datet
                     client=str(client), demo_allowed=demo_allowed)
 
 
+def login_wait(store: CampaignStore, user_name: str, client: str, now: datetime | None = None) -> LoginResult | None:
+    """The throttled answer when ``client`` (or ``client`` for ``user_name``) is slowed down now, else None."""
+    now = now or utc_now()
+    with store.read() as con:
+        wait = _blocked(con, _keys(str(client), str(user_name).strip().lower()), now)
+    return _throttled(wait) if wait else None
+
+
+@retrying
+def count_second_factor_failure(store: CampaignStore, user_name: str, client: str, now: datetime | None = None) -> int:
+    """A wrong one-time code after a right password counts as a failed login of (address, user) and of the
+    address (so codes cannot be guessed faster than passwords); returns the pair's failures."""
+    now = now or utc_now()
+    name = str(user_name).strip().lower()
+    keys = _keys(str(client), name)
+    with store.write() as con:
+        _count_failure(con, keys[0], now, ADDRESS_FREE, ADDRESS_DELAY)
+        return _count_failure(con, keys[1], now, PAIR_FREE, PAIR_DELAY)
+
+
 def _seconds(delay: timedelta) -> int:
     return max(1, int(-(-delay.total_seconds() // 1)))
 

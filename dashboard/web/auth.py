@@ -42,12 +42,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.config import Settings
 from dashboard.errors import IsoloirError
-from dashboard.store import CampaignStore, audit, sessions, users
+from dashboard.store import CampaignStore, audit, sessions, two_factor, users
 from dashboard.store.users import User
 from dashboard.web import setup_code
 
 COOKIE = "isoloir_session"
 CSRF_COOKIE = "isoloir_csrf"
+PENDING_COOKIE = "isoloir_code_due"  # the pending session between a right password and the one-time code
+MAX_CODE_FAILURES = 5  # wrong codes before the password must be typed again
 LOGIN_PATH = "/connexion"
 LOGOUT_PATH = "/deconnexion"
 MAX_FORM_BYTES = 16 * 1024
@@ -62,6 +64,7 @@ _NOTICES = {
     "fin": "Vous êtes déconnecté.",
     "compte": "Compte administrateur créé : connectez-vous.",
     "session": "Session fermée : reconnectez-vous.",
+    "code": "Délai du code dépassé ou trop d'essais : reconnectez-vous.",
 }
 
 
@@ -282,6 +285,23 @@ def _first_run_body(csrf: str, error: str | None, name: str = "", display: str =
     return "".join(parts)
 
 
+def _code_body(csrf: str, next_path: str, error: str | None) -> str:
+    parts = ["<h1>Isoloir — double authentification</h1>",
+             _message("info", "Saisissez le code à 6 chiffres affiché par votre application d'authentification, "
+                              "ou l'un de vos codes de secours.")]
+    if error:
+        parts.append(_message("err", error))
+    parts.append(
+        f'<form method="post" action="{LOGIN_PATH}"><input type="hidden" name="csrf" value="{html.escape(csrf)}">'
+        f'<input type="hidden" name="next" value="{html.escape(next_path)}">'
+        '<input type="hidden" name="second_factor" value="1">'
+        + _field("Code à usage unique", "code", autocomplete="one-time-code")
+        + '<button type="submit">Valider</button></form>'
+        + f'<p><a href="{LOGIN_PATH}">Revenir à la connexion</a></p>'
+    )
+    return "".join(parts)
+
+
 def _with_csrf(response: Response, site: Site, scope: Scope, csrf: str) -> Response:
     response.set_cookie(CSRF_COOKIE, csrf, max_age=3600, path=LOGIN_PATH, httponly=True, samesite="strict",
                         secure=is_https(site, scope))
@@ -368,6 +388,8 @@ async def login_post(site: Site, request: Request) -> Response:
     csrf = _csrf_of(request)
     if form.get("first_run"):
         return await _first_admin(site, request, form, csrf)
+    if form.get("second_factor"):
+        return await _second_factor(site, request, form, csrf)
     next_path = safe_next(form.get("next"))
     name, password = form.get("username", "")[:64], form.get("password", "")[:200]
     client = client_address(site, request.scope)
@@ -384,19 +406,67 @@ async def login_post(site: Site, request: Request) -> Response:
 
 
 async def _after_password(site: Site, request: Request, user: User, next_path: str) -> Response:
-    """The password was right: the place for a second step (a one-time code), then the session."""
-    return await open_session(site, request, user, next_path)
+    """The password was right: the session, or first a one-time code for a two-factor account.
+
+    The code step holds a pending session (``sessions.create(pending=True)``: five minutes, opens
+    nothing) in its own HttpOnly cookie limited to ``/connexion``; it lives in the store, so any
+    replica can take the code."""
+    if not await run_in_threadpool(two_factor.is_enrolled, site.store, user.user_name):
+        return await open_session(site, request, user, next_path)
+    client = client_address(site, request.scope)
+    token = await run_in_threadpool(sessions.create, site.store, user, hours=0, client=client, pending=True)
+    csrf = _csrf_of(request)
+    response = _page("Double authentification", _code_body(csrf, next_path, None))
+    response.set_cookie(PENDING_COOKIE, token, max_age=int(sessions.PENDING_FOR.total_seconds()), path=LOGIN_PATH,
+                        httponly=True, samesite="strict", secure=is_https(site, request.scope))
+    return _with_csrf(response, site, request.scope, csrf)
+
+
+async def _second_factor(site: Site, request: Request, form: dict[str, str], csrf: str) -> Response:
+    """The one-time code of a pending login: right, the real session; wrong, counted like a wrong password
+    (per address and per (address, user)); too many, or too late, back to the password."""
+    next_path = safe_next(form.get("next"))
+    pending = request.cookies.get(PENDING_COOKIE)
+    user = await run_in_threadpool(sessions.pending_user, site.store, pending)
+    if user is None or pending is None:
+        return RedirectResponse(f"{LOGIN_PATH}?code=1&next={quote(next_path, safe='')}", status_code=303)
+    client = client_address(site, request.scope)
+    throttled = await run_in_threadpool(users.login_wait, site.store, user.user_name, client)
+    if throttled is not None:
+        error = _sentence(throttled.message_fr)
+    elif await run_in_threadpool(two_factor.verify, site.store, user.user_name, form.get("code", "").strip()[:32]):
+        token = await run_in_threadpool(sessions.complete, site.store, pending, hours=site.settings.session_hours,
+                                        client=client)
+        if token is None:
+            return RedirectResponse(f"{LOGIN_PATH}?code=1", status_code=303)
+        response = _session_cookie(RedirectResponse(next_path, status_code=303), site, request, token)
+        response.delete_cookie(PENDING_COOKIE, path=LOGIN_PATH)
+        return response
+    else:
+        failures = await run_in_threadpool(users.count_second_factor_failure, site.store, user.user_name, client)
+        if failures >= MAX_CODE_FAILURES:
+            await run_in_threadpool(sessions.drop_pending, site.store, pending)
+            response = RedirectResponse(f"{LOGIN_PATH}?code=1&next={quote(next_path, safe='')}", status_code=303)
+            response.delete_cookie(PENDING_COOKIE, path=LOGIN_PATH)
+            return response
+        error = "Code incorrect ou déjà utilisé."
+    return _with_csrf(_page("Double authentification", _code_body(csrf, next_path, error), 401),
+                      site, request.scope, csrf)
+
+
+def _session_cookie(response: Response, site: Site, request: Request, token: str) -> Response:
+    hours = site.settings.session_hours
+    response.set_cookie(COOKIE, token, max_age=int(hours * 3600), path="/", httponly=True, samesite="strict",
+                        secure=is_https(site, request.scope))
+    response.delete_cookie(CSRF_COOKIE, path=LOGIN_PATH)
+    return response
 
 
 async def open_session(site: Site, request: Request, user: User, next_path: str) -> Response:
     client = client_address(site, request.scope)
     hours = site.settings.session_hours
     token = await run_in_threadpool(sessions.create, site.store, user, hours=hours, client=client)
-    response = RedirectResponse(safe_next(next_path), status_code=303)
-    response.set_cookie(COOKIE, token, max_age=int(hours * 3600), path="/", httponly=True, samesite="strict",
-                        secure=is_https(site, request.scope))
-    response.delete_cookie(CSRF_COOKIE, path=LOGIN_PATH)
-    return response
+    return _session_cookie(RedirectResponse(safe_next(next_path), status_code=303), site, request, token)
 
 
 async def _first_admin(site: Site, request: Request, form: dict[str, str], csrf: str) -> Response:

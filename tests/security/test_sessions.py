@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import jwt
@@ -191,3 +192,53 @@ def test_account_changes_end_the_sessions_at_the_next_request(secure_app: tuple[
         with store.write() as con:  # the demo accounts log in only while no real account exists
             con.execute("DELETE FROM app_user WHERE user_name = ?", [name])
         store.close()
+
+
+def test_a_two_factor_account_needs_its_code_before_any_session(secure_app: tuple[str, Path]) -> None:
+    """Password right: a code page and a pending session that opens nothing; a wrong code is counted; the right
+    code (or a recovery code, once) opens the session; the pending cookie alone never does."""
+    import pyotp
+
+    from dashboard.store import two_factor
+    from dashboard.store.backend import utc_now
+
+    url, data_dir = secure_app
+    store = CampaignStore(data_dir / "campaign.duckdb")
+    strategist = users.get_user(store, "strategist")
+    assert strategist is not None
+    secret = pyotp.random_base32()
+    two_factor.start_enrolment(store, strategist, secret=secret)
+    earlier = utc_now() - timedelta(seconds=90)  # the enrolment code's step is used: the login's code is a later one
+    codes = two_factor.confirm_enrolment(store, strategist, pyotp.TOTP(secret).at(earlier.replace(tzinfo=timezone.utc)),
+                                         now=earlier)
+
+    client = Client(url, address="192.0.2.77")
+    step = client.log_in("strategist", "demo-strategist", "/carte?election=leg2024_t1")
+    assert step.status == 200 and "Code à usage unique" in step.body and "isoloir_session" not in client.jar
+    assert "isoloir_code_due" in client.jar
+    gate = client.get("/carte")
+    assert gate.status == 303 and gate.header("location").startswith("/connexion")  # pending opens nothing
+
+    def send(code: str):  # noqa: ANN202
+        csrf = client.csrf()
+        return client.post("/connexion", {"csrf": csrf, "second_factor": "1", "code": code, "next": "/carte?election=leg2024_t1"})
+
+    wrong = send("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    assert wrong.status == 401 and "Code incorrect" in wrong.body and "isoloir_session" not in client.jar
+    _no_leak(wrong.body)
+    right = send(pyotp.TOTP(secret).now())
+    assert right.status == 303 and right.header("location") == "/carte?election=leg2024_t1", right.body[:400]
+    assert "isoloir_session" in client.jar and "isoloir_code_due" not in client.jar
+    assert client.get("/carte").status == 200
+
+    other = Client(url, address="192.0.2.78")  # a recovery code works once
+    other.log_in("strategist", "demo-strategist")
+    csrf = other.csrf()
+    first = other.post("/connexion", {"csrf": csrf, "second_factor": "1", "code": codes[0], "next": "/"})
+    assert first.status == 303 and "isoloir_session" in other.jar
+    again = Client(url, address="192.0.2.79")
+    again.log_in("strategist", "demo-strategist")
+    csrf = again.csrf()
+    reused = again.post("/connexion", {"csrf": csrf, "second_factor": "1", "code": codes[0], "next": "/"})
+    assert reused.status == 401 and "isoloir_session" not in again.jar
+    two_factor.reset(store, "strategist", by="cli")
