@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from dashboard.store import crypto
 from dashboard.store.dialect import Dialect
 from dashboard.store.errors import StoreError
 
@@ -117,11 +118,25 @@ def _edit_versions(d: Dialect) -> list[str]:
     ]
 
 
+def _encrypt_personal_data(d: Dialect) -> list[str]:
+    """Personal data encrypted at rest (``store/crypto.py``): no DDL (sealed values are text in the same
+    columns); the clear values of an existing store are sealed in place by :func:`_seal_clear_values`."""
+    return []
+
+
+def _seal_clear_values(tx: Tx) -> None:
+    if crypto.clear_values_left(tx):  # a store from before: needs the key now (French error when none)
+        crypto.reencrypt(tx, crypto.keyring(), clear_only=True)
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
     (2, "edit_versions", _edit_versions),
+    (6, "encrypt_personal_data", _encrypt_personal_data),
 ]
+# number -> a data step run after the migration's statements, in the same transaction
+DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}
 LATEST = MIGRATIONS[-1][0]
 
 _CREATE_VERSIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -146,6 +161,8 @@ def migrate(tx: Tx) -> list[int]:
             continue
         for statement in statements(tx.dialect):
             tx.execute(statement)
+        if number in DATA_STEPS:
+            DATA_STEPS[number](tx)
         tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                    [number, name, datetime.now(timezone.utc).replace(tzinfo=None)])
         ran.append(number)

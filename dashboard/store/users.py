@@ -34,7 +34,7 @@ import bcrypt
 
 from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, check_role, permission
 from dashboard.errors import IsoloirError
-from dashboard.store import audit
+from dashboard.store import audit, crypto
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 
@@ -157,7 +157,15 @@ def lock_delay(failures: int) -> timedelta:
 
 
 def _user(row: tuple[Any, ...]) -> User:
-    return User(row[0], row[1], row[2], bool(row[3]), row[4], row[5], int(row[6]), row[7], bool(row[8]))
+    return User(row[0], _display(row[0], row[1]), row[2], bool(row[3]), row[4], row[5], int(row[6]), row[7], bool(row[8]))
+
+
+def _display(user_name: str, sealed: str) -> str:
+    return crypto.open_("app_user", "display_name", user_name, sealed) or ""
+
+
+def _hash_of(user_name: str, sealed: str) -> str:
+    return crypto.open_("app_user", "password_hash", user_name, sealed) or ""
 
 
 def _get(con: Tx, user_name: str) -> User | None:
@@ -216,7 +224,7 @@ def assignable_users(store: CampaignStore, *, by: Principal | str) -> dict[str, 
             "SELECT user_name, display_name FROM app_user WHERE active AND role IN (SELECT unnest(?::VARCHAR[])) "
             "ORDER BY user_name", [roles],
         ).fetchall()
-    return {name: f"{display} ({name})" for name, display in rows}
+    return {name: f"{_display(name, display)} ({name})" for name, display in rows}
 
 
 def credentials_for_authenticator(store: CampaignStore) -> Credentials:
@@ -234,7 +242,7 @@ def credentials_for_authenticator(store: CampaignStore) -> Credentials:
             ).fetchall()
         for name, display, role, hashed, failed in rows:
             usernames[name] = {
-                "name": display, "password": hashed, "roles": [role], "email": None,
+                "name": _display(name, display), "password": _hash_of(name, hashed), "roles": [role], "email": None,
                 "failed_login_attempts": int(failed), "logged_in": False,
             }
     return Credentials(usernames=usernames)
@@ -258,7 +266,8 @@ def add_user(store: CampaignStore, user_name: str, password: str, role: str, *, 
         con.execute(
             "INSERT INTO app_user (user_name, display_name, role, password_hash, active, created_at, password_changed_at, demo) "
             "VALUES (?, ?, ?, ?, true, ?, ?, ?)",
-            [name, display, role, hashed, now, now, demo],
+            [name, crypto.seal("app_user", "display_name", name, display), role,
+             crypto.seal("app_user", "password_hash", name, hashed), now, now, demo],
         )
         audit.insert(con, actor_name(by), "user_add", "user", name, {"role": role, "demo": demo}, at=now)
         return _require_user(con, name)
@@ -280,7 +289,8 @@ def create_first_admin(store: CampaignStore, user_name: str, password: str, *, d
         con.execute(
             "INSERT INTO app_user (user_name, display_name, role, password_hash, active, created_at, password_changed_at) "
             "VALUES (?, ?, 'admin', ?, true, ?, ?)",
-            [name, " ".join(str(display_name or name).split()) or name, hashed, now, now],
+            [name, crypto.seal("app_user", "display_name", name, " ".join(str(display_name or name).split()) or name),
+             crypto.seal("app_user", "password_hash", name, hashed), now, now],
         )
         audit.insert(con, "first-run", "user_add", "user", name, {"role": "admin", "first_run": True}, at=now)
         return _require_user(con, name)
@@ -333,7 +343,7 @@ def reset_password(store: CampaignStore, user_name: str, new_password: str, *, b
         check_password(new_password, name, demo=user.demo)
         con.execute(
             "UPDATE app_user SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL WHERE user_name = ?",
-            [_hash_password(new_password), now, name],
+            [crypto.seal("app_user", "password_hash", name, _hash_password(new_password)), now, name],
         )
         audit.insert(con, actor_name(by), "user_reset_password", "user", name, {}, at=now)
         return _require_user(con, name)
@@ -357,7 +367,7 @@ def change_password(store: CampaignStore, user_name: str, old_password: str, new
 @retrying
 def _store_new_password(store: CampaignStore, name: str, hashed: str, now: datetime) -> User:
     with store.write() as con:
-        con.execute("UPDATE app_user SET password_hash = ?, password_changed_at = ? WHERE user_name = ?", [hashed, now, name])
+        con.execute("UPDATE app_user SET password_hash = ?, password_changed_at = ? WHERE user_name = ?", [crypto.seal("app_user", "password_hash", name, hashed), now, name])
         audit.insert(con, name, "password_change", "user", name, {}, at=now)
         return _require_user(con, name)
 
@@ -398,7 +408,7 @@ def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, a
     # and a login holding that turn for its hash held up every other write (and timed them out under load).
     with store.read() as con:
         seen = con.execute("SELECT password_hash, locked_until FROM app_user WHERE user_name = ?", [name]).fetchone()
-    checked_hash = seen[0] if seen else _DUMMY_HASH
+    checked_hash = _hash_of(name, seen[0]) if seen else _DUMMY_HASH
     locked = seen is not None and seen[1] is not None and now < seen[1]
     matches = False if locked else _check_password(password, checked_hash)
     with store.write() as con:
@@ -406,7 +416,7 @@ def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, a
         if row is None:
             audit.insert(con, name or None, action, "user", name or None, {"reason": "unknown_user"}, "failure", at=now)
             return failure
-        user, hashed = _user(row[:-1]), row[-1]
+        user, hashed = _user(row[:-1]), _hash_of(name, row[-1])
         still_locked = user.locked_until is not None and now < user.locked_until
         if not still_locked and (locked or hashed != checked_hash):
             matches = _check_password(password, hashed)  # changed meanwhile (rare): checked against the row now
