@@ -50,6 +50,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def encode_key(raw: bytes) -> str:
+    """A key as configured (base64url)."""
+    return _b64(raw)
+
+
 def new_key() -> str:
     """A fresh random key, as configured (base64url of 32 bytes)."""
     return _b64(secrets.token_bytes(KEY_BYTES))

@@ -49,6 +49,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "user_reset_password": "réinitialisation de mot de passe",
     "view_personal_data": "consultation de données personnelles",
     "export": "export",
+    "keys_rotate": "rotation de la clé de chiffrement des données personnelles",
     "zone_change": "modification de zone",
     "assignment_change": "modification d'affectation",
     "record_feedback": "saisie d'un retour de porte-à-porte",
