@@ -91,6 +91,7 @@ class Keyring:
     current: str  # key id
     keys: dict[str, bytes] = field(repr=False)
     origin: str = "environment"  # "environment" or "file"
+    _aeads: dict[str, object] = field(default_factory=dict, repr=False, compare=False)  # one AESGCM per key, made once
 
     @classmethod
     def of(cls, raw_keys: list[bytes], origin: str = "environment") -> Keyring:
@@ -103,9 +104,12 @@ class Keyring:
         return f"<trousseau : clé {self.current}, {len(self.keys)} clé(s)>"
 
     def _aead(self, kid: str):  # type: ignore[no-untyped-def]
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        aead = self._aeads.get(kid)
+        if aead is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        return AESGCM(self.keys[kid])
+            aead = self._aeads[kid] = AESGCM(self.keys[kid])
+        return aead
 
     def seal(self, value: str | None, table: str, column: str, row_id: object) -> str | None:
         """``value`` encrypted for (table, column, row); None stays None."""
@@ -132,10 +136,10 @@ class Keyring:
         if kid not in self.keys:
             raise DataKeyError(f"la clé de chiffrement « {kid} » qui a chiffré les données personnelles n'est pas configurée "
                                f"({ENV_VARIABLE} ou [store] data_key de .streamlit/secrets.toml) : mauvaise clé ou clé perdue")
+        from cryptography.exceptions import InvalidTag
+
         try:
             raw = _unb64(body)
-            from cryptography.exceptions import InvalidTag
-
             try:
                 clear = self._aead(kid).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated_data(table, column, row_id))
             except InvalidTag:

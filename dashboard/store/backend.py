@@ -27,6 +27,7 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import os
 import random
 import threading
 import time
@@ -81,6 +82,7 @@ class Tx:
         self._raw = raw
         self.dialect = dialect
         self.write = write
+        self.rewrite = False  # set by a migration that replaced values in place (DuckDB then rewrites the file)
 
     def execute(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
         return self._raw.execute(self.dialect.sql(sql), list(params))
@@ -182,12 +184,18 @@ class DuckDBBackend(Backend):
                 delay = min(delay * 2, 0.5)
         try:
             con.execute("BEGIN TRANSACTION")
-            migrations.migrate(Tx(con, self.dialect, True))
+            tx = Tx(con, self.dialect, True)
+            migrations.migrate(tx)
             con.execute("COMMIT")
+            if tx.rewrite:  # migration 6 sealed clear values: their old copies must not stay in free blocks
+                con.close()
+                rewrite_duckdb_file(self.path)
+                con = duckdb.connect(str(self.path))
         except BaseException as error:
             con.close()
             raise _translate(self.dialect, error) from error
         return con
+
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -275,6 +283,28 @@ class DuckDBBackend(Backend):
                 except Exception:  # noqa: BLE001, S110
                     pass
                 raise _translate(self.dialect, error) from error
+
+
+
+def rewrite_duckdb_file(path: Path) -> None:
+    """Copy a closed DuckDB store into a new file and put it in place: DuckDB never zeroes the blocks it frees,
+    so values replaced in place (migration 6 sealing clear ones, a key rotation) would stay in the old file."""
+    import duckdb
+
+    fresh = path.with_name(f".{path.name}.rewrite")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:  # paths from the settings, not user input; DuckDB's ATTACH takes no parameters
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS src (READ_ONLY)")
+        con.execute(f"ATTACH '{str(fresh).replace(chr(39), chr(39) * 2)}' AS dst")
+        con.execute("COPY FROM DATABASE src TO dst")
+        con.execute("DETACH src")
+        con.execute("DETACH dst")
+    finally:
+        con.close()
+    os.chmod(fresh, os.stat(path).st_mode & 0o777)
+    os.replace(fresh, path)
+    Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 class PostgresBackend(Backend):

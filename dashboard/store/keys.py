@@ -9,8 +9,9 @@
    for the operator to put in the environment;
 2. every sealed value is opened and sealed again with the new key, in one
    write transaction, audited ``keys_rotate`` in the same transaction;
-3. only then are the old keys dropped from the secrets file, and the tables
-   compacted (deleted row versions do not linger, see ``purge``).
+3. only then are the old keys dropped from the secrets file; a DuckDB file is
+   copied into a new one (DuckDB never zeroes freed blocks, where the old
+   ciphertexts would stay), PostgreSQL tables are vacuumed.
 
 A failure at step 2 leaves the store as it was and the file able to read it.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from dashboard.access import data_key
 from dashboard.access.data_key import DataKeyError, Keyring
 from dashboard.store import audit, crypto
+from dashboard.store.backend import rewrite_duckdb_file
 from dashboard.store.campaign import CampaignStore
 
 NEW_KEY_FILE = "data_key.new"
@@ -105,5 +107,9 @@ def rotate(store: CampaignStore, env: Mapping[str, str], secrets_path: Path,
         crypto.use_keyring(None)
     if ring.origin == "file":
         data_key.write_file_keys(secrets_path, new_text, [])
-    store.backend.compact(tuple(crypto.ENCRYPTED))
+    if store.path is not None:  # DuckDB: the old key's ciphertexts must not stay in free blocks
+        store.close()
+        rewrite_duckdb_file(store.path)
+    else:
+        store.backend.compact(tuple(crypto.ENCRYPTED))
     return Rotation(tuple(sorted(ring.keys)), rotating.current, values, ring.origin, new_key_file)

@@ -127,6 +127,7 @@ def _encrypt_personal_data(d: Dialect) -> list[str]:
 def _seal_clear_values(tx: Tx) -> None:
     if crypto.clear_values_left(tx):  # a store from before: needs the key now (French error when none)
         crypto.reencrypt(tx, crypto.keyring(), clear_only=True)
+        tx.rewrite = True  # DuckDB: the clear values' old blocks are dropped with a copy of the file
 
 
 # (number, name, statements of the dialect), in order; numbers never reused

@@ -92,3 +92,45 @@ def test_a_postgresql_dump_holds_no_personal_value_in_clear(new_store: Callable[
                               capture_output=True, timeout=120, check=False)
         if dump.returncode == 0:
             assert CONTROL_USER.encode() in dump.stdout and _found(dump.stdout) == []
+
+
+def test_a_store_upgraded_in_place_keeps_no_clear_copy_in_its_file(tmp_path: Path) -> None:
+    """Migration 6 seals the clear values of a store made before it; DuckDB never zeroes the blocks it frees,
+    so the file is copied into a new one: the old clear values are gone from the bytes too."""
+    from tests.store.test_backends import _old_store
+
+    path = tmp_path / "campaign.duckdb"
+    _old_store(path)  # an account "Directrice", a contact "Anne" at "1 rue X", a bcrypt hash, all in clear
+    before = path.read_bytes()
+    assert b"Directrice" in before and b"1 rue X" in before and b"$2b$" in before
+    store = CampaignStore(path)
+    try:
+        assert contacts.contacts(store, by="cli").loc[0, "address"] == "1 rue X"
+        assert users.get_user(store, "dir").display_name == "Directrice"  # type: ignore[union-attr]
+    finally:
+        store.close()
+    after = path.read_bytes()
+    assert b"Directrice" not in after and b"1 rue X" not in after and b"$2b$" not in after
+    assert not list(tmp_path.glob(".*rewrite"))
+
+
+def test_after_a_rotation_the_file_holds_no_ciphertext_of_the_old_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from dashboard.access import data_key
+    from dashboard.store import crypto, keys
+
+    store = CampaignStore(tmp_path / "campaign.duckdb")
+    _write_people(store)
+    old_id = crypto.keyring().current
+    store.close()
+    assert f"ic1:{old_id}:".encode() in store.path.read_bytes()  # type: ignore[union-attr]
+    secrets_path = tmp_path / "secrets.toml"
+    data_key.write_file_keys(secrets_path, os.environ[data_key.ENV_VARIABLE], [])
+    monkeypatch.delenv(data_key.ENV_VARIABLE)
+    monkeypatch.setattr(crypto, "SECRETS_PATH", secrets_path)
+    done = keys.rotate(store, os.environ, secrets_path)
+    blob = store.path.read_bytes()  # type: ignore[union-attr]
+    assert f"ic1:{done.new_id}:".encode() in blob and f"ic1:{old_id}:".encode() not in blob
+    assert contacts.contacts(store, by="cli")["full_name"].tolist() == [p[1] for p in PEOPLE]
+    store.close()
