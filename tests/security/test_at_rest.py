@@ -134,3 +134,16 @@ def test_after_a_rotation_the_file_holds_no_ciphertext_of_the_old_key(tmp_path: 
     assert f"ic1:{done.new_id}:".encode() in blob and f"ic1:{old_id}:".encode() not in blob
     assert contacts.contacts(store, by="cli")["full_name"].tolist() == [p[1] for p in PEOPLE]
     store.close()
+
+
+def test_the_app_with_a_wrong_key_says_so_in_french(demo_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong key never shows garbage nor a traceback: the app stops on one French message."""
+    from dashboard.access import data_key
+    from tests.apptest import app_test
+
+    monkeypatch.setenv(data_key.ENV_VARIABLE, data_key.new_key())
+    at = app_test("admin").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("clé de chiffrement" in e and "mauvaise clé" in e for e in errors), errors
+    assert "Camille Exemple" not in repr(at.main) and "ic1:" not in repr(at.main)
