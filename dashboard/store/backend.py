@@ -288,23 +288,40 @@ class DuckDBBackend(Backend):
 
 def rewrite_duckdb_file(path: Path) -> None:
     """Copy a closed DuckDB store into a new file and put it in place: DuckDB never zeroes the blocks it frees,
-    so values replaced in place (migration 6 sealing clear ones, a key rotation) would stay in the old file."""
+    so values replaced in place (migration 6 sealing clear ones, a key rotation) would stay in the old file.
+
+    The old file is attached read-write, so no other process can open it during the copy (they wait, as for
+    any open); the new file takes its place before that lock is released.
+    """
     import duckdb
 
     fresh = path.with_name(f".{path.name}.rewrite")
     fresh.unlink(missing_ok=True)
+    quoted = {"src": str(path).replace("'", "''"), "dst": str(fresh).replace("'", "''")}
+    deadline = time.monotonic() + OPEN_TIMEOUT
     con = duckdb.connect()
-    try:  # paths from the settings, not user input; DuckDB's ATTACH takes no parameters
-        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS src (READ_ONLY)")
-        con.execute(f"ATTACH '{str(fresh).replace(chr(39), chr(39) * 2)}' AS dst")
-        con.execute("COPY FROM DATABASE src TO dst")
-        con.execute("DETACH src")
-        con.execute("DETACH dst")
+    try:
+        while True:
+            try:  # paths from the settings, not user input; DuckDB's ATTACH takes no parameters
+                con.execute(f"ATTACH '{quoted['src']}' AS src")
+                break
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise StoreBusy("Le magasin de campagne est ouvert par un autre programme : réessayez dans un instant.") \
+                        from error
+                time.sleep(0.1)
+        try:
+            con.execute(f"ATTACH '{quoted['dst']}' AS dst")
+            con.execute("COPY FROM DATABASE src TO dst")
+            con.execute("DETACH dst")
+        except duckdb.Error as error:
+            fresh.unlink(missing_ok=True)
+            raise StoreError(f"réécriture du magasin de campagne impossible, fichier inchangé : {str(error)[:200]}") from error
+        os.chmod(fresh, os.stat(path).st_mode & 0o777)
+        os.replace(fresh, path)  # still holding the old file's lock
+        Path(f"{path}.wal").unlink(missing_ok=True)
     finally:
         con.close()
-    os.chmod(fresh, os.stat(path).st_mode & 0o777)
-    os.replace(fresh, path)
-    Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 class PostgresBackend(Backend):
