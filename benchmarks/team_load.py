@@ -756,11 +756,22 @@ class Agent:
 
 # -- the campaign store, read with plain SQL (the only part that knows its tables) -----------------------
 STORE_QUERIES = {
-    "contact": f"SELECT full_name, created_by FROM contact WHERE full_name LIKE '{CONTACT_PREFIX} %'",
+    # names are stored encrypted (dashboard/store/crypto.py): opened and filtered by open_store_rows()
+    "contact": "SELECT contact_id, full_name, created_by FROM contact",
     "turf_progress": "SELECT recorded_by, doors_done FROM turf_progress",
     "zone_version": "SELECT op, name, created_by FROM zone_version",
     "zone_version_n": "SELECT name, version, created_by FROM zone_version",
 }
+
+
+def open_store_rows(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows of ``STORE_QUERIES[table]`` as compared: contacts opened (this process's key) and kept when written by a run."""
+    if table != "contact":
+        return rows
+    from dashboard.store import crypto
+
+    opened = crypto.open_rows("contact", rows, ["contact_id", "full_name", "created_by"])
+    return [(name, by) for _, name, by in opened if str(name).startswith(f"{CONTACT_PREFIX} ")]
 
 
 def read_store_rows(campaign_url: str | None, campaign_file: Path | None) -> dict[str, list[tuple[Any, ...]]]:
@@ -774,7 +785,8 @@ def read_store_rows(campaign_url: str | None, campaign_file: Path | None) -> dic
             raise RuntimeError("reading a PostgreSQL store needs psycopg: pip install 'psycopg[binary]'") from None
 
         with psycopg.connect(campaign_url) as con:
-            return {table: [tuple(r) for r in con.execute(sql).fetchall()] for table, sql in STORE_QUERIES.items()}
+            return {table: open_store_rows(table, [tuple(r) for r in con.execute(sql).fetchall()])
+                    for table, sql in STORE_QUERIES.items()}
     import duckdb
 
     if campaign_file is None or not campaign_file.exists():
@@ -789,7 +801,8 @@ def read_store_rows(campaign_url: str | None, campaign_file: Path | None) -> dic
                 raise
             time.sleep(0.2)
     try:
-        return {table: [tuple(r) for r in con.execute(sql).fetchall()] for table, sql in STORE_QUERIES.items()}
+        return {table: open_store_rows(table, [tuple(r) for r in con.execute(sql).fetchall()])
+                    for table, sql in STORE_QUERIES.items()}
     finally:
         con.close()
 

@@ -1,4 +1,4 @@
-"""The ``isoloir`` command line: import, info, demo, run, blocs, users.
+"""The ``isoloir`` command line: import, info, demo, run, blocs, users, contacts, keys, purge.
 
 Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
 on stderr with exit code 1; progress goes to stderr, results to stdout.
@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--user", required=True, help="votre nom d'utilisateur (rôle admin ou candidate)")
     export.add_argument("--output", "-o", required=True, type=Path, help="fichier CSV à écrire (refusé s'il existe)")
 
+    keys = sub.add_parser("keys", help="clé de chiffrement des données personnelles du magasin de campagne")
+    keys_sub = keys.add_subparsers(dest="keys_action", required=True)
+    keys_sub.add_parser("status", parents=[data_dir], help="clé en service et valeurs chiffrées par clé (jamais la clé)")
+    keys_sub.add_parser("rotate", parents=[data_dir],
+                        help="nouvelle clé : tout rechiffrer en une transaction, puis retirer l'ancienne (inscrit au journal)")
+
     purge = sub.add_parser("purge", parents=[data_dir], help="purger les données de campagne après l'élection")
     purge.add_argument("--yes", action="store_true", help="purger vraiment (sans : dire seulement ce qui serait supprimé)")
     return parser
@@ -148,9 +154,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+ROOT = Path(__file__).resolve().parent.parent  # the project: .streamlit/secrets.toml lives here, not in the data folder
+
+
+def _ensure_data_key() -> None:
+    """``run`` and ``demo``: a key for the personal data when none is configured (written, never printed)."""
+    from dashboard.access import data_key
+
+    if data_key.ensure(os.environ, ROOT / data_key.SECRETS_FILE):
+        print(f"Clé de chiffrement des données personnelles créée dans {ROOT / data_key.SECRETS_FILE} (à garder secrète, "
+              "jamais versionnée, à sauvegarder à part : sans elle les contacts sont illisibles)", file=sys.stderr)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from dashboard.demo.build import build_demo
 
+    _ensure_data_key()
     settings = _settings(args)
     summary = build_demo(settings.data_dir, scale=args.scale, seed=args.seed, progress=_progress)
     print("\n".join(summary))
@@ -244,6 +263,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     private_dir(settings.data_dir)
     _check_port_free(settings.host, settings.port)
+    _ensure_data_key()
     if not settings.warehouse_path.exists():
         if not args.demo:
             raise WarehouseMissing(
@@ -253,7 +273,7 @@ def _run(args: argparse.Namespace) -> int:
 
         print("\n".join(build_demo(settings.data_dir, progress=_progress)))
     app = Path(__file__).with_name("server.py")  # the st.App around dashboard/app.py
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     _setup_code(settings)
     env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port),
            "ISOLOIR_HOST": settings.host}
@@ -425,6 +445,30 @@ def _demo_territory(settings: Settings) -> bool:
     return bool(value and str(value).startswith("démo"))
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from dashboard.access import data_key
+    from dashboard.store import CampaignStore, keys
+
+    store = CampaignStore.from_settings(_settings(args))
+    secrets_path = ROOT / data_key.SECRETS_FILE
+    origin = {"file": str(secrets_path), "environment": data_key.ENV_VARIABLE}
+    if args.keys_action == "status":
+        state = keys.status(store, os.environ, secrets_path)
+        counts = ", ".join(f"{kid} : {n}" for kid, n in sorted(state.sealed_by.items())) or "aucune"
+        print(f"Clé en service : {state.current} ({origin[state.origin]}) ; clés configurées : {', '.join(state.configured)}")
+        print(f"Valeurs chiffrées par clé : {counts} ; valeurs en clair : {state.clear}")
+        return 0
+    done = keys.rotate(store, os.environ, secrets_path, progress=_progress)
+    print(f"Rotation faite : {done.values} valeur(s) rechiffrée(s) avec la clé {done.new_id} "
+          f"(ancienne(s) : {', '.join(done.old_ids)}) ; inscrite au journal d'audit.")
+    if done.new_key_file is not None:
+        print(f"La clé venait de {data_key.ENV_VARIABLE} : remplacez sa valeur par le contenu de {done.new_key_file}, "
+              "relancez Isoloir, puis supprimez ce fichier. L'ancienne clé ne lit plus rien.")
+    else:
+        print(f"Nouvelle clé écrite dans {secrets_path} ; l'ancienne en est retirée. Sauvegardez la nouvelle à part.")
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from dashboard.store import CampaignStore
     from dashboard.store.purge import purge_campaign_data, purge_status
@@ -444,7 +488,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
-            "users": cmd_users, "contacts": cmd_contacts, "purge": cmd_purge}
+            "users": cmd_users, "contacts": cmd_contacts, "keys": cmd_keys,
+            "purge": cmd_purge}
 
 
 def main(argv: list[str] | None = None) -> int:

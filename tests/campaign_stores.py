@@ -140,5 +140,12 @@ def new_store(store_maker: StoreMaker) -> Iterator[Callable[..., CampaignStore]]
 
 
 def table_rows(con, table: str) -> list[tuple]:  # type: ignore[no-untyped-def]
-    """Every row of ``table`` (a fixed name), in a stable order on both backends (``ORDER BY ALL`` is DuckDB's)."""
-    return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+    """Every row of ``table`` (a fixed name), in a stable order on both backends (``ORDER BY ALL`` is DuckDB's);
+    encrypted columns (``dashboard/store/crypto.py``) opened, so the tests compare what was written."""
+    from dashboard.store import crypto
+
+    cursor = con.execute(f"SELECT * FROM {table}")
+    rows = cursor.fetchall()
+    if table in crypto.ENCRYPTED:
+        rows = crypto.open_rows(table, rows, [d[0] for d in cursor.description])
+    return sorted(rows, key=repr)

@@ -14,6 +14,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # such cookies with it (they must be refused) and check it never shows in a page or a log.
 TEST_COOKIE_KEY = "isoloir-tests-cookie-signing-key-0123456789abcdef"
 os.environ["ISOLOIR_COOKIE_KEY"] = TEST_COOKIE_KEY
+# The key that encrypts the campaign store's personal data (dashboard/access/data_key.py), likewise a test value
+# (base64url of 32 bytes); the tests of keys themselves set their own.
+TEST_DATA_KEY = "aXNvbG9pci10ZXN0cy1kYXRhLWtleS0zMi1ieXRlcyE"
+os.environ["ISOLOIR_DATA_KEY"] = TEST_DATA_KEY
 REAL_ADMIN_PASSWORD = "directrice-de-test-2026"  # the admin of the real-data fixture (not a demo account)
 # Its TOTP secret: a real admin must enrol in two-factor authentication (dashboard/store/two_factor.py)
 # before using the app; the fixture enrols it so the pages open. A test value, not a secret.

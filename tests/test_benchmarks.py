@@ -98,3 +98,12 @@ def test_ei_accuracy_without_pyei_says_how_to_install_it(monkeypatch: pytest.Mon
     monkeypatch.setitem(sys.modules, "pyei", None)  # makes ``import pyei`` raise ImportError
     with pytest.raises(SystemExit, match=r'pip install -e "\.\[bench\]"'):
         bench.main(["--quick"])
+
+
+def test_encryption_benchmark_reads_the_same_contacts_both_ways(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("encryption")
+    returned = bench.main(["--contacts", "200", "--repeat", "1"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    assert figures["contacts"] == 200 and figures["read_plain_s"] > 0 and figures["read_encrypted_s"] > 0
+    assert set(figures) == {"contacts", "read_plain_s", "read_encrypted_s", "ratio", "per_contact_us", "seal_s"}

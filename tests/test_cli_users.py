@@ -10,7 +10,7 @@ import bcrypt
 import pytest
 
 from dashboard.cli import _parser, main
-from dashboard.store import CampaignStore, audit, users
+from dashboard.store import CampaignStore, audit, crypto, users
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,8 @@ def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
 
     store = CampaignStore(tmp_path / "campaign.duckdb")
     with store.write() as con:
-        hashes = [r[0] for r in con.execute("SELECT password_hash FROM app_user").fetchall()]
+        hashes = [crypto.open_("app_user", "password_hash", r[0], r[1])  # stored sealed (store/crypto.py)
+                  for r in con.execute("SELECT user_name, password_hash FROM app_user").fetchall()]
     code, text, _ = _run(monkeypatch, capsys, ["users", "list", *d])
     assert code == 0 and "marie\tMarie Dupont\tadmin (directeur de campagne)\tactif" in text and "paul" in text
     code, js, _ = _run(monkeypatch, capsys, ["users", "list", "--json", *d])

@@ -206,9 +206,14 @@ def test_the_contact_query_finds_the_names_the_sessions_write() -> None:
     agent = tl.Agent(member, "http://127.0.0.1:8501", tl.Stats(), __import__("random").Random(1), 1.0, run_id="ab12")
     name = f"{tl.CONTACT_PREFIX} {agent.tag} n3"  # as Agent.contact builds it
     con = duckdb.connect()
-    con.execute("CREATE TABLE contact (full_name VARCHAR, created_by VARCHAR)")
-    con.executemany("INSERT INTO contact VALUES (?, ?)", [(name, member.user_name), ("Camille Exemple", "demo")])
-    assert con.execute(tl.STORE_QUERIES["contact"]).fetchall() == [(name, member.user_name)]
+    con.execute("CREATE TABLE contact (contact_id BIGINT, full_name VARCHAR, created_by VARCHAR)")
+    from dashboard.store import crypto
+
+    con.executemany("INSERT INTO contact VALUES (?, ?, ?)",  # sealed as the store writes them
+                    [(i, crypto.seal("contact", "full_name", i, n), by)
+                     for i, (n, by) in enumerate([(name, member.user_name), ("Camille Exemple", "demo")], start=1)])
+    rows = [tuple(r) for r in con.execute(tl.STORE_QUERIES["contact"]).fetchall()]
+    assert tl.open_store_rows("contact", rows) == [(name, member.user_name)]
 
 
 def test_a_stale_save_refused_is_counted_apart_from_errors() -> None:

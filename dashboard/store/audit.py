@@ -53,6 +53,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "view_personal_data": "consultation de données personnelles",
     "export": "export",
     "download_ticket": "lien de téléchargement à usage unique",
+    "keys_rotate": "rotation de la clé de chiffrement des données personnelles",
     "zone_change": "modification de zone",
     "assignment_change": "modification d'affectation",
     "record_feedback": "saisie d'un retour de porte-à-porte",

@@ -27,6 +27,7 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import os
 import random
 import threading
 import time
@@ -82,6 +83,7 @@ class Tx:
         self._raw = raw
         self.dialect = dialect
         self.write = write
+        self.rewrite = False  # set by a migration that replaced values in place (DuckDB then rewrites the file)
 
     def execute(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
         return self._raw.execute(self.dialect.sql(sql), list(params))
@@ -184,12 +186,18 @@ class DuckDBBackend(Backend):
         private_file(self.path)
         try:
             con.execute("BEGIN TRANSACTION")
-            migrations.migrate(Tx(con, self.dialect, True))
+            tx = Tx(con, self.dialect, True)
+            migrations.migrate(tx)
             con.execute("COMMIT")
+            if tx.rewrite:  # migration 6 sealed clear values: their old copies must not stay in free blocks
+                con.close()
+                rewrite_duckdb_file(self.path)
+                con = duckdb.connect(str(self.path))
         except BaseException as error:
             con.close()
             raise _translate(self.dialect, error) from error
         return con
+
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -277,6 +285,45 @@ class DuckDBBackend(Backend):
                 except Exception:  # noqa: BLE001, S110
                     pass
                 raise _translate(self.dialect, error) from error
+
+
+
+def rewrite_duckdb_file(path: Path) -> None:
+    """Copy a closed DuckDB store into a new file and put it in place: DuckDB never zeroes the blocks it frees,
+    so values replaced in place (migration 6 sealing clear ones, a key rotation) would stay in the old file.
+
+    The old file is attached read-write, so no other process can open it during the copy (they wait, as for
+    any open); the new file takes its place before that lock is released.
+    """
+    import duckdb
+
+    fresh = path.with_name(f".{path.name}.rewrite")
+    fresh.unlink(missing_ok=True)
+    quoted = {"src": str(path).replace("'", "''"), "dst": str(fresh).replace("'", "''")}
+    deadline = time.monotonic() + OPEN_TIMEOUT
+    con = duckdb.connect()
+    try:
+        while True:
+            try:  # paths from the settings, not user input; DuckDB's ATTACH takes no parameters
+                con.execute(f"ATTACH '{quoted['src']}' AS src")
+                break
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise StoreBusy("Le magasin de campagne est ouvert par un autre programme : réessayez dans un instant.") \
+                        from error
+                time.sleep(0.1)
+        try:
+            con.execute(f"ATTACH '{quoted['dst']}' AS dst")
+            con.execute("COPY FROM DATABASE src TO dst")
+            con.execute("DETACH dst")
+        except duckdb.Error as error:
+            fresh.unlink(missing_ok=True)
+            raise StoreError(f"réécriture du magasin de campagne impossible, fichier inchangé : {str(error)[:200]}") from error
+        os.chmod(fresh, os.stat(path).st_mode & 0o777)
+        os.replace(fresh, path)  # still holding the old file's lock
+        Path(f"{path}.wal").unlink(missing_ok=True)
+    finally:
+        con.close()
 
 
 class PostgresBackend(Backend):

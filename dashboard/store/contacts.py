@@ -3,7 +3,9 @@
 One row per door knocked (``contact``): station, street address, name, the
 outcome (``rencontre``, ``absent``, ``refus``), whether the person agreed to be
 recontacted (``consent``) and, only then, a phone number and an email. There
-is no free-text column (sensitive mentions are a later issue's job).
+is no free-text column (sensitive mentions are a later issue's job). Address,
+name, phone and email are stored encrypted (``store/crypto.py``), bound to the
+row's ``contact_id``; they are opened after the scoped SQL has chosen the rows.
 
 **Scoping in the SQL, by door.** Following the CNIL's advice that canvassers
 access only the data of the people they canvass, a role whose
@@ -42,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from dashboard.access.permissions import Grant, Principal, actor_name, require
 from dashboard.errors import IsoloirError
-from dashboard.store import audit
+from dashboard.store import audit, crypto
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.guard import audit_refusals, grant_for
@@ -126,7 +128,7 @@ def _scoped_sql(select: str, scope_user: str | None, tail: str = "") -> tuple[st
 
 def _read(con: Tx, scope_user: str | None) -> pd.DataFrame:
     sql, params = _scoped_sql(f"SELECT {', '.join('c.' + c for c in COLUMNS)} FROM contact c", scope_user, "ORDER BY c.contact_id")
-    return con.frame(sql, params)
+    return crypto.open_frame("contact", con.frame(sql, params))
 
 
 # -- reads ----------------------------------------------------------------------------------
@@ -237,11 +239,15 @@ def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full
                     f"SELECT count(*) FROM ({ADDRESSES_OF_USER_SQL}) d WHERE d.address_id = ?", [actor_name(by), door]
                 ).fetchone()[0] > 0
                 require(by, "record_feedback", in_own_zones=inside)  # type: ignore[arg-type]
-            contact_id = int(con.execute(
-                "INSERT INTO contact (station_id, address_id, address, full_name, phone, email, consent, outcome, created_by, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING contact_id",
-                [station, door, address_clean, name_clean, phone_clean, email_clean, consent, outcome_clean, actor_name(by), now],
-            ).fetchone()[0])
+            ring = crypto.keyring()
+            contact_id = int(con.execute(con.dialect.next_id("contact", "contact_id", "contact_seq")).fetchone()[0])
+            sealed = [ring.seal(v, "contact", c, contact_id) for c, v in
+                      (("address", address_clean), ("full_name", name_clean), ("phone", phone_clean), ("email", email_clean))]
+            con.execute(
+                "INSERT INTO contact (contact_id, station_id, address_id, address, full_name, phone, email, consent, outcome, created_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [contact_id, station, door, *sealed, consent, outcome_clean, actor_name(by), now],
+            )
             audit.insert(con, actor_name(by), "record_feedback", "contact", contact_id,
                          {"station_id": station, "outcome": outcome_clean, "consent": consent}, at=now)
     return contact_id
@@ -275,7 +281,8 @@ def export_contacts_csv(store: CampaignStore, *, by: Principal | str) -> bytes:
     """Every contact as CSV for a French Excel (``export_personal_data``: admin, candidate); audited ``export``."""
     require_personal_export(store, by, "contacts")
     with store.write() as con:
-        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM contact ORDER BY contact_id").fetchall()
+        rows = crypto.open_rows("contact", con.execute(f"SELECT {', '.join(COLUMNS)} FROM contact ORDER BY contact_id").fetchall(),
+                                COLUMNS)
         audit.insert(con, actor_name(by), "export", "contacts", None, {"rows": len(rows), "format": "csv"})
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)

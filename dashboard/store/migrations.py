@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from dashboard.store import crypto
 from dashboard.store.dialect import Dialect
 from dashboard.store.errors import StoreError
 
@@ -152,7 +153,7 @@ def _doors_and_tickets(d: Dialect) -> list[str]:
 def _two_factor(d: Dialect) -> list[str]:
     """Two-factor authentication (two_factor.py): a TOTP secret per user and one-time recovery codes.
 
-    ``user_totp.secret`` is a secret in its own column (to be encrypted with the personal columns);
+    ``user_totp.secret`` is a secret in its own column, sealed like the personal columns (``store/crypto.py``);
     ``enrolled_at`` stays NULL until the user confirms a first code; ``last_step`` is the last time step
     used (a code of that step or an earlier one is refused). ``user_recovery_code`` keeps SHA-256 digests
     only; ``used_at`` is set once, when the code is used."""
@@ -166,6 +167,18 @@ def _two_factor(d: Dialect) -> list[str]:
     ]
 
 
+def _encrypt_personal_data(d: Dialect) -> list[str]:
+    """Personal data encrypted at rest (``store/crypto.py``): no DDL (sealed values are text in the same
+    columns); the clear values of an existing store are sealed in place by :func:`_seal_clear_values`."""
+    return []
+
+
+def _seal_clear_values(tx: Tx) -> None:
+    if crypto.clear_values_left(tx):  # a store from before: needs the key now (French error when none)
+        crypto.reencrypt(tx, crypto.keyring(), clear_only=True)
+        tx.rewrite = True  # DuckDB: the clear values' old blocks are dropped with a copy of the file
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
@@ -173,7 +186,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (3, "sessions", _sessions),
     (4, "two_factor", _two_factor),
     (5, "doors_and_tickets", _doors_and_tickets),
+    (6, "encrypt_personal_data", _encrypt_personal_data),
 ]
+# number -> a data step run after the migration's statements, in the same transaction
+DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}
 LATEST = MIGRATIONS[-1][0]
 
 _CREATE_VERSIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -198,6 +214,8 @@ def migrate(tx: Tx) -> list[int]:
             continue
         for statement in statements(tx.dialect):
             tx.execute(statement)
+        if number in DATA_STEPS:
+            DATA_STEPS[number](tx)
         tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                    [number, name, datetime.now(timezone.utc).replace(tzinfo=None)])
         ran.append(number)

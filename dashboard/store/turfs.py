@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from dashboard.access.permissions import Grant, PermissionDenied, Principal, actor_name, is_system_actor, permission, require
 from dashboard.errors import IsoloirError
-from dashboard.store import audit
+from dashboard.store import audit, crypto
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.errors import EditConflict, ZoneConflict, ZoneError
@@ -611,11 +611,12 @@ def authorize_walklist_export(store: CampaignStore, turf_id: int, *, by: Princip
             turf = _one(con, tid)
             people = None
             if personal_data:
-                people = con.frame(
+                people = crypto.open_frame("contact", con.frame(
                     """SELECT contact_id, station_id, address, full_name, outcome, consent FROM contact
                        WHERE address_id IN (SELECT address_id FROM turf_address WHERE turf_id = ?)
-                       ORDER BY station_id, address, contact_id""", [tid],  # the people met at the turf's doors
-                )
+                       ORDER BY station_id, contact_id""", [tid],  # the people met at the turf's doors
+                ))  # sorted by address once opened (sealed values sort at random)
+                people = people.sort_values(["station_id", "address", "contact_id"], kind="stable").reset_index(drop=True)
             detail: dict[str, Any] = {"zone_id": zid, "addresses": len(turf.address_ids), "personal_data": personal_data}
             if people is not None:
                 detail["contacts"] = len(people)

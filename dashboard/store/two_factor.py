@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from dashboard.access import totp
 from dashboard.access.permissions import Grant, Principal, actor_name, permission
 from dashboard.errors import IsoloirError
-from dashboard.store import audit
+from dashboard.store import audit, crypto
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 
@@ -61,7 +61,9 @@ def _name(user_name: str) -> str:
 
 
 def _row(con: Tx, name: str) -> tuple | None:  # type: ignore[type-arg]
-    return con.execute("SELECT secret, enrolled_at, last_step FROM user_totp WHERE user_name = ?", [name]).fetchone()
+    """(secret, enrolled_at, last_step) of ``name``; the secret is stored sealed (``store/crypto.py``)."""
+    row = con.execute("SELECT secret, enrolled_at, last_step FROM user_totp WHERE user_name = ?", [name]).fetchone()
+    return None if row is None else (crypto.open_("user_totp", "secret", name, row[0]), row[1], row[2])
 
 
 def status(store: CampaignStore, user_name: str) -> TwoFactorStatus:
@@ -99,7 +101,8 @@ def start_enrolment(store: CampaignStore, user: Principal, *, secret: str | None
         if row is not None and row[1] is not None:
             raise TwoFactorError("la double authentification est déjà activée pour ce compte")
         con.execute("DELETE FROM user_totp WHERE user_name = ?", [name])
-        con.execute("INSERT INTO user_totp (user_name, secret, created_at) VALUES (?, ?, ?)", [name, secret, now])
+        con.execute("INSERT INTO user_totp (user_name, secret, created_at) VALUES (?, ?, ?)",
+                    [name, crypto.seal("user_totp", "secret", name, secret), now])
     return secret
 
 

@@ -40,7 +40,7 @@ import bcrypt
 from dashboard.access import passwords
 from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, check_role, permission
 from dashboard.errors import IsoloirError
-from dashboard.store import audit
+from dashboard.store import audit, crypto
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 
@@ -154,7 +154,15 @@ def _campaign_name(store: CampaignStore) -> str | None:
 
 
 def _user(row: tuple[Any, ...]) -> User:
-    return User(row[0], row[1], row[2], bool(row[3]), row[4], row[5], int(row[6]), row[7], bool(row[8]))
+    return User(row[0], _display(row[0], row[1]), row[2], bool(row[3]), row[4], row[5], int(row[6]), row[7], bool(row[8]))
+
+
+def _display(user_name: str, sealed: str) -> str:
+    return crypto.open_("app_user", "display_name", user_name, sealed) or ""
+
+
+def _hash_of(user_name: str, sealed: str) -> str:
+    return crypto.open_("app_user", "password_hash", user_name, sealed) or ""
 
 
 def _get(con: Tx, user_name: str) -> User | None:
@@ -218,7 +226,7 @@ def assignable_users(store: CampaignStore, *, by: Principal | str) -> dict[str, 
             "SELECT user_name, display_name FROM app_user WHERE active AND role IN (SELECT unnest(?::VARCHAR[])) "
             "ORDER BY user_name", [roles],
         ).fetchall()
-    return {name: f"{display} ({name})" for name, display in rows}
+    return {name: f"{_display(name, display)} ({name})" for name, display in rows}
 
 
 # -- writes ---------------------------------------------------------------------------
@@ -239,7 +247,8 @@ def add_user(store: CampaignStore, user_name: str, password: str, role: str, *, 
         con.execute(
             "INSERT INTO app_user (user_name, display_name, role, password_hash, active, created_at, password_changed_at, demo) "
             "VALUES (?, ?, ?, ?, true, ?, ?, ?)",
-            [name, display, role, hashed, now, now, demo],
+            [name, crypto.seal("app_user", "display_name", name, display), role,
+             crypto.seal("app_user", "password_hash", name, hashed), now, now, demo],
         )
         audit.insert(con, actor_name(by), "user_add", "user", name, {"role": role, "demo": demo}, at=now)
         return _require_user(con, name)
@@ -261,7 +270,8 @@ def create_first_admin(store: CampaignStore, user_name: str, password: str, *, d
         con.execute(
             "INSERT INTO app_user (user_name, display_name, role, password_hash, active, created_at, password_changed_at) "
             "VALUES (?, ?, 'admin', ?, true, ?, ?)",
-            [name, " ".join(str(display_name or name).split()) or name, hashed, now, now],
+            [name, crypto.seal("app_user", "display_name", name, " ".join(str(display_name or name).split()) or name),
+             crypto.seal("app_user", "password_hash", name, hashed), now, now],
         )
         audit.insert(con, "first-run", "user_add", "user", name, {"role": "admin", "first_run": True}, at=now)
         return _require_user(con, name)
@@ -319,7 +329,7 @@ def reset_password(store: CampaignStore, user_name: str, new_password: str, *, b
         check_password(new_password, name, demo=user.demo, display_name=user.display_name, campaign_name=campaign)
         con.execute(
             "UPDATE app_user SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL WHERE user_name = ?",
-            [_hash_password(new_password), now, name],
+            [crypto.seal("app_user", "password_hash", name, _hash_password(new_password)), now, name],
         )
         end_sessions(con, name, "password_reset", now)
         audit.insert(con, actor_name(by), "user_reset_password", "user", name, {}, at=now)
@@ -345,7 +355,8 @@ def change_password(store: CampaignStore, user_name: str, old_password: str, new
 @retrying
 def _store_new_password(store: CampaignStore, name: str, hashed: str, now: datetime) -> User:
     with store.write() as con:
-        con.execute("UPDATE app_user SET password_hash = ?, password_changed_at = ? WHERE user_name = ?", [hashed, now, name])
+        con.execute("UPDATE app_user SET password_hash = ?, password_changed_at = ? WHERE user_name = ?",
+                    [crypto.seal("app_user", "password_hash", name, hashed), now, name])
         end_sessions(con, name, "password_change", now)
         audit.insert(con, name, "password_change", "user", name, {}, at=now)
         return _require_user(con, name)
@@ -488,7 +499,7 @@ def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, a
     with store.read() as con:
         wait = _blocked(con, keys, now)
         seen = con.execute("SELECT password_hash FROM app_user WHERE user_name = ?", [name]).fetchone()
-    checked_hash = seen[0] if seen else _DUMMY_HASH
+    checked_hash = _hash_of(name, seen[0]) if seen else _DUMMY_HASH
     matches = False if wait else _check_password(password, checked_hash)
     with store.write() as con:
         # Checked again in the write turn: parallel guesses that all passed the first check are
@@ -499,7 +510,7 @@ def _attempt(store: CampaignStore, name: str, password: str, now: datetime, *, a
                          "throttled", at=now)
             return _throttled(wait)
         row = con.execute(f"SELECT {_COLUMNS}, password_hash FROM app_user WHERE user_name = ?", [name]).fetchone()
-        user, hashed = (_user(row[:-1]), row[-1]) if row else (None, None)
+        user, hashed = (_user(row[:-1]), _hash_of(name, row[-1])) if row else (None, None)
         if user is not None and hashed != checked_hash:
             matches = _check_password(password, hashed)  # changed meanwhile (rare): checked against the row now
         reason = None

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 
-from dashboard.store import CampaignStore, audit, campaign_settings, sessions, users
+from dashboard.store import CampaignStore, audit, campaign_settings, crypto, sessions, users
 from tests.apptest import app_test, open_page
 
 NEW_PASSWORD = "un-mot-de-passe-solide"
@@ -100,7 +100,8 @@ def test_admin_sees_the_four_tabs_and_no_secret(demo_env: Path) -> None:
 
     text = _page_text(at)
     with CampaignStore(demo_env / "campaign.duckdb").read() as con:
-        hashes = [r[0] for r in con.execute("SELECT password_hash FROM app_user").fetchall()]
+        hashes = [crypto.open_("app_user", "password_hash", r[0], r[1])  # stored sealed (store/crypto.py)
+                  for r in con.execute("SELECT user_name, password_hash FROM app_user").fetchall()]
     assert "$2b$" not in text and not any(h in text for h in hashes)
     assert os.environ["ISOLOIR_COOKIE_KEY"] not in text
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.access.permissions import PermissionDenied
-from dashboard.store import CampaignStore, audit, contacts, users, zones
+from dashboard.store import CampaignStore, audit, contacts, crypto, users, zones
 from dashboard.store.contacts import ContactError
 from dashboard.store.users import User
 from dashboard.store.errors import StoreIntegrityError
@@ -309,10 +309,14 @@ def test_property_canvassers_see_exactly_their_doors(template: tuple[CampaignSto
                     con.execute("INSERT INTO zone_assignment VALUES (?, ?, NULL, 'cli', ?)", [zid, user, T0])
             contact_ids = []
             for door, outcome in campaign["contacts"]:
-                contact_ids.append(con.execute(
-                    "INSERT INTO contact (station_id, address_id, address, full_name, consent, outcome, created_by, created_at) "
-                    "VALUES (?, ?, 'rue', 'nom', false, ?, 'cli', ?) RETURNING contact_id", [_station(door), door, outcome, T0],
-                ).fetchone()[0])
+                cid = con.execute(con.dialect.next_id("contact", "contact_id", "contact_seq")).fetchone()[0]
+                con.execute(  # sealed as the store writes them (dashboard/store/crypto.py)
+                    "INSERT INTO contact (contact_id, station_id, address_id, address, full_name, consent, outcome, created_by, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, false, ?, 'cli', ?)",
+                    [cid, _station(door), door, crypto.seal("contact", "address", cid, "rue"),
+                     crypto.seal("contact", "full_name", cid, "nom"), outcome, T0],
+                )
+                contact_ids.append(cid)
         # one canvasser records a contact at one of their doors (accepted) and at another door (refused)
         who = campaign["who"]
         theirs = set().union(*(d for d, assignees in campaign["zones"] if who in assignees))

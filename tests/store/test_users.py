@@ -11,7 +11,7 @@ import bcrypt
 import pytest
 
 from dashboard.access.permissions import PermissionDenied
-from dashboard.store import CampaignStore, audit, users
+from dashboard.store import CampaignStore, audit, crypto, users
 from dashboard.store.users import LoginOutcome, PasswordRejected, UserError
 
 T0 = datetime(2026, 3, 1, 9, 0, 0)
@@ -33,7 +33,8 @@ def store(new_store: Callable[..., CampaignStore]) -> CampaignStore:
 
 def _hashes(store: CampaignStore) -> list[str]:
     with store.write() as con:
-        return [r[0] for r in con.execute("SELECT password_hash FROM app_user").fetchall()]
+        return [crypto.open_("app_user", "password_hash", r[0], r[1])  # stored sealed (store/crypto.py)
+                  for r in con.execute("SELECT user_name, password_hash FROM app_user").fetchall()]
 
 
 def test_add_and_list_never_show_hashes(store: CampaignStore) -> None:
