@@ -46,15 +46,22 @@ def _station_refs(table: RawTable, column: int) -> pd.Series:
     return raw.map(mapping)
 
 
-def read_addresses(path: Path) -> ParsedAddresses:
-    """Parse a REU address table; addresses without coordinates are skipped and counted."""
-    path = Path(path)
-    table = read_table(path)
-    report = ImportReport(kind="addresses", file=path.name, format="REU table-adresses", rows_read=len(table.cells))
+def _address_columns(table: RawTable) -> tuple[int, int, int, int]:
+    """The required columns of a REU address table (id, station, longitude, latitude), or a French refusal."""
     id_col = find_column(table, "id", "id_adresse", required=True, what="identifiant d'adresse")
     bv_col = find_column(table, "id_brut_bv_reu", "id_brut_miom", "code_bv", required=True, what="bureau de vote (93010_1)")
     lon_col = find_column(table, "longitude", "lon", "x", required=True)
     lat_col = find_column(table, "latitude", "lat", "y", required=True)
+    assert id_col is not None and bv_col is not None and lon_col is not None and lat_col is not None
+    return id_col, bv_col, lon_col, lat_col
+
+
+def read_addresses(path: Path) -> ParsedAddresses:
+    """Parse a REU address table; addresses without coordinates are skipped and counted."""
+    path = Path(path)
+    table = read_table(path, check=_address_columns)  # a table of another kind is refused from its first rows
+    report = ImportReport(kind="addresses", file=path.name, format="REU table-adresses", rows_read=len(table.cells))
+    id_col, bv_col, lon_col, lat_col = _address_columns(table)
     label_col = find_column(table, "geo_adresse", "adresse", "label")
     commune_col = find_column(table, "code_commune_ref", "code_commune", "code_insee")
     assert id_col is not None and bv_col is not None and lon_col is not None and lat_col is not None

@@ -153,7 +153,7 @@ def _lines(stream: io.TextIOBase, path: Path, repair: str | None) -> Iterator[st
 
 
 def read_csv_table(path: Path, data: bytes | None = None, *, separator: str | None = None, header_line: int | None = None,
-                   check: Callable[[RawTable], None] | None = None) -> RawTable:
+                   check: Callable[[RawTable], object] | None = None) -> RawTable:
     """Read a CSV/TSV file of any usual dialect (``;`` or ``,``, quoted or not, UTF-8 or latin-1).
 
     The file is read line by line (never whole): a file larger than ``limits.MAX_TABLE_BYTES`` is
@@ -205,7 +205,7 @@ def read_csv_table(path: Path, data: bytes | None = None, *, separator: str | No
 
 
 def _parse_rows(path: Path, lines: Iterator[str], encoding: str, sep: str, header_line: int | None,
-                check: Callable[[RawTable], None] | None) -> RawTable:
+                check: Callable[[RawTable], object] | None) -> RawTable:
     reader = csv.reader(lines, delimiter=sep)
     records: list[list[str]] = []
     numbers: list[int] = []
@@ -290,7 +290,7 @@ def _to_table(path: Path, records: list[list[str]], lines: list[int], encoding: 
 
 
 def read_table(path: Path, *, separator: str | None = None, header_line: int | None = None, sheet: str | None = None,
-               check: Callable[[RawTable], None] | None = None) -> RawTable:
+               check: Callable[[RawTable], object] | None = None) -> RawTable:
     """Read a CSV or xlsx file (detected from its bytes, not its name); ``check``: see :func:`read_csv_table`."""
     path = Path(path)
     if not path.exists():

@@ -132,3 +132,11 @@ def test_benchmark_reports_the_peaks(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert figures["refused"] and figures["warehouse_unchanged"]
     for name in ("zip_bomb", "big_csv", "junk_csv"):  # within 100 Mo of a run that reads nothing
         assert figures[f"{name}_peak_mb"] < figures["baseline_peak_mb"] + 100
+
+
+def test_junk_csv_given_as_addresses_is_refused_from_its_first_rows(tmp_path: Path) -> None:
+    from dashboard.ingest.addresses import read_addresses
+
+    path = _bench().make_junk_csv(tmp_path / "adresses.csv", 40_000_000)
+    peak = _peak_bytes(lambda: read_addresses(path))
+    assert peak < 8 * MiB, peak
