@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.access import permissions
 from dashboard.errors import IsoloirError
+from dashboard.text import plain
 from dashboard.store import audit
 from dashboard.ui import data, session, style, two_factor_panel
 from dashboard.ui.navigation import PAGES_DIR, existing_pages
@@ -43,7 +44,7 @@ try:
     territory = data.territory()
     data.warehouse()
 except IsoloirError as error:
-    st.error(error.message_fr)
+    st.error(plain(error.message_fr))
     st.stop()
 
 # The session gate (dashboard/web/auth.py) opens this script's websocket only with a valid session;
@@ -120,6 +121,6 @@ if requested != "accueil" and not permissions.may_open(user.role, requested):
 try:
     navigation.run()
 except IsoloirError as error:  # a refusal or a busy store that a page let through: said in French, no traceback
-    st.error(error.message_fr)
+    st.error(plain(error.message_fr))
 finally:
     _arrived()

@@ -23,6 +23,7 @@ import streamlit as st
 from dashboard.errors import IsoloirError
 from dashboard.store import sessions, users
 from dashboard.store.users import User
+from dashboard.text import plain
 from dashboard.ui import data
 
 COOKIE_NAME = "isoloir_session"
@@ -83,7 +84,7 @@ def _logout() -> None:
 def account_panel(user: User) -> None:
     """Sidebar: who is logged in, password change, logout."""
     with st.sidebar:
-        st.caption(f":material/person: **{user.display_name}** ({user.user_name}) — {user.role_label}")
+        st.caption(f":material/person: **{plain(user.display_name)}** ({plain(user.user_name)}) — {user.role_label}")
         with st.popover("Mon compte", icon=":material/key:", width="stretch"):
             with st.form("isoloir_password", clear_on_submit=True, enter_to_submit=False):
                 st.markdown("**Changer de mot de passe**")
@@ -98,7 +99,7 @@ def account_panel(user: User) -> None:
                         try:
                             users.change_password(data.campaign(), user.user_name, old, new, client="app")
                         except IsoloirError as error:
-                            st.error(_sentence(error.message_fr))
+                            st.error(plain(_sentence(error.message_fr)))
                         else:  # every session of the user ended in the same write
                             st.session_state[_ENDED] = "Mot de passe changé : reconnectez-vous."
                             st.rerun()

@@ -124,10 +124,18 @@ def wait_until_idle(page: object, timeout_ms: int = 60_000) -> None:
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
 
 
-def log_in(page: object, user_name: str, password: str | None = None, *, timeout_ms: int = 60_000) -> None:
-    """Fill the real login form on the page already opened (``password`` defaults to the demo one)."""
+def log_in(page: object, user_name: str, password: str | None = None, *, totp_secret: str | None = None,
+           timeout_ms: int = 60_000) -> None:
+    """Fill the real login form on the page already opened (``password`` defaults to the demo one); with
+    ``totp_secret``, the one-time code page that follows too (a code of a time step not used yet)."""
     page.get_by_label("Nom d'utilisateur").wait_for(timeout=timeout_ms)  # type: ignore[attr-defined]
     page.get_by_label("Nom d'utilisateur").fill(user_name)  # type: ignore[attr-defined]
     page.get_by_label("Mot de passe").fill(password or f"demo-{user_name}")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Se connecter").click()  # type: ignore[attr-defined]
+    if totp_secret:
+        import pyotp
+
+        page.get_by_label("Code à usage unique").wait_for(timeout=timeout_ms)  # type: ignore[attr-defined]
+        page.get_by_label("Code à usage unique").fill(pyotp.TOTP(totp_secret).at(time.time() + 30))  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Valider").click()  # type: ignore[attr-defined]
     page.get_by_text("Se déconnecter").wait_for(state="attached", timeout=timeout_ms)  # type: ignore[attr-defined]
