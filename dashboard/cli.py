@@ -381,7 +381,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         else:
             for u in accounts:
                 state = "actif" if u.active else "désactivé"
-                extra = (" ; démo" if u.demo else "") + (f" ; verrouillé jusqu'à {u.locked_until:%d/%m/%Y %H:%M:%S} UTC" if u.locked_until else "")
+                extra = " ; démo" if u.demo else ""
                 print(f"{u.user_name}\t{u.display_name}\t{u.role} ({role_labels.get(u.role, u.role)})\t{state}{extra}")
         return 0
     if action == "add":

@@ -319,7 +319,7 @@ def set_role(store: CampaignStore, user_name: str, role: str, *, by: Principal |
 @retrying
 def reset_password(store: CampaignStore, user_name: str, new_password: str, *, by: Principal | str,
                    now: datetime | None = None) -> User:
-    """An admin sets a new password (and lifts any lock)."""
+    """An admin sets a new password; every session of the user ends."""
     audit.require(store, by, "manage_users", "user")
     name = str(user_name).strip().lower()
     now = now or utc_now()

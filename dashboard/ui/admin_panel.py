@@ -82,11 +82,10 @@ def users_frame(accounts: list[User]) -> pd.DataFrame:
             "créé le": fmt_datetime(u.created_at),
             "mot de passe changé le": fmt_datetime(u.password_changed_at),
             "échecs de connexion": str(u.failed_logins),
-            "verrouillé jusqu'au": fmt_datetime(u.locked_until),
             "démo": "oui" if u.demo else "non",
         } for u in accounts],
         columns=["utilisateur", "nom affiché", "rôle", "actif", "créé le", "mot de passe changé le",
-                 "échecs de connexion", "verrouillé jusqu'au", "démo"],
+                 "échecs de connexion", "démo"],
     )
 
 
@@ -235,7 +234,7 @@ def _reset(user_name: str) -> None:
         _notify("target", "error", "Les deux mots de passe diffèrent.")
         return
     _act("target", lambda actor: users.reset_password(data.campaign(), user_name, password, by=actor),
-         f"Mot de passe de « {user_name} » réinitialisé (et compte déverrouillé).")
+         f"Mot de passe de « {user_name} » réinitialisé (ses sessions sont fermées).")
 
 
 def _reset_two_factor(user_name: str) -> None:
