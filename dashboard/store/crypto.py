@@ -115,7 +115,9 @@ def open_frame(table: str, frame, ring: Keyring | None = None):  # type: ignore[
 
 
 def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)  # NaN  # noqa: PLR0124
+    """A SQL NULL as a frame holds it: None, NaN, or pandas' NA (PostgreSQL frames of nullable text)."""
+    return (value is None or type(value).__name__ in ("NAType", "NaTType")
+            or (isinstance(value, float) and value != value))  # NaN  # noqa: PLR0124
 
 
 def reencrypt(tx: Tx, ring: Keyring, *, clear_only: bool = False,

@@ -23,6 +23,7 @@ import streamlit as st
 from dashboard.errors import IsoloirError
 from dashboard.store import sessions, users
 from dashboard.store.users import User
+from dashboard.access.data_key import DataKeyError
 from dashboard.text import plain
 from dashboard.ui import data
 
@@ -49,13 +50,20 @@ def valid_user() -> User | None:
         return None
     try:
         return sessions.lookup(data.campaign(), _token())
+    except DataKeyError:
+        raise  # a wrong or missing data key is said, never taken for a closed session
     except IsoloirError:
         return None
 
 
 def current_user() -> User | None:
-    """The logged-in user of this run; None to show :func:`closed`."""
-    return valid_user()
+    """The logged-in user of this run; None to show :func:`closed`. A wrong or missing data key stops
+    the run on its French message (the accounts cannot be read without it)."""
+    try:
+        return valid_user()
+    except DataKeyError as error:
+        st.error(plain(error.message_fr), icon=":material/key_off:")
+        st.stop()
 
 
 def closed() -> None:

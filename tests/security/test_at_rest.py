@@ -141,8 +141,9 @@ def test_the_app_with_a_wrong_key_says_so_in_french(demo_env: Path, monkeypatch:
     from dashboard.access import data_key
     from tests.apptest import app_test
 
-    monkeypatch.setenv(data_key.ENV_VARIABLE, data_key.new_key())
-    at = app_test("admin").run()
+    at = app_test("admin")  # logged in with the right key (the session is opened in the store)
+    monkeypatch.setenv(data_key.ENV_VARIABLE, data_key.new_key())  # then the server restarts with a wrong one
+    at.run()
     assert not at.exception
     errors = [e.value for e in at.error]
     assert any("clé de chiffrement" in e and "mauvaise clé" in e for e in errors), errors

@@ -19,7 +19,7 @@ import bcrypt
 import pytest
 
 from dashboard.access.permissions import PermissionDenied
-from dashboard.store import CampaignStore, audit, contacts, tickets, users
+from dashboard.store import CampaignStore, audit, contacts, sessions, tickets, users
 from dashboard.store.backend import utc_now
 from dashboard.web import downloads
 from tests.apptest import app_test, open_page
@@ -45,6 +45,13 @@ def template(store_maker: StoreMaker) -> CampaignStore:
 @pytest.fixture
 def store(template: CampaignStore, new_store) -> CampaignStore:  # noqa: ANN001
     return new_store(clone_of=template)
+
+
+def _as(store: CampaignStore, user_name: str) -> dict[str, str]:
+    """The headers of a browser holding a session of ``user_name`` (the route serves only the ticket holder's)."""
+    user = users.get_user(store, user_name)
+    assert user is not None
+    return {"Cookie": f"isoloir_session={sessions.create(store, user, hours=1)}"}
 
 
 def _denied(store: CampaignStore, user_name: str) -> list[audit.AuditEntry]:
@@ -80,12 +87,12 @@ def test_a_ticket_gives_one_file_once_with_no_store(store: CampaignStore) -> Non
     token = tickets.issue(store, "contacts", by=users.get_user(store, "cand"))
     with store.read() as con:  # only the token's hash is kept
         assert con.execute("SELECT count(*) FROM download_ticket WHERE token_hash = ?", [token]).fetchone()[0] == 0
-    first = get(routes, downloads.download_path(token))
+    first = get(routes, downloads.download_path(token), _as(store, "cand"))
     assert first.status == 200 and NAME in first.body.decode("utf-8-sig") and PHONE in first.body.decode("utf-8-sig")
     assert first.headers["cache-control"] == "no-store"
     assert first.headers["content-disposition"].startswith('attachment; filename="contacts-')
     assert [e.user_name for e in audit.entries(store, by="cli", action="export")] == ["cand"]
-    again = get(routes, downloads.download_path(token))
+    again = get(routes, downloads.download_path(token), _as(store, "cand"))
     assert again.status == 404 and NAME.encode() not in again.body
     assert len(audit.entries(store, by="cli", action="export")) == 1
 
@@ -111,33 +118,39 @@ def test_a_ticket_expires(store: CampaignStore) -> None:
     token = tickets.issue(store, "contacts", by=users.get_user(store, "dir"))
     assert tickets.redeem(store, token, now=utc_now() + tickets.LIFETIME + timedelta(seconds=1)) is None
     old = tickets.issue(store, "contacts", by=users.get_user(store, "dir"), now=utc_now() - tickets.LIFETIME - timedelta(seconds=1))
-    answer = get(downloads.routes(lambda: store), downloads.download_path(old))
+    answer = get(downloads.routes(lambda: store), downloads.download_path(old), _as(store, "dir"))
     assert answer.status == 404 and NAME.encode() not in answer.body and "expiré" in answer.body.decode()
 
 
 @pytest.mark.parametrize("change", ["disable", "demote"])
 def test_the_route_refuses_a_user_changed_after_the_click(store: CampaignStore, change: str) -> None:
     token = tickets.issue(store, "contacts", by=users.get_user(store, "cand"))  # clicked while still a candidate
-    if change == "disable":
+    browser = _as(store, "cand")
+    if change == "disable":  # the account's sessions end with it: the route sees no session of the holder
         users.disable_user(store, "cand", by="cli")
-    else:
+        expected = {"action": "download", "reason": "session"}
+    else:  # a demoted user logging in again holds a session, but no longer the right to export
         users.set_role(store, "cand", "strategist", by="cli")
-    answer = get(downloads.routes(lambda: store), downloads.download_path(token))
+        browser = _as(store, "cand")
+        expected = {"action": "export_personal_data"}
+    answer = get(downloads.routes(lambda: store), downloads.download_path(token), browser)
     assert answer.status == 403 and NAME.encode() not in answer.body and answer.headers["cache-control"] == "no-store"
-    assert "refusée" in answer.body.decode() or "désactivé" in answer.body.decode()
-    assert _denied(store, "cand")[0].detail == {"action": "export_personal_data"}
+    assert "refusé" in answer.body.decode() or "désactivé" in answer.body.decode()
+    assert _denied(store, "cand")[0].detail == expected
     assert not audit.entries(store, by="cli", action="export")
 
 
-def test_a_ticket_is_refused_to_anyone_but_its_holder(store: CampaignStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``download_user`` is the one place deciding whose file it is: when it says no (as the session check will for
-    a link opened in another browser), nothing is built and the refusal is audited."""
+@pytest.mark.parametrize("browser", ["none", "other_user", "forged"])
+def test_a_ticket_is_refused_to_anyone_but_its_holder(store: CampaignStore, browser: str) -> None:
+    """A link opened without the holder's session (no cookie, another account's, a forged one) gives nothing; the
+    refusal is audited and the ticket is spent."""
     token = tickets.issue(store, "contacts", by=users.get_user(store, "cand"))
-    monkeypatch.setattr(downloads, "download_user", lambda request, store, ticket: None)
-    answer = get(downloads.routes(lambda: store), downloads.download_path(token))
+    headers = {"none": {}, "other_user": _as(store, "dir2"), "forged": {"Cookie": "isoloir_session=" + "x" * 43}}[browser]
+    answer = get(downloads.routes(lambda: store), downloads.download_path(token), headers)
     assert answer.status == 403 and NAME.encode() not in answer.body
     assert _denied(store, "cand")[0].detail == {"action": "download", "reason": "session"}
     assert not audit.entries(store, by="cli", action="export")
+    assert get(downloads.routes(lambda: store), downloads.download_path(token), _as(store, "cand")).status == 404
 
 
 # -- the page (AppTest on the demo) ---------------------------------------------------------------------------
@@ -169,9 +182,9 @@ def test_the_export_click_gives_a_one_time_link_and_nothing_in_the_media_store(d
     assert link.proto.url.startswith("/telechargement/")
     names = set(contacts.contacts(store, by="cli")["full_name"])
     assert names and not any(name.encode() in payload for name in names for payload in media.payloads)
-    answer = get(downloads.routes(lambda: store), link.proto.url)
+    answer = get(downloads.routes(lambda: store), link.proto.url, _as(store, "candidate"))
     assert answer.status == 200 and all(name in answer.body.decode("utf-8-sig") for name in names)
-    assert get(downloads.routes(lambda: store), link.proto.url).status == 404
+    assert get(downloads.routes(lambda: store), link.proto.url, _as(store, "candidate")).status == 404
 
 
 @pytest.mark.parametrize("change", ["disable", "demote"])

@@ -46,18 +46,22 @@ def test_first_admin_needs_the_setup_code(demo_dir: Path, tmp_path: Path) -> Non
         assert "premier démarrage" in page.body and "Code de premier démarrage" in page.body
         assert client.get("/carte").status == 303  # nothing of the app before an account exists
         fields = {"first_run": "1", "username": "directrice", "display_name": "Marie",
-                  "password": "un-mot-de-passe-solide", "password_again": "un-mot-de-passe-solide"}
+                  "password": "brouette-cactus-lundi-47", "password_again": "brouette-cactus-lundi-47"}
         wrong = client.post("/connexion", {**fields, "csrf": client.csrf(), "setup_code": "AAAA-BBBB-CCCC"})
         assert wrong.status == 400 and "Code de premier démarrage incorrect" in wrong.body
         store = CampaignStore(data_dir / "campaign.duckdb")
         assert not users.has_admin(store)
         store.close()
+        for weak in ("aaaaaaaaaa", "1234567890", "motdepasse"):  # row 8 at the first run too
+            refused = client.post("/connexion", {**fields, "password": weak, "password_again": weak,
+                                                 "csrf": client.csrf(), "setup_code": code})
+            assert refused.status == 400 and "Mot de passe refusé" in refused.body, refused.body[-600:]
         made = client.post("/connexion", {**fields, "csrf": client.csrf(), "setup_code": code})
         assert made.status == 303 and made.header("location") == "/connexion?compte=1"
         assert not setup_code.path(data_dir).exists()  # spent
         again = client.post("/connexion", {**fields, "username": "intrus", "csrf": client.csrf(), "setup_code": code})
         assert again.status in (303, 401)  # the first-run form is gone: a login attempt at most
-        assert client.log_in("directrice", "un-mot-de-passe-solide").status == 303
+        assert client.log_in("directrice", "brouette-cactus-lundi-47").status == 303
     finally:
         stop_app(process)
     store = CampaignStore(data_dir / "campaign.duckdb")

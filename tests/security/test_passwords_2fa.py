@@ -76,25 +76,7 @@ def _texts(at: AppTest) -> str:
     return " ".join(e.value for kind in ("error", "success") for e in getattr(at, kind))
 
 
-def test_the_first_run_form_refuses_them(tmp_path: Path, demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data_dir = tmp_path / "fresh"
-    data_dir.mkdir()
-    shutil.copy(demo_dir / "warehouse.duckdb", data_dir / "warehouse.duckdb")
-    monkeypatch.setenv("ISOLOIR_DATA_DIR", str(data_dir))
-    from dashboard.ui import data
-
-    data.settings.clear()
-    at = app_test(None).run()
-    for password in ROW_8:
-        fields = {t.label: t for t in at.text_input}
-        fields["Nom d'utilisateur"].input("directrice")
-        fields["Mot de passe (10 caractères au moins)"].input(password)
-        fields["Mot de passe, encore"].input(password)
-        next(b for b in at.button if b.label == "Créer le compte administrateur").click()
-        at.run()
-        assert not at.exception and _refusal(at.error[0].value.rstrip(".")), at.error
-        assert at.title[0].value == "Isoloir — premier démarrage"
-    assert not users.has_admin(CampaignStore(data_dir / "campaign.duckdb"))
+# The first-run form (HTTP, /connexion) refuses them too: tests/security/test_first_run.py, on the real server.
 
 
 def test_the_admin_page_refuses_them_for_new_and_reset_accounts(demo_env: Path) -> None:
