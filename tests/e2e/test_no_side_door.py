@@ -8,6 +8,8 @@ One app server for the module, on a private copy of the demo data; the screensho
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,10 +99,11 @@ def test_the_export_is_a_one_time_link(app: App, browser) -> None:  # noqa: ANN0
         assert "Camille Exemple" in answer.body().decode("utf-8-sig")
         again = context.request.get(f"{app.url}{href}")
         assert again.status == 404 and "Camille Exemple" not in again.text()
-        # no cookie, no ticket: nothing (the /media/ store never held the file)
+        # no cookie: the session gate sends the link to the login page (the /media/ store never held the file)
         anonymous = browser.new_context()
         try:
-            assert anonymous.request.get(f"{app.url}{href}").status == 404
+            stranger = anonymous.request.get(f"{app.url}{href}")
+            assert urlparse(stranger.url).path == "/connexion" and "Camille Exemple" not in stranger.text()
         finally:
             anonymous.close()
         exports = read_store(app.campaign, "SELECT user_name, outcome FROM audit_log WHERE action = 'export'")

@@ -101,8 +101,13 @@ def test_an_account_disabled_through_one_replica_is_refused_by_the_other(browser
 
     # the viewer's next action on the other replica: the session is closed
     viewer.get_by_role("link", name="Données").first.click()
-    viewer.get_by_text("Votre compte a été désactivé ou supprimé").wait_for(timeout=60_000)
-    viewer.get_by_label("Nom d'utilisateur").wait_for(timeout=30_000)
+    viewer.get_by_text("Session fermée : reconnectez-vous.").wait_for(timeout=60_000)
     viewer.screenshot(path=str(ARTIFACTS / "replicas_disabled_on_b.png"))
+    viewer.get_by_role("link", name="Se reconnecter").click()  # the login page; the disabled account cannot log in
+    viewer.get_by_label("Nom d'utilisateur").wait_for(timeout=30_000)
+    viewer.get_by_label("Nom d'utilisateur").fill("viewer")
+    viewer.get_by_label("Mot de passe").fill("demo-viewer")
+    viewer.get_by_role("button", name="Se connecter").click()
+    viewer.get_by_text("Nom d'utilisateur ou mot de passe incorrect").wait_for(timeout=30_000)
     viewer_context.close()
     admin_context.close()

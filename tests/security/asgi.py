@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -33,7 +34,15 @@ def get(routes: list[BaseRoute], path: str, headers: dict[str, str] | None = Non
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: a browser test earlier in the session may leave an event loop running here
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return Answer(start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body)
+
+
+def run_async(coroutine):  # noqa: ANN001, ANN201 - any coroutine, its result
+    """``asyncio.run`` in a thread of its own (an event loop may already run in the test's thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -76,9 +76,9 @@ def test_without_a_session_every_door_is_shut(secure_app: tuple[str, Path]) -> N
 
 
 def test_the_websocket_opens_only_with_a_session(secure_app: tuple[str, Path]) -> None:
-    import asyncio
-
     import websockets
+
+    from tests.security.asgi import run_async
 
     url, _ = secure_app
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
@@ -94,9 +94,9 @@ def test_the_websocket_opens_only_with_a_session(secure_app: tuple[str, Path]) -
 
     client = Client(url)
     client.log_in("viewer", "demo-viewer")
-    assert asyncio.run(connect(None)) is False
-    assert asyncio.run(connect("x" * 43)) is False
-    assert asyncio.run(connect(client.jar["isoloir_session"])) is True
+    assert run_async(connect(None)) is False
+    assert run_async(connect("x" * 43)) is False
+    assert run_async(connect(client.jar["isoloir_session"])) is True
 
 
 def _b64(data: dict) -> str:
