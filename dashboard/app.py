@@ -112,8 +112,7 @@ if user is None:
     session.closed()
     st.stop()
 
-session.account_panel(user)
-two_factor_panel.account_popover(user)
+session.account_panel(user, two_factor_panel.account_section)  # « Double authentification » inside « Mon compte »
 requested = navigation.url_path or "accueil"
 if requested != "accueil" and not permissions.may_open(user.role, requested):
     _refuse(requested)  # the page's file does not run

@@ -18,6 +18,8 @@ Streamlit state only; the rules live in :mod:`dashboard.access.permissions` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard.errors import IsoloirError
@@ -71,7 +73,10 @@ def closed() -> None:
     with st.columns([1, 2, 1])[1]:
         st.title("Isoloir — session fermée")
         st.info(st.session_state.get(_ENDED) or "Session fermée : reconnectez-vous.")
-        st.link_button("Se reconnecter", LOGIN_URL, type="primary", icon=":material/login:")
+        # a plain link in this tab (st.link_button opens a new one): the login page, then back here
+        st.html(f'<a href="{LOGIN_URL}" class="isoloir-relogin" target="_self">Se reconnecter</a>'
+                "<style>.isoloir-relogin{display:inline-block;padding:.45rem .9rem;border-radius:.5rem;"
+                "background:#ff4b4b;color:#fff!important;text-decoration:none;font-weight:600}</style>")
 
 
 def _end(notice: str, reason: str) -> None:
@@ -89,8 +94,9 @@ def _logout() -> None:
     _end("Vous êtes déconnecté.", "logout")
 
 
-def account_panel(user: User) -> None:
-    """Sidebar: who is logged in, password change, logout."""
+def account_panel(user: User, more: Callable[[User], None] | None = None) -> None:
+    """Sidebar: who is logged in, « Mon compte » (password change, then ``more``: the two-factor
+    section of :mod:`dashboard.ui.two_factor_panel`, passed in by the app), logout."""
     with st.sidebar:
         st.caption(f":material/person: **{plain(user.display_name)}** ({plain(user.user_name)}) — {user.role_label}")
         with st.popover("Mon compte", icon=":material/key:", width="stretch"):
@@ -111,6 +117,9 @@ def account_panel(user: User) -> None:
                         else:  # every session of the user ended in the same write
                             st.session_state[_ENDED] = "Mot de passe changé : reconnectez-vous."
                             st.rerun()
+            if more is not None:
+                st.divider()
+                more(user)
         st.button("Se déconnecter", icon=":material/logout:", width="stretch", key="isoloir_logout",
                   on_click=_logout)
 

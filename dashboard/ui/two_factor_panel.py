@@ -5,7 +5,7 @@
   have not enrolled, it draws only the enrolment screen — QR code, the secret in text for manual
   entry, a code to confirm, then the ten recovery codes once — and returns False (the app stops:
   nothing else of it is shown). True otherwise.
-- :func:`account_popover` / :func:`account_section` (in the sidebar, beside « Mon compte »): the same enrolment for everyone else, and once
+- :func:`account_section` (in the sidebar, inside « Mon compte », drawn by ``session.account_panel``): the same enrolment for everyone else, and once
   enrolled: new recovery codes, or turning 2FA off (not for roles where it is required).
 
 Every action re-reads the user from the store (``session.valid_user``) when it runs. The store
@@ -151,12 +151,6 @@ def enrolment_gate(user: User) -> bool:
         _show_notice()
         _enrolment(user, "gate")
     return False
-
-
-def account_popover(user: User) -> None:
-    """The sidebar's « Double authentification » popover (beside « Mon compte »)."""
-    with st.sidebar, st.popover("Double authentification", icon=":material/phonelink_lock:", width="stretch"):
-        account_section(user)
 
 
 def account_section(user: User) -> None:
