@@ -50,3 +50,10 @@ def plain(value: object) -> str:
 def shown(markdown: str) -> str:
     """The text a reader sees for ``plain(x)`` once rendered, without the invisible word joiners."""
     return markdown.replace(WORD_JOINER, "")
+
+
+def sentence(message: str) -> str:
+    """A French message (``message_fr`` of an error, a store notice) as a sentence: trimmed, capital first
+    letter, final full stop unless it already ends with one, ``!`` or ``?``."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")

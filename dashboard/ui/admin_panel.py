@@ -33,7 +33,7 @@ from dashboard.store.users import User
 from dashboard.ui import data, session
 from dashboard.ui.navigation import PAGE_FILES
 from dashboard.ui.tables import show_table
-from dashboard.text import plain
+from dashboard.text import plain, sentence
 
 AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
@@ -46,10 +46,6 @@ _NOTICE = "admin_notice_"  # + area: (kind, text) shown once, under the form tha
 
 
 # -- formatting -----------------------------------------------------------------------------
-def sentence(message: str) -> str:
-    """A store message as a sentence: capital first letter, final full stop."""
-    message = message.strip()
-    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
 def utc_start_of(day: date) -> datetime:

@@ -26,7 +26,7 @@ from dashboard.errors import IsoloirError
 from dashboard.store import sessions, users
 from dashboard.store.users import User
 from dashboard.access.data_key import DataKeyError
-from dashboard.text import plain
+from dashboard.text import plain, sentence
 from dashboard.ui import data
 
 COOKIE_NAME = "isoloir_session"
@@ -113,7 +113,7 @@ def account_panel(user: User, more: Callable[[User], None] | None = None) -> Non
                         try:
                             users.change_password(data.campaign(), user.user_name, old, new, client="app")
                         except IsoloirError as error:
-                            st.error(plain(_sentence(error.message_fr)))
+                            st.error(plain(sentence(error.message_fr)))
                         else:  # every session of the user ended in the same write
                             st.session_state[_ENDED] = "Mot de passe changé : reconnectez-vous."
                             st.rerun()
@@ -122,10 +122,6 @@ def account_panel(user: User, more: Callable[[User], None] | None = None) -> Non
                 more(user)
         st.button("Se déconnecter", icon=":material/logout:", width="stretch", key="isoloir_logout",
                   on_click=_logout)
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
 def page_user() -> User:

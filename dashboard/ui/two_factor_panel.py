@@ -15,20 +15,19 @@ starts with ``two_factor_``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard.access import totp
 from dashboard.errors import IsoloirError
+from dashboard.text import sentence
 from dashboard.store import two_factor
 from dashboard.store.users import User
 from dashboard.ui import data, session
 
 _CODES = "two_factor_codes"  # the recovery codes just made, shown once
 _NOTICE = "two_factor_notice"  # (kind, text) shown once
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
 def _show_notice() -> None:
@@ -50,46 +49,39 @@ def _start(user: User) -> None:
         two_factor.start_enrolment(data.campaign(), actor)
 
 
-def _confirm(user: User, key: str) -> None:
+def _with_code(user: User, key: str, act: Callable[[User, str], list[str] | None], done: str) -> None:
+    """A callback acting with the code typed in ``key`` (then cleared): ``act(actor, code)`` returns the new
+    recovery codes to show once, or None; its French refusal, or ``done``, is the next run's notice."""
     code = str(st.session_state.get(key) or "")
     st.session_state[key] = ""
     actor = _acting(user)
     if actor is None:
         return
     try:
-        st.session_state[_CODES] = two_factor.confirm_enrolment(data.campaign(), actor, code)
+        codes = act(actor, code)
     except IsoloirError as error:
-        st.session_state[_NOTICE] = ("error", _sentence(error.message_fr))
-    else:
-        st.session_state[_NOTICE] = ("success", "Double authentification activée.")
+        st.session_state[_NOTICE] = ("error", sentence(error.message_fr))
+        return
+    if codes is not None:
+        st.session_state[_CODES] = codes
+    st.session_state[_NOTICE] = ("success", done)
+
+
+def _confirm(user: User, key: str) -> None:
+    _with_code(user, key, lambda actor, code: two_factor.confirm_enrolment(data.campaign(), actor, code),
+               "Double authentification activée.")
 
 
 def _regenerate(user: User, key: str) -> None:
-    code = str(st.session_state.get(key) or "")
-    st.session_state[key] = ""
-    actor = _acting(user)
-    if actor is None:
-        return
-    try:
-        st.session_state[_CODES] = two_factor.regenerate_recovery_codes(data.campaign(), actor, code)
-    except IsoloirError as error:
-        st.session_state[_NOTICE] = ("error", _sentence(error.message_fr))
-    else:
-        st.session_state[_NOTICE] = ("success", "Nouveaux codes de secours : les anciens ne valent plus rien.")
+    _with_code(user, key, lambda actor, code: two_factor.regenerate_recovery_codes(data.campaign(), actor, code),
+               "Nouveaux codes de secours : les anciens ne valent plus rien.")
 
 
 def _disable(user: User, key: str) -> None:
-    code = str(st.session_state.get(key) or "")
-    st.session_state[key] = ""
-    actor = _acting(user)
-    if actor is None:
-        return
-    try:
+    def disable(actor: User, code: str) -> None:
         two_factor.disable(data.campaign(), actor, code)
-    except IsoloirError as error:
-        st.session_state[_NOTICE] = ("error", _sentence(error.message_fr))
-    else:
-        st.session_state[_NOTICE] = ("success", "Double authentification désactivée.")
+
+    _with_code(user, key, disable, "Double authentification désactivée.")
 
 
 def _codes_seen() -> None:

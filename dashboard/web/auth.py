@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.config import Settings
 from dashboard.errors import IsoloirError
+from dashboard.text import sentence
 from dashboard.store import CampaignStore, audit, sessions, two_factor, users
 from dashboard.store.users import User
 from dashboard.web import setup_code
@@ -228,10 +229,6 @@ def _message(kind: str, text: str) -> str:
     return f'<div class="msg {kind}" role="{"alert" if kind == "err" else "status"}">{html.escape(text)}</div>'
 
 
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
-
-
 def _field(label: str, name: str, kind: str = "text", autocomplete: str = "off", value: str = "") -> str:
     return (f'<label for="{name}">{html.escape(label)}</label>'
             f'<input id="{name}" name="{name}" type="{kind}" autocomplete="{autocomplete}" '
@@ -347,7 +344,7 @@ def _guarded(handler: Callable[[Site, Request], Awaitable[Response]]) -> Callabl
             return await handler(site, request)
         except IsoloirError as error:
             LOG.warning("login edge: %s", error)
-            return _page("Erreur", _message("err", _sentence(error.message_fr)), 503)
+            return _page("Erreur", _message("err", sentence(error.message_fr)), 503)
         except Exception:  # noqa: BLE001 - never a traceback to the browser
             LOG.exception("login edge failed")
             return _page("Erreur", _message("err", "Une erreur est survenue : réessayez dans un instant."), 500)
@@ -400,7 +397,7 @@ async def login_post(site: Site, request: Request) -> Response:
                                          demo_allowed=site.demo_territory())
         if result.ok and result.user is not None:
             return await _after_password(site, request, result.user, next_path)
-        error = _sentence(result.message_fr)
+        error = sentence(result.message_fr)
     body = await run_in_threadpool(_login_body, site, csrf, next_path, error, None, name)
     return _with_csrf(_page("Connexion", body, 401), site, request.scope, csrf)
 
@@ -433,7 +430,7 @@ async def _second_factor(site: Site, request: Request, form: dict[str, str], csr
     client = client_address(site, request.scope)
     throttled = await run_in_threadpool(users.login_wait, site.store, user.user_name, client)
     if throttled is not None:
-        error = _sentence(throttled.message_fr)
+        error = sentence(throttled.message_fr)
     elif await run_in_threadpool(two_factor.verify, site.store, user.user_name, form.get("code", "").strip()[:32]):
         token = await run_in_threadpool(sessions.complete, site.store, pending, hours=site.settings.session_hours,
                                         client=client)
@@ -489,7 +486,7 @@ async def _first_admin(site: Site, request: Request, form: dict[str, str], csrf:
         await run_in_threadpool(users.create_first_admin, site.store, name, form.get("password", "")[:200],
                                 display_name=display or None)
     except users.UserError as error:
-        return again(_sentence(error.message_fr))
+        return again(sentence(error.message_fr))
     setup_code.consume(site.data_dir)
     return RedirectResponse(f"{LOGIN_PATH}?compte=1", status_code=303)
 
