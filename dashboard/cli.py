@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--crs", help="système de coordonnées si le fichier n'en déclare pas (ex. EPSG:2154)")
     imp.add_argument("--layer", help="couche à lire dans un GeoPackage")
     imp.add_argument("--year", type=int, help="année des indicateurs si elle ne se lit pas dans les variables")
+    imp.add_argument("--skip-invalid", action="store_true",
+                     help="importer le reste quand une ligne ou un objet est invalide, et lister chacun (ligne, raison) dans le rapport")
+    imp.add_argument("--allow-partial-votes", action="store_true",
+                     help="résultats : accepter des voix qui ne font pas les exprimés (fichier qui ne garde que certaines listes)")
     imp.add_argument("--json", action="store_true", help="rapport au format JSON")
 
     info = sub.add_parser("info", parents=[data_dir], help="ce que contient l'entrepôt et ce qui ne se joint pas")
@@ -130,6 +134,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     options = ImportOptions(
         election=args.election, mapping=args.mapping, label=args.label, valid_from=args.valid_from,
         valid_to=args.valid_to, crs=args.crs, layer=args.layer, year=args.year,
+        skip_invalid=args.skip_invalid, allow_partial_votes=args.allow_partial_votes,
     )
     reports = import_files(args.kind, args.files, settings.data_dir, options, _progress)
     if args.json:

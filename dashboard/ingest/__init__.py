@@ -29,9 +29,13 @@ class ImportOptions:
     layer: str | None = None
     year: int | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    skip_invalid: bool = False  # leave out bad rows / features and list them, instead of refusing the file
+    allow_partial_votes: bool = False  # accept candidate votes that do not add up to the expressed votes
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (str(v) if v is not None else None) for k, v in self.__dict__.items() if v not in (None, {})}
+        """The options set (recorded in ``import_log``): unset values and false flags left out."""
+        return {k: (v if isinstance(v, bool) else str(v)) for k, v in self.__dict__.items()
+                if v is not None and v is not False and v != {}}
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class ImportKind:
 def _results(path: Path, o: ImportOptions) -> Any:
     from dashboard.ingest.results import read_results
 
-    return read_results(path, o.election, o.mapping)
+    return read_results(path, o.election, o.mapping, allow_partial_votes=o.allow_partial_votes, skip_invalid=o.skip_invalid)
 
 
 def _stations(path: Path, o: ImportOptions) -> Any:

@@ -18,6 +18,16 @@ class Skipped:
 
 
 @dataclass
+class InvalidRow:
+    """One row (or feature) left out by ``--skip-invalid``: where, why, and the value read."""
+
+    line: int
+    reason_fr: str
+    column: str | None = None
+    value: str | None = None
+
+
+@dataclass
 class ImportReport:
     """The report of one import, printed by the CLI and kept in ``import_log``."""
 
@@ -30,10 +40,15 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     joins: dict[str, Any] = field(default_factory=dict)
+    invalid_rows: list[InvalidRow] = field(default_factory=list)
 
     @property
     def rows_skipped(self) -> int:
-        return sum(s.count for s in self.skipped)
+        return sum(s.count for s in self.skipped) + len(self.invalid_rows)
+
+    def reject(self, line: int, reason_fr: str, column: str | None = None, value: str | None = None) -> None:
+        """List one invalid row or feature left out (``--skip-invalid``); every one is kept, with its line."""
+        self.invalid_rows.append(InvalidRow(line, reason_fr, column, value))
 
     def skip(self, reason_fr: str, lines: list[int]) -> None:
         if lines:
@@ -58,6 +73,12 @@ class ImportReport:
             where = ", ".join(str(n) for n in s.lines)
             more = "…" if s.count > len(s.lines) else ""
             out.append(f"    · {format_fr(s.count)} ignorée(s) : {s.reason_fr} (lignes {where}{more})")
+        if self.invalid_rows:
+            out.append(f"    · {format_fr(len(self.invalid_rows))} invalide(s) ignorée(s) (--skip-invalid) :")
+            for row in self.invalid_rows:
+                column = f", colonne « {row.column} »" if row.column else ""
+                value = f" : « {row.value} »" if row.value is not None else ""
+                out.append(f"      ligne {row.line}{column} : {row.reason_fr}{value}")
         for key, value in self.details.items():
             out.append(f"  {key} : {value}")
         for key, value in self.joins.items():

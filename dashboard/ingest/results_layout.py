@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,7 @@ class ResultsLayout:
     commune: int | None = None
     departement: int | None = None
     commune_constant: str | None = None
+    departement_constant: str | None = None
     station_name: int | None = None
     circonscription: int | None = None
     registered: int | None = None
@@ -96,19 +98,36 @@ def _refuse_at(table: RawTable, rows: pd.Series, column: int, reason: str) -> No
     first = int(positions[0])
     value = str(table.cells.iat[first, column])
     more = f" ({len(positions)} cellules en tout)" if len(positions) > 1 else ""
-    raise ImportRejected(f"{reason} : « {value[:40]} »{more}", file=table.path, line=int(table.lines[first]), column=table.label(column))
+    hint = " ; pour importer les autres lignes et lister celles-ci, relancez avec --skip-invalid"
+    raise ImportRejected(f"{reason} : « {value[:40]} »{more}{hint}", file=table.path, line=int(table.lines[first]), column=table.label(column))
 
 
-def _counts(table: RawTable, column: int, rows: pd.Series, *, required: bool) -> pd.Series:
-    values, bad, negative = parse_count(table.cells[column].where(rows, ""))
-    if bad.any():
-        _refuse_at(table, bad, column, "nombre attendu (entier positif)")
-    if negative.any():
-        _refuse_at(table, negative, column, "nombre négatif")
+@dataclass
+class _Rows:
+    """The rows still imported; a bad row refuses the file, or with ``skip_invalid`` is left out and listed."""
+
+    table: RawTable
+    report: ImportReport
+    keep: pd.Series
+    skip_invalid: bool = False
+
+    def invalid(self, rows: pd.Series, column: int, reason: str) -> None:
+        rows = rows & self.keep
+        if not rows.any():
+            return
+        if not self.skip_invalid:
+            _refuse_at(self.table, rows, column, reason)
+        for position in np.flatnonzero(rows.to_numpy()):
+            self.report.reject(int(self.table.lines[position]), reason, self.table.label(column), str(self.table.cells.iat[position, column])[:40])
+        self.keep &= ~rows
+
+
+def _counts(rows: _Rows, column: int, *, required: bool) -> pd.Series:
+    values, bad, negative = parse_count(rows.table.cells[column].where(rows.keep, ""))
+    rows.invalid(bad, column, "nombre attendu (entier positif)")
+    rows.invalid(negative, column, "nombre négatif")
     if required:
-        blank = rows & values.isna()
-        if blank.any():
-            _refuse_at(table, blank, column, "valeur manquante")
+        rows.invalid(values.isna(), column, "valeur manquante")
     return values
 
 
@@ -148,8 +167,15 @@ def _candidate_names(table: RawTable, block: CandidateBlock) -> pd.DataFrame:
     })
 
 
-def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, report: ImportReport) -> ParsedResults:
-    """Apply ``layout`` to ``table``: the common validation of every results format."""
+def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, report: ImportReport, *,
+                     allow_partial_votes: bool = False, skip_invalid: bool = False) -> ParsedResults:
+    """Apply ``layout`` to ``table``: the common validation of every results format.
+
+    A bad row (unreadable count, station or commune) refuses the file, or with
+    ``skip_invalid`` is left out and listed in ``report.invalid_rows``. Candidate
+    votes that do not add up to the expressed votes on most stations refuse the
+    file unless ``allow_partial_votes`` (a file that keeps only some lists).
+    """
     cells = table.cells
     report.format = layout.format_fr
     report.rows_read = len(cells)
@@ -174,20 +200,19 @@ def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, r
             all_blank &= _text(table, c) == ""
         report.skip("lignes sans bureau ni chiffres", table.lines[all_blank.to_numpy()].tolist())
         keep &= ~all_blank
-        if (keep & (bv_raw == "")).any():
-            _refuse_at(table, keep & (bv_raw == ""), layout.bv, "numéro de bureau manquant")
 
+    rows = _Rows(table, report, keep, skip_invalid)
+    rows.invalid(bv_raw == "", layout.bv, "numéro de bureau manquant")
     bv = _normalise_codes(bv_raw, normalize_bv_code)
-    bad_bv = keep & bv.isna()
-    if bad_bv.any():
-        _refuse_at(table, bad_bv, layout.bv, "numéro de bureau de vote illisible")
+    rows.invalid(bv.isna(), layout.bv, "numéro de bureau de vote illisible")
 
     if layout.commune is not None:
-        dep = _text(table, layout.departement) if layout.departement is not None else pd.Series([""] * len(cells), index=cells.index)
+        if layout.departement is not None:
+            dep = _text(table, layout.departement)
+        else:
+            dep = pd.Series([layout.departement_constant or ""] * len(cells), index=cells.index, dtype=object)
         commune = _normalise_codes(_text(table, layout.commune), lambda c, d: normalize_commune_code(c, d or None), dep)
-        bad = keep & commune.isna()
-        if bad.any():
-            _refuse_at(table, bad, layout.commune, "code commune INSEE illisible")
+        rows.invalid(commune.isna(), layout.commune, "code commune INSEE illisible")
     elif layout.commune_constant:
         code = normalize_commune_code(layout.commune_constant)
         if code is None:
@@ -203,12 +228,14 @@ def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, r
     for name in TURNOUT_FIELDS:
         column = getattr(layout, name)
         if column is not None:
-            counts[name] = _counts(table, column, keep, required=name in ("registered", "expressed"))
+            counts[name] = _counts(rows, column, required=name in ("registered", "expressed"))
     if "registered" not in counts or "expressed" not in counts:
         raise ImportRejected("colonnes « Inscrits » et « Exprimés » obligatoires introuvables", file=table.path, line=table.header_line)
     if "voters" not in counts and "abstentions" not in counts:
         raise ImportRejected("ni « Votants » ni « Abstentions » : la participation est incalculable", file=table.path, line=table.header_line)
 
+    votes_by_block = _block_votes(rows, layout)
+    keep = rows.keep
     rows = cells.index[keep.to_numpy()]
     turnout = pd.DataFrame({
         "line": table.lines[keep.to_numpy()],
@@ -227,34 +254,53 @@ def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, r
         turnout["voters"] = turnout["registered"] - turnout["abstentions"]
         report.details["votants"] = "absents du fichier : calculés (inscrits − abstentions)"
 
-    votes = _votes(table, layout, keep, turnout)
+    votes = _votes(table, layout, keep, turnout, votes_by_block)
     turnout = _merge_station_rows(table, turnout)
     _refuse_duplicate_candidates(table, votes)
     votes = votes.drop(columns=["row"]).reset_index(drop=True)
     report.rows_imported = int(keep.sum())
-    _check_arithmetic(turnout, votes, report)
+    if not layout.blocks:
+        if not allow_partial_votes:
+            raise ImportRejected(
+                "aucune colonne de voix par candidat ou liste : ce fichier ne donne que la participation "
+                "(inscrits, votants, exprimés). Pour n'importer que la participation, relancez avec --allow-partial-votes ; "
+                "sinon, importez le fichier complet avec les blocs de candidats",
+                file=table.path, line=table.header_line,
+            )
+        report.warn("participation seule : aucun candidat dans ce fichier (importé avec --allow-partial-votes)")
+    _check_arithmetic(turnout, votes, report, allow_partial_votes=allow_partial_votes, path=table.path)
     return ParsedResults(election_id, turnout.reset_index(drop=True), votes, report)
 
 
-def _votes(table: RawTable, layout: ResultsLayout, keep: pd.Series, turnout: pd.DataFrame) -> pd.DataFrame:
-    if not layout.blocks:
-        raise ImportRejected("aucune colonne de voix par candidat ou liste n'a été trouvée", file=table.path, line=table.header_line)
-    frames = []
+VOTES_COLUMNS = ("candidate", "panel", "last_name", "first_name", "list_label", "nuance", "votes", "row")
+
+
+def _block_votes(rows: _Rows, layout: ResultsLayout) -> list[tuple[CandidateBlock, pd.Series]]:
+    """Each block's parsed votes; a row with an unreadable or negative count is invalid as a whole."""
+    parsed = []
     for block in layout.blocks:
-        votes_text = _text(table, block.votes)
-        present = keep & (votes_text != "")
+        votes, bad, negative = parse_count(rows.table.cells[block.votes].where(rows.keep, ""))
+        rows.invalid(bad, block.votes, "nombre de voix attendu (entier positif)")
+        rows.invalid(negative, block.votes, "nombre de voix négatif")
+        parsed.append((block, votes))
+    return parsed
+
+
+def _votes(table: RawTable, layout: ResultsLayout, keep: pd.Series, turnout: pd.DataFrame,
+           block_votes: list[tuple[CandidateBlock, pd.Series]]) -> pd.DataFrame:
+    frames = []
+    for block, votes in block_votes:
+        present = keep & votes.notna()
         if not present.any():
             continue
-        votes, bad, negative = parse_count(table.cells[block.votes].where(present, ""))
-        if bad.any():
-            _refuse_at(table, bad, block.votes, "nombre de voix attendu (entier positif)")
-        if negative.any():
-            _refuse_at(table, negative, block.votes, "nombre de voix négatif")
         names = _candidate_names(table, block)[present]
         frame = names.assign(votes=votes[present], row=names.index)
         frames.append(frame)
-    if not frames:
+    if not frames and layout.blocks:
         raise ImportRejected("aucune voix trouvée dans les colonnes des candidats", file=table.path)
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype="Int64" if c in ("panel", "votes") else object) for c in VOTES_COLUMNS})
+        return empty.assign(station_id=pd.Series(dtype=object), line=pd.Series(dtype="int64"))
     votes = pd.concat(frames, ignore_index=True)
     votes = votes.merge(turnout[["station_id", "line"]], left_on="row", right_index=True, how="left")
     if layout.nuances:
@@ -298,7 +344,11 @@ def _refuse_duplicate_candidates(table: RawTable, votes: pd.DataFrame) -> None:
         raise ImportRejected(f"doublon : {what}", file=table.path, line=lines[-1])
 
 
-def _check_arithmetic(turnout: pd.DataFrame, votes: pd.DataFrame, report: ImportReport) -> None:
+PARTIAL_VOTES_SHARE = 0.5  # above this share of stations with voix ≠ exprimés, the file is refused unless confirmed
+
+
+def _check_arithmetic(turnout: pd.DataFrame, votes: pd.DataFrame, report: ImportReport, *,
+                      allow_partial_votes: bool = False, path: Path | None = None) -> None:
     before = len(report.warnings)
     def stations(mask: pd.Series) -> str:
         ids = turnout.loc[mask.fillna(False).to_numpy(), "station_id"].tolist()
@@ -315,6 +365,18 @@ def _check_arithmetic(turnout: pd.DataFrame, votes: pd.DataFrame, report: Import
     exp = turnout.set_index("station_id")["expressed"]
     diff = exp.sub(sums.reindex(exp.index).fillna(0))
     bad = diff != 0
+    if votes.empty:
+        bad = bad & False  # turnout only: already said
+    if bad.any() and int(bad.sum()) > PARTIAL_VOTES_SHARE * len(diff):
+        count = f"voix ≠ exprimés sur {int(bad.sum())} bureaux sur {len(diff)}"
+        if not allow_partial_votes:
+            examples = ", ".join(f"{s} ({int(d):+d})" for s, d in diff[bad].head(5).items())
+            raise ImportRejected(
+                f"{count} (exprimés − somme des voix : {examples}) : des candidats ou des listes manquent. "
+                "Si le fichier ne garde volontairement que certaines listes, relancez avec --allow-partial-votes",
+                file=path,
+            )
+        report.details["voix partielles"] = f"acceptées (--allow-partial-votes) : {count}"
     if bad.any():
         report.warn(
             f"somme des voix ≠ exprimés pour {int(bad.sum())} bureau(x) : "

@@ -24,6 +24,14 @@ Example (Bondy's municipal 2020 file, with its TOTAL rows)::
 
     [nuances]                       # optional: candidate name -> nuance code
     "Liste de la gauche unie pour Bondy - Sylvine THOMASSIN" = "LUG"
+
+Also: ``header = false`` for a file without a header row (its columns are then
+``column_1``, ``column_2``…, as in header-less JSON exports); ``departement = "31"``
+when the commune column holds the 3-digit commune number and the file has no
+département column; ``[[candidates.blocks]]`` (``panel``, ``votes``, and optionally
+``name``, ``nuance``, ``list``, ``last_name``, ``first_name`` columns, or ``label``, a
+constant name) for repeated candidate groups whose headers follow no pattern.
+Every key: ``docs/mappings/README.md``.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from dashboard.errors import ImportRejected
 from dashboard.ingest.results_layout import CandidateBlock, ResultsLayout
 from dashboard.ingest.tables import RawTable, find_column
@@ -42,7 +53,12 @@ _COLUMN_KEYS = {
     "station", "commune", "departement", "station_name", "circonscription",
     "registered", "voters", "abstentions", "blank", "null", "expressed",
 }
-_TOP_KEYS = {"format", "commune", "skip_lines", "skip_rows", "columns", "candidates", "nuances", "header_line", "separator", "sheet", "election"}
+_TOP_KEYS = {
+    "format", "commune", "departement", "header", "skip_lines", "skip_rows", "columns", "candidates", "nuances",
+    "header_line", "separator", "sheet", "election",
+}
+_BLOCK_KEYS = {"panel": "panel", "votes": "votes", "name": "name", "nuance": "nuance", "list": "list_long",
+               "last_name": "last_name", "first_name": "first_name"}
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,28 @@ def load_mapping(path: Path) -> Mapping:
         raise ImportRejected("format doit valoir \"wide\" ou \"long\"", file=path)
     if "candidates" not in data:
         raise ImportRejected("section [candidates] manquante", file=path)
+    for number, block in enumerate(data["candidates"].get("blocks", []), start=1):
+        if not isinstance(block, dict) or "votes" not in block:
+            raise ImportRejected(f"[[candidates.blocks]] n° {number} : la colonne des voix (votes = \"…\") est requise", file=path)
+        unknown = set(block) - set(_BLOCK_KEYS) - {"label"}
+        if unknown:
+            raise ImportRejected(
+                f"[[candidates.blocks]] n° {number} : clés inconnues {', '.join(sorted(unknown))} "
+                f"(attendues : {', '.join([*_BLOCK_KEYS, 'label'])})", file=path)
+    if not isinstance(data.get("header", True), bool):
+        raise ImportRejected("header doit valoir true ou false", file=path)
     return Mapping(path, data)
+
+
+def apply_header(table: RawTable, mapping: Mapping) -> RawTable:
+    """With ``header = false`` the first row read is data: the columns are named ``column_1``… instead."""
+    if mapping.data.get("header", True):
+        return table
+    width = len(table.header)
+    first = pd.DataFrame([table.header], columns=range(width), dtype=object)
+    cells = pd.concat([first, table.cells], ignore_index=True)
+    lines = np.concatenate([[table.header_line], table.lines]).astype(np.int64)
+    return RawTable(table.path, [f"column_{i + 1}" for i in range(width)], cells, lines, table.encoding, table.separator, 0)
 
 
 def _column(table: RawTable, mapping: Mapping, header: str, key: str) -> int:
@@ -101,9 +138,13 @@ def layout(table: RawTable, mapping: Mapping) -> ResultsLayout:
     cols = {key: _column(table, mapping, header, key) for key, header in data.get("columns", {}).items()}
     candidates = data["candidates"]
     blocks: list[CandidateBlock] = []
-    if data.get("format", "wide") == "wide":
+    if data.get("format", "wide") == "wide" and "blocks" in candidates:
+        for number, spec in enumerate(candidates["blocks"], start=1):
+            fields = {_BLOCK_KEYS[k]: _column(table, mapping, v, f"candidates.blocks[{number}].{k}") for k, v in spec.items() if k != "label"}
+            blocks.append(CandidateBlock(**fields, constant_name=spec.get("label")))
+    elif data.get("format", "wide") == "wide":
         if "pattern" not in candidates:
-            raise ImportRejected("[candidates] pattern = '…' est requis au format wide", file=mapping.path)
+            raise ImportRejected("[candidates] pattern = '…' (ou des [[candidates.blocks]]) est requis au format wide", file=mapping.path)
         try:
             pattern = re.compile(candidates["pattern"], re.DOTALL)
         except re.error as exc:
@@ -134,6 +175,7 @@ def layout(table: RawTable, mapping: Mapping) -> ResultsLayout:
         commune=cols.get("commune"),
         departement=cols.get("departement"),
         commune_constant=data.get("commune"),
+        departement_constant=data.get("departement"),
         station_name=cols.get("station_name"),
         circonscription=cols.get("circonscription"),
         registered=cols.get("registered"),

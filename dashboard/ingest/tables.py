@@ -289,9 +289,110 @@ def _to_table(path: Path, records: list[list[str]], lines: list[int], encoding: 
     return RawTable(path, header, cells, np.asarray(body_lines, dtype=np.int64), encoding, sep, lines[index])
 
 
+MAX_JSON_BYTES = 64 * 1024 * 1024  # a JSON document is parsed whole: keep it well under the CSV limit
+_JS_WRAPPER = re.compile(r"^\s*(?:(?:var|let|const)\s+[\w$.]+|[\w$.]+)\s*=\s*", re.ASCII)
+_RECORD_LISTS = ("records", "results", "data", "rows", "features")
+
+
+def looks_like_json(head: bytes) -> bool:
+    """A JSON document, or one wrapped in JavaScript (``var results = {…};``), from its first bytes."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text[:1] in (b"[", b"{"):
+        return True
+    wrapper = _JS_WRAPPER.match(text[:200].decode("latin-1"))
+    return wrapper is not None and text[wrapper.end():wrapper.end() + 1] in (b"[", b"{")
+
+
+def load_json(path: Path) -> object:
+    """Parse a JSON file, unwrapping a JavaScript assignment (``var x = …;``) around it."""
+    import json
+
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise ImportRejected(
+            f"fichier JSON trop volumineux ({size // (1024 * 1024)} Mo ; limite {MAX_JSON_BYTES // (1024 * 1024)} Mo) : "
+            "exportez-le en CSV", file=path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    text = text.strip()
+    wrapper = _JS_WRAPPER.match(text)
+    if wrapper and text[:1] not in "[{":
+        text = text[wrapper.end():].rstrip().rstrip(";").rstrip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(f"JSON illisible ({exc.msg}, ligne {exc.lineno}, colonne {exc.colno})", file=path, line=exc.lineno) from None
+
+
+def _json_cell(value: object) -> str:
+    import json
+
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return _cell_text(value)
+
+
+def json_records(data: object) -> list[dict[str, object]] | None:
+    """The records of a JSON document: an array of objects, an OpenDataSoft v1 export (``fields``),
+    or an object holding one such array (``records``, ``results``…); ``None`` for any other shape."""
+    if isinstance(data, dict):
+        lists = [data[k] for k in _RECORD_LISTS if isinstance(data.get(k), list)]
+        if len(lists) != 1:
+            return None
+        data = lists[0]
+    if not isinstance(data, list) or not data or not all(isinstance(r, dict) for r in data):
+        return None
+    if all(isinstance(r.get("fields"), dict) for r in data):  # OpenDataSoft API v1: {"recordid", "fields": {…}}
+        return [r["fields"] for r in data]  # type: ignore[misc]
+    if all(isinstance(r.get("properties"), dict) for r in data):  # GeoJSON features: their properties
+        return [r["properties"] for r in data]  # type: ignore[misc]
+    return data  # type: ignore[return-value]
+
+
+def describe_json(data: object) -> str:
+    """A short French description of a JSON document's shape, for refusals."""
+    if isinstance(data, dict):
+        keys = ", ".join(str(k) for k in list(data)[:6])
+        return f"un objet JSON de {len(data)} clés ({keys}{'…' if len(data) > 6 else ''})"
+    if isinstance(data, list):
+        return f"un tableau JSON de {len(data)} éléments" + (" vide" if not data else "")
+    return "une valeur JSON isolée"
+
+
+def read_json_table(path: Path, *, header_line: int | None = None) -> RawTable:
+    """An array of JSON records (city portals, OpenDataSoft exports) as a table: see :func:`json_table`."""
+    return json_table(path, load_json(path), header_line=header_line)
+
+
+def json_table(path: Path, data: object, *, header_line: int | None = None) -> RawTable:
+    """A parsed JSON document's records as a table: one column per key, in the order first met;
+    each record's ``line`` is its position (1-based) in the array."""
+    records = json_records(data)
+    if records is None:
+        raise ImportRejected(
+            f"ce JSON n'est pas un tableau d'enregistrements (trouvé : {describe_json(data)}) ; "
+            "attendu une liste d'objets, un par ligne du tableau (export JSON d'OpenDataSoft par exemple)",
+            file=path,
+        )
+    keys: dict[str, None] = {}
+    for record in records:
+        keys.update(dict.fromkeys(str(k) for k in record))
+    if len(keys) > MAX_TABLE_COLUMNS:
+        raise ImportRejected(f"{len(keys)} clés différentes (limite : {MAX_TABLE_COLUMNS}) : ce n'est pas un tableau attendu", file=path)
+    header = list(keys)
+    rows = [[_json_cell(record.get(k)) for k in header] for record in records]
+    return _to_table(path, [header, *rows], list(range(0, len(rows) + 1)), "utf-8", None, header_line)
+
+
 def read_table(path: Path, *, separator: str | None = None, header_line: int | None = None, sheet: str | None = None,
                check: Callable[[RawTable], object] | None = None) -> RawTable:
-    """Read a CSV or xlsx file (detected from its bytes, not its name); ``check``: see :func:`read_csv_table`."""
+    """Read a CSV, xlsx or JSON-records file (detected from its bytes, not its name); ``check``: see :func:`read_csv_table`."""
     path = Path(path)
     if not path.exists():
         raise ImportRejected("fichier introuvable", file=path)
@@ -309,6 +410,11 @@ def read_table(path: Path, *, separator: str | None = None, header_line: int | N
         if not is_xlsx:
             raise ImportRejected("archive zip qui n'est pas un classeur .xlsx", file=path)
         return read_xlsx_table(path, sheet=sheet, header_line=header_line)
+    if looks_like_json(read_head(path, 512)):
+        table = read_json_table(path, header_line=header_line)
+        if check is not None:
+            check(table)
+        return table
     return read_csv_table(path, separator=separator, header_line=header_line, check=check)
 
 
