@@ -31,6 +31,8 @@ def warehouse_info(wh: Warehouse) -> dict[str, Any]:
         "addresses": _records(queries.addresses_per_commune(wh)),
         "unjoined": {
             "results_without_polygon": _records(missing),
+            "contours_of_unjoined_communes": _records(
+                queries.contours_of_communes(wh, sorted(missing.loc[missing["set_id"].isna(), "commune_code"].unique()))),
             "polygons_without_results": _records(orphans),
             "iris_without_indicators": iris_empty["code_iris"].tolist(),
             "indicators_without_iris": queries.indicators_without_iris(wh)["code_iris"].tolist(),
@@ -97,7 +99,8 @@ def warehouse_info_lines(info: dict[str, Any]) -> list[str]:
     u = info["unjoined"]
     lines.append("\nCe qui ne se joint pas :")
     missing = pd.DataFrame(u["results_without_polygon"], columns=["election_id", "commune_code", "station_id", "set_id"])
-    described = describe_missing_polygons(missing)
+    contours = pd.DataFrame(u.get("contours_of_unjoined_communes", []), columns=["commune_code", "station_id"])
+    described = describe_missing_polygons(missing, contours)
     lines.append("  résultats sans contour : " + ("aucun" if not described else ""))
     lines.extend(f"    {d}" for d in described[:40])
     orphans = pd.DataFrame(u["polygons_without_results"], columns=["set_id", "commune_code", "station_id"])

@@ -17,11 +17,22 @@ def _ids(values: list[str], limit: int = 12) -> str:
     return ", ".join(values[:limit]) + ("…" if len(values) > limit else "")
 
 
-def describe_missing_polygons(missing: Any) -> list[str]:
-    """French lines for ``queries.results_without_polygon`` rows, grouped by commune."""
+def describe_missing_polygons(missing: Any, contours: Any = None) -> list[str]:
+    """French lines for ``queries.results_without_polygon`` rows, grouped by commune.
+
+    ``contours`` (``queries.contours_of_communes``) tells a commune without any contour
+    from one whose contours exist but whose station ids differ from the results'.
+    """
     lines = []
     for (election, commune), group in missing.groupby(["election_id", "commune_code"], sort=True):
-        if group["set_id"].isna().all():
+        existing = [] if contours is None else contours.loc[contours["commune_code"] == commune, "station_id"].tolist()
+        if group["set_id"].isna().all() and existing:
+            lines.append(
+                f"{election} · {commune} : {len(existing)} contour(s) de bureau existent pour cette commune mais aucun "
+                f"identifiant ne correspond aux {len(group)} bureaux des résultats (résultats : {_ids(group['station_id'].tolist(), 4)} ; "
+                f"contours : {_ids(existing, 4)})"
+            )
+        elif group["set_id"].isna().all():
             lines.append(f"{election} · {commune} : aucun contour de bureau importé pour cette commune ({len(group)} bureaux)")
         else:
             lines.append(f"{election} · {commune} : {len(group)} bureau(x) sans contour ({_ids(group['station_id'].tolist())})")
@@ -34,7 +45,7 @@ def join_report(wh: Warehouse, parsed: object) -> dict[str, Any]:
     if isinstance(parsed, ParsedResults):
         missing = queries.results_without_polygon(wh, parsed.election_id)
         missing = missing[missing["station_id"].isin(parsed.turnout["station_id"])]
-        lines = describe_missing_polygons(missing)
+        lines = describe_missing_polygons(missing, queries.contours_of_communes(wh, sorted(missing["commune_code"].unique())))
         out["bureaux sans contour"] = "aucun" if not lines else "\n    " + "\n    ".join(lines)
     elif isinstance(parsed, ParsedStations):
         orphans = queries.polygons_without_results(wh, parsed.set_id)

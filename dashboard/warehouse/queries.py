@@ -91,6 +91,18 @@ def results_without_polygon(wh: Warehouse, election_id: str | None = None) -> pd
     )
 
 
+def contours_of_communes(wh: Warehouse, communes: list[str]) -> pd.DataFrame:
+    """Station contours of ``communes`` in any boundary version (``commune_code, station_id``),
+    to tell "no contour imported" from "contours whose ids differ"."""
+    if not communes:
+        return pd.DataFrame(columns=["commune_code", "station_id"])
+    return wh.query(
+        """SELECT DISTINCT commune_code, station_id FROM station
+           WHERE list_contains(?::VARCHAR[], commune_code) ORDER BY commune_code, station_id""",
+        [list(communes)],
+    )
+
+
 def polygons_without_results(wh: Warehouse, set_id: str | None = None) -> pd.DataFrame:
     """Stations of a boundary version that no election drawn on that version has results for,
     among communes where that version is used by at least one election."""
