@@ -107,3 +107,13 @@ def test_encryption_benchmark_reads_the_same_contacts_both_ways(capsys: pytest.C
     assert figures == returned
     assert figures["contacts"] == 200 and figures["read_plain_s"] > 0 and figures["read_encrypted_s"] > 0
     assert set(figures) == {"contacts", "read_plain_s", "read_encrypted_s", "ratio", "per_contact_us", "seal_s"}
+
+
+def test_wild_imports_reports_each_file(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("wild_imports")
+    returned = bench.main(["--shared-data", str(shared_data), "--only", "wild/loireatl44-mspr"])
+    out = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(out[-1])
+    assert summary["files"] == 2 and summary["imported"] == 2 and summary["errors"] == 0
+    assert returned["outcomes"][0]["details"]["candidats"] == 12
+    assert any("presidentielle2017" in line and "importé" in line for line in out[:-1])

@@ -127,4 +127,5 @@ def read_results(path: Path, election_id: str | None = None, mapping_path: Path 
     report.details["communes"] = ", ".join(sorted(parsed.turnout["commune_code"].unique()))
     report.details["bureaux"] = int(parsed.turnout["station_id"].nunique())
     report.details["candidats"] = int(parsed.votes["candidate"].nunique())
+    report.details["voix"] = int(parsed.votes["votes"].sum()) if len(parsed.votes) else 0
     return parsed
