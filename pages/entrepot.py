@@ -61,7 +61,8 @@ if not stations.empty:
 st.subheader("Ce qui ne se joint pas")
 unjoined = info["unjoined"]
 missing = pd.DataFrame(unjoined["results_without_polygon"], columns=["election_id", "commune_code", "station_id", "set_id"])
-lines = describe_missing_polygons(missing)
+contours = pd.DataFrame(unjoined.get("contours_of_unjoined_communes", []), columns=["commune_code", "station_id"])
+lines = describe_missing_polygons(missing, contours)
 st.markdown("**Résultats sans contour** : " + ("aucun" if not lines else ""))
 for line in lines:
     st.markdown(f"- {plain(line)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from dashboard.errors import ImportRejected
 from dashboard.ingest.results_layout import CandidateBlock, ResultsLayout
 from dashboard.ingest.tables import RawTable, find_column, header_key
 
@@ -31,7 +32,18 @@ def layout(table: RawTable) -> ResultsLayout:
         match = _NUMBERED.match(header_key(head))
         if match and match.group(1) in _FIELDS:
             numbered.setdefault(int(match.group(2)), {})[_FIELDS[match.group(1)]] = index
-    blocks = tuple(CandidateBlock(**fields) for _, fields in sorted(numbered.items()) if "votes" in fields)
+    without_votes = sorted(n for n, fields in numbered.items() if "votes" not in fields)
+    gaps = sorted(set(range(1, max(numbered, default=0) + 1)) - set(numbered))
+    if without_votes or gaps:
+        what = (f"candidat(s) n° {', '.join(map(str, without_votes[:8]))} sans colonne « Voix N »" if without_votes
+                else f"numéro(s) {', '.join(map(str, gaps[:8]))} absent(s) de la suite 1…{max(numbered)}")
+        raise ImportRejected(
+            f"blocs de candidats illisibles : {what}. Attendu des colonnes numérotées « Numéro de panneau N », "
+            "« Nom candidat N » (ou « Libellé de liste N »), « Voix N » pour N = 1, 2, 3… sans trou. "
+            "Le fichier n'est pas importé pour ne perdre aucun candidat.",
+            file=table.path, line=table.header_line,
+        )
+    blocks = tuple(CandidateBlock(**fields) for _, fields in sorted(numbered.items()))
     bv = find_column(table, "Code BV", required=True)
     assert bv is not None
     return ResultsLayout(

@@ -21,6 +21,7 @@ from dashboard.ingest.numbers import parse_count
 from dashboard.ingest.report import ImportReport
 from dashboard.ingest.tables import RawTable
 
+_INSEE_COMMUNE = r"^(?:\d{5}|2[AB]\d{3})$"
 TURNOUT_FIELDS = ("registered", "voters", "abstentions", "blank", "null", "expressed")
 FIELD_LABELS_FR = {
     "registered": "inscrits", "voters": "votants", "abstentions": "abstentions",
@@ -212,7 +213,11 @@ def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, r
         else:
             dep = pd.Series([layout.departement_constant or ""] * len(cells), index=cells.index, dtype=object)
         commune = _normalise_codes(_text(table, layout.commune), lambda c, d: normalize_commune_code(c, d or None), dep)
-        rows.invalid(commune.isna(), layout.commune, "code commune INSEE illisible")
+        abroad = dep.str.upper() == "ZZ"  # the Ministry's "Français établis hors de France": no INSEE commune
+        rows.invalid(abroad, layout.commune,
+                     "Français de l'étranger (département ZZ) : pas de commune INSEE ni de contour ; excluez ces lignes (--skip-invalid)")
+        # normalize_commune_code keeps an unknown letter département as a prefix ("ZZ229"): not an INSEE code
+        rows.invalid(~commune.fillna("").str.match(_INSEE_COMMUNE), layout.commune, "code commune INSEE illisible")
     elif layout.commune_constant:
         code = normalize_commune_code(layout.commune_constant)
         if code is None:

@@ -70,3 +70,25 @@ def test_mapping_block_without_votes_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ImportRejected) as refused:
         read_results(data, "pres2022_t1", mapping)
     assert "votes" in refused.value.reason_fr
+
+
+def test_2024_layout_with_a_missing_votes_column_is_refused(tmp_path: Path) -> None:
+    header = "Code département;Code commune;Code BV;Inscrits;Votants;Abstentions;Exprimés;Numéro de panneau 1;Nom candidat 1;Voix 1;Numéro de panneau 2;Nom candidat 2;Voix2"
+    path = tmp_path / "leg2024_t1.csv"
+    path.write_text(header + "\n29;019;0001;100;60;40;55;1;A;30;2;B;25\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as refused:
+        read_results(path)
+    assert "candidat(s) n° 2 sans colonne « Voix N »" in refused.value.reason_fr
+
+
+def test_abroad_rows_named_and_skippable(tmp_path: Path) -> None:
+    header = "Code du département;Code de la commune;Code du b.vote;Inscrits;Abstentions;Votants;Blancs;Nuls;Exprimés;N°Panneau;Sexe;Nom;Prénom;Voix"
+    rows = ["ZX;701;0001;100;40;60;3;2;55;1;F;DUPRÉ;Anne;55", "ZZ;229;0001;90;40;50;0;0;50;1;F;DUPRÉ;Anne;50"]
+    path = tmp_path / "leg2022_t1.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as refused:
+        read_results(path)
+    assert "Français de l'étranger" in refused.value.reason_fr and refused.value.location.line == 3
+    parsed = read_results(path, skip_invalid=True)
+    assert parsed.turnout["station_id"].tolist() == ["97701_1"]
+    assert [r.line for r in parsed.report.invalid_rows] == [3]
