@@ -268,3 +268,18 @@ def test_any_suffix_style_parses_the_same(loire: pd.DataFrame, style: str, first
         resaved = read_results(_write(renamed, Path(folder), "b.csv"), "pres2022_t1")
     assert _canonical(resaved) == _canonical(original)
     assert resaved.votes["candidate"].nunique() == 12
+
+
+def test_cli_flags_reach_the_importer(shared_data: Path, loire: pd.DataFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dashboard.cli import main
+
+    data_dir = str(tmp_path / "data")
+    assert main(["import", "results", str(shared_data / OVERSEAS), "--election", "leg2017_t1", "--data-dir", data_dir]) == 1
+    assert "--allow-partial-votes" in capsys.readouterr().err
+    bad = loire.copy()
+    bad.loc[1, "Votants"] = "?"
+    path = _write(bad, tmp_path)
+    argv = ["import", "results", str(path), "--election", "pres2022_t1", "--skip-invalid", "--json", "--data-dir", data_dir]
+    assert main(argv) == 0
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["invalid_rows"][0]["line"] == 3 and report["rows_imported"] == 54
