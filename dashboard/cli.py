@@ -1,4 +1,4 @@
-"""The ``isoloir`` command line: import, info, demo, run, blocs, users, contacts, keys, purge.
+"""The ``isoloir`` command line: import, info, demo, run, blocs, users, contacts, keys, purge, sensitive-check.
 
 Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
 on stderr with exit code 1; progress goes to stderr, results to stdout.
@@ -116,6 +116,11 @@ def _parser() -> argparse.ArgumentParser:
 
     purge = sub.add_parser("purge", parents=[data_dir], help="purger les données de campagne après l'élection")
     purge.add_argument("--yes", action="store_true", help="purger vraiment (sans : dire seulement ce qui serait supprimé)")
+
+    sub.add_parser(
+        "sensitive-check",
+        help="repérer les mentions sensibles (santé, religion, opinions…) : une ligne de texte lue, un objet JSON écrit",
+    )
     return parser
 
 
@@ -487,9 +492,21 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitive_check(args: argparse.Namespace) -> int:
+    """One JSON object per line of standard input: ``{"text", "sensitive", "categories"}``, written as it is read."""
+    from dashboard.privacy.sensitive import as_json_dict
+
+    for stream in (sys.stdin, sys.stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    for line in sys.stdin:
+        print(json.dumps(as_json_dict(line.rstrip("\r\n")), ensure_ascii=False), flush=True)
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
             "users": cmd_users, "contacts": cmd_contacts, "keys": cmd_keys,
-            "purge": cmd_purge}
+            "purge": cmd_purge, "sensitive-check": cmd_sensitive_check}
 
 
 def main(argv: list[str] | None = None) -> int:
