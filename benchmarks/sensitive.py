@@ -1,7 +1,8 @@
 """The sensitive-mention detector measured: precision and recall per category and overall, time per text.
 
 On the labelled French sets of ``tests/privacy/`` (``sensitive_cases.tsv``, the development set the
-lexicon was tuned on, and ``sensitive_holdout.tsv``, held out) or the case files given. Also the
+lexicon was tuned on; ``sensitive_holdout.tsv`` and ``sensitive_fresh.tsv``, written later, each
+measured once before the lexicon learnt from its misses) or the case files given. Also the
 time to build the lexicon (once per process: simplemma's French dictionary is read) and the time
 per text (mean, median and slowest over every text, best of ``--repeat`` passes, lexicon built).
 The last line is JSON: ``texts``, ``precision``, ``recall`` (all sets, micro-averaged), the same per
@@ -26,7 +27,7 @@ from dashboard.privacy import sensitive  # noqa: E402
 from dashboard.privacy.evaluation import Case, read_cases, score  # noqa: E402
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "tests" / "privacy"
-DEFAULT_CASES = [CASES_DIR / "sensitive_cases.tsv", CASES_DIR / "sensitive_holdout.tsv"]
+DEFAULT_CASES = [CASES_DIR / f"sensitive_{name}.tsv" for name in ("cases", "holdout", "fresh")]
 
 
 def _timings(cases: list[Case], repeat: int) -> list[float]:

@@ -107,3 +107,12 @@ def test_encryption_benchmark_reads_the_same_contacts_both_ways(capsys: pytest.C
     assert figures == returned
     assert figures["contacts"] == 200 and figures["read_plain_s"] > 0 and figures["read_encrypted_s"] > 0
     assert set(figures) == {"contacts", "read_plain_s", "read_encrypted_s", "ratio", "per_contact_us", "seal_s"}
+
+
+def test_sensitive_benchmark_on_the_labelled_sets(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("sensitive")
+    returned = bench.main(["--repeat", "1"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    assert figures["texts"] >= 500 and figures["cases_precision"] >= 0.95 and figures["fresh_recall"] >= 0.95
+    assert 0 < figures["median_ms"] <= figures["max_ms"]

@@ -63,7 +63,8 @@ FUNCTION_WORDS = frozenset(
 PLACE_WORDS = frozenset(
     "rue place avenue av impasse allee chemin boulevard bd quai square route cours parvis passage sentier ruelle "
     "voie rond carrefour quartier cite residence lieu station ecole college lycee parking clos "
-    "hameau faubourg institut pres face cote derriere angle coin devant jusqu".split()
+    "hameau faubourg villa sente esplanade promenade mail venelle traverse montee institut pres face cote derriere angle "
+    "coin devant jusqu".split()
 )
 PLACE_LINKS = frozenset("dit de du des la le les l d saint sainte st ste a au aux vieille ancienne grande petite".split())
 REGULAR_MIN = 5  # words this long or longer also take the regular feminine and plural endings

@@ -19,18 +19,21 @@ from dashboard.privacy.sensitive import CATEGORIES, detect
 HERE = Path(__file__).resolve().parent
 DEV = read_cases(HERE / "sensitive_cases.tsv")
 HOLDOUT = read_cases(HERE / "sensitive_holdout.tsv")
+FRESH = read_cases(HERE / "sensitive_fresh.tsv")
 
-# Thresholds set after measuring (docs/security.md, "Mentions sensibles"). The development set is the
-# one the lexicon was tuned on: it must stay (nearly) perfect, so a lexicon edit that breaks a decided
-# case fails here. The held-out set gives the honest figures; its bars sit just under what was measured.
+# Thresholds set after measuring (docs/security.md, "Mentions sensibles" gives every figure). The
+# development set is the one the lexicon was tuned on: it must stay (nearly) perfect, so a lexicon edit
+# that breaks a decided case fails here. The held-out and fresh sets were each measured once before the
+# lexicon learnt from their misses; their bars sit under what is measured now, the lowest category
+# (sex life: orientation implied by context, « Bi ») included.
 DEV_MIN = {"precision": 0.95, "recall": 0.95}
-HOLDOUT_MIN_OVERALL = {"precision": 0.95, "recall": 0.93}
-HOLDOUT_MIN_CATEGORY = {"precision": 0.85, "recall": 0.6}
+OTHER_MIN_OVERALL = {"precision": 0.95, "recall": 0.95}
+OTHER_MIN_CATEGORY = {"precision": 0.85, "recall": 0.7}
 
 
 def test_the_sets_are_a_few_hundred_sentences_with_every_category_and_negatives() -> None:
-    assert len(DEV) >= 300 and len(HOLDOUT) >= 100
-    for cases in (DEV, HOLDOUT):
+    assert len(DEV) >= 300 and len(HOLDOUT) >= 100 and len(FRESH) >= 100
+    for cases in (DEV, HOLDOUT, FRESH):
         for category in CATEGORIES:
             assert sum(category in c.expected for c in cases) >= 8, category
         assert sum(not c.expected for c in cases) >= 30
@@ -43,13 +46,14 @@ def test_precision_and_recall_per_category_on_the_development_set(category: str)
     assert scores.recall(category) >= DEV_MIN["recall"], scores.misses
 
 
-def test_precision_and_recall_on_the_held_out_set() -> None:
-    scores = score(HOLDOUT)
-    assert scores.precision() >= HOLDOUT_MIN_OVERALL["precision"], scores.misses
-    assert scores.recall() >= HOLDOUT_MIN_OVERALL["recall"], scores.misses
+@pytest.mark.parametrize("cases", [HOLDOUT, FRESH], ids=["holdout", "fresh"])
+def test_precision_and_recall_on_the_sets_written_after_the_lexicon(cases: list) -> None:
+    scores = score(cases)
+    assert scores.precision() >= OTHER_MIN_OVERALL["precision"], scores.misses
+    assert scores.recall() >= OTHER_MIN_OVERALL["recall"], scores.misses
     for category in CATEGORIES:
-        assert scores.precision(category) >= HOLDOUT_MIN_CATEGORY["precision"], (category, scores.misses)
-        assert scores.recall(category) >= HOLDOUT_MIN_CATEGORY["recall"], (category, scores.misses)
+        assert scores.precision(category) >= OTHER_MIN_CATEGORY["precision"], (category, scores.misses)
+        assert scores.recall(category) >= OTHER_MIN_CATEGORY["recall"], (category, scores.misses)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -116,7 +120,7 @@ def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-CASE_TEXTS = st.sampled_from([c.text for c in DEV + HOLDOUT])
+CASE_TEXTS = st.sampled_from([c.text for c in DEV + HOLDOUT + FRESH])
 WHITESPACE = st.text(alphabet=" \t\u00a0\u202f\n", min_size=1, max_size=4)
 
 
@@ -143,3 +147,13 @@ def test_any_text_gives_a_consistent_detection(text: str) -> None:
     assert {s.category for s in found.spans} == set(found.categories)
     for span in found.spans:
         assert 0 <= span.start < span.end <= len(text)
+
+
+def test_no_address_of_a_real_electoral_roll_extract_is_a_mention(shared_data: Path) -> None:
+    """Notes quote addresses: none of Bondy's 5,675 REU addresses (rue de l'Église-like names included) is caught."""
+    import csv
+
+    with (shared_data / "bondy/reu/adresses93010.csv").open(encoding="utf-8") as handle:
+        addresses = {row["geo_adresse"] for row in csv.DictReader(handle)}
+    assert len(addresses) > 5000
+    assert [a for a in sorted(addresses) if detect(a).sensitive] == []
