@@ -62,9 +62,8 @@ FUNCTION_WORDS = frozenset(
 # A mention right after one of these words (with only links between) is a place name.
 PLACE_WORDS = frozenset(
     "rue place avenue av impasse allee chemin boulevard bd quai square route cours parvis passage sentier ruelle "
-    "voie rond carrefour quartier cite residence lieu station ecole college lycee parking clos "
-    "hameau faubourg villa sente esplanade promenade mail venelle traverse montee institut pres face cote derriere angle "
-    "coin devant jusqu".split()
+    "voie rond carrefour quartier cite residence lieu station parking clos hameau faubourg villa sente esplanade "
+    "promenade mail venelle traverse montee pres face cote derriere angle coin jusqu".split()
 )
 PLACE_LINKS = frozenset("dit de du des la le les l d saint sainte st ste a au aux vieille ancienne grande petite".split())
 REGULAR_MIN = 5  # words this long or longer also take the regular feminine and plural endings
