@@ -93,6 +93,14 @@ class Detection:
     def labels_fr(self) -> list[str]:
         return [CATEGORIES[c] for c in self.categories]
 
+    @property
+    def summary_fr(self) -> str:
+        """« Mentions sensibles : santé, religion. » for a message to the person who wrote the text; ``""`` when none."""
+        if not self.categories:
+            return ""
+        plural = "s" if len(self.categories) > 1 else ""
+        return f"Mention{plural} sensible{plural} : {', '.join(self.labels_fr)}."
+
 
 @dataclass(frozen=True)
 class _Phrase:

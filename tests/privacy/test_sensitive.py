@@ -84,6 +84,9 @@ def test_spans_point_into_the_original_text_through_ligatures_and_accents() -> N
     assert found.sensitive and found.categories == ["sante", "religion"]
     assert {text[s.start:s.end] for s in found.spans} >= {"ÉGLISE", "évangélique", "HOSPITALISÉE"}
     assert found.labels_fr == ["santé", "religion"]
+    assert found.summary_fr == "Mentions sensibles : santé, religion."
+    assert detect("Délégué CGT").summary_fr == "Mention sensible : appartenance syndicale."
+    assert detect("Absent, repasser samedi").summary_fr == ""
 
 
 def test_every_lexicon_word_alone_is_caught_in_its_category() -> None:
