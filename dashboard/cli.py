@@ -493,14 +493,23 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitive_check(args: argparse.Namespace) -> int:
-    """One JSON object per line of standard input: ``{"text", "sensitive", "categories"}``, written as it is read."""
+    """One JSON object per line of standard input: ``{"text", "sensitive", "categories"}``, written as it is read.
+
+    Lines are read as bytes and decoded one by one, so an invalid one is named by its number."""
     from dashboard.privacy.sensitive import as_json_dict
 
-    for stream in (sys.stdin, sys.stdout):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(encoding="utf-8")
-    for line in sys.stdin:
-        print(json.dumps(as_json_dict(line.rstrip("\r\n")), ensure_ascii=False), flush=True)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    lines = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8") if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError:
+                raise ConfigError(f"entrée standard : la ligne {number} n'est pas du texte UTF-8") from None
+            print(json.dumps(as_json_dict(line.rstrip("\r\n")), ensure_ascii=False), flush=True)
+    except BrokenPipeError:  # the reader stopped (``| head``): stop quietly, as a filter does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
