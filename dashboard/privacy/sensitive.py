@@ -122,7 +122,7 @@ class _Lexicon:
     words: dict[str, list[tuple[str, str]]]
     phrases: dict[str, list[_Phrase]]
     cued: dict[str, list[_Cued]]
-    excludes: dict[str, list[_Phrase]]
+    excludes: dict[str, dict[str, list[_Phrase]]]  # category → first word's forms → phrases
 
 
 @lru_cache(maxsize=4096)
@@ -238,7 +238,9 @@ def _build(raw: dict[str, dict[str, object]]) -> _Lexicon:
             for form in built.slots[0]:
                 lexicon.phrases.setdefault(form, []).append(built)
         for item in section.get("exclude", []):  # type: ignore[union-attr]
-            lexicon.excludes.setdefault(category, []).append(phrase(category, str(item)))
+            built = phrase(category, str(item))
+            for form in built.slots[0]:
+                lexicon.excludes.setdefault(category, {}).setdefault(form, []).append(built)
         for cued in section.get("cued", []):  # type: ignore[union-attr]
             cues = frozenset().union(*(forms(t) for c in cued["cues"] for t in _tokens(str(c))))
             for term in cued["terms"]:
@@ -275,7 +277,6 @@ def detect(text: str, lex: _Lexicon | None = None) -> Detection:
     found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
     tokens = [t for t, _, _ in found]
     hits: list[tuple[int, int, str, str]] = []
-    excluded: list[tuple[int, int, str]] = []
     for i, token in enumerate(tokens):
         for category, term in lex.words.get(token, ()):
             hits.append((i, i + 1, category, term))
@@ -287,14 +288,20 @@ def detect(text: str, lex: _Lexicon | None = None) -> Detection:
                 hits.append((i, i + 1, cued.category, cued.term))
     if not hits:
         return Detection(False)
+    # reach[category][i]: the furthest end of the category's exclusions starting at or before word i,
+    # so a mention from word ``first`` to ``last`` lies inside one when reach[first] >= last.
+    reach: dict[str, list[int]] = {}
     for category in {h[2] for h in hits} & lex.excludes.keys():
-        for i in range(len(tokens)):
-            for built in lex.excludes[category]:
+        furthest, row = 0, []
+        for i, token in enumerate(tokens):
+            for built in lex.excludes[category].get(token, ()):
                 if _matches(tokens, i, built.slots):
-                    excluded.append((i, i + len(built.slots), category))
+                    furthest = max(furthest, i + len(built.slots))
+            row.append(furthest)
+        reach[category] = row
     spans: list[Span] = []
     for first, last, category, term in hits:
-        if any(c == category and a <= first and last <= b for a, b, c in excluded) or _after_place_word(tokens, first):
+        if (category in reach and reach[category][first] >= last) or _after_place_word(tokens, first):
             continue
         spans.append(Span(origin[found[first][1]], origin[found[last - 1][2] - 1] + 1, category, term))
     spans = sorted(set(spans), key=lambda s: (s.start, s.end, s.category, s.term))
