@@ -89,6 +89,11 @@ def test_spans_point_into_the_original_text_through_ligatures_and_accents() -> N
     assert detect("Absent, repasser samedi").summary_fr == ""
 
 
+def test_a_long_remark_finds_every_mention_of_its_notes() -> None:
+    note = "Famille d'origine marocaine, il est malade et vote RN. Habite rue de l'Église. "
+    assert len(detect(note).spans) == 4 and len(detect(note * 60).spans) == 4 * 60
+
+
 def test_every_lexicon_word_alone_is_caught_in_its_category() -> None:
     raw = tomllib.loads((resources.files("dashboard") / "privacy" / "lexicon.toml").read_text(encoding="utf-8"))
     missed = [(category, word) for category, section in raw.items() for word in section.get("words", [])
