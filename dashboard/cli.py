@@ -1,4 +1,4 @@
-"""The ``isoloir`` command line: import, info, demo, run, blocs, users, contacts, keys, purge.
+"""The ``isoloir`` command line: import, info, demo, run, blocs, users, contacts, keys, purge, sensitive-check.
 
 Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
 on stderr with exit code 1; progress goes to stderr, results to stdout.
@@ -120,6 +120,11 @@ def _parser() -> argparse.ArgumentParser:
 
     purge = sub.add_parser("purge", parents=[data_dir], help="purger les données de campagne après l'élection")
     purge.add_argument("--yes", action="store_true", help="purger vraiment (sans : dire seulement ce qui serait supprimé)")
+
+    sub.add_parser(
+        "sensitive-check",
+        help="repérer les mentions sensibles (santé, religion, opinions…) : une ligne de texte lue, un objet JSON écrit",
+    )
     return parser
 
 
@@ -492,9 +497,30 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sensitive_check(args: argparse.Namespace) -> int:
+    """One JSON object per line of standard input: ``{"text", "sensitive", "categories"}``, written as it is read.
+
+    Lines are read as bytes and decoded one by one, so an invalid one is named by its number."""
+    from dashboard.privacy.sensitive import as_json_dict
+
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    lines = getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8") if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError:
+                raise ConfigError(f"entrée standard : la ligne {number} n'est pas du texte UTF-8") from None
+            print(json.dumps(as_json_dict(line.rstrip("\r\n")), ensure_ascii=False), flush=True)
+    except BrokenPipeError:  # the reader stopped (``| head``): stop quietly, as a filter does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
             "users": cmd_users, "contacts": cmd_contacts, "keys": cmd_keys,
-            "purge": cmd_purge}
+            "purge": cmd_purge, "sensitive-check": cmd_sensitive_check}
 
 
 def main(argv: list[str] | None = None) -> int:

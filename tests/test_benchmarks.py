@@ -117,3 +117,18 @@ def test_wild_imports_reports_each_file(shared_data: Path, capsys: pytest.Captur
     assert summary["files"] == 2 and summary["imported"] == 2 and summary["errors"] == 0
     assert returned["outcomes"][0]["details"]["candidats"] == 12
     assert any("presidentielle2017" in line and "importé" in line for line in out[:-1])
+def test_sensitive_benchmark_on_the_labelled_sets(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("sensitive")
+    returned = bench.main(["--repeat", "1"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    assert figures["texts"] >= 500 and figures["cases_precision"] >= 0.95 and figures["fresh_recall"] >= 0.95
+    assert 0 < figures["median_ms"] <= figures["max_ms"]
+
+
+def test_sensitive_benchmark_scans_the_place_names_of_the_sample_files(shared_data: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("sensitive")
+    figures = bench.main(["--repeat", "1", "--cases", str(REPO_ROOT / "tests/privacy/sensitive_fresh.tsv"),
+                          "--shared-data", str(shared_data)])
+    assert figures["place_names"] > 5000 and figures["place_names_caught"] == 0

@@ -24,6 +24,7 @@ RANKS: dict[str, int] = {
     "layers": 1,
     "dashboard.access": 1,
     "dashboard.ingest": 1,
+    "dashboard.privacy": 1,
     "dashboard.warehouse": 2,
     "dashboard.iris": 3,
     "dashboard.store": 3,
