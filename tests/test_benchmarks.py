@@ -117,6 +117,8 @@ def test_wild_imports_reports_each_file(shared_data: Path, capsys: pytest.Captur
     assert summary["files"] == 2 and summary["imported"] == 2 and summary["errors"] == 0
     assert returned["outcomes"][0]["details"]["candidats"] == 12
     assert any("presidentielle2017" in line and "importé" in line for line in out[:-1])
+
+
 def test_sensitive_benchmark_on_the_labelled_sets(capsys: pytest.CaptureFixture[str]) -> None:
     bench = _load("sensitive")
     returned = bench.main(["--repeat", "1"])
