@@ -121,6 +121,8 @@ def candidate_kinds(path: Path) -> tuple[list[str], tuple[str, ...], str | None]
     if path.suffix.lower() == ".json" or head.lstrip()[:1] in (b"{", b"["):
         return ["results"], _json_keys(path), "utf-8"
     columns, encoding = table_columns(path)
+    if encoding is None and head.startswith(b"PK\x03\x04"):
+        encoding = "classeur xlsx"
     keys = _keys(columns)
     joined = " ".join(keys)
     if re.search(r"voix|exprim|inscrit|votant", joined):

@@ -100,9 +100,20 @@ def audit_frame(rows: list[audit.AuditEntry]) -> pd.DataFrame:
     )
 
 
+WITH_RIGHT = "avec le droit « données »"
+
+
+def _grant_label(role: str, action: str) -> str:
+    """The cell of the rights table: the role's grant, or the right that gives it to an account."""
+    grant = permissions.PERMISSIONS[(role, action)]
+    if grant is permissions.Grant.NONE and permissions.permission(role, action, tuple(permissions.RIGHTS)):
+        return WITH_RIGHT
+    return GRANT_LABELS[grant]
+
+
 def rights_frame() -> pd.DataFrame:
     return pd.DataFrame(
-        [{"action": label, **{permissions.ROLES[role]: GRANT_LABELS[permissions.PERMISSIONS[(role, action)]] for role in permissions.ROLES}}
+        [{"action": label, **{permissions.ROLES[role]: _grant_label(role, action) for role in permissions.ROLES}}
          for action, label in permissions.ACTIONS.items()],
         columns=["action", *permissions.ROLES.values()],
     )
@@ -111,9 +122,11 @@ def rights_frame() -> pd.DataFrame:
 def pages_frame() -> pd.DataFrame:
     """Pages × roles: "oui" where the role sees the page (``permissions.pages_for``)."""
     seen = {role: set(permissions.pages_for(role)) for role in permissions.ROLES}
+    with_right = {role: set(permissions.pages_for(role, tuple(permissions.RIGHTS))) for role in permissions.ROLES}
     return pd.DataFrame(
         [{"page": f"{PAGE_FILES[page].title if page in PAGE_FILES else page} (/{page})",
-          **{label: "oui" if page in seen[role] else "—" for role, label in permissions.ROLES.items()}}
+          **{label: "oui" if page in seen[role] else WITH_RIGHT if page in with_right[role] else "—"
+             for role, label in permissions.ROLES.items()}}
          for page in permissions.PAGES],
         columns=["page", *permissions.ROLES.values()],
     )
