@@ -155,3 +155,19 @@ def test_a_refused_file_cannot_be_confirmed(demo_env: Path, tmp_path: Path, name
     at = _page("admin", [_copy(name, tmp_path / "uploads")])
     assert not at.exception and at.error and at.error[0].value.startswith("Import refusé")
     assert at.button(key="import_confirm").disabled
+
+
+def test_after_contours_the_map_link_and_the_iris_weights(demo_env: Path, tmp_path: Path) -> None:
+    at = _page("admin", [_copy(STATIONS, tmp_path / "uploads")])
+    at.button(key="import_confirm").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("Import terminé" in s.value for s in at.success)
+    [link] = [p for p in at.get("page_link") if "Voir sur la carte" in p.proto.label]
+    assert link.proto.page.endswith("carte") and "communes=92019" in link.proto.query_string
+    assert _count(demo_env, "SELECT count(*) FROM station WHERE commune_code = '92019'") == 19
+    at.button(key="import_interpolate").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Pondérations IRIS → bureaux") for s in at.success), [e.value for e in at.error]
+    assert _count(demo_env, "SELECT count(*) FROM station_iris") > 0
