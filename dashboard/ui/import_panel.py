@@ -41,7 +41,9 @@ FILES = "import_files"  # list of Recognition, in the order dropped
 DIR = "import_dir"  # the private temporary folder of this session's uploads
 DONE = "import_done"  # the last import: (French report lines, communes, kinds)
 NOTICE = "import_notice"
-UPLOADER = "import_uploader"
+UPLOADER = "import_uploader"  # + the generation: a new, empty uploader after an import or « Vider la liste »
+GENERATION = "import_generation"
+SEEN = "import_seen"  # ids of the uploads already handed over (the uploader gives back every file it holds)
 GEOMETRY_KINDS = ("stations", "iris-contours", "addresses")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -61,6 +63,8 @@ def clear() -> None:
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
     st.session_state[FILES] = []
+    st.session_state[SEEN] = []
+    st.session_state[GENERATION] = int(st.session_state.get(GENERATION, 0)) + 1
 
 
 def save_upload(name: str, content: bytes) -> Path:
@@ -144,8 +148,14 @@ def _notice() -> None:
         (st.success if kind == "success" else st.error)(plain(text))
 
 
+def _uploader_key() -> str:
+    return f"{UPLOADER}_{int(st.session_state.get(GENERATION, 0))}"
+
+
 def _on_upload() -> None:
-    uploads = st.session_state.get(UPLOADER) or []
+    seen = list(st.session_state.get(SEEN, []))
+    uploads = [u for u in st.session_state.get(_uploader_key()) or [] if u.file_id not in seen]
+    st.session_state[SEEN] = seen + [u.file_id for u in uploads]
     paths = []
     for upload in uploads:
         try:
@@ -280,7 +290,7 @@ def render(user: User) -> None:
     st.title("Importer des fichiers")
     st.caption("Résultats, contours de bureaux, IRIS, indicateurs INSEE, adresses du REU, communes. Rien n'est écrit "
                "avant votre confirmation. La commande « isoloir import » fait la même chose en ligne de commande.")
-    st.file_uploader("Déposez un ou plusieurs fichiers", accept_multiple_files=True, key=UPLOADER, on_change=_on_upload,
+    st.file_uploader("Déposez un ou plusieurs fichiers", accept_multiple_files=True, key=_uploader_key(), on_change=_on_upload,
                      max_upload_size=MAX_TABLE_BYTES // MiB)
     _notice()
     if DONE in st.session_state:

@@ -26,6 +26,7 @@ DROP = ["chatenay-malabry/results/legislatives2024_t2_9213.xlsx"]
 COMMUNE = "92019"
 PREVIEW = "Législatives 2024"  # a text the preview shows before anything is written
 ELECTION = "leg2024_t2"
+EXTRA = "brest/iris/IRIS_housing_IR_Hab_29019.csv"  # dropped second: added to the list, the first not repeated
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,12 @@ def test_drop_preview_confirm_and_see_it_on_the_map(browser, import_app: tuple[s
     assert COMMUNE in body and "Lignes lues" in body and "somme des voix = exprimés" in body and "Jointures" in body
     assert PREVIEW in body or ELECTION in body
     assert not read_store(data_dir / "warehouse.duckdb", "SELECT 1 FROM turnout WHERE election_id = ?", [ELECTION])
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(SHARED_DATA / EXTRA)])
+    page.get_by_text(f"{Path(EXTRA).name} — prêt").wait_for(timeout=120_000)
+    wait_until_idle(page)
+    names = [Path(f).name for f in [*DROP, EXTRA]]
+    headers = page.locator('[data-testid="stExpander"] summary').all_inner_texts()
+    assert sorted(h.strip().splitlines()[-1].split(" — ")[0] for h in headers) == sorted(names), headers
     page.screenshot(path=str(ARTIFACTS / "import-preview.png"), full_page=True)
 
     page.get_by_role("button", name="Importer").filter(has_text="fichier(s) dans l'entrepôt").click()
