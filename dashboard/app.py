@@ -58,7 +58,7 @@ if territory:
 if user is not None and not two_factor_panel.enrolment_gate(user):  # must enrol first: nothing else is drawn
     st.stop()
 
-allowed = permissions.pages_for(user.role) if user else []
+allowed = permissions.pages_for(user.role, user.rights) if user else []
 
 
 def _refuse(key: str) -> None:
@@ -71,12 +71,12 @@ def _refuse(key: str) -> None:
         pass
     st.title("Accès refusé")
     rule = permissions.PAGES.get(key)
-    if rule and permissions.permission(user.role, rule.action) is permissions.Grant.OWN_ZONES:
+    if rule and permissions.permission(user.role, rule.action, user.rights) is permissions.Grant.OWN_ZONES:
         reason = "elle couvre tout le territoire, et ce rôle ne voit que ses propres zones"
     else:
         reason = permissions.ACTIONS[rule.action] if rule else "page inconnue"
     st.error(f"Cette page n'est pas ouverte au rôle « {user.role_label} » ({reason}).", icon=":material/block:")
-    st.page_link(pages[permissions.landing_page(user.role)], label="Revenir à l'accueil", icon=":material/home:")
+    st.page_link(pages[permissions.landing_page(user.role, user.rights)], label="Revenir à l'accueil", icon=":material/home:")
 
 
 # Every page is registered under its own path on every run, so the address asked for survives the
@@ -99,7 +99,7 @@ def _home() -> None:
     last = st.session_state.get(_LAST)
     if last and last[0] in pages:  # the page this session is on (a rerun that lost its address)
         st.switch_page(pages[last[0]], query_params=last[1])
-    st.switch_page(pages[permissions.landing_page(user.role)], query_params=st.query_params.to_dict())
+    st.switch_page(pages[permissions.landing_page(user.role, user.rights)], query_params=st.query_params.to_dict())
 
 
 home = st.Page(_home, title="Accueil", url_path="accueil", default=True, visibility="hidden")
@@ -114,7 +114,7 @@ if user is None:
 
 session.account_panel(user, two_factor_panel.account_section)  # « Double authentification » inside « Mon compte »
 requested = navigation.url_path or "accueil"
-if requested != "accueil" and not permissions.may_open(user.role, requested):
+if requested != "accueil" and not permissions.may_open(user.role, requested, user.rights):
     _refuse(requested)  # the page's file does not run
     st.stop()
 try:

@@ -339,22 +339,13 @@ def cmd_blocs(args: argparse.Namespace) -> int:
 
 
 def cmd_interpolate(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from dashboard.iris.weights import store_station_iris, summary_lines
-    from dashboard.warehouse.writing import writing
+    from dashboard.iris.weights import interpolate_all
 
     settings = _settings(args)
     if not settings.warehouse_path.exists():
         raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
-    with writing(settings.warehouse_path, progress=_progress) as wh:
-        set_ids = wh.query("SELECT DISTINCT set_id FROM station ORDER BY set_id")["set_id"].tolist()
-        try:
-            frame = store_station_iris(wh, set_ids, progress=_progress)
-        except duckdb.Error as error:
-            raise IsoloirError(f"écriture des pondérations impossible, entrepôt inchangé : {error}") from error
-        lines = summary_lines(wh, frame, set_ids)
-    print(f"Pondérations IRIS → bureaux de vote : {len(frame)} ligne(s) écrite(s) dans station_iris")
+    rows, lines = interpolate_all(settings.warehouse_path, progress=_progress)
+    print(f"Pondérations IRIS → bureaux de vote : {rows} ligne(s) écrite(s) dans station_iris")
     print("\n".join(lines))
     return 0
 

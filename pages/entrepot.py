@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.access import permissions
 from dashboard.formats import format_fr
 from dashboard.warehouse.info import current_stations
 from dashboard.warehouse.joins import describe_missing_polygons
-from dashboard.ui import data
+from dashboard.ui import data, session
+from dashboard.ui.navigation import PAGES_DIR
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
 
@@ -16,6 +18,13 @@ info = data.info()
 counts = info["counts"]
 current = current_stations(info["stations"])
 st.title("Données de l'entrepôt")
+user = session.page_user()
+if permissions.may_open(user.role, "import", user.rights):
+    st.page_link(str(PAGES_DIR / "importer.py"), label="Importer des fichiers (résultats, contours, IRIS, adresses…)",
+                 icon=":material/upload_file:")
+else:
+    st.caption("Pour ajouter des données : la page « Importer » (administrateur, ou droit « données ») ; "
+               "en ligne de commande, « isoloir import ».")
 cols = st.columns(5)
 cols[0].metric("Communes", format_fr(counts["commune"]))
 # each commune counted once, in its latest boundary version: adding the versions together would count
@@ -37,7 +46,7 @@ if current["all_versions"] > 1:
 st.subheader("Élections")
 elections = pd.DataFrame(info["elections"])
 if elections.empty:
-    st.info("Aucun résultat importé : `isoloir import results FICHIER`.")
+    st.info("Aucun résultat importé : déposez un fichier sur la page « Importer » (ou « isoloir import » en ligne de commande).")
 else:
     if "date" in elections:
         elections["date"] = pd.to_datetime(elections["date"]).dt.date

@@ -21,22 +21,27 @@ action                      admin  candidate  strategist  canvasser  viewer
 ``view_audit``              ALL    NONE       NONE        NONE       NONE
 ``purge``                   ALL    NONE       NONE        NONE       NONE
 ``save_views``              ALL    ALL        ALL         NONE       NONE
+``import_data``             ALL    NONE       NONE        NONE       NONE
 ==========================  =====  =========  ==========  =========  ======
 
 Rows 1-7 of design.md map to the first nine actions (its last row, "manage
 users, purge, audit log", is split in three). ``save_views`` (saving,
 renaming, reordering and deleting the presentation's slides) is not in
 design.md: it follows "build / edit zones" (the people who prepare the
-campaign's material), minus canvassers.
+campaign's material), minus canvassers. ``import_data`` (importing public files into the
+warehouse from the app's « Importer » page) is the admin's, and also of any account an admin
+gave the **"data" right** (``RIGHTS``): a right is held per account, beside the role, in the
+campaign store (``store/data_right.py``), and turns one ``NONE`` cell into ``ALL`` for that account.
 
 Pages (``PAGES``) need one action each, at ``ALL``, or at ``OWN_ZONES`` when
 the page scopes everything it shows to the user's zones (``scoped``):
 ``carte`` → ``view_maps`` (scoped: a canvasser's map holds only the stations
 of their zones); ``presentation``, ``donnees``, ``cibles`` → ``view_maps``
 (whole territory, not scoped); ``zones`` → ``edit_zones``; ``terrain`` →
-``view_personal_data`` (scoped); ``admin`` → ``manage_users``. A role sees:
+``view_personal_data`` (scoped); ``import`` → ``import_data``; ``admin`` → ``manage_users``. A role sees
+(plus ``import`` for an account holding the "data" right):
 
-- admin: every page;
+- admin: every page (``import`` included);
 - candidate: carte, presentation, donnees, cibles, zones, terrain;
 - strategist: carte, presentation, donnees, cibles, zones;
 - canvasser: carte, terrain (both limited to their zones);
@@ -86,6 +91,12 @@ ACTIONS: dict[str, str] = {
     "view_audit": "consulter le journal d'audit",
     "purge": "purger les données de campagne",
     "save_views": "enregistrer et ordonner les vues de la présentation",
+    "import_data": "importer des fichiers de données publiques dans l'entrepôt",
+}
+
+# Rights an admin may give to an account beyond its role: right id -> (French label, actions it grants at ALL).
+RIGHTS: dict[str, tuple[str, frozenset[str]]] = {
+    "data": ("données : importer des fichiers dans l'entrepôt", frozenset({"import_data"})),
 }
 
 A, O, N = Grant.ALL, Grant.OWN_ZONES, Grant.NONE
@@ -101,6 +112,7 @@ _ROWS: dict[str, tuple[Grant, Grant, Grant, Grant, Grant]] = {
     "view_audit": (A, N, N, N, N),
     "purge": (A, N, N, N, N),
     "save_views": (A, A, A, N, N),
+    "import_data": (A, N, N, N, N),
 }
 del A, O, N
 
@@ -122,6 +134,7 @@ PAGES: dict[str, PageRule] = {
     "carte": PageRule("view_maps", scoped=True),
     "presentation": PageRule("view_maps"),
     "donnees": PageRule("view_maps"),
+    "import": PageRule("import_data"),
     "cibles": PageRule("view_maps"),
     "zones": PageRule("edit_zones"),
     "terrain": PageRule("view_personal_data", scoped=True),
@@ -168,12 +181,21 @@ def role_label(role: str) -> str:
     return ROLES[check_role(role)]
 
 
-def permission(role: str, action: str) -> Grant:
-    """The grant of ``role`` for ``action`` (raises on an unknown role or action)."""
+def check_rights(rights: object) -> frozenset[str]:
+    """The known right ids among ``rights`` (unknown ids are ignored: a right removed from the code grants nothing)."""
+    return frozenset(r for r in (rights or ()) if r in RIGHTS)  # type: ignore[union-attr]
+
+
+def permission(role: str, action: str, rights: frozenset[str] | set[str] | tuple[str, ...] = ()) -> Grant:
+    """The grant of ``role`` for ``action``, widened to ``ALL`` by an account's ``rights`` that grant it
+    (raises on an unknown role or action)."""
     role = check_role(role)
     if action not in ACTIONS:
         raise KeyError(f"unknown action: {action!r}")
-    return PERMISSIONS[(role, action)]
+    grant = PERMISSIONS[(role, action)]
+    if grant is not Grant.ALL and any(action in RIGHTS[r][1] for r in check_rights(rights)):
+        return Grant.ALL
+    return grant
 
 
 def require(user: Principal, action: str, *, in_own_zones: bool | None = None) -> Grant:
@@ -186,7 +208,7 @@ def require(user: Principal, action: str, *, in_own_zones: bool | None = None) -
     """
     if not getattr(user, "active", True):
         raise PermissionDenied("compte désactivé : action refusée", role=getattr(user, "role", None), action=action)
-    grant = permission(user.role, action)
+    grant = permission(user.role, action, getattr(user, "rights", ()))
     label = ROLES[check_role(user.role)]
     if grant is Grant.NONE:
         raise PermissionDenied(f"action refusée : le rôle « {label} » ne permet pas de {ACTIONS[action]}", role=user.role, action=action)
@@ -219,12 +241,12 @@ def require_actor(actor: Principal | str, action: str) -> None:
     require(actor, action)
 
 
-def may_open(role: str, page: str) -> bool:
-    """Whether ``role`` may open ``page`` (unknown pages: never)."""
+def may_open(role: str, page: str, rights: frozenset[str] | set[str] | tuple[str, ...] = ()) -> bool:
+    """Whether ``role`` (with the account's ``rights``) may open ``page`` (unknown pages: never)."""
     rule = PAGES.get(page)
     if rule is None:
         return False
-    grant = permission(role, rule.action)
+    grant = permission(role, rule.action, rights)
     return grant is Grant.ALL or (grant is Grant.OWN_ZONES and rule.scoped)
 
 
@@ -232,11 +254,11 @@ def may_open(role: str, page: str) -> bool:
 LANDING: dict[str, str] = {"canvasser": "terrain"}
 
 
-def landing_page(role: str) -> str:
-    pages = pages_for(role)
+def landing_page(role: str, rights: frozenset[str] | set[str] | tuple[str, ...] = ()) -> str:
+    pages = pages_for(role, rights)
     return LANDING[role] if LANDING.get(role) in pages else pages[0]
 
 
-def pages_for(role: str) -> list[str]:
-    """Page keys the role may open, in ``PAGES`` order."""
-    return [page for page in PAGES if may_open(role, page)]
+def pages_for(role: str, rights: frozenset[str] | set[str] | tuple[str, ...] = ()) -> list[str]:
+    """Page keys the role (with the account's ``rights``) may open, in ``PAGES`` order."""
+    return [page for page in PAGES if may_open(role, page, rights)]

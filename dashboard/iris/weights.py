@@ -51,6 +51,7 @@ everywhere and told nothing.)
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from collections.abc import Callable, Iterable, Sequence
 
 import geopandas as gpd
@@ -412,3 +413,20 @@ def summary_lines(wh: Warehouse, frame: pd.DataFrame, set_ids: Sequence[str]) ->
             f"part issue d'IRIS partagés : médiane {spread.median():.0%}"
         )
     return lines
+
+
+def interpolate_all(warehouse_file: Path, progress: Callable[[str, float], None] | None = None) -> tuple[int, list[str]]:
+    """``isoloir interpolate`` (and the import page after contours, IRIS or addresses): weigh every boundary
+    version's stations, in one swap of the warehouse; returns the rows written and the French summary."""
+    import duckdb
+
+    from dashboard.errors import IsoloirError
+    from dashboard.warehouse.writing import writing
+
+    with writing(warehouse_file, progress=progress) as wh:
+        set_ids = wh.query("SELECT DISTINCT set_id FROM station ORDER BY set_id")["set_id"].tolist()
+        try:
+            frame = store_station_iris(wh, set_ids, progress=progress)
+        except duckdb.Error as error:
+            raise IsoloirError(f"écriture des pondérations impossible, entrepôt inchangé : {error}") from error
+        return len(frame), summary_lines(wh, frame, set_ids)

@@ -13,7 +13,7 @@ canvasser's scope as SQL), ``validate``, ``errors`` (``ZoneConflict``…),
 ``zones`` (zones, their addresses and assignments), ``zone_counts``,
 ``zone_history``, ``turfs`` (turfs, walk order, assignments, progress,
 walk-list export gate), ``contacts``, ``campaign_settings``, ``purge``, ``two_factor``
-(TOTP secrets and recovery codes). The
+(TOTP secrets and recovery codes), ``data_right`` (rights given beyond the role: the "data" right). The
 audit actions they record are all listed in ``audit.AUDIT_ACTIONS``; the
 modules are imported here so ``from dashboard.store import turfs`` works.
 """

@@ -50,6 +50,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "user_enable": "réactivation de compte",
     "user_set_role": "changement de rôle",
     "user_reset_password": "réinitialisation de mot de passe",
+    "user_right": "droit donné ou retiré (données)",
+    "import": "import de fichiers dans l'entrepôt",
     "view_personal_data": "consultation de données personnelles",
     "export": "export",
     "download_ticket": "lien de téléchargement à usage unique",

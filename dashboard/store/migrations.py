@@ -179,6 +179,16 @@ def _seal_clear_values(tx: Tx) -> None:
         tx.rewrite = True  # DuckDB: the clear values' old blocks are dropped with a copy of the file
 
 
+def _user_rights(d: Dialect) -> list[str]:
+    """Rights an admin gives an account beyond its role (``store/data_right.py``; today only ``data``: importing
+    public files from the app). One row per (account, right), who gave it and when; no row, no right."""
+    return [
+        """CREATE TABLE IF NOT EXISTS user_right (
+            user_name VARCHAR NOT NULL, right_name VARCHAR NOT NULL, granted_by VARCHAR NOT NULL,
+            granted_at TIMESTAMP NOT NULL, PRIMARY KEY (user_name, right_name))""",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
@@ -187,6 +197,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (4, "two_factor", _two_factor),
     (5, "doors_and_tickets", _doors_and_tickets),
     (6, "encrypt_personal_data", _encrypt_personal_data),
+    (7, "user_rights", _user_rights),
 ]
 # number -> a data step run after the migration's statements, in the same transaction
 DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}

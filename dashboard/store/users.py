@@ -30,7 +30,7 @@ disabled nor demoted.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -38,7 +38,7 @@ from typing import Any
 import bcrypt
 
 from dashboard.access import passwords
-from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, check_role, permission
+from dashboard.access.permissions import ROLES, Grant, Principal, actor_name, check_rights, check_role, permission
 from dashboard.errors import IsoloirError
 from dashboard.store import audit, crypto
 from dashboard.store.backend import Tx, retrying, utc_now
@@ -75,6 +75,7 @@ class User:
     failed_logins: int
     locked_until: datetime | None
     demo: bool
+    rights: frozenset[str] = field(default=frozenset())  # rights given beyond the role (``store/data_right.py``)
 
     @property
     def role_label(self) -> str:
@@ -165,9 +166,22 @@ def _hash_of(user_name: str, sealed: str) -> str:
     return crypto.open_("app_user", "password_hash", user_name, sealed) or ""
 
 
+def _rights(con: Tx, user_name: str | None = None) -> dict[str, frozenset[str]]:
+    """user name -> the rights of ``user_right`` (one user's, or everyone's)."""
+    sql, params = "SELECT user_name, right_name FROM user_right", []
+    if user_name is not None:
+        sql, params = sql + " WHERE user_name = ?", [user_name]
+    found: dict[str, set[str]] = {}
+    for name, right in con.execute(sql, params).fetchall():
+        found.setdefault(str(name), set()).add(str(right))
+    return {name: check_rights(rights) for name, rights in found.items()}
+
+
 def _get(con: Tx, user_name: str) -> User | None:
     row = con.execute(f"SELECT {_COLUMNS} FROM app_user WHERE user_name = ?", [user_name]).fetchone()
-    return _user(row) if row else None
+    if not row:
+        return None
+    return replace(_user(row), rights=_rights(con, user_name).get(user_name, frozenset()))
 
 
 def _require_user(con: Tx, user_name: str) -> User:
@@ -210,7 +224,8 @@ def list_users(store: CampaignStore, *, by: Principal | str) -> list[User]:
         return []
     with store.read() as con:
         rows = con.execute(f"SELECT {_COLUMNS} FROM app_user ORDER BY user_name").fetchall()
-    return [_user(r) for r in rows]
+        rights = _rights(con)
+    return [replace(_user(r), rights=rights.get(r[0], frozenset())) for r in rows]
 
 
 def assignable_users(store: CampaignStore, *, by: Principal | str) -> dict[str, str]:

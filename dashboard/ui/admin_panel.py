@@ -28,7 +28,7 @@ import streamlit as st
 from dashboard.access import passwords, permissions
 from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
-from dashboard.store import audit, campaign_settings, purge, two_factor, users
+from dashboard.store import audit, campaign_settings, data_right, purge, two_factor, users
 from dashboard.store.users import User
 from dashboard.ui import data, session
 from dashboard.ui.navigation import PAGE_FILES
@@ -79,9 +79,10 @@ def users_frame(accounts: list[User]) -> pd.DataFrame:
             "mot de passe changé le": fmt_datetime(u.password_changed_at),
             "échecs de connexion": str(u.failed_logins),
             "démo": "oui" if u.demo else "non",
+            "droit données": "oui" if permissions.permission(u.role, "import_data", u.rights) else "non",
         } for u in accounts],
         columns=["utilisateur", "nom affiché", "rôle", "actif", "créé le", "mot de passe changé le",
-                 "échecs de connexion", "démo"],
+                 "échecs de connexion", "démo", "droit données"],
     )
 
 
@@ -99,9 +100,20 @@ def audit_frame(rows: list[audit.AuditEntry]) -> pd.DataFrame:
     )
 
 
+WITH_RIGHT = "avec le droit « données »"
+
+
+def _grant_label(role: str, action: str) -> str:
+    """The cell of the rights table: the role's grant, or the right that gives it to an account."""
+    grant = permissions.PERMISSIONS[(role, action)]
+    if grant is permissions.Grant.NONE and permissions.permission(role, action, tuple(permissions.RIGHTS)):
+        return WITH_RIGHT
+    return GRANT_LABELS[grant]
+
+
 def rights_frame() -> pd.DataFrame:
     return pd.DataFrame(
-        [{"action": label, **{permissions.ROLES[role]: GRANT_LABELS[permissions.PERMISSIONS[(role, action)]] for role in permissions.ROLES}}
+        [{"action": label, **{permissions.ROLES[role]: _grant_label(role, action) for role in permissions.ROLES}}
          for action, label in permissions.ACTIONS.items()],
         columns=["action", *permissions.ROLES.values()],
     )
@@ -110,9 +122,11 @@ def rights_frame() -> pd.DataFrame:
 def pages_frame() -> pd.DataFrame:
     """Pages × roles: "oui" where the role sees the page (``permissions.pages_for``)."""
     seen = {role: set(permissions.pages_for(role)) for role in permissions.ROLES}
+    with_right = {role: set(permissions.pages_for(role, tuple(permissions.RIGHTS))) for role in permissions.ROLES}
     return pd.DataFrame(
         [{"page": f"{PAGE_FILES[page].title if page in PAGE_FILES else page} (/{page})",
-          **{label: "oui" if page in seen[role] else "—" for role, label in permissions.ROLES.items()}}
+          **{label: "oui" if page in seen[role] else WITH_RIGHT if page in with_right[role] else "—"
+             for role, label in permissions.ROLES.items()}}
          for page in permissions.PAGES],
         columns=["page", *permissions.ROLES.values()],
     )
@@ -217,6 +231,12 @@ def _set_active(user_name: str, active: bool) -> None:
              f"Compte « {user_name} » désactivé : ses sessions sont fermées.")
 
 
+def _set_data_right(user_name: str) -> None:
+    granted = bool(st.session_state.get(f"admin_data_right_{user_name}"))
+    _act("target", lambda actor: data_right.set_right(data.campaign(), user_name, "data", granted, by=actor),
+         f"Droit « données » de « {user_name} » : {'donné (page Importer)' if granted else 'retiré'}.")
+
+
 def _reset(user_name: str) -> None:
     s = st.session_state
     password, again = str(s.get("admin_reset_password") or ""), str(s.get("admin_reset_password2") or "")
@@ -291,6 +311,11 @@ def accounts_tab(user: User) -> None:
                          format_func=_role_label, key=f"admin_role_{target.user_name}")
             st.form_submit_button("Changer le rôle", key="admin_role_submit", on_click=_set_role,
                                   args=(target.user_name,))
+        if target.role != "admin":  # the admin imports by role
+            st.toggle("Droit « données » : importer des fichiers (page Importer)", value="data" in target.rights,
+                      key=f"admin_data_right_{target.user_name}", on_change=_set_data_right, args=(target.user_name,),
+                      help="Donne à ce compte la page « Importer » : déposer des fichiers de données publiques "
+                           "et les écrire dans l'entrepôt. Vérifié au moment de l'import.")
         if target.active:
             st.button("Désactiver le compte", key="admin_toggle", icon=":material/person_off:",
                       on_click=_set_active, args=(target.user_name, False))

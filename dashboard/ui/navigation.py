@@ -22,6 +22,7 @@ PAGE_FILES: dict[str, PageFile] = {
     "carte": PageFile("carte.py", "Carte", ":material/map:"),
     "presentation": PageFile("presentation.py", "Présentation", ":material/slideshow:"),
     "donnees": PageFile("entrepot.py", "Données", ":material/database:"),
+    "import": PageFile("importer.py", "Importer", ":material/upload_file:"),
     "cibles": PageFile("cibles.py", "Cibles", ":material/target:"),
     "zones": PageFile("zones.py", "Zones", ":material/polyline:"),
     "terrain": PageFile("terrain.py", "Terrain", ":material/directions_walk:"),

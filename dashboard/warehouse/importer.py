@@ -102,11 +102,24 @@ def import_files(
     """
     options = options or ImportOptions()
     parsed_files = parse_files(kind, files, options, progress)
-    total = len(parsed_files)
+    return write_imports([(kind, parsed_files, options)], data_dir, progress, lock_timeout)
+
+
+Batch = tuple[str, list[ParsedFile], ImportOptions]
+
+
+def write_imports(batches: list[Batch], data_dir: Path, progress: Progress | None = None,
+                  lock_timeout: float | None = None) -> list[ImportReport]:
+    """Write already parsed files, each batch of one kind with its options, in one swap of the warehouse
+    (the import page's confirm: the files recognised and previewed, then written as ``isoloir import`` does).
+    A failure leaves the warehouse as it was. Returns one report per file."""
+    total = sum(len(files) for _, files, _ in batches)
     if progress:
         progress("Écriture dans l'entrepôt", total / (total + 1))
+    reports: list[ImportReport] = []
     with writing(warehouse_path(data_dir), timeout=lock_timeout, progress=progress) as wh:
-        reports = write_parsed(wh, kind, parsed_files, options, progress)
+        for kind, parsed_files, options in batches:
+            reports += write_parsed(wh, kind, parsed_files, options, progress)
     if progress:
         progress("Import terminé", 1.0)
     return reports

@@ -36,6 +36,7 @@ EXPECTED = {
     "view_audit":           (A, N, N, N, N),
     "purge":                (A, N, N, N, N),
     "save_views":           (A, A, A, N, N),
+    "import_data":          (A, N, N, N, N),
 }
 CELLS = [(role, action, grants[i]) for action, grants in EXPECTED.items() for i, role in enumerate(ORDER)]
 
@@ -45,6 +46,7 @@ class Someone:
     user_name: str
     role: str
     active: bool = True
+    rights: frozenset[str] = frozenset()
 
 
 def test_roles_and_labels() -> None:
@@ -98,7 +100,7 @@ def test_system_actors_pass_and_strings_are_not_users() -> None:
 
 
 PAGES_EXPECTED = {
-    "admin": ["carte", "presentation", "donnees", "cibles", "zones", "terrain", "admin"],
+    "admin": ["carte", "presentation", "donnees", "import", "cibles", "zones", "terrain", "admin"],
     "candidate": ["carte", "presentation", "donnees", "cibles", "zones", "terrain"],
     "strategist": ["carte", "presentation", "donnees", "cibles", "zones"],
     "canvasser": ["carte", "terrain"],  # only the pages that limit themselves to the canvasser's zones
@@ -117,7 +119,7 @@ def test_pages_for(role: str) -> None:
 
 
 def test_pages_keys() -> None:
-    assert list(PAGES) == ["carte", "presentation", "donnees", "cibles", "zones", "terrain", "admin"]
+    assert list(PAGES) == ["carte", "presentation", "donnees", "import", "cibles", "zones", "terrain", "admin"]
     assert {rule.action for rule in PAGES.values()} <= set(ACTIONS)
 
 
@@ -127,3 +129,16 @@ def test_docstring_table_matches_code() -> None:
     for action, grants in EXPECTED.items():
         line = next(l for l in doc.splitlines() if l.startswith(f"``{action}``"))
         assert line.split()[1:] == [g.name for g in grants], action
+
+
+@pytest.mark.parametrize("role", ORDER[1:])
+def test_the_data_right_opens_the_import_page_and_nothing_else(role: str) -> None:
+    assert not may_open(role, "import") and permission(role, "import_data") is Grant.NONE
+    assert may_open(role, "import", frozenset({"data"}))
+    assert permission(role, "import_data", {"data"}) is Grant.ALL
+    assert pages_for(role, ("data",)) == [p for p in PAGES if p in PAGES_EXPECTED[role] or p == "import"]
+    for action in EXPECTED:
+        if action != "import_data":
+            assert permission(role, action, {"data"}) is permission(role, action)
+    assert require(Someone("x", role, rights=frozenset({"data"})), "import_data") is Grant.ALL  # type: ignore[call-arg]
+    assert permission(role, "import_data", {"unknown-right"}) is Grant.NONE

@@ -92,9 +92,12 @@ def test_admin_sees_the_four_tabs_and_no_secret(demo_env: Path) -> None:
     assert list(row) == ["tout", "tout", "tout", "ses zones", "tout"]
     assert list(rights.set_index("action").loc["gérer les comptes"]) == ["tout", "—", "—", "—", "—"]
     pages = _frame(at, "page").value.set_index("page")
-    assert list(pages.index) == ["Carte (/carte)", "Présentation (/presentation)", "Données (/donnees)", "Cibles (/cibles)",
-                                 "Zones (/zones)", "Terrain (/terrain)", "Administration (/admin)"]
+    assert list(pages.index) == ["Carte (/carte)", "Présentation (/presentation)", "Données (/donnees)", "Importer (/import)",
+                                 "Cibles (/cibles)", "Zones (/zones)", "Terrain (/terrain)", "Administration (/admin)"]
     assert list(pages.loc["Administration (/admin)"]) == ["oui", "—", "—", "—", "—"]
+    assert list(pages.loc["Importer (/import)"]) == ["oui"] + ["avec le droit « données »"] * 4
+    assert list(rights.set_index("action").loc["importer des fichiers de données publiques dans l'entrepôt"]) == (
+        ["tout"] + ["avec le droit « données »"] * 4)
     assert list(pages["militant"][pages["militant"] == "oui"].index) == ["Carte (/carte)", "Terrain (/terrain)"]
     assert any(s.startswith("Journal intègre") for s in _successes(at))
 
@@ -161,6 +164,23 @@ def test_change_role_disable_enable_and_reset_password(demo_env: Path) -> None:
     assert users.verify_login(store, "viewer", NEW_PASSWORD).ok
     done = [e.action for e in audit.entries(store, by="cli", user_name="admin") if e.object_id == "viewer"]
     assert done == ["user_reset_password", "user_enable", "user_disable", "user_set_role"]
+
+
+def test_give_and_remove_the_data_right(demo_env: Path) -> None:
+    store = _store(demo_env)
+    at = _admin_page()
+    at = _ok(at.selectbox(key="admin_target").select("strategist").run())
+    assert at.toggle(key="admin_data_right_strategist").value is False
+    at = _ok(at.toggle(key="admin_data_right_strategist").set_value(True).run())
+    assert "Droit « données » de « strategist » : donné (page Importer)." in _successes(at)
+    assert users.get_user(store, "strategist").rights == {"data"}
+    assert _frame(at, "utilisateur").value.set_index("utilisateur").loc["strategist", "droit données"] == "oui"
+    at = _ok(at.toggle(key="admin_data_right_strategist").set_value(False).run())
+    assert users.get_user(store, "strategist").rights == frozenset()
+    done = [e.detail["granted"] for e in audit.entries(store, by="cli", action="user_right")]
+    assert done == [False, True]
+    at = _ok(at.selectbox(key="admin_target").select("admin").run())
+    assert not [t for t in at.toggle if t.key == "admin_data_right_admin"]  # the admin imports by role
 
 
 def test_the_last_admin_stays_and_bad_resets_change_nothing(demo_env: Path) -> None:

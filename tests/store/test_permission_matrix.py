@@ -22,7 +22,7 @@ import bcrypt
 import pytest
 
 from dashboard.access.permissions import ACTIONS, PERMISSIONS, ROLES, Grant, PermissionDenied, permission
-from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
+from dashboard.store import CampaignStore, audit, contacts, data_right, turfs, users, zones
 from dashboard.store.purge import PURGED_TABLES, purge_campaign_data
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User
@@ -105,6 +105,7 @@ CALLS: dict[str, Callable[[CampaignStore, User], Any]] = {
     "view_audit": lambda store, user: audit.entries(store, by=user),
     "purge": lambda store, user: purge_campaign_data(store, by=user),
     "save_views": lambda store, user: store.save_view("Ma vue", {}, by=user),
+    "import_data": lambda store, user: data_right.authorise(store, user, "import_data"),
 }
 
 
