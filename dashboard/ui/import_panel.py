@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.errors import ImportRejected, IsoloirError
@@ -96,12 +97,15 @@ def add_paths(paths: list[Path]) -> list[Recognition]:
 
 
 def correct(index: int, *, kind: str | None = None, election: str | None = None, crs: str | None = None,
-            mapping: Path | None = None, columns: dict[str, str] | None = None) -> Recognition:
-    """Read file ``index`` again with the user's corrections (kind, election, CRS, mapping file or stations columns)."""
+            mapping: Path | None = None, columns: dict[str, str] | None = None, skip_invalid: bool = False,
+            allow_partial_votes: bool = False) -> Recognition:
+    """Read file ``index`` again with the user's corrections (kind, election, CRS, mapping file or stations
+    columns, partial imports: bad rows or features left out and listed, votes that miss the expressed votes)."""
     current = files()
     old = current[index]
     options = ImportOptions(election=(election or "").strip() or None, crs=(crs or "").strip() or None,
-                            mapping=mapping, columns=dict(columns or {}))
+                            mapping=mapping, columns=dict(columns or {}), skip_invalid=skip_invalid,
+                            allow_partial_votes=allow_partial_votes)
     new = recognise(old.path, options, kind or old.kind)
     current[index] = new
     st.session_state[FILES] = current
@@ -193,6 +197,10 @@ def _preview(rec: Recognition) -> None:
     for skipped in report.skipped:
         where = ", ".join(str(n) for n in skipped.lines) + ("…" if skipped.count > len(skipped.lines) else "")
         st.markdown(f"- {format_fr(skipped.count)} ignorée(s) : {plain(skipped.reason_fr)} (lignes {plain(where)})")
+    if report.invalid_rows:
+        st.markdown(f"**{format_fr(len(report.invalid_rows))} élément(s) invalide(s) écarté(s)** (chacun sera noté dans le journal des imports)")
+        show_table(pd.DataFrame([{"ligne": row.line, "colonne": row.column, "raison": row.reason_fr, "valeur": row.value}
+                                 for row in report.invalid_rows]))
     for warning in report.warnings:
         st.warning(plain(warning))
     if not shown.candidates.empty:
@@ -241,6 +249,13 @@ def _correction(index: int, rec: Recognition) -> None:
                 candidates = st.multiselect("Colonnes des voix des candidats", list(rec.columns), key=f"{key}_cands")
                 commune = st.text_input("Code commune (si le fichier n'en a pas)", key=f"{key}_commune")
                 skip = st.text_input("Ignorer les lignes dont le bureau commence par (ex. Total)", key=f"{key}_skip")
+        partial_left, partial_right = st.columns(2)
+        skip_invalid = partial_left.checkbox(
+            "Importer le reste si des lignes ou des contours sont invalides", value=rec.options.skip_invalid,
+            key=f"{key}_skip_invalid", help="Chaque élément écarté est listé avec sa raison dans le rapport et le journal des imports.")
+        partial_votes = partial_right.checkbox(
+            "Accepter des voix qui ne font pas le total des exprimés", value=rec.options.allow_partial_votes,
+            key=f"{key}_partial_votes", help="Pour un fichier qui ne garde que certaines listes ; ce choix est noté dans le journal des imports.")
         save_as = st.text_input("Enregistrer la correspondance sous le nom (facultatif)", key=f"{key}_save_as")
         submitted = st.form_submit_button("Relire avec ces corrections", icon=":material/refresh:")
     if not submitted:
@@ -258,7 +273,8 @@ def _correction(index: int, rec: Recognition) -> None:
             st.session_state[NOTICE] = ("success", f"Correspondance enregistrée : {path.name}.")
         if kind not in ("results", "stations"):
             mapping = None  # the other kinds read no mapping file
-        correct(index, kind=str(kind), election=election, crs=crs, mapping=None if columns else mapping, columns=columns)
+        correct(index, kind=str(kind), election=election, crs=crs, mapping=None if columns else mapping, columns=columns,
+                skip_invalid=bool(skip_invalid), allow_partial_votes=bool(partial_votes))
     except IsoloirError as error:
         st.session_state[NOTICE] = ("error", sentence(error.message_fr))
     st.rerun()
