@@ -201,8 +201,6 @@ def _merge_orphans(polys: pd.DataFrame, address_xy: pd.DataFrame) -> pd.DataFram
     """
     part_geoms, part_of = shapely.get_parts(np.asarray(polys["geometry"].to_numpy(), dtype=object), return_index=True)
     parts = pd.DataFrame({"station_id": polys["station_id"].to_numpy()[part_of], "geometry": part_geoms})
-    if len(parts) == len(polys) and _EMPTY not in set(polys["station_id"]):
-        return _dissolve(polys)
     pts = shapely.points(address_xy[["x", "y"]].to_numpy())
     tree = shapely.STRtree(parts["geometry"].to_numpy())
     pt_idx, part_idx = tree.query(pts, predicate="intersects")
