@@ -68,6 +68,7 @@ def measure(result: BuildResult, references: dict[str, gpd.GeoDataFrame] | None 
         gap_total += float(shapely.area(shapely.difference(shape, union)))
         overlap_total += max(0.0, float(areas.sum() - shapely.area(union)))
         pts = result.points[result.points["commune_code"] == code]
+        shapely.prepare(geoms)  # many points per polygon below
         by_id = dict(zip(stations["station_id"], geoms))
         point_geoms = shapely.points(pts[["x", "y"]].to_numpy())
         own = np.array([by_id.get(s) for s in pts["station_id"]], dtype=object)
