@@ -107,3 +107,19 @@ def test_encryption_benchmark_reads_the_same_contacts_both_ways(capsys: pytest.C
     assert figures == returned
     assert figures["contacts"] == 200 and figures["read_plain_s"] > 0 and figures["read_encrypted_s"] > 0
     assert set(figures) == {"contacts", "read_plain_s", "read_encrypted_s", "ratio", "per_contact_us", "seal_s"}
+
+
+def test_boundaries_benchmark_quick_on_bondy(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("boundaries")
+    returned = bench.main(["--quick", "--data", str(shared_data)])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    for key in ("iou_osm_median", "iou_etalab_median", "containment", "gap_m2", "overlap_m2", "baseline_iou_osm_median", "baseline_iou_etalab_median"):
+        assert key in figures
+    assert figures["containment"] == figures["baseline_containment"] == 1.0
+    assert max(figures["gap_m2"], figures["overlap_m2"], figures["baseline_gap_m2"], figures["baseline_overlap_m2"]) <= 1.0
+    assert figures["stations"] == 32 and figures["addresses"] == 5698
+    # the plain-Voronoi baseline is what the issue measured (0.92 against Etalab, 0.82 against REU + OSM)
+    assert round(figures["baseline_iou_etalab_median"], 2) == 0.92 and round(figures["baseline_iou_osm_median"], 2) == 0.82
+    assert figures["iou_osm_median"] > figures["baseline_iou_osm_median"]
+    assert not any(key.startswith("synthetic_") for key in figures)

@@ -207,9 +207,9 @@ def _merge_orphans(polys: pd.DataFrame, address_xy: pd.DataFrame) -> pd.DataFram
     match = address_xy["station_id"].to_numpy()[pt_idx] == parts["station_id"].to_numpy()[part_idx]
     holds = np.zeros(len(parts), dtype=bool)
     holds[part_idx[match]] = True
-    orphans = np.nonzero(~holds)[0]
     geoms = parts["geometry"].to_numpy()
     owner = parts["station_id"].to_numpy().copy()
+    orphans = np.nonzero(~holds)[0]
     # Smallest first; a block of no one's may need a second pass once its neighbours are owned.
     for _ in range(5):
         changed = False
