@@ -1,4 +1,5 @@
-"""The ``isoloir`` command line: import, info, demo, run, blocs, users, contacts, keys, purge, sensitive-check.
+"""The ``isoloir`` command line: import, info, demo, run, blocs, interpolate, stations, users, contacts, keys, purge,
+sensitive-check.
 
 Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
 on stderr with exit code 1; progress goes to stderr, results to stdout.
@@ -81,6 +82,22 @@ def _parser() -> argparse.ArgumentParser:
         "interpolate", parents=[data_dir],
         help="pondérer les IRIS sur les bureaux de vote (adresses du REU, sinon surfaces) et les stocker",
     )
+
+    stations = sub.add_parser("stations", help="contours de bureaux de vote construits par Isoloir")
+    stations_sub = stations.add_subparsers(dest="stations_command", required=True)
+    from_addresses = stations_sub.add_parser(
+        "from-addresses", parents=[data_dir],
+        help="dessiner les bureaux d'une commune depuis les adresses du REU (nouvelle version de contours)",
+    )
+    from_addresses.add_argument("addresses", type=Path, help="table des adresses du REU (géolocalisées)")
+    from_addresses.add_argument("--commune-outline", type=Path, help="contour de la commune (défaut : entrepôt, sinon union des IRIS)")
+    from_addresses.add_argument("--label", help="libellé de la version de contours")
+    from_addresses.add_argument("--valid-from", type=_date, help="début de validité (AAAA-MM-JJ)")
+    from_addresses.add_argument("--valid-to", type=_date, help="fin de validité (AAAA-MM-JJ)")
+    from_addresses.add_argument("--method", choices=["iris", "streets", "voronoi"], default="iris",
+                                help="iris (défaut : Voronoï découpé le long des IRIS), streets, voronoi (référence)")
+    from_addresses.add_argument("--reference", help="version de contours à comparer (défaut : la plus récente des mêmes communes)")
+    from_addresses.add_argument("--json", action="store_true", help="mesures au format JSON")
 
     users = sub.add_parser("users", help="gérer les comptes de l'application (magasin de campagne)")
     users_sub = users.add_subparsers(dest="users_action", required=True)
@@ -350,6 +367,27 @@ def cmd_interpolate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stations(args: argparse.Namespace) -> int:
+    from dashboard.boundaries.from_addresses import build_version
+    from dashboard.boundaries.quality import summary_lines
+    from dashboard.warehouse.writing import writing
+
+    settings = _settings(args)
+    with writing(settings.warehouse_path, progress=_progress) as wh:
+        built = build_version(
+            wh, args.addresses, outline=args.commune_outline, label=args.label, valid_from=args.valid_from,
+            valid_to=args.valid_to, method=args.method, reference_set_id=args.reference, progress=_progress,
+        )
+    if args.json:
+        print(json.dumps({"set_id": built.set_id, "reference_set_id": built.reference_set_id, **built.quality.summary}, ensure_ascii=False, default=str))
+        return 0
+    print(f"Version de contours « {built.label} » ({built.set_id}) : {len(built.result.stations)} bureau(x) écrit(s)")
+    if built.reference_set_id:
+        print(f"Comparée à la version « {built.reference_set_id} »")
+    print("\n".join(summary_lines(built.quality)))
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     """From one line of stdin (``--password-stdin``) or typed twice without echo; never an argument."""
     if args.password_stdin:
@@ -510,6 +548,7 @@ def cmd_sensitive_check(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
+            "stations": cmd_stations,
             "users": cmd_users, "contacts": cmd_contacts, "keys": cmd_keys,
             "purge": cmd_purge, "sensitive-check": cmd_sensitive_check}
 

@@ -27,6 +27,7 @@ RANKS: dict[str, int] = {
     "dashboard.privacy": 1,
     "dashboard.warehouse": 2,
     "dashboard.iris": 3,
+    "dashboard.boundaries": 3,
     "dashboard.store": 3,
     "dashboard.maps": 4,
     "dashboard.targeting": 5,

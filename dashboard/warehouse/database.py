@@ -103,6 +103,13 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS election_station_set (
         election_id VARCHAR NOT NULL, commune_code VARCHAR NOT NULL, set_id VARCHAR NOT NULL,
         matched INTEGER NOT NULL, PRIMARY KEY (election_id, commune_code))""",
+    """CREATE TABLE IF NOT EXISTS station_set_quality (
+        set_id VARCHAR PRIMARY KEY, method VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL,
+        addresses BIGINT NOT NULL, stations INTEGER NOT NULL, containment DOUBLE NOT NULL,
+        exceptions INTEGER NOT NULL, shared_points INTEGER NOT NULL, small_stations INTEGER NOT NULL,
+        outside INTEGER NOT NULL, gap_m2 DOUBLE NOT NULL, overlap_m2 DOUBLE NOT NULL,
+        polsby_popper_median DOUBLE, reference_set_id VARCHAR, iou_median DOUBLE, iou_min DOUBLE,
+        seconds DOUBLE, details JSON)""",
     """CREATE SEQUENCE IF NOT EXISTS import_seq""",
     """CREATE TABLE IF NOT EXISTS import_log (
         import_id BIGINT PRIMARY KEY DEFAULT nextval('import_seq'), kind VARCHAR NOT NULL,
@@ -123,7 +130,7 @@ SCHEMA = [
 DATA_TABLES = (
     "commune", "station_set", "station", "station_display", "election", "turnout", "votes", "bloc",
     "nuance_bloc", "iris", "iris_display", "indicator", "iris_indicator", "station_iris",
-    "station_crosswalk", "address", "reu_station", "election_station_set",
+    "station_crosswalk", "address", "reu_station", "election_station_set", "station_set_quality",
 )
 
 
@@ -497,6 +504,18 @@ class Warehouse:
                          ss.valid_from DESC NULLS LAST, m.set_id) AS rk
                    FROM m JOIN station_set ss USING (set_id) JOIN election e USING (election_id))
                SELECT election_id, commune_code, set_id, matched FROM ranked WHERE rk = 1"""
+        )
+
+    def write_station_quality(self, set_id: str, figures: dict[str, Any], details: dict[str, Any]) -> None:
+        """The quality figures of a boundary version built from addresses (one row per version, replaced)."""
+        columns = ["method", "addresses", "stations", "containment", "exceptions", "shared_points", "small_stations",
+                   "outside", "gap_m2", "overlap_m2", "polsby_popper_median", "reference_set_id", "iou_median", "iou_min", "seconds"]
+        self.con.execute("DELETE FROM station_set_quality WHERE set_id = ?", [set_id])
+        self.con.execute(
+            f"""INSERT INTO station_set_quality (set_id, built_at, {", ".join(columns)}, details)
+                VALUES (?, ?, {", ".join("?" for _ in columns)}, ?)""",  # noqa: S608 - fixed identifiers
+            [set_id, datetime.now(timezone.utc).replace(tzinfo=None), *[figures.get(c) for c in columns],
+             json.dumps(details, ensure_ascii=False, default=str)],
         )
 
     def log_import(self, report: ImportReport, sha256: str, options: dict[str, Any]) -> None:

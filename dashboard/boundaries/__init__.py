@@ -1,0 +1,1 @@
+"""Polling-station boundaries: built from REU addresses, their quality, versions and crosswalks."""
