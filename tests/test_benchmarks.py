@@ -134,9 +134,13 @@ def test_sensitive_benchmark_scans_the_place_names_of_the_sample_files(shared_da
     figures = bench.main(["--repeat", "1", "--cases", str(REPO_ROOT / "tests/privacy/sensitive_fresh.tsv"),
                           "--shared-data", str(shared_data)])
     assert figures["place_names"] > 5000 and figures["place_names_caught"] == 0
+
+
 def test_boundaries_benchmark_quick_on_bondy(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bench = _load("boundaries")
     returned = bench.main(["--quick", "--data", str(shared_data)])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
     for key in ("iou_osm_median", "iou_etalab_median", "containment", "gap_m2", "overlap_m2", "baseline_iou_osm_median", "baseline_iou_etalab_median"):
         assert key in figures
     assert figures["containment"] == figures["baseline_containment"] == 1.0
