@@ -51,9 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--label", help="libellé de la version de contours (stations)")
     imp.add_argument("--valid-from", type=_date, help="début de validité des contours (AAAA-MM-JJ)")
     imp.add_argument("--valid-to", type=_date, help="fin de validité des contours (AAAA-MM-JJ)")
-    imp.add_argument("--crs", help="système de coordonnées si le fichier n'en déclare pas (ex. EPSG:2154)")
+    imp.add_argument("--crs", help="système de coordonnées du fichier (ex. EPSG:2154) ; remplace celui qu'il déclare, avec un avertissement")
     imp.add_argument("--layer", help="couche à lire dans un GeoPackage")
     imp.add_argument("--year", type=int, help="année des indicateurs si elle ne se lit pas dans les variables")
+    imp.add_argument("--skip-invalid", action="store_true",
+                     help="importer le reste quand des entités sont invalides, et les lister dans le rapport")
     imp.add_argument("--json", action="store_true", help="rapport au format JSON")
 
     info = sub.add_parser("info", parents=[data_dir], help="ce que contient l'entrepôt et ce qui ne se joint pas")
@@ -129,7 +131,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
     options = ImportOptions(
         election=args.election, mapping=args.mapping, label=args.label, valid_from=args.valid_from,
-        valid_to=args.valid_to, crs=args.crs, layer=args.layer, year=args.year,
+        valid_to=args.valid_to, crs=args.crs, layer=args.layer, year=args.year, skip_invalid=args.skip_invalid,
     )
     reports = import_files(args.kind, args.files, settings.data_dir, options, _progress)
     if args.json:
