@@ -63,6 +63,12 @@ def _source(path: Path) -> str:
         except zipfile.BadZipFile as exc:
             raise ImportRejected("archive zip corrompue", file=path) from exc
         shp = [n for n in names if n.lower().endswith((".shp", ".gpkg", ".geojson", ".json"))]
+        if not shp and any(n.startswith("xl/") for n in names):
+            raise ImportRejected(
+                "c'est un classeur Excel (xlsx), sans géométrie : pas un fichier de contours ; "
+                "pour des résultats ou des indicateurs, choisissez le type results ou iris-indicators",
+                file=path,
+            )
         if not shp:
             raise ImportRejected("l'archive zip ne contient ni .shp, ni .gpkg, ni .geojson", file=path)
         return f"/vsizip/{path}/{shp[0]}"
