@@ -181,7 +181,11 @@ def _read_json(data: bytes, path: Path) -> gpd.GeoDataFrame | None:
     if isinstance(records, list) and records and all(isinstance(r, dict) for r in records):
         rows = [r.get("fields", r) if "fields" in r and isinstance(r["fields"], dict) else r for r in records]
         return _frame_from_records(pd.DataFrame(rows), path)
-    raise ImportRejected("JSON sans entités : ni FeatureCollection GeoJSON, ni liste d'enregistrements", file=path)
+    raise ImportRejected(
+        "JSON sans entités géographiques (ni FeatureCollection GeoJSON, ni liste d'enregistrements avec geo_shape) : "
+        "ce n'est pas un fichier de contours",
+        file=path,
+    )
 
 
 def _load(path: Path, source: str, layer: str | None) -> tuple[gpd.GeoDataFrame, str | None]:

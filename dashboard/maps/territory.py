@@ -94,7 +94,10 @@ def arrondissement_stations(wh: Warehouse, city: str) -> dict[str, list[str]]:
 
 
 def circonscriptions(wh: Warehouse, commune_codes: tuple[str, ...] = (), departement_codes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Circonscriptions known from legislative results within the area: key ("29-02"), label, stations."""
+    """Circonscriptions known from legislative results within the area: key ("29-02"), label, stations.
+
+    A PLM arrondissement code counts as its city."""
+    commune_codes = tuple(dict.fromkeys(city_code(c) for c in commune_codes))
     frame = wh.query(
         """SELECT c.departement, t.circonscription AS number, count(DISTINCT t.station_id) AS stations
            FROM turnout t JOIN commune c USING (commune_code)

@@ -69,7 +69,7 @@ def contours_without_results(wh: Warehouse, set_id: str) -> list[str]:
     lines = []
     for commune, group in frame.groupby("commune_code", sort=True):
         if not group["commune_has_results"].any():
-            lines.append(f"{commune} : aucun résultat importé pour cette commune ({len(group)} contours)")
+            lines.append(f"{commune} : aucun résultat importé pour cette commune ({len(group)} contour{'s' if len(group) > 1 else ''})")
             continue
         orphans = group.loc[~group["has_results"], "station_id"].tolist()
         if orphans:

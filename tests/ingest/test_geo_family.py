@@ -216,3 +216,25 @@ def test_plm_helpers() -> None:
     assert station_arrondissement("13055_1614") == "13216" and station_arrondissement("75056_2018") == "75120"
     assert station_arrondissement("93010_1") is None
     assert city_code("69385") == "69123" and city_code("69123") == "69123" and city_code("93010") == "93010"
+
+
+def test_marseille_arrondissement_from_the_first_digits_of_bureau(tmp_path: Path) -> None:
+    path = _write(tmp_path, "marseille.geojson", _collection([101, 1614, 932], SQUARES, key="BUREAU"))
+    mapping = check_mapping({"commune": "13055", "pattern": {
+        "column": "BUREAU", "regex": "^(?P<arrondissement>\\d{1,2})(?P<bureau>\\d{2})$"}}, "stations")
+    assert read_stations(path, mapping=mapping).frame["station_id"].tolist() == ["13055_101", "13055_932", "13055_1614"]
+
+
+def test_reu_addresses_coded_by_arrondissement_meet_city_stations(tmp_path: Path) -> None:
+    from dashboard.ingest.addresses import read_addresses
+
+    path = tmp_path / "adresses75.csv"
+    path.write_text(
+        '"","code_commune_ref","id_brut_bv_reu","id","geo_adresse","longitude","latitude","nb_adresses"\n'
+        '"1","75118","75118_20","75118_0001_00001","1 Rue Ordener 75018 Paris",2.35,48.89,3\n'
+        '"2","75056","75056_0101","75101_0002_00002","2 Rue de Rivoli 75001 Paris",2.34,48.86,1\n',
+        encoding="utf-8",
+    )
+    frame = read_addresses(path).frame
+    assert frame["station_id"].tolist() == ["75056_1820", "75056_101"]
+    assert frame["commune_code"].tolist() == ["75056", "75056"]
