@@ -238,3 +238,20 @@ def test_reu_addresses_coded_by_arrondissement_meet_city_stations(tmp_path: Path
     frame = read_addresses(path).frame
     assert frame["station_id"].tolist() == ["75056_1820", "75056_101"]
     assert frame["commune_code"].tolist() == ["75056", "75056"]
+
+
+def test_shapefile_in_degrees_with_a_prj_saying_3946(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({"id_bv": ["31555_1", "31555_2", "31555_3"]}, geometry=SQUARES, crs="EPSG:3946")
+    path = tmp_path / "bv.shp"
+    frame.to_file(path)  # the .prj says 3946, the numbers are degrees: the Gulf of Guinea file
+    message = _refusal(path)
+    assert "3 entité(s) sur 3 tombent hors de France" in message and "--crs EPSG:4326" in message
+    parsed = get_kind("stations").parse(path, ImportOptions(crs="EPSG:4326"))
+    assert parsed.frame.to_crs(2154).area.sum() > 1e6  # square kilometres, not 0.003 m²
+
+
+def test_unknown_crs_option_is_refused_in_french(tmp_path: Path) -> None:
+    path = _write(tmp_path, "bv.geojson", _collection(["31555_1", "31555_2", "31555_3"], SQUARES))
+    assert "--crs « EPSG:99999 » inconnu" in _refusal(path, crs="EPSG:99999")
