@@ -218,6 +218,9 @@ def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, r
         "circonscription": _text(table, layout.circonscription)[rows].to_numpy(),
     }, index=rows)
     turnout["station_id"] = [make_station_id(c, b) for c, b in zip(turnout["commune_code"], turnout["bv_code"])]
+    # A PLM arrondissement (75118 + 20) becomes its city (75056_1820): keep the parts in step with the id.
+    turnout["commune_code"] = turnout["station_id"].str.split("_", n=1).str[0]
+    turnout["bv_code"] = turnout["station_id"].str.split("_", n=1).str[1]
     for name in TURNOUT_FIELDS:
         turnout[name] = counts[name][rows] if name in counts else pd.Series(pd.NA, index=rows, dtype="Int64")
     if "abstentions" not in counts:

@@ -19,6 +19,7 @@ import shapely
 from dashboard.cli import main
 from dashboard.ingest import ImportOptions
 from dashboard.ingest.ids import station_arrondissement
+from dashboard.ingest.results import read_results
 from dashboard.iris.weights import interpolate
 from dashboard.maps.territory import Territory, communes, resolve
 from dashboard.warehouse.database import Warehouse, warehouse_path
@@ -149,3 +150,14 @@ def test_maps_by_arrondissement_or_whole_city(plm: dict) -> None:
     expected = {f"13055_{int(f['properties']['BUREAU'])}" for f in plm["features"] if int(f["properties"]["BUREAU"]) // 100 == 1}
     assert first.communes == ("13055",) and set(first.stations or ()) == expected
     assert paris_5.stations and all(s.startswith("75056_5") for s in paris_5.stations)
+
+
+def test_results_coded_by_arrondissement_take_the_canonical_ids(tmp_path: Path) -> None:
+    path = tmp_path / "paris_pres2022_t1.csv"
+    rows = [f"75;Paris;{commune};Paris {commune};{bv};100;40;60;3;2;55;1;F;DUPONT;Anne;30;0;0;2;M;MARTIN;Paul;25;0;0"
+            for commune, bv in (("118", "20"), ("101", "0001"))]  # arrondissement communes, bureau ranks inside them
+    path.write_text("\n".join([MOI_HEADER, *rows]) + "\n", encoding="utf-8")
+    parsed = read_results(path, "pres2022_t1", None)
+    turnout = parsed.turnout.set_index("station_id")
+    assert turnout.index.tolist() == ["75056_1820", "75056_101"]
+    assert turnout["commune_code"].tolist() == ["75056", "75056"] and turnout["bv_code"].tolist() == ["1820", "101"]
