@@ -60,7 +60,7 @@ def read_iris_contours(
     report = ImportReport(kind="iris-contours", file=path.name, format=f"contours IRIS ({vector.source_crs})")
     report.rows_read = len(frame) + sum(len(n) for _, n in vector.skipped)
     for reason, numbers in vector.skipped:
-        report.skip(reason, numbers)
+        report.skip(reason, numbers, limit=None)
     code_col = _mapped(frame, mapping, "code", CODE_COLUMNS, path)
     if code_col is None:
         raise ImportRejected(
@@ -78,7 +78,7 @@ def read_iris_contours(
                 "pour importer les autres, relancez avec --skip-invalid",
                 file=path, line=int(vector.features[first]), column=code_col, feature=True,
             )
-        report.skip(f"code IRIS illisible dans {code_col}", vector.features[bad].tolist())
+        report.skip(f"code IRIS illisible dans {code_col}", vector.features[bad].tolist(), limit=None)
         frame, codes = frame[~bad].reset_index(drop=True), codes[~bad].reset_index(drop=True)
     name_col = _mapped(frame, mapping, "name", NAME_COLUMNS, path)
     type_col = pick_column(frame.columns, *TYPE_COLUMNS)

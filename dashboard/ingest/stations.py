@@ -211,7 +211,7 @@ def read_stations(
     report = ImportReport(kind="stations", file=path.name, format=f"contours de bureaux ({vector.source_crs})")
     report.rows_read = len(frame) + sum(len(n) for _, n in vector.skipped)
     for reason, numbers in vector.skipped:
-        report.skip(reason, numbers)
+        report.skip(reason, numbers, limit=None)
     if "name" in mapping.columns:
         _field(frame, mapping.columns["name"], path, mapping.source)
     ids, origin = _station_ids(frame, mapping, path)
@@ -226,7 +226,7 @@ def read_stations(
                 "celles-ci dans le rapport, relancez avec --skip-invalid ; ou décrivez les colonnes dans un fichier --mapping",
                 file=path, line=int(vector.features[first]), column=origin, feature=True,
             )
-        report.skip(reason, vector.features[bad].tolist())
+        report.skip(reason, vector.features[bad].tolist(), limit=None)
         frame, ids = frame[~bad], ids[~bad]
     commune_name_col = pick_column(frame.columns, *COMMUNE_NAME_COLUMNS)
     commune_names = frame[commune_name_col] if commune_name_col else None

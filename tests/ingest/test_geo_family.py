@@ -255,3 +255,11 @@ def test_shapefile_in_degrees_with_a_prj_saying_3946(tmp_path: Path) -> None:
 def test_unknown_crs_option_is_refused_in_french(tmp_path: Path) -> None:
     path = _write(tmp_path, "bv.geojson", _collection(["31555_1", "31555_2", "31555_3"], SQUARES))
     assert "--crs « EPSG:99999 » inconnu" in _refusal(path, crs="EPSG:99999")
+
+
+def test_every_skipped_feature_is_listed(tmp_path: Path) -> None:
+    ids = [f"31555_{i}" for i in range(1, 15)]
+    geoms = [SQUARES[0], SQUARES[1], *[None] * 12]
+    parsed = read_stations(_write(tmp_path, "bv.geojson", _collection(ids, geoms)), skip_invalid=True)
+    assert parsed.report.skipped[0].count == 12 and parsed.report.skipped[0].lines == list(range(3, 15))
+    assert "(entités 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)" in "\n".join(parsed.report.lines_fr())
