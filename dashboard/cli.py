@@ -52,11 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--label", help="libellé de la version de contours (stations)")
     imp.add_argument("--valid-from", type=_date, help="début de validité des contours (AAAA-MM-JJ)")
     imp.add_argument("--valid-to", type=_date, help="fin de validité des contours (AAAA-MM-JJ)")
-    imp.add_argument("--crs", help="système de coordonnées si le fichier n'en déclare pas (ex. EPSG:2154)")
+    imp.add_argument("--crs", help="système de coordonnées du fichier (ex. EPSG:2154) ; remplace celui qu'il déclare, avec un avertissement")
     imp.add_argument("--layer", help="couche à lire dans un GeoPackage")
     imp.add_argument("--year", type=int, help="année des indicateurs si elle ne se lit pas dans les variables")
     imp.add_argument("--skip-invalid", action="store_true",
-                     help="importer le reste quand une ligne ou un objet est invalide, et lister chacun (ligne, raison) dans le rapport")
+                     help="importer le reste quand une ligne ou une entité est invalide, et lister chacune (ligne ou entité, raison) dans le rapport")
     imp.add_argument("--allow-partial-votes", action="store_true",
                      help="résultats : accepter des voix qui ne font pas les exprimés (fichier qui ne garde que certaines listes)")
     imp.add_argument("--json", action="store_true", help="rapport au format JSON")

@@ -51,30 +51,31 @@ def _results(path: Path, o: ImportOptions) -> Any:
     return read_results(path, o.election, o.mapping, allow_partial_votes=o.allow_partial_votes, skip_invalid=o.skip_invalid)
 
 
+def _geo_mapping(o: ImportOptions, kind: str) -> Any:
+    from dashboard.ingest.geo_mapping import load_geo_mapping
+
+    return load_geo_mapping(o.mapping, kind) if o.mapping is not None else None
+
+
 def _stations(path: Path, o: ImportOptions) -> Any:
     from dashboard.ingest.stations import read_stations
 
-    columns = dict(o.columns)
-    if o.mapping is not None:
-        import tomllib
-
-        try:
-            columns.update(tomllib.loads(o.mapping.read_text(encoding="utf-8")).get("columns", {}))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ImportRejected(f"fichier de correspondance illisible ({exc})", file=o.mapping) from exc
-    return read_stations(path, label=o.label, valid_from=o.valid_from, valid_to=o.valid_to, crs=o.crs, layer=o.layer, columns=columns)
+    return read_stations(
+        path, label=o.label, valid_from=o.valid_from, valid_to=o.valid_to, crs=o.crs, layer=o.layer,
+        columns=dict(o.columns), mapping=_geo_mapping(o, "stations"), skip_invalid=o.skip_invalid,
+    )
 
 
 def _iris(path: Path, o: ImportOptions) -> Any:
     from dashboard.ingest.iris import read_iris_contours
 
-    return read_iris_contours(path, layer=o.layer, crs=o.crs)
+    return read_iris_contours(path, layer=o.layer, crs=o.crs, mapping=_geo_mapping(o, "iris-contours"), skip_invalid=o.skip_invalid)
 
 
 def _indicators(path: Path, o: ImportOptions) -> Any:
     from dashboard.ingest.indicators import read_indicators
 
-    return read_indicators(path, year=o.year)
+    return read_indicators(path, year=o.year, mapping=_geo_mapping(o, "iris-indicators"))
 
 
 def _addresses(path: Path, o: ImportOptions) -> Any:

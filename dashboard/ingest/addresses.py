@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import ImportRejected
-from dashboard.ingest.ids import normalize_commune_code, normalize_station_ref
+from dashboard.ingest.ids import city_code, normalize_commune_code, normalize_station_ref
 from dashboard.ingest.numbers import parse_count, parse_decimal
 from dashboard.ingest.report import ImportReport
 from dashboard.ingest.tables import RawTable, find_column, read_table, refuse_duplicates
@@ -98,7 +98,8 @@ def read_addresses(path: Path) -> ParsedAddresses:
 
     labels = _text(table, label_col)
     parts = labels.astype("string").str.extract(_ADDRESS_RE)
-    commune = _text(table, commune_col).map(lambda c: normalize_commune_code(c) if c else None) if commune_col is not None else None
+    # A PLM arrondissement (75118) belongs to its city, like the canonical station ids.
+    commune = _text(table, commune_col).map(lambda c: city_code(normalize_commune_code(c) or "") or None if c else None) if commune_col is not None else None
     station_commune = station.str.split("_").str[0]
     commune = station_commune if commune is None else commune.fillna(station_commune)
     n_col = find_column(table, "nb_adresses")

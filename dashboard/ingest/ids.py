@@ -77,9 +77,60 @@ def normalize_bv_code(code: object) -> str | None:
     return stripped
 
 
+# Paris, Lyon and Marseille: one commune for the Ministry (75056, 69123, 13055), one INSEE
+# code per arrondissement for IRIS, the COG and some city files (751xx, 6938x, 132xx).
+PLM_CITIES = {"75056": ("751", 20, "Paris"), "69123": ("6938", 9, "Lyon"), "13055": ("132", 16, "Marseille")}
+_ARRONDISSEMENT_CITY = {
+    f"{prefix}{n:0{5 - len(prefix)}d}": (city, n) for city, (prefix, count, _) in PLM_CITIES.items() for n in range(1, count + 1)
+}
+
+
+def arrondissement_of_commune(code: str) -> tuple[str, int] | None:
+    """``"75118"`` → ``("75056", 18)``; ``None`` for any code that is not a PLM arrondissement."""
+    return _ARRONDISSEMENT_CITY.get(code)
+
+
+def city_code(commune_code: str) -> str:
+    """The canonical commune of a code: the city for a PLM arrondissement (``"13201"`` → ``"13055"``)."""
+    found = _ARRONDISSEMENT_CITY.get(commune_code)
+    return found[0] if found else commune_code
+
+
+def arrondissement_code(city: str, number: int) -> str:
+    """``("69123", 3)`` → ``"69383"``: the INSEE code of arrondissement ``number`` of ``city``."""
+    prefix = PLM_CITIES[city][0]
+    return f"{prefix}{number:0{5 - len(prefix)}d}"
+
+
+def station_arrondissement(station_id: str) -> str | None:
+    """INSEE code of the arrondissement of a canonical PLM station (``"75056_1820"`` → ``"75118"``)."""
+    commune, _, bv = station_id.partition("_")
+    if commune not in PLM_CITIES:
+        return None
+    digits = re.match(r"^(\d{3,4})", bv)
+    if digits is None:
+        return None
+    number = int(digits.group(1)) // 100
+    return arrondissement_code(commune, number) if 1 <= number <= PLM_CITIES[commune][1] else None
+
+
 def make_station_id(commune_code: str, bv_code: str) -> str:
-    """``("93010", "1")`` → ``"93010_1"`` (both parts already normalised)."""
-    return f"{commune_code}_{bv_code}"
+    """``("93010", "1")`` → ``"93010_1"`` (both parts already normalised).
+
+    A PLM arrondissement becomes its city and the arrondissement number goes in front of
+    the bureau's two digits, as in Ministry files (``("75118", "20")`` → ``"75056_1820"``);
+    a bureau that already carries it is kept (``("75118", "1820")`` → ``"75056_1820"``).
+    """
+    found = _ARRONDISSEMENT_CITY.get(commune_code)
+    if found is None:
+        return f"{commune_code}_{bv_code}"
+    city, number = found
+    digits = re.match(r"^(\d+)(.*)$", bv_code)
+    if digits and len(digits.group(1)) >= 3 and int(digits.group(1)) // 100 == number:
+        return f"{city}_{bv_code}"
+    if digits:
+        return f"{city}_{number}{int(digits.group(1)):02d}{digits.group(2)}"
+    return f"{city}_{number}{bv_code}"
 
 
 def parse_station_ref(ref: object) -> tuple[str, str] | None:

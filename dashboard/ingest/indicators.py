@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.errors import ImportRejected
+from dashboard.ingest.geo_mapping import GeoMapping
 from dashboard.ingest.ids import normalize_iris_code
 from dashboard.ingest.indicator_labels import indicator_label, indicator_theme, indicator_year
 from dashboard.ingest.numbers import parse_decimal
@@ -41,12 +42,18 @@ def _file_year(path: Path) -> int | None:
     return int(match.group(0)) if match else None
 
 
-def read_indicators(path: Path, *, year: int | None = None) -> ParsedIndicators:
-    """Parse an IRIS indicator table (one row per IRIS, one column per variable)."""
+def read_indicators(path: Path, *, year: int | None = None, mapping: GeoMapping | None = None) -> ParsedIndicators:
+    """Parse an IRIS indicator table (one row per IRIS, one column per variable).
+
+    ``mapping`` may name the IRIS code column (``[columns] code``) and the year.
+    """
     path = Path(path)
+    mapping = mapping or GeoMapping("iris-indicators")
+    year = year or mapping.year
     table = read_table(path)
     report = ImportReport(kind="iris-indicators", file=path.name, format="indicateurs INSEE par IRIS", rows_read=len(table.cells))
-    iris_col = find_column(table, "IRIS", "CODE_IRIS", "DCOMIRIS", "code_iris", required=True, what="code IRIS sur 9 caractères")
+    code_names = (mapping.columns["code"],) if "code" in mapping.columns else ("IRIS", "CODE_IRIS", "DCOMIRIS", "code_iris")
+    iris_col = find_column(table, *code_names, required=True, what="code IRIS sur 9 caractères")
     assert iris_col is not None
     codes = table.cells[iris_col].map(normalize_iris_code)
     if codes.isna().any():

@@ -8,6 +8,10 @@ from typing import Any
 from dashboard.formats import format_fr
 
 
+# Kinds read from vector files: what they skip are features, numbered in the file.
+_FEATURE_KINDS = frozenset({"stations", "iris-contours", "communes"})
+
+
 @dataclass
 class Skipped:
     """Rows left out for one reason; ``lines`` keeps the first few line numbers."""
@@ -50,9 +54,10 @@ class ImportReport:
         """List one invalid row or feature left out (``--skip-invalid``); every one is kept, with its line."""
         self.invalid_rows.append(InvalidRow(line, reason_fr, column, value))
 
-    def skip(self, reason_fr: str, lines: list[int]) -> None:
+    def skip(self, reason_fr: str, lines: list[int], *, limit: int | None = 10) -> None:
+        """Record skipped rows; ``limit=None`` keeps every number (skipped geometry features)."""
         if lines:
-            self.skipped.append(Skipped(reason_fr, len(lines), sorted(lines)[:10]))
+            self.skipped.append(Skipped(reason_fr, len(lines), sorted(lines)[:limit]))
 
     def warn(self, message_fr: str) -> None:
         self.warnings.append(message_fr)
@@ -69,10 +74,11 @@ class ImportReport:
             f"  lignes lues : {format_fr(self.rows_read)} ; importées : {format_fr(self.rows_imported)} ; "
             f"ignorées : {format_fr(self.rows_skipped)}",
         ]
+        unit = "entités" if self.kind in _FEATURE_KINDS else "lignes"
         for s in self.skipped:
             where = ", ".join(str(n) for n in s.lines)
             more = "…" if s.count > len(s.lines) else ""
-            out.append(f"    · {format_fr(s.count)} ignorée(s) : {s.reason_fr} (lignes {where}{more})")
+            out.append(f"    · {format_fr(s.count)} ignorée(s) : {s.reason_fr} ({unit} {where}{more})")
         if self.invalid_rows:
             out.append(f"    · {format_fr(len(self.invalid_rows))} invalide(s) ignorée(s) (--skip-invalid) :")
             for row in self.invalid_rows:

@@ -250,6 +250,10 @@ def assemble_results(table: RawTable, layout: ResultsLayout, election_id: str, r
         "circonscription": _text(table, layout.circonscription)[rows].to_numpy(),
     }, index=rows)
     turnout["station_id"] = [make_station_id(c, b) for c, b in zip(turnout["commune_code"], turnout["bv_code"])]
+    # A PLM arrondissement (75118 + 20) becomes its city (75056_1820): keep the parts in step with the id.
+    parts = [str(s).split("_", 1) for s in turnout["station_id"]]
+    turnout["commune_code"] = pd.Series([p[0] for p in parts], index=turnout.index, dtype=object)
+    turnout["bv_code"] = pd.Series([p[1] for p in parts], index=turnout.index, dtype=object)
     for name in TURNOUT_FIELDS:
         turnout[name] = counts[name][rows] if name in counts else pd.Series(pd.NA, index=rows, dtype="Int64")
     if "abstentions" not in counts:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.ingest.ids import PLM_CITIES, arrondissement_of_commune, city_code, station_arrondissement
 from dashboard.ingest.reference import departement_name
 from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import LATEST_FIRST
@@ -48,8 +49,12 @@ def departements(wh: Warehouse) -> pd.DataFrame:
 
 
 def communes(wh: Warehouse, departement_codes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Communes with stations (in the given départements, or all): code, name, departement, stations."""
-    return wh.query(
+    """Communes with stations (in the given départements, or all): code, name, departement, stations.
+
+    Paris, Lyon and Marseille are followed by their arrondissements that have stations
+    (code 75118…, name « Paris 18e arrondissement »): a map can show the city or one of them.
+    """
+    frame = wh.query(
         """SELECT c.commune_code AS code, coalesce(c.name, c.commune_code) AS name, c.departement,
                   count(DISTINCT s.station_id) AS stations
            FROM commune c JOIN station s USING (commune_code)
@@ -57,10 +62,42 @@ def communes(wh: Warehouse, departement_codes: tuple[str, ...] = ()) -> pd.DataF
            GROUP BY ALL ORDER BY name, code""",
         [list(departement_codes), list(departement_codes)],
     )
+    cities = [c for c in frame["code"] if c in PLM_CITIES]
+    if not cities:
+        return frame
+    rows = []
+    for row in frame.itertuples(index=False):
+        rows.append(row._asdict())
+        if row.code in PLM_CITIES:
+            arrondissements = arrondissement_stations(wh, row.code)
+            for code, stations in sorted(arrondissements.items()):
+                rows.append({"code": code, "name": arrondissement_name(code), "departement": row.departement, "stations": len(stations)})
+    return pd.DataFrame(rows, columns=frame.columns).astype({"stations": frame["stations"].dtype})
+
+
+def arrondissement_name(code: str) -> str:
+    """``"75118"`` → ``"Paris 18e arrondissement"``, ``"69381"`` → ``"Lyon 1er arrondissement"``."""
+    city, number = arrondissement_of_commune(code) or ("", 0)
+    ordinal = "1er" if number == 1 else f"{number}e"
+    return f"{PLM_CITIES[city][2]} {ordinal} arrondissement" if city else code
+
+
+def arrondissement_stations(wh: Warehouse, city: str) -> dict[str, list[str]]:
+    """Station ids of a PLM city by arrondissement INSEE code (read from the canonical bureau codes)."""
+    ids = wh.query("SELECT DISTINCT station_id FROM station WHERE commune_code = ? ORDER BY station_id", [city])["station_id"]
+    out: dict[str, list[str]] = {}
+    for station_id in ids:
+        code = station_arrondissement(station_id)
+        if code is not None:
+            out.setdefault(code, []).append(station_id)
+    return out
 
 
 def circonscriptions(wh: Warehouse, commune_codes: tuple[str, ...] = (), departement_codes: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Circonscriptions known from legislative results within the area: key ("29-02"), label, stations."""
+    """Circonscriptions known from legislative results within the area: key ("29-02"), label, stations.
+
+    A PLM arrondissement code counts as its city."""
+    commune_codes = tuple(dict.fromkeys(city_code(c) for c in commune_codes))
     frame = wh.query(
         """SELECT c.departement, t.circonscription AS number, count(DISTINCT t.station_id) AS stations
            FROM turnout t JOIN commune c USING (commune_code)
@@ -110,17 +147,35 @@ def restrict(scope: Scope, allowed: Iterable[str] | None) -> Scope:
     return Scope(tuple(sorted({s.split("_", 1)[0] for s in ordered})), ordered)
 
 
+def _arrondissement_stations(wh: Warehouse, codes: tuple[str, ...]) -> tuple[tuple[str, ...], set[str]]:
+    """Codes with PLM arrondissements replaced by their city, and the stations they cover."""
+    cities = tuple(sorted({city_code(c) for c in codes}))
+    chosen = set(codes)
+    stations = wh.query(
+        "SELECT DISTINCT station_id, commune_code FROM station WHERE list_contains(?::VARCHAR[], commune_code)", [list(cities)]
+    )
+    keep = [
+        sid for sid, commune in zip(stations["station_id"], stations["commune_code"])
+        if commune in chosen or station_arrondissement(sid) in chosen
+    ]
+    return cities, set(keep)
+
+
 def resolve(wh: Warehouse, territory: Territory) -> Scope:
     """Communes and stations covered by ``territory``.
 
     A circonscription is the set of stations that legislative results place in
-    it (the latest legislative election wins when boundaries were redrawn).
+    it (the latest legislative election wins when boundaries were redrawn). A PLM
+    arrondissement code (75118) stands for its city's stations in that arrondissement.
     """
     codes = territory.communes
     if not codes and territory.departements:
-        codes = tuple(communes(wh, territory.departements)["code"])
+        codes = tuple(c for c in communes(wh, territory.departements)["code"] if arrondissement_of_commune(c) is None)
+    only: set[str] | None = None
+    if any(arrondissement_of_commune(c) for c in codes):
+        codes, only = _arrondissement_stations(wh, codes)
     if not territory.circonscription:
-        return Scope(codes)
+        return Scope(codes, tuple(sorted(only)) if only is not None else None)
     departement, number = territory.circonscription.split("-", 1)
     frame = wh.query(
         f"""SELECT DISTINCT ON (t.station_id) t.station_id, t.commune_code, t.circonscription
@@ -131,4 +186,6 @@ def resolve(wh: Warehouse, territory: Territory) -> Scope:
         [departement, list(codes), list(codes)],
     )
     frame = frame[frame["circonscription"].map(_circo_number) == _circo_number(number)]
+    if only is not None:
+        frame = frame[frame["station_id"].isin(only)]
     return Scope(tuple(sorted(frame["commune_code"].unique())), tuple(sorted(frame["station_id"])))

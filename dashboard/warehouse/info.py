@@ -6,7 +6,7 @@ from typing import Any
 
 from dashboard.warehouse import queries
 from dashboard.formats import format_fr
-from dashboard.warehouse.joins import describe_missing_polygons
+from dashboard.warehouse.joins import contours_without_results, describe_missing_polygons
 from dashboard.warehouse.database import Warehouse
 
 
@@ -31,8 +31,10 @@ def warehouse_info(wh: Warehouse) -> dict[str, Any]:
         "addresses": _records(queries.addresses_per_commune(wh)),
         "unjoined": {
             "results_without_polygon": _records(missing),
-            "contours_of_unjoined_communes": _records(
-                queries.contours_of_communes(wh, sorted(missing.loc[missing["set_id"].isna(), "commune_code"].unique()))),
+            "results_without_polygon_fr": describe_missing_polygons(missing, wh),
+            "contours_without_results_fr": {
+                set_id: contours_without_results(wh, set_id) for set_id in stations["set_id"].drop_duplicates()
+            } if "set_id" in stations else {},
             "polygons_without_results": _records(orphans),
             "iris_without_indicators": iris_empty["code_iris"].tolist(),
             "indicators_without_iris": queries.indicators_without_iris(wh)["code_iris"].tolist(),
@@ -98,18 +100,12 @@ def warehouse_info_lines(info: dict[str, Any]) -> list[str]:
         lines.append("Adresses REU : " + ", ".join(f"{a['commune_code']} ({format_fr(a['addresses'])})" for a in info["addresses"][:20]))
     u = info["unjoined"]
     lines.append("\nCe qui ne se joint pas :")
-    missing = pd.DataFrame(u["results_without_polygon"], columns=["election_id", "commune_code", "station_id", "set_id"])
-    contours = pd.DataFrame(u.get("contours_of_unjoined_communes", []), columns=["commune_code", "station_id"])
-    described = describe_missing_polygons(missing, contours)
+    described = u["results_without_polygon_fr"]
     lines.append("  résultats sans contour : " + ("aucun" if not described else ""))
     lines.extend(f"    {d}" for d in described[:40])
-    orphans = pd.DataFrame(u["polygons_without_results"], columns=["set_id", "commune_code", "station_id"])
-    if orphans.empty:
-        lines.append("  contours sans résultats : aucun")
-    else:
-        lines.append("  contours sans résultats :")
-        for (set_id, commune), group in orphans.groupby(["set_id", "commune_code"]):
-            lines.append(f"    {set_id} · {commune} : {len(group)} ({', '.join(group['station_id'].head(10))}{'…' if len(group) > 10 else ''})")
+    orphans = [f"{set_id} · {line}" for set_id, found in u["contours_without_results_fr"].items() for line in found]
+    lines.append("  contours sans résultats : " + ("aucun" if not orphans else ""))
+    lines.extend(f"    {line}" for line in orphans[:40])
     lines.append(f"  IRIS sans indicateurs : {', '.join(u['iris_without_indicators'][:15]) or 'aucun'}")
     if u["indicators_without_iris"]:
         lines.append(f"  indicateurs sans contour IRIS : {len(u['indicators_without_iris'])} IRIS")

@@ -67,4 +67,8 @@ def test_normalisers_are_idempotent_and_total(text: str) -> None:
 def test_station_id_round_trip(dep: str, commune: int, bv: int) -> None:
     code = normalize_commune_code(str(commune), dep)
     assert code is not None and len(code) == 5
-    assert normalize_station_ref(f"{code}_{str(bv).zfill(4)}") == f"{code}_{bv}"
+    arrondissement = int(code[2:]) - 100 if dep == "75" and 101 <= commune <= 120 else None
+    if arrondissement is None:
+        assert normalize_station_ref(f"{code}_{str(bv).zfill(4)}") == f"{code}_{bv}"
+    elif bv < 100:  # a Paris arrondissement: the city, with the arrondissement before the bureau's two digits
+        assert normalize_station_ref(f"{code}_{str(bv).zfill(4)}") == f"75056_{arrondissement}{bv:02d}"
