@@ -44,7 +44,8 @@ def describe_missing_polygons(missing: Any, wh: Warehouse) -> list[str]:
         if not group["set_id"].isna().all():
             lines.append(f"{election} · {commune} : {len(group)} bureau(x) sans contour ({_ids(ids)})")
         elif not found:
-            lines.append(f"{election} · {commune} : aucun contour de bureau importé pour cette commune ({len(group)} bureaux)")
+            lines.append(f"{election} · {commune} : aucun contour de bureau importé pour cette commune "
+                         f"({len(group)} bureau{'x' if len(group) > 1 else ''})")
         else:
             lines.append(
                 f"{election} · {commune} : {len(group)} bureau(x) sans contour, mais {len(found)} contour(s) existent pour "
