@@ -9,8 +9,9 @@ Pure builders first (no Streamlit: the tests call them directly), then :func:`dr
 
 - :func:`turf_table` / :func:`team_table`: doors done / total per turf, due date, overdue flag;
   per canvasser for the team;
-- :func:`turf_addresses` and :func:`turf_walk`: a turf's warehouse address rows (with estimated
-  electors and doors) and its walk list, in the order stored with the turf;
+- :func:`~dashboard.canvass.doors.turf_addresses` and :func:`~dashboard.canvass.doors.turf_walk`
+  (imported from ``canvass/doors.py``, which the phone page shares): a turf's warehouse address rows
+  and its walk list, in the order stored with the turf;
 - :func:`walk_table`: the walk list on screen (French headers, blank outcome columns);
 - :func:`turf_deck`: the pydeck map (turf outlines coloured by progress, the chosen turf's route
   and numbered address points) and its legend; tooltips are record placeholders only
@@ -21,7 +22,6 @@ Pure builders first (no Streamlit: the tests call them directly), then :func:`dr
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,10 +33,9 @@ from pydeck.types import String
 import shapely
 
 from dashboard.access.permissions import Grant, Principal, permission
-from dashboard.canvass.walklist import order_walk, walklist_csv
-import dashboard.canvass.sources as sources
+from dashboard.canvass.doors import turf_addresses, turf_walk
+from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
-from dashboard.canvass.counts import with_estimates
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
 from dashboard.formats import NNBSP, fmt_date, fmt_number, fmt_percent, to_paris
 from dashboard.store import turfs as turf_store
@@ -143,38 +142,6 @@ def team_table(turfs: Sequence[Turf], *, today: date) -> pd.DataFrame:
             "secteurs en retard": fmt_number(late),
         })
     return pd.DataFrame(rows, columns=["militant", "secteurs", "portes faites", "avancement", "secteurs en retard"])
-
-
-def turf_addresses(wh: Warehouse, address_ids: Sequence[str], election_id: str | None) -> pd.DataFrame:
-    """The warehouse rows of ``address_ids`` (``<BAN id>@<station_id>``) in that order, with estimated
-    ``electors`` and ``doors`` (``dashboard.canvass.counts``: the registered electors of ``election_id``
-    spread over the station's address lines). Ids the warehouse does not know are left out."""
-    ids = [str(a) for a in address_ids]
-    stations = sorted({a.rpartition("@")[2] for a in ids if "@" in a})
-    rows = sources.addresses_of_stations(wh, stations)
-    position = {a: i for i, a in enumerate(ids)}
-    rows = rows.loc[rows["address_id"].astype(str).isin(position)]
-    if not len(rows):
-        return rows.assign(electors=pd.Series(dtype=float), doors=pd.Series(dtype=np.int64)).reset_index(drop=True)
-    totals = sources.address_totals(wh, stations)
-    lines = pd.Series(totals["address_lines"].to_numpy(dtype=float), index=totals["station_id"].astype(str).to_numpy())
-    registered = sources.registered_by_station(wh, election_id, stations) if election_id else None
-    rows = with_estimates(rows, lines, registered)
-    order = rows["address_id"].astype(str).map(position).to_numpy()
-    return rows.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-
-
-def turf_walk(addresses: pd.DataFrame, address_ids: Sequence[str]) -> pd.DataFrame:
-    """The walk list (``dashboard.canvass.walklist.order_walk``'s columns, one row per BAN point) in the
-    order stored with the turf (``address_ids``), numbered 1…n."""
-    walk = order_walk(addresses)
-    if not len(walk):
-        return walk
-    position = {str(a): i for i, a in enumerate(address_ids)}
-    first = [min((position.get(a, math.inf) for a in str(ids).split()), default=math.inf) for ids in walk["address_ids"]]
-    walk = walk.iloc[np.argsort(np.asarray(first, dtype=float), kind="stable")].reset_index(drop=True)
-    walk["order"] = np.arange(1, len(walk) + 1, dtype=np.int64)
-    return walk
 
 
 def walk_table(walk: pd.DataFrame) -> pd.DataFrame:
