@@ -120,7 +120,8 @@ def phone_turf(walk: pd.DataFrame, households: Sequence[Mapping[str, Any]],
     history: dict[str, list[dict[str, Any]]] = {}
     for visit in visits:
         history.setdefault(str(visit["address_id"]), []).append(
-            {"household_id": visit["household_id"], "outcome": visit["outcome"], "at": visit["recorded_at"]})
+            {"visit_id": visit.get("visit_id"), "household_id": visit["household_id"], "outcome": visit["outcome"],
+             "at": visit["recorded_at"]})
     doors = []
     for row in walk.itertuples(index=False):
         ids = str(row.address_ids).split()
