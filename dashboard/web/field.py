@@ -59,7 +59,7 @@ MAX_BODY = 512 * 1024
 NO_STORE = {"Cache-Control": "no-store"}
 # the page's own policy: its script, style and API from this host only; no inline code, no framing
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
-       "manifest-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+       "manifest-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 STATIC: dict[str, tuple[str, str]] = {  # path -> (file in static/field/, media type)
     f"{PREFIX}/": ("index.html", "text/html; charset=utf-8"),
     f"{PREFIX}/app.js": ("app.js", "text/javascript; charset=utf-8"),

@@ -347,7 +347,7 @@ async function openTurf(turfId) {
   }
   render();
 }
-function openDoor(addressId) { S.door = addressId; S.screen = 'door'; save(); render(); window.scrollTo(0, 0); }
+function openDoor(addressId) { if (!$('message').querySelector('a')) $('message').hidden = true; S.door = addressId; S.screen = 'door'; save(); render(); window.scrollTo(0, 0); }
 async function refresh() {
   if (!navigator.onLine) return;
   try {
@@ -372,6 +372,8 @@ function start() {
   $('retour-secteurs').addEventListener('click', () => { S.screen = 'turfs'; save(); render(); });
   $('retour-portes').addEventListener('click', () => { S.screen = 'doors'; save(); render(); });
   $('ajout-ok').addEventListener('click', addHouseholds);
+  // leaving: the turfs leave the phone; visits not sent stay for this canvasser's next session
+  $('deconnexion').addEventListener('submit', () => { S.turfs = []; S.turf = {}; S.screen = 'turfs'; save(); });
   window.addEventListener('online', () => { showCounter(); refresh(); });
   window.addEventListener('offline', showCounter);
   window.addEventListener('storage', () => { S = load(); render(); });
