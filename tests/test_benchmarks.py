@@ -107,3 +107,11 @@ def test_encryption_benchmark_reads_the_same_contacts_both_ways(capsys: pytest.C
     assert figures == returned
     assert figures["contacts"] == 200 and figures["read_plain_s"] > 0 and figures["read_encrypted_s"] > 0
     assert set(figures) == {"contacts", "read_plain_s", "read_encrypted_s", "ratio", "per_contact_us", "seal_s"}
+
+
+def test_field_sync_benchmark_records_every_visit_once(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("field_sync")
+    returned = bench.main(["--visits", "50", "--requests", "5", "--doors", "5"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned and figures["requests"] == 5 and figures["backend"] == "duckdb"
+    assert figures["cpu_ms_per_visit_single"] > 0 and figures["round_trip_ms_median"] > 0
