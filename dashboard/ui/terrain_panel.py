@@ -37,8 +37,9 @@ from dashboard.canvass.doors import turf_addresses, turf_walk
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
-from dashboard.formats import NNBSP, fmt_date, fmt_number, fmt_percent, to_paris
+from dashboard.formats import NNBSP, fmt_date, fmt_datetime, fmt_number, fmt_percent, to_paris
 from dashboard.store import turfs as turf_store
+from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.turfs import Turf, TurfProgress
 from dashboard.warehouse.database import Warehouse
@@ -307,6 +308,62 @@ def walklist_file_name(turf: Turf, kind: str, day: date) -> str:
     return f"secteur-{turf.zone_id}-{turf.number}-{day.isoformat()}.{kind}"
 
 
+FIELD_PAGE = "/porte-a-porte/"  # dashboard.web.field.PAGE_PATH (web/ and ui/ share a rank: no import between them)
+
+
+def field_progress_table(frame: pd.DataFrame, key: str, labels: dict[object, str] | None = None) -> pd.DataFrame:
+    """Visits sent from the phone (``store.visits.progress_by_canvasser`` / ``progress_by_turf``) with French
+    headers: per ``key`` (``canvasser`` or ``turf_id``, shown through ``labels``), today's and the campaign's
+    visits, doors knocked, doors opened, flagged visits, the last visit (Paris time)."""
+    names = labels or {}
+    return pd.DataFrame({
+        ("militant" if key == "canvasser" else "secteur"): [names.get(v, str(v)) for v in frame[key]],
+        "passages aujourd'hui": [fmt_number(v) for v in frame["visits_day"]],
+        "passages (campagne)": [fmt_number(v) for v in frame["visits"]],
+        "portes frappées": [fmt_number(v) for v in frame["doors"]],
+        "ouvertes aujourd'hui": [fmt_number(v) for v in frame["opened_day"]],
+        "ouvertes (campagne)": [fmt_number(v) for v in frame["opened"]],
+        "signalés": [fmt_number(v) for v in frame["flagged"]],
+        "dernier passage": [fmt_datetime(v) for v in frame["last_at"]],
+    })
+
+
+def flagged_table(frame: pd.DataFrame, labels: dict[object, str]) -> pd.DataFrame:
+    """The visits kept with a flag (``store.visits.flagged_visits``): turf, station, canvasser, outcome, times, why."""
+    return pd.DataFrame({
+        "secteur": [labels.get(v, f"secteur n° {v}") for v in frame["turf_id"]],
+        "bureau": frame["station_id"].to_numpy(),
+        "militant": frame["canvasser"].to_numpy(),
+        "résultat": [visit_store.OUTCOMES.get(v, v) for v in frame["outcome"]],
+        "saisi le": [fmt_datetime(v) for v in frame["recorded_at"]],
+        "reçu le": [fmt_datetime(v) for v in frame["received_at"]],
+        "motif": [visit_store.FLAGS_FR.get(v, v) for v in frame["flag"]],
+    })
+
+
+def draw_field_review(store: CampaignStore, user: Principal, turfs: Sequence[Turf]) -> None:
+    """The supervisor's part (``edit_zones`` at all): visits sent from the phone per canvasser and per turf,
+    today and since the start, and the visits kept with a flag."""
+    import streamlit as st
+
+    from dashboard.ui.tables import show_table
+
+    today = date.today()
+    st.subheader("Passages saisis sur le téléphone")
+    per_user = visit_store.progress_by_canvasser(store, by=user, day=today)
+    if per_user.empty:
+        st.caption("Aucun passage envoyé depuis la page téléphone pour l'instant.")
+        return
+    labels = {t.turf_id: turf_label(t) for t in turfs}
+    show_table(field_progress_table(per_user, "canvasser"))
+    show_table(field_progress_table(visit_store.progress_by_turf(store, by=user, day=today), "turf_id", labels))
+    flagged = visit_store.flagged_visits(store, by=user)
+    if len(flagged):
+        st.markdown("**Passages signalés**")
+        st.caption("Saisis hors ligne sur un secteur retiré au militant entre-temps : gardés, à vérifier avec lui.")
+        show_table(flagged_table(flagged, labels))
+
+
 # -- Streamlit ------------------------------------------------------------------------------
 def _progress_column() -> object:
     import streamlit as st
@@ -330,6 +387,10 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
     today = date.today()
     visible = turf_store.turfs_for(store, by=user)  # a canvasser's turfs only: selected in the SQL
     st.subheader("Mes secteurs" if own else "Secteurs")
+    if permission(user.role, "record_feedback") is not Grant.NONE:
+        st.link_button("Ouvrir la page téléphone", FIELD_PAGE, icon=":material/smartphone:", type="primary")
+        st.caption("Pour le porte-à-porte : une touche par porte, les logements des immeubles, et ça marche sans "
+                   "réseau (les passages partent au retour du signal).")
     if not visible:
         st.caption("Aucun secteur ne vous est affecté pour l'instant." if own
                    else "Aucun secteur : les zones se découpent en secteurs sur la page Zones.")
