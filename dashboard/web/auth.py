@@ -311,7 +311,8 @@ def _csrf_of(request: Request) -> str:
     return value if 20 <= len(value) <= 64 and value.isascii() else secrets.token_urlsafe(24)
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
+    """Whether the request comes from a page of this host (``Origin``, else ``Referer``): the check of every POST."""
     host = request.headers.get("host", "")
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
@@ -374,7 +375,7 @@ async def login_page(site: Site, request: Request) -> Response:
 def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
     expected = request.cookies.get(CSRF_COOKIE, "")
     given = form.get("csrf", "")
-    return bool(expected) and _same_origin(request) and hmac.compare_digest(expected.encode(), given.encode())
+    return bool(expected) and same_origin(request) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 @_guarded
@@ -494,7 +495,7 @@ async def _first_admin(site: Site, request: Request, form: dict[str, str], csrf:
 
 @_guarded
 async def logout_post(site: Site, request: Request) -> Response:
-    if not _same_origin(request):
+    if not same_origin(request):
         return PlainTextResponse("Déconnexion refusée : requête venue d'un autre site.", status_code=403)
     token = request.cookies.get(COOKIE)
     if token:

@@ -49,7 +49,7 @@ from dashboard.store import visits
 from dashboard.store.users import User
 from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import latest_election
-from dashboard.web.auth import Site, cookie_token, session_user
+from dashboard.web.auth import Site, cookie_token, same_origin, session_user
 
 LOG = logging.getLogger("isoloir.web.field")
 PREFIX = "/porte-a-porte"
@@ -184,16 +184,6 @@ def held(site: Site, user: User, body: Any) -> dict[str, Any]:
 
 
 # -- the HTTP edge -------------------------------------------------------------------------------
-def same_origin(request: Request) -> bool:
-    host = request.headers.get("host", "")
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if not source or source == "null":
-        return False
-    from urllib.parse import urlsplit
-
-    return urlsplit(source).netloc == host
-
-
 async def _body(request: Request) -> Any:
     if not same_origin(request):
         raise _Refused(403, "requête venue d'un autre site : refusée")
