@@ -8,7 +8,8 @@ several entrances and households (flats by floor, letter boxes), recorded on the
 - :func:`turf_addresses` and :func:`turf_walk`: a turf's warehouse address rows (with estimated
   electors and doors) and its walk list in the order stored with the turf (the Terrain page and the
   phone page share them);
-- :func:`door_count`: the doors of a set of addresses, households where known, estimates otherwise;
+- :func:`door_count` and :func:`with_households`: the doors of a set of addresses or of a walk list,
+  households where known, estimates otherwise;
 - :func:`door_status`: a door's state from its visits (to do, to come back to, done);
 - :func:`phone_turf`: the JSON the phone page keeps for a turf (walk order, households, history).
 
@@ -85,6 +86,17 @@ def door_count(estimates: Mapping[str, int], households: Mapping[str, int]) -> i
     at an address (``households``: address id -> households, removed ones left out) where there are
     any, its estimate otherwise."""
     return int(sum(households[a] if households.get(a, 0) > 0 else max(int(n), 0) for a, n in estimates.items()))
+
+
+def with_households(walk: pd.DataFrame, households: Mapping[str, int]) -> pd.DataFrame:
+    """``walk`` (one row per address point) with ``doors`` replaced by the households recorded at the point's
+    addresses where there are any (``households``: address id -> households), and ``households_known``."""
+    out = walk.copy()
+    known = [sum(households.get(a, 0) for a in str(ids).split()) for ids in out["address_ids"]]
+    out["households_known"] = np.asarray(known, dtype=bool) if len(out) else np.array([], dtype=bool)
+    if len(out):
+        out["doors"] = np.where(out["households_known"], np.asarray(known, dtype=np.int64), out["doors"].to_numpy())
+    return out
 
 
 def door_status(outcomes: Iterable[str]) -> str:

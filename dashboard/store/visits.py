@@ -356,6 +356,26 @@ def turf_state(store: CampaignStore, turf_id: int, *, by: Principal | str) -> Tu
     return TurfState(int(turf_id), households, visits)
 
 
+def household_counts(store: CampaignStore, address_ids: Sequence[str], *, by: Principal | str) -> dict[str, int]:
+    """Households recorded (not removed) per address of ``address_ids`` (counts only: ``view_maps``, a canvasser's
+    own doors in SQL); addresses without any are left out."""
+    from dashboard.store.scope import own_zones_user
+
+    with audit_refusals(store, by, "view_maps", "household"):
+        scope = own_zones_user(by, "view_maps")
+    ids = [str(a) for a in address_ids][:100_000]
+    if not ids or not store.exists():
+        return {}
+    sql = ("SELECT h.address_id, count(*) FROM household h WHERE h.removed_at IS NULL "
+           "AND h.address_id IN (SELECT unnest(?::VARCHAR[]))")
+    params: list[Any] = [ids]
+    if scope is not None:
+        sql += f" AND h.address_id IN ({ADDRESSES_OF_USER_SQL})"
+        params.append(scope)
+    with store.read() as con:
+        return {str(a): int(n) for a, n in con.execute(sql + " GROUP BY h.address_id", params).fetchall()}
+
+
 # -- for the supervisor -------------------------------------------------------------------------
 def paris_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC (naive) instants where ``day`` starts and ends in Europe/Paris."""

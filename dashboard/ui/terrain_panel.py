@@ -33,7 +33,7 @@ from pydeck.types import String
 import shapely
 
 from dashboard.access.permissions import Grant, Principal, permission
-from dashboard.canvass.doors import turf_addresses, turf_walk
+from dashboard.canvass.doors import turf_addresses, turf_walk, with_households
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
@@ -153,7 +153,8 @@ def walk_table(walk: pd.DataFrame) -> pd.DataFrame:
         "numéro": walk["number"].fillna("").astype(str).to_numpy(),
         "côté": walk["side"].to_numpy(),
         "électeurs (estim.)": [fmt_number(v) for v in walk["electors"]],
-        "portes (estim.)": [fmt_number(v) for v in walk["doors"]],
+        ("portes (logements relevés, sinon estim.)" if "households_known" in walk and walk["households_known"].any()
+         else "portes (estim.)"): [fmt_number(v) for v in walk["doors"]],
     })
     for column in OUTCOME_COLUMNS:
         table[OUTCOME_LABELS_FR[column]] = ""
@@ -436,8 +437,14 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
 
     st.markdown(f"**Liste de porte-à-porte — {plain(turf_label(chosen))}**")
     missing = len(chosen.address_ids) - sum(len(str(ids).split()) for ids in walk["address_ids"])
+    # doors: the households recorded on the phone where known, the address estimates otherwise
+    walk = with_households(walk, visit_store.household_counts(store, chosen.address_ids, by=user))
+    known = int(walk["households_known"].sum()) if len(walk) else 0
+    doors_text = (f"{fmt_number(chosen.doors)} porte(s) estimée(s)" if not known else
+                  f"{fmt_number(int(walk['doors'].sum()))} porte(s) (logements relevés à {fmt_number(known)} adresse(s), "
+                  "estimations ailleurs)")
     st.caption(
-        f"{fmt_number(len(walk))} point(s) d'adresse dans l'ordre de passage, {fmt_number(chosen.doors)} porte(s) estimée(s)"
+        f"{fmt_number(len(walk))} point(s) d'adresse dans l'ordre de passage, {doors_text}"
         f" ; échéance {fmt_date(due_for(chosen, name if own else None))}. Adresses et estimations seulement, aucun nom."
         + (f" {fmt_number(missing)} adresse(s) du secteur absente(s) de l'entrepôt." if missing > 0 else "")
     )

@@ -246,7 +246,8 @@ def test_phone_visits_reach_the_supervisor_and_flags_show(store: CampaignStore) 
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     sent = [visits.VisitInput(str(uuid.uuid4()), own.turf_id, own.address_ids[i], outcome, now, None, i)
             for i, outcome in enumerate(("ouvert", "absent", "ouvert"))]
-    visits.sync(store, by=canvasser, visits=sent[:2])
+    flats = [visits.HouseholdInput(str(uuid.uuid4()), own.address_ids[0], now, floor=f // 2, position=f) for f in range(6)]
+    visits.sync(store, by=canvasser, visits=sent[:2], households=flats)
     turfs.unassign_turf(store, own.turf_id, "canvasser", by="cli")
     assert visits.sync(store, by=canvasser, visits=sent[2:]).flagged == [sent[2].visit_id]
     at = open_page(app_test("admin").run(), "terrain.py")
@@ -260,3 +261,5 @@ def test_phone_visits_reach_the_supervisor_and_flags_show(store: CampaignStore) 
     at = open_page(app_test("canvasser").run(), "terrain.py")
     assert not at.exception and "Passages saisis sur le téléphone" not in [s.value for s in at.subheader]
     assert "/porte-a-porte/" in json.dumps([str(e.proto) for e in at.get("link_button")])
+    walk = _frame(at, "ordre")  # the building's six households count as its doors in the walk list
+    assert walk["portes (logements relevés, sinon estim.)"].iloc[0] == "6"

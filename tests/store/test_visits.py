@@ -133,6 +133,8 @@ def test_households_stay_for_the_next_visit(store: CampaignStore, template) -> N
     with store.read() as con:  # the label is sealed in the table
         labels = [r[0] for r in con.execute("SELECT label FROM household WHERE label IS NOT NULL").fetchall()]
     assert labels and all(str(v).startswith("ic1:") for v in labels)
+    assert visits.household_counts(store, DOORS, by=paul) == {DOORS[0]: 5}
+    assert visits.household_counts(store, DOORS, by=people["lea"]) == {}  # not her doors: counted in SQL for her own only
     # a visit per household, and a bulk « absent » on floor 1
     bulk = [VisitInput(str(uuid.uuid4()), t1, DOORS[0], "absent", T0 + timedelta(minutes=10), h.household_id, i)
             for i, h in enumerate(flats) if h.floor == 1]  # one tap: the same time, the phone's counter orders them

@@ -115,6 +115,9 @@ async function flush() {
     for (const id of Object.keys(answer.households_rejected || {})) delete S.outbox.households[id];
     save();
     if (refused.length) say(`${plural(refused.length, 'passage refusé', 'passages refusés')} : ${refused[0][1]}`);
+    else if ((answer.flagged || []).length) {
+      say(`${plural(answer.flagged.length, 'passage envoyé', 'passages envoyés')} sur un secteur qui ne vous est plus affecté : gardé, signalé au responsable.`);
+    }
     more = pendingVisits().length > 0 || pendingHouseholds().length > 0;
   } catch (e) {
     if (e.message !== 'session' && navigator.onLine && !(e instanceof TypeError)) say(e.message);
