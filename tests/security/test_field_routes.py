@@ -109,3 +109,40 @@ def test_visits_are_sent_once_from_this_site_only(app: Field) -> None:
     for broken in (b"not json", b'{"visits": "x"}', json.dumps({"visits": [{"visit_id": 1}]}).encode()):
         answer = post(app.routes, "/porte-a-porte/api/envoi", broken, headers)
         assert answer.status == 400 and _json(answer)["erreur"].startswith("envoi mal formé")
+
+
+def test_the_gate_sends_the_page_to_login_and_answers_the_api_in_json(app: Field) -> None:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+
+    from dashboard.web.auth import SessionGate
+    from tests.security.asgi import run_async
+
+    gated = Starlette(routes=app.routes, middleware=[Middleware(SessionGate, site=app.site)])
+
+    def call(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        sent: list[dict] = []
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8501)}
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        run_async(gated(scope, receive, send))
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        return (start["status"], {k.decode(): v.decode() for k, v in start["headers"]},
+                b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+
+    status, headers, _ = call("GET", "/porte-a-porte/", {"Host": HOST})
+    assert status == 303 and headers["location"] == "/connexion?next=%2Fporte-a-porte%2F"
+    for method in ("GET", "POST"):
+        status, headers, body = call(method, "/porte-a-porte/api/secteurs", {"Host": HOST, "Accept": "application/json"})
+        assert status == 401 and json.loads(body) == {"erreur": "Session requise : reconnectez-vous."}
+    status, _, body = call("GET", "/porte-a-porte/api/secteurs", {"Host": HOST, "Accept": "application/json",
+                                                                  "Cookie": app.canvasser})
+    assert status == 200 and json.loads(body)["user"] == "canvasser"
