@@ -376,6 +376,26 @@ def household_counts(store: CampaignStore, address_ids: Sequence[str], *, by: Pr
         return {str(a): int(n) for a, n in con.execute(sql + " GROUP BY h.address_id", params).fetchall()}
 
 
+def doors_knocked(store: CampaignStore, turf_ids: Sequence[int], *, by: Principal | str) -> dict[int, int]:
+    """Distinct doors (an address, or one of its households) knocked per turf of ``turf_ids``, from the visits
+    (counts only; read like the turfs: every turf for the roles that build zones, a canvasser's own in SQL)."""
+    from dashboard.store.scope import zone_read_scope
+
+    with audit_refusals(store, by, "edit_zones", "turf"):
+        scope = zone_read_scope(by)
+    ids = [str(int(t)) for t in turf_ids]
+    if not ids or not store.exists():
+        return {}
+    sql = ("SELECT v.turf_id, count(DISTINCT v.address_id || '|' || coalesce(v.household_id, '')) FROM visit v "
+           "WHERE CAST(v.turf_id AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))")
+    params: list[Any] = [ids]
+    if scope is not None:
+        sql += f" AND v.turf_id IN ({TURFS_OF_USER_SQL})"
+        params.append(scope)
+    with store.read() as con:
+        return {int(t): int(n) for t, n in con.execute(sql + " GROUP BY v.turf_id", params).fetchall()}
+
+
 # -- for the supervisor -------------------------------------------------------------------------
 def paris_day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC (naive) instants where ``day`` starts and ends in Europe/Paris."""

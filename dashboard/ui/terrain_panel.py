@@ -23,7 +23,7 @@ Pure builders first (no Streamlit: the tests call them directly), then :func:`dr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -387,6 +387,9 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
 
     today = date.today()
     visible = turf_store.turfs_for(store, by=user)  # a canvasser's turfs only: selected in the SQL
+    # doors done: the latest report, or the doors knocked from the phone page when more (live, per turf)
+    knocked = visit_store.doors_knocked(store, [t.turf_id for t in visible], by=user)
+    visible = [replace(t, doors_done=max(t.doors_done, knocked.get(t.turf_id, 0))) for t in visible]
     st.subheader("Mes secteurs" if own else "Secteurs")
     if permission(user.role, "record_feedback") is not Grant.NONE:
         st.link_button("Ouvrir la page téléphone", FIELD_PAGE, icon=":material/smartphone:", type="primary")

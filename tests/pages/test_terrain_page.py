@@ -261,5 +261,7 @@ def test_phone_visits_reach_the_supervisor_and_flags_show(store: CampaignStore) 
     at = open_page(app_test("canvasser").run(), "terrain.py")
     assert not at.exception and "Passages saisis sur le téléphone" not in [s.value for s in at.subheader]
     assert "/porte-a-porte/" in json.dumps([str(e.proto) for e in at.get("link_button")])
+    table = _frame(at, "portes faites")  # the doors knocked from the phone count as done on the turf
+    assert list(table["portes faites"]) == [f"3 / {own.doors}"]
     walk = _frame(at, "ordre")  # the building's six households count as its doors in the walk list
     assert walk["portes (logements relevés, sinon estim.)"].iloc[0] == "6"

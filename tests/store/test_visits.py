@@ -169,6 +169,8 @@ def test_supervisor_progress_per_canvasser_and_turf(store: CampaignStore, templa
     per_user = visits.progress_by_canvasser(store, by=people["dir"], day=date(2026, 3, 1)).set_index("canvasser")
     assert per_user.loc["paul", ["visits", "visits_day", "doors", "opened", "opened_day"]].tolist() == [3, 2, 2, 2, 1]
     assert per_user.loc["lea", ["visits", "visits_day", "opened"]].tolist() == [1, 1, 0]
+    assert visits.doors_knocked(store, [t1, t2], by=people["dir"]) == {t1: 2, t2: 1}
+    assert visits.doors_knocked(store, [t1, t2], by=people["paul"]) == {t1: 2}  # his turfs only, in SQL
     per_turf = visits.progress_by_turf(store, by=people["strat"], day=date(2026, 3, 1)).set_index("turf_id")
     assert per_turf.loc[t1, "visits"] == 3 and per_turf.loc[t2, "zone_name"] == "Nord"
     # the Paris day: 23:30 UTC on 28 February is 00:30 on 1 March in Paris
