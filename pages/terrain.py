@@ -96,6 +96,9 @@ if visible:
 else:
     names = {}
 
+if visible and permission(user.role, "edit_zones") is Grant.ALL:
+    terrain_panel.draw_field_review(store, user, turfs)
+
 if permission(user.role, "view_personal_data"):
     st.subheader("Personnes rencontrées")
     people = contacts.contacts(store, by=user)  # audited: one "view_personal_data" entry with the row count

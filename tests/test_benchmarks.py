@@ -150,3 +150,11 @@ def test_boundaries_benchmark_quick_on_bondy(shared_data: Path, capsys: pytest.C
     assert round(figures["baseline_iou_etalab_median"], 2) == 0.92 and round(figures["baseline_iou_osm_median"], 2) == 0.82
     assert figures["iou_osm_median"] > figures["baseline_iou_osm_median"]
     assert not any(key.startswith("synthetic_") for key in figures)
+
+
+def test_field_sync_benchmark_records_every_visit_once(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("field_sync")
+    returned = bench.main(["--visits", "50", "--requests", "5", "--doors", "5"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned and figures["requests"] == 5 and figures["backend"] == "duckdb"
+    assert figures["cpu_ms_per_visit_single"] > 0 and figures["round_trip_ms_median"] > 0

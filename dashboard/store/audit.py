@@ -61,6 +61,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "record_feedback": "saisie d'un retour de porte-à-porte",
     "turf_change": "modification des secteurs d'une zone",
     "turf_progress": "avancement d'un secteur",
+    "field_sync": "passages envoyés depuis le téléphone",
     "export_walklist": "export de liste de porte-à-porte",
     "settings": "réglages de la campagne",
     "purge": "purge",

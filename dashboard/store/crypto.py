@@ -38,6 +38,7 @@ ENCRYPTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "contact": ("contact_id", ("address", "full_name", "phone", "email")),
     "app_user": ("user_name", ("display_name", "password_hash")),
     "user_totp": ("user_name", ("secret",)),
+    "household": ("household_id", ("label",)),
 }
 
 _lock = threading.Lock()
@@ -120,6 +121,13 @@ def _missing(value: object) -> bool:
             or (isinstance(value, float) and value != value))  # NaN  # noqa: PLR0124
 
 
+def _present(tx: Tx) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """:data:`ENCRYPTED` restricted to the tables the store holds (migration 6 runs before a later migration's tables exist)."""
+    names = {str(r[0]) for r in tx.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()").fetchall()}
+    return {table: spec for table, spec in ENCRYPTED.items() if table in names}
+
+
 def reencrypt(tx: Tx, ring: Keyring, *, clear_only: bool = False,
               progress: Callable[[str, float], None] | None = None) -> int:
     """Seal every encrypted column's values with ``ring``'s current key, inside ``tx``; returns the values written.
@@ -128,9 +136,10 @@ def reencrypt(tx: Tx, ring: Keyring, *, clear_only: bool = False,
     (rotation) every value is opened with whichever configured key sealed it and
     sealed again with the current one.
     """
-    total = sum(int(tx.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in ENCRYPTED)  # noqa: S608 - fixed names
+    present = _present(tx)
+    total = sum(int(tx.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in present)  # noqa: S608 - fixed names
     done = written = 0
-    for table, (id_column, columns) in ENCRYPTED.items():
+    for table, (id_column, columns) in present.items():
         rows = tx.execute(f"SELECT {id_column}, {', '.join(columns)} FROM {table}").fetchall()  # noqa: S608
         for row in rows:
             row_id, values = row[0], row[1:]
@@ -156,7 +165,7 @@ def reencrypt(tx: Tx, ring: Keyring, *, clear_only: bool = False,
 def clear_values_left(tx: Tx) -> int:
     """How many values of the encrypted columns are not sealed (0 once migration 6 ran)."""
     count = 0
-    for table, (_, columns) in ENCRYPTED.items():
+    for table, (_, columns) in _present(tx).items():
         for column in columns:
             for (value,) in tx.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL").fetchall():  # noqa: S608
                 count += not is_sealed(value)

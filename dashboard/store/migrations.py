@@ -186,6 +186,36 @@ def _user_rights(d: Dialect) -> list[str]:
         """CREATE TABLE IF NOT EXISTS user_right (
             user_name VARCHAR NOT NULL, right_name VARCHAR NOT NULL, granted_by VARCHAR NOT NULL,
             granted_at TIMESTAMP NOT NULL, PRIMARY KEY (user_name, right_name))""",
+def _field_visits(d: Dialect) -> list[str]:
+    """The canvasser's phone (``store/visits.py``): households inside an address, and one row per door knocked.
+
+    ``household``: the entrances and households (flats, letter boxes) a canvasser found at a REU address
+    (``<BAN id>@<station_id>``); ``household_id`` is a UUID made on the phone (added offline, sent later:
+    idempotent), ``label`` 🔒 a short tag (« 2e gauche »), ``mark`` what stays for the next visit
+    (``digicode``, ``pas_acces``, ``commerce``, ``vide``), ``removed_at`` set when the canvasser removes it.
+    ``visit``: one knock, ``visit_id`` a UUID made on the phone (the insert does nothing when the id is
+    held: resent visits are not counted twice); ``recorded_at`` the phone's time (UTC), ``phone_seq`` its
+    counter (ties), ``received_at`` the server's; ``flag`` ``hors_affectation`` when the turf was no longer
+    the canvasser's when the visit arrived (kept for the supervisor), ``reviewed_by``/``reviewed_at`` the
+    supervisor's check. No free text: answers to a questionnaire will be rows of their own, keyed by
+    ``visit_id``."""
+    return [
+        """CREATE TABLE IF NOT EXISTS household (
+            household_id VARCHAR PRIMARY KEY, address_id VARCHAR NOT NULL, station_id VARCHAR,
+            entrance VARCHAR NOT NULL DEFAULT '', floor INTEGER CHECK (floor BETWEEN -5 AND 99), label VARCHAR,
+            mark VARCHAR CHECK (mark IN ('digicode', 'pas_acces', 'commerce', 'vide')), position INTEGER NOT NULL,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_by VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL, removed_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS household_address ON household (address_id)",
+        """CREATE TABLE IF NOT EXISTS visit (
+            visit_id VARCHAR PRIMARY KEY, turf_id BIGINT NOT NULL, address_id VARCHAR NOT NULL, station_id VARCHAR,
+            household_id VARCHAR, outcome VARCHAR NOT NULL
+                CHECK (outcome IN ('ouvert', 'absent', 'refus', 'ne_plus_solliciter', 'repasser')),
+            canvasser VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL, phone_seq BIGINT NOT NULL DEFAULT 0,
+            received_at TIMESTAMP NOT NULL, flag VARCHAR CHECK (flag IN ('hors_affectation')),
+            reviewed_by VARCHAR, reviewed_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS visit_turf ON visit (turf_id)",
+        "CREATE INDEX IF NOT EXISTS visit_address ON visit (address_id)",
     ]
 
 
@@ -198,6 +228,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (5, "doors_and_tickets", _doors_and_tickets),
     (6, "encrypt_personal_data", _encrypt_personal_data),
     (7, "user_rights", _user_rights),
+    (8, "field_visits", _field_visits),
 ]
 # number -> a data step run after the migration's statements, in the same transaction
 DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}

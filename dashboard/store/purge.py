@@ -24,13 +24,15 @@ from dashboard.store.guard import audit_refusals, grant_for
 
 # deleted, children first; every one is campaign data (personal or planning)
 PURGED_TABLES = (
-    "contact",
+    "visit", "household", "contact",
     "turf_progress", "turf_assignment", "turf_address", "turf",
     "zone_version", "zone_count", "zone_address", "zone_assignment", "zone_station", "zone",
     "saved_view",
 )
 # purged table -> French label (the admin page lists what is held before the purge)
 PURGED_TABLE_LABELS: dict[str, str] = {
+    "visit": "passages saisis sur le téléphone",
+    "household": "logements relevés",
     "contact": "contacts",
     "turf_progress": "relevés d'avancement",
     "turf_assignment": "affectations de secteurs",

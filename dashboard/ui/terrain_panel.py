@@ -9,8 +9,9 @@ Pure builders first (no Streamlit: the tests call them directly), then :func:`dr
 
 - :func:`turf_table` / :func:`team_table`: doors done / total per turf, due date, overdue flag;
   per canvasser for the team;
-- :func:`turf_addresses` and :func:`turf_walk`: a turf's warehouse address rows (with estimated
-  electors and doors) and its walk list, in the order stored with the turf;
+- :func:`~dashboard.canvass.doors.turf_addresses` and :func:`~dashboard.canvass.doors.turf_walk`
+  (imported from ``canvass/doors.py``, which the phone page shares): a turf's warehouse address rows
+  and its walk list, in the order stored with the turf;
 - :func:`walk_table`: the walk list on screen (French headers, blank outcome columns);
 - :func:`turf_deck`: the pydeck map (turf outlines coloured by progress, the chosen turf's route
   and numbered address points) and its legend; tooltips are record placeholders only
@@ -21,9 +22,8 @@ Pure builders first (no Streamlit: the tests call them directly), then :func:`dr
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -33,13 +33,13 @@ from pydeck.types import String
 import shapely
 
 from dashboard.access.permissions import Grant, Principal, permission
-from dashboard.canvass.walklist import order_walk, walklist_csv
-import dashboard.canvass.sources as sources
+from dashboard.canvass.doors import turf_addresses, turf_walk, with_households
+from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
-from dashboard.canvass.counts import with_estimates
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
-from dashboard.formats import NNBSP, fmt_date, fmt_number, fmt_percent, to_paris
+from dashboard.formats import NNBSP, fmt_date, fmt_datetime, fmt_number, fmt_percent, to_paris
 from dashboard.store import turfs as turf_store
+from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.turfs import Turf, TurfProgress
 from dashboard.warehouse.database import Warehouse
@@ -145,38 +145,6 @@ def team_table(turfs: Sequence[Turf], *, today: date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["militant", "secteurs", "portes faites", "avancement", "secteurs en retard"])
 
 
-def turf_addresses(wh: Warehouse, address_ids: Sequence[str], election_id: str | None) -> pd.DataFrame:
-    """The warehouse rows of ``address_ids`` (``<BAN id>@<station_id>``) in that order, with estimated
-    ``electors`` and ``doors`` (``dashboard.canvass.counts``: the registered electors of ``election_id``
-    spread over the station's address lines). Ids the warehouse does not know are left out."""
-    ids = [str(a) for a in address_ids]
-    stations = sorted({a.rpartition("@")[2] for a in ids if "@" in a})
-    rows = sources.addresses_of_stations(wh, stations)
-    position = {a: i for i, a in enumerate(ids)}
-    rows = rows.loc[rows["address_id"].astype(str).isin(position)]
-    if not len(rows):
-        return rows.assign(electors=pd.Series(dtype=float), doors=pd.Series(dtype=np.int64)).reset_index(drop=True)
-    totals = sources.address_totals(wh, stations)
-    lines = pd.Series(totals["address_lines"].to_numpy(dtype=float), index=totals["station_id"].astype(str).to_numpy())
-    registered = sources.registered_by_station(wh, election_id, stations) if election_id else None
-    rows = with_estimates(rows, lines, registered)
-    order = rows["address_id"].astype(str).map(position).to_numpy()
-    return rows.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-
-
-def turf_walk(addresses: pd.DataFrame, address_ids: Sequence[str]) -> pd.DataFrame:
-    """The walk list (``dashboard.canvass.walklist.order_walk``'s columns, one row per BAN point) in the
-    order stored with the turf (``address_ids``), numbered 1…n."""
-    walk = order_walk(addresses)
-    if not len(walk):
-        return walk
-    position = {str(a): i for i, a in enumerate(address_ids)}
-    first = [min((position.get(a, math.inf) for a in str(ids).split()), default=math.inf) for ids in walk["address_ids"]]
-    walk = walk.iloc[np.argsort(np.asarray(first, dtype=float), kind="stable")].reset_index(drop=True)
-    walk["order"] = np.arange(1, len(walk) + 1, dtype=np.int64)
-    return walk
-
-
 def walk_table(walk: pd.DataFrame) -> pd.DataFrame:
     """The walk list on screen: order, street, number, side, estimated electors and doors, blank outcome columns."""
     table = pd.DataFrame({
@@ -185,7 +153,8 @@ def walk_table(walk: pd.DataFrame) -> pd.DataFrame:
         "numéro": walk["number"].fillna("").astype(str).to_numpy(),
         "côté": walk["side"].to_numpy(),
         "électeurs (estim.)": [fmt_number(v) for v in walk["electors"]],
-        "portes (estim.)": [fmt_number(v) for v in walk["doors"]],
+        ("portes (logements relevés, sinon estim.)" if "households_known" in walk and walk["households_known"].any()
+         else "portes (estim.)"): [fmt_number(v) for v in walk["doors"]],
     })
     for column in OUTCOME_COLUMNS:
         table[OUTCOME_LABELS_FR[column]] = ""
@@ -340,6 +309,62 @@ def walklist_file_name(turf: Turf, kind: str, day: date) -> str:
     return f"secteur-{turf.zone_id}-{turf.number}-{day.isoformat()}.{kind}"
 
 
+FIELD_PAGE = "/porte-a-porte/"  # dashboard.web.field.PAGE_PATH (web/ and ui/ share a rank: no import between them)
+
+
+def field_progress_table(frame: pd.DataFrame, key: str, labels: dict[object, str] | None = None) -> pd.DataFrame:
+    """Visits sent from the phone (``store.visits.progress_by_canvasser`` / ``progress_by_turf``) with French
+    headers: per ``key`` (``canvasser`` or ``turf_id``, shown through ``labels``), today's and the campaign's
+    visits, doors knocked, doors opened, flagged visits, the last visit (Paris time)."""
+    names = labels or {}
+    return pd.DataFrame({
+        ("militant" if key == "canvasser" else "secteur"): [names.get(v, str(v)) for v in frame[key]],
+        "passages aujourd'hui": [fmt_number(v) for v in frame["visits_day"]],
+        "passages (campagne)": [fmt_number(v) for v in frame["visits"]],
+        "portes frappées": [fmt_number(v) for v in frame["doors"]],
+        "ouvertes aujourd'hui": [fmt_number(v) for v in frame["opened_day"]],
+        "ouvertes (campagne)": [fmt_number(v) for v in frame["opened"]],
+        "signalés": [fmt_number(v) for v in frame["flagged"]],
+        "dernier passage": [fmt_datetime(v) for v in frame["last_at"]],
+    })
+
+
+def flagged_table(frame: pd.DataFrame, labels: dict[object, str]) -> pd.DataFrame:
+    """The visits kept with a flag (``store.visits.flagged_visits``): turf, station, canvasser, outcome, times, why."""
+    return pd.DataFrame({
+        "secteur": [labels.get(v, f"secteur n° {v}") for v in frame["turf_id"]],
+        "bureau": frame["station_id"].to_numpy(),
+        "militant": frame["canvasser"].to_numpy(),
+        "résultat": [visit_store.OUTCOMES.get(v, v) for v in frame["outcome"]],
+        "saisi le": [fmt_datetime(v) for v in frame["recorded_at"]],
+        "reçu le": [fmt_datetime(v) for v in frame["received_at"]],
+        "motif": [visit_store.FLAGS_FR.get(v, v) for v in frame["flag"]],
+    })
+
+
+def draw_field_review(store: CampaignStore, user: Principal, turfs: Sequence[Turf]) -> None:
+    """The supervisor's part (``edit_zones`` at all): visits sent from the phone per canvasser and per turf,
+    today and since the start, and the visits kept with a flag."""
+    import streamlit as st
+
+    from dashboard.ui.tables import show_table
+
+    today = date.today()
+    st.subheader("Passages saisis sur le téléphone")
+    per_user = visit_store.progress_by_canvasser(store, by=user, day=today)
+    if per_user.empty:
+        st.caption("Aucun passage envoyé depuis la page téléphone pour l'instant.")
+        return
+    labels = {t.turf_id: turf_label(t) for t in turfs}
+    show_table(field_progress_table(per_user, "canvasser"))
+    show_table(field_progress_table(visit_store.progress_by_turf(store, by=user, day=today), "turf_id", labels))
+    flagged = visit_store.flagged_visits(store, by=user)
+    if len(flagged):
+        st.markdown("**Passages signalés**")
+        st.caption("Saisis hors ligne sur un secteur retiré au militant entre-temps : gardés, à vérifier avec lui.")
+        show_table(flagged_table(flagged, labels))
+
+
 # -- Streamlit ------------------------------------------------------------------------------
 def _progress_column() -> object:
     import streamlit as st
@@ -362,7 +387,14 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
 
     today = date.today()
     visible = turf_store.turfs_for(store, by=user)  # a canvasser's turfs only: selected in the SQL
+    # doors done: the latest report, or the doors knocked from the phone page when more (live, per turf)
+    knocked = visit_store.doors_knocked(store, [t.turf_id for t in visible], by=user)
+    visible = [replace(t, doors_done=max(t.doors_done, knocked.get(t.turf_id, 0))) for t in visible]
     st.subheader("Mes secteurs" if own else "Secteurs")
+    if permission(user.role, "record_feedback") is not Grant.NONE:
+        st.link_button("Ouvrir la page téléphone", FIELD_PAGE, icon=":material/smartphone:", type="primary")
+        st.caption("Pour le porte-à-porte : une touche par porte, les logements des immeubles, et ça marche sans "
+                   "réseau (les passages partent au retour du signal).")
     if not visible:
         st.caption("Aucun secteur ne vous est affecté pour l'instant." if own
                    else "Aucun secteur : les zones se découpent en secteurs sur la page Zones.")
@@ -408,8 +440,14 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
 
     st.markdown(f"**Liste de porte-à-porte — {plain(turf_label(chosen))}**")
     missing = len(chosen.address_ids) - sum(len(str(ids).split()) for ids in walk["address_ids"])
+    # doors: the households recorded on the phone where known, the address estimates otherwise
+    walk = with_households(walk, visit_store.household_counts(store, chosen.address_ids, by=user))
+    known = int(walk["households_known"].sum()) if len(walk) else 0
+    doors_text = (f"{fmt_number(chosen.doors)} porte(s) estimée(s)" if not known else
+                  f"{fmt_number(int(walk['doors'].sum()))} porte(s) (logements relevés à {fmt_number(known)} adresse(s), "
+                  "estimations ailleurs)")
     st.caption(
-        f"{fmt_number(len(walk))} point(s) d'adresse dans l'ordre de passage, {fmt_number(chosen.doors)} porte(s) estimée(s)"
+        f"{fmt_number(len(walk))} point(s) d'adresse dans l'ordre de passage, {doors_text}"
         f" ; échéance {fmt_date(due_for(chosen, name if own else None))}. Adresses et estimations seulement, aucun nom."
         + (f" {fmt_number(missing)} adresse(s) du secteur absente(s) de l'entrepôt." if missing > 0 else "")
     )

@@ -9,7 +9,8 @@
   then 303 to ``next`` (a local path only: no open redirect).
 - ``POST /deconnexion``: ends every session of the user and clears the cookie.
 - :class:`SessionGate`: a page load without a valid session is sent to ``/connexion?next=…``;
-  the Streamlit websocket, ``/media/``, uploads and component files are refused; static assets
+  the Streamlit websocket, ``/media/``, uploads and component files are refused (a request asking for
+  JSON, such as the phone page's API, gets a JSON 401 with a French ``erreur``); static assets
   and health checks stay open. An unauthenticated client never runs the Streamlit script.
 
 Form posts are checked twice against cross-site requests: ``Origin`` (else ``Referer``) must be
@@ -36,7 +37,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -310,7 +311,8 @@ def _csrf_of(request: Request) -> str:
     return value if 20 <= len(value) <= 64 and value.isascii() else secrets.token_urlsafe(24)
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
+    """Whether the request comes from a page of this host (``Origin``, else ``Referer``): the check of every POST."""
     host = request.headers.get("host", "")
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
@@ -373,7 +375,7 @@ async def login_page(site: Site, request: Request) -> Response:
 def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
     expected = request.cookies.get(CSRF_COOKIE, "")
     given = form.get("csrf", "")
-    return bool(expected) and _same_origin(request) and hmac.compare_digest(expected.encode(), given.encode())
+    return bool(expected) and same_origin(request) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 @_guarded
@@ -493,7 +495,7 @@ async def _first_admin(site: Site, request: Request, form: dict[str, str], csrf:
 
 @_guarded
 async def logout_post(site: Site, request: Request) -> Response:
-    if not _same_origin(request):
+    if not same_origin(request):
         return PlainTextResponse("Déconnexion refusée : requête venue d'un autre site.", status_code=403)
     token = request.cookies.get(COOKIE)
     if token:
@@ -538,13 +540,16 @@ class SessionGate:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 4401, "reason": "session"})
             return
-        if scope.get("method") in ("GET", "HEAD") and not path.startswith(API_PREFIXES):
+        wants_json = "application/json" in (_header(scope, b"accept") or "")
+        if scope.get("method") in ("GET", "HEAD") and not path.startswith(API_PREFIXES) and not wants_json:
             query = scope.get("query_string", b"").decode("latin-1")
             target = path + (f"?{query}" if query else "")
             location = LOGIN_PATH if target in ("", "/") else f"{LOGIN_PATH}?next={quote(safe_next(target), safe='')}"
             if token:
                 location += ("&" if "?" in location else "?") + "session=1"
             response: Response = RedirectResponse(location, status_code=303)
+        elif wants_json:  # a JSON API (the phone page's): a JSON answer
+            response = JSONResponse({"erreur": "Session requise : reconnectez-vous."}, status_code=401)
         else:
             response = PlainTextResponse("Session requise : reconnectez-vous.", status_code=401)
         response.headers["cache-control"] = "no-store"

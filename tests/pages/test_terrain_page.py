@@ -231,3 +231,37 @@ def test_a_second_canvasser_sees_nothing_of_the_first_ones_turf(store: CampaignS
     # and the first canvasser still sees only theirs
     at = open_page(app_test("canvasser").run(), "terrain.py")
     _assert_page_holds_only(at, wh, [first], [t for t in everything if t.turf_id != first.turf_id])
+
+
+def test_phone_visits_reach_the_supervisor_and_flags_show(store: CampaignStore) -> None:
+    """Visits sent from the phone page (``store.visits.sync``) appear per canvasser and per turf for the leaders,
+    with the one recorded on a turf unassigned meanwhile listed as flagged; the canvasser gets the phone page's link."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from dashboard.store import visits
+
+    canvasser = _user(store, "canvasser")
+    own = turfs.turfs_for(store, by=canvasser)[0]
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    sent = [visits.VisitInput(str(uuid.uuid4()), own.turf_id, own.address_ids[i], outcome, now, None, i)
+            for i, outcome in enumerate(("ouvert", "absent", "ouvert"))]
+    flats = [visits.HouseholdInput(str(uuid.uuid4()), own.address_ids[0], now, floor=f // 2, position=f) for f in range(6)]
+    visits.sync(store, by=canvasser, visits=sent[:2], households=flats)
+    turfs.unassign_turf(store, own.turf_id, "canvasser", by="cli")
+    assert visits.sync(store, by=canvasser, visits=sent[2:]).flagged == [sent[2].visit_id]
+    at = open_page(app_test("admin").run(), "terrain.py")
+    assert not at.exception and not at.error
+    assert "Passages saisis sur le téléphone" in [s.value for s in at.subheader]
+    per_user = _frame(at, "passages (campagne)")
+    assert list(per_user.iloc[0][["militant", "passages (campagne)", "ouvertes aujourd'hui", "signalés"]]) == ["canvasser", "3", "2", "1"]
+    flagged = _frame(at, "motif")
+    assert list(flagged["militant"]) == ["canvasser"] and list(flagged["secteur"]) == [terrain_panel.turf_label(own)]
+    turfs.assign_turf(store, own.turf_id, "canvasser", by="cli")
+    at = open_page(app_test("canvasser").run(), "terrain.py")
+    assert not at.exception and "Passages saisis sur le téléphone" not in [s.value for s in at.subheader]
+    assert "/porte-a-porte/" in json.dumps([str(e.proto) for e in at.get("link_button")])
+    table = _frame(at, "portes faites")  # the doors knocked from the phone count as done on the turf
+    assert list(table["portes faites"]) == [f"3 / {own.doors}"]
+    walk = _frame(at, "ordre")  # the building's six households count as its doors in the walk list
+    assert walk["portes (logements relevés, sinon estim.)"].iloc[0] == "6"

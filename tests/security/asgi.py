@@ -19,9 +19,20 @@ class Answer:
 
 def get(routes: list[BaseRoute], path: str, headers: dict[str, str] | None = None) -> Answer:
     """GET ``path`` from a Starlette app made of ``routes``."""
+    return request(routes, "GET", path, headers=headers)
+
+
+def post(routes: list[BaseRoute], path: str, body: bytes, headers: dict[str, str] | None = None) -> Answer:
+    """POST ``body`` to ``path`` of a Starlette app made of ``routes``."""
+    return request(routes, "POST", path, body, headers)
+
+
+def request(routes: list[BaseRoute], method: str, path: str, body: bytes = b"",
+            headers: dict[str, str] | None = None) -> Answer:
+    """``method`` ``path`` (with ``body``) on a Starlette app made of ``routes``."""
     app = Starlette(routes=routes)
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
         "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8501),
@@ -29,7 +40,7 @@ def get(routes: list[BaseRoute], path: str, headers: dict[str, str] | None = Non
     sent: list[dict] = []
 
     async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict) -> None:
         sent.append(message)

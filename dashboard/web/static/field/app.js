@@ -1,0 +1,390 @@
+// Isoloir — the canvasser's phone page (/porte-a-porte/). Works without signal:
+// the turfs, their doors and households are kept in localStorage; every visit is written to the
+// outbox (localStorage) with an id made here (crypto.randomUUID) BEFORE the screen says it is done,
+// then sent when the connection allows; the outbox forgets only the ids the server answers it holds
+// (dashboard/canvass/sync.py is the same model, property-tested). Text is set with textContent only.
+'use strict';
+
+const API = '/porte-a-porte/api';
+const KEY = 'isoloir.terrain.v1';
+const BATCH = 50;
+const OUTCOMES = [
+  ['ouvert', 'Ouvert'], ['absent', 'Absent'], ['refus', 'Refus'],
+  ['ne_plus_solliciter', 'Ne plus solliciter'], ['repasser', 'Repasser'],
+];
+const LABELS = Object.fromEntries(OUTCOMES);
+const AGAIN = new Set(['absent', 'repasser']);
+const MARKS = [['', 'Aucune marque'], ['digicode', 'Digicode'], ['pas_acces', "Pas d'accès"], ['commerce', 'Commerce'], ['vide', 'Vide']];
+const STATUS_FR = { todo: 'à faire', again: 'à repasser', done: 'fait' };
+
+function fresh() {
+  return { user: null, turfs: [], turf: {}, outbox: { visits: {}, households: {} }, seq: 0, screen: 'turfs', turfId: null, door: null };
+}
+function load() {
+  try {
+    const s = JSON.parse(localStorage.getItem(KEY));
+    return s && s.outbox ? s : fresh();
+  } catch (e) {
+    return fresh();
+  }
+}
+let S = load();
+function save() { localStorage.setItem(KEY, JSON.stringify(S)); }
+
+const $ = (id) => document.getElementById(id);
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'text') node.textContent = v;
+    else if (k === 'on') node.addEventListener('click', v);
+    else if (k.startsWith('data-')) node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+function fr(n) { return new Intl.NumberFormat('fr-FR').format(n); }
+function plural(n, one, many) { return `${fr(n)} ${n > 1 ? many : one}`; }
+function say(text, link) {
+  const m = $('message');
+  m.textContent = text;
+  if (link) { m.append(' '); m.append(el('a', { href: link[1], text: link[0] })); }
+  m.hidden = !text;
+  clearTimeout(say.timer);
+  if (text && !link) say.timer = setTimeout(() => { m.hidden = true; }, 4000);
+}
+
+// -- the outbox ------------------------------------------------------------------------------
+function mine(item) { return item.user === S.user; }
+function pendingVisits() {
+  return Object.values(S.outbox.visits).filter(mine)
+    .sort((a, b) => a.recorded_at - b.recorded_at || a.seq - b.seq || (a.visit_id < b.visit_id ? -1 : 1));
+}
+function pendingHouseholds() {
+  return Object.values(S.outbox.households).filter(mine).sort((a, b) => a.changed_at - b.changed_at);
+}
+function showCounter() {
+  const n = pendingVisits().length;
+  const c = $('attente');
+  c.textContent = n === 0 ? 'Tout est envoyé' : `${plural(n, 'passage', 'passages')} en attente d'envoi`;
+  c.dataset.attente = n ? 'oui' : 'non';
+  const line = $('etat-ligne');
+  line.textContent = navigator.onLine ? 'En ligne' : 'Hors ligne';
+  line.dataset.etat = navigator.onLine ? 'en-ligne' : 'hors-ligne';
+}
+
+async function call(path, body) {
+  const options = { credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    options.method = 'POST';
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(API + path, options);
+  let payload = {};
+  try { payload = await response.json(); } catch (e) { payload = {}; }
+  if (response.status === 401) {
+    sessionClosed();
+    throw new Error('session');
+  }
+  if (!response.ok) throw new Error(payload.erreur || 'Le serveur ne répond pas : réessayez.');
+  return payload;
+}
+
+function sessionClosed() {
+  // the turfs leave the phone; visits not sent stay, for the same canvasser's next session
+  S.turfs = []; S.turf = {}; S.screen = 'turfs'; save(); render();
+  say('Session fermée : reconnectez-vous pour envoyer vos passages.', ['Se connecter', '/connexion?next=%2Fporte-a-porte%2F']);
+}
+
+let flushing = false;
+async function flush() {
+  if (flushing || !navigator.onLine || !S.user) return;
+  const visits = pendingVisits().slice(0, BATCH);
+  const households = pendingHouseholds().slice(0, BATCH);
+  if (!visits.length && !households.length) return;
+  flushing = true;
+  let more = false;
+  try {
+    const strip = ({ user, ...rest }) => rest;
+    const answer = await call('/envoi', { visits: visits.map(strip), households: households.map(strip) });
+    for (const id of answer.held) forget(id);
+    const refused = Object.entries(answer.rejected || {});
+    for (const [id] of refused) forget(id);
+    for (const id of answer.households || []) delete S.outbox.households[id];
+    for (const id of Object.keys(answer.households_rejected || {})) delete S.outbox.households[id];
+    save();
+    if (refused.length) say(`${plural(refused.length, 'passage refusé', 'passages refusés')} : ${refused[0][1]}`);
+    else if ((answer.flagged || []).length) {
+      say(`${plural(answer.flagged.length, 'passage envoyé', 'passages envoyés')} sur un secteur qui ne vous est plus affecté : gardé, signalé au responsable.`);
+    }
+    more = pendingVisits().length > 0 || pendingHouseholds().length > 0;
+  } catch (e) {
+    if (e.message !== 'session' && navigator.onLine && !(e instanceof TypeError)) say(e.message);
+  } finally {
+    flushing = false;
+    render();
+  }
+  if (more) flush();
+}
+function forget(visitId) {
+  const v = S.outbox.visits[visitId];
+  delete S.outbox.visits[visitId];
+  if (!v || !S.turf[v.turf_id]) return;
+  for (const door of S.turf[v.turf_id].doors) {
+    for (const h of door.history) if (h.visit_id === visitId) h.pending = false;
+  }
+}
+
+// -- recording -------------------------------------------------------------------------------
+function currentTurf() { return S.turf[S.turfId]; }
+function currentDoor() {
+  const t = currentTurf();
+  return t ? t.doors.find((d) => d.address_id === S.door) : null;
+}
+function record(door, outcome, householdIds) {
+  const turf = currentTurf();
+  const now = Date.now();
+  for (const householdId of householdIds) {
+    S.seq += 1;
+    const visit = {
+      visit_id: crypto.randomUUID(), turf_id: turf.turf.turf_id, address_id: door.address_id,
+      household_id: householdId, outcome, recorded_at: now, seq: S.seq, user: S.user,
+    };
+    S.outbox.visits[visit.visit_id] = visit;
+    door.history.push({ visit_id: visit.visit_id, household_id: householdId, outcome, at: new Date(now).toISOString(), pending: true });
+  }
+  save(); // on the phone before anything is shown as done
+  flush();
+}
+function saveHousehold(door, household) {
+  const row = { ...household, address_id: door.address_id, changed_at: Date.now(), user: S.user };
+  S.outbox.households[row.household_id] = row;
+  const i = door.households.findIndex((h) => h.household_id === household.household_id);
+  if (household.removed) { if (i >= 0) door.households.splice(i, 1); } else if (i >= 0) door.households[i] = household;
+  else door.households.push(household);
+  save();
+  flush();
+}
+
+// -- statuses ----------------------------------------------------------------------------------
+function lastOutcome(door, householdId) {
+  let last = null;
+  for (const h of door.history) if ((h.household_id || null) === (householdId || null)) last = h.outcome;
+  return last;
+}
+function status(outcome) { return outcome === null ? 'todo' : (AGAIN.has(outcome) ? 'again' : 'done'); }
+function doorStatus(door) {
+  if (!door.households.length) return status(lastOutcome(door, null));
+  const all = door.households.map((h) => status(lastOutcome(door, h.household_id)));
+  if (all.every((s) => s === 'done')) return 'done';
+  if (all.every((s) => s === 'todo')) return 'todo';
+  return 'again';
+}
+function doorsOf(door) { return door.households.length || door.estimated_doors; }
+
+// -- screens -----------------------------------------------------------------------------------
+function show(screen) {
+  for (const id of ['ecran-secteurs', 'ecran-portes', 'ecran-porte']) $(id).hidden = id !== screen;
+}
+function render() {
+  showCounter();
+  const turf = currentTurf();
+  if (S.screen === 'door' && turf && currentDoor()) return renderDoor(turf, currentDoor());
+  if (S.screen !== 'turfs' && turf) return renderDoors(turf);
+  return renderTurfs();
+}
+function renderTurfs() {
+  show('ecran-secteurs');
+  const list = $('secteurs');
+  list.replaceChildren(...S.turfs.map((t) => el('li', {}, el('button', {
+    type: 'button', 'data-turf': String(t.turf_id), on: () => openTurf(t.turf_id),
+  }, el('span', { className: 'libelle', text: `${t.name} — ${t.zone_name}` }),
+  el('span', { className: 'badge', text: plural(t.stops, 'adresse', 'adresses') })))));
+  $('secteurs-vide').hidden = S.turfs.length > 0 || !S.user;
+}
+function renderDoors(turf) {
+  show('ecran-portes');
+  $('secteur-nom').textContent = `${turf.turf.name} — ${turf.turf.zone_name}`;
+  const total = turf.doors.reduce((n, d) => n + doorsOf(d), 0);
+  const done = turf.doors.filter((d) => doorStatus(d) === 'done').reduce((n, d) => n + doorsOf(d), 0);
+  $('secteur-avancement').textContent = `${fr(done)} / ${plural(total, 'porte faite', 'portes faites')} · ordre de passage`;
+  $('portes').replaceChildren(...turf.doors.map((d) => {
+    const st = doorStatus(d);
+    const size = d.households.length ? plural(d.households.length, 'logement', 'logements') : '';
+    return el('li', {}, el('button', { type: 'button', 'data-porte': String(d.order), on: () => openDoor(d.address_id) },
+      el('span', { className: 'libelle', text: `${d.order}. ${d.label}${size ? ` · ${size}` : ''}` }),
+      el('span', { className: 'badge', 'data-statut': st, text: STATUS_FR[st] })));
+  }));
+}
+function outcomeButtons(onPick, small) {
+  return el('div', { className: small ? 'boutons petits' : 'boutons' }, ...OUTCOMES.map(([id, label]) => el('button', {
+    type: 'button', 'data-issue': id, text: label, on: () => onPick(id),
+  })));
+}
+function historyText(door, householdId) {
+  const mineOnly = door.history.filter((h) => (h.household_id || null) === (householdId || null));
+  if (!mineOnly.length) return 'Jamais visité.';
+  const last = mineOnly[mineOnly.length - 1];
+  const when = new Date(last.at).toLocaleString('fr-FR', { timeZone: 'Europe/Paris', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  return `${plural(mineOnly.length, 'passage', 'passages')} · dernier : ${LABELS[last.outcome] || last.outcome}, ${when}${last.pending ? ' (à envoyer)' : ''}`;
+}
+function floorName(f) {
+  if (f === null || f === undefined) return 'Sans étage';
+  if (f === 0) return 'Rez-de-chaussée';
+  return f < 0 ? `Sous-sol ${-f}` : `Étage ${f}`;
+}
+function householdName(h, index) {
+  return h.label || `${floorName(h.floor)} · porte ${index + 1}`;
+}
+function renderDoor(turf, door) {
+  show('ecran-porte');
+  $('porte-nom').textContent = `${door.order}. ${door.label}`;
+  const box = $('logements');
+  const buttons = $('porte-boutons');
+  if (!door.households.length) {
+    $('porte-historique').textContent = `≈ ${plural(door.estimated_doors, 'porte estimée', 'portes estimées')} · ${historyText(door, null)}`;
+    buttons.replaceChildren(outcomeButtons((o) => { record(door, o, [null]); S.screen = 'doors'; save(); render(); }));
+    buttons.hidden = false;
+    box.replaceChildren();
+    $('ajout').open = false;
+    return;
+  }
+  buttons.hidden = true;
+  $('porte-historique').textContent = plural(door.households.length, 'logement', 'logements');
+  const entrances = [...new Set(door.households.map((h) => h.entrance || ''))];
+  const parts = [];
+  for (const entrance of entrances) {
+    const inEntrance = door.households.filter((h) => (h.entrance || '') === entrance);
+    const todo = (list) => list.filter((h) => status(lastOutcome(door, h.household_id)) !== 'done').map((h) => h.household_id);
+    if (entrances.length > 1 || entrance) {
+      parts.push(el('div', { className: 'groupe' }, el('div', { className: 'entete' },
+        el('h2', { text: entrance ? `Entrée ${entrance}` : 'Entrée principale' }),
+        el('button', { type: 'button', 'data-bloc': 'entree', text: "Absent : toute l'entrée", on: () => bulk(door, todo(inEntrance)) }))));
+    }
+    const floors = [...new Set(inEntrance.map((h) => h.floor))].sort((a, b) => (a ?? -99) - (b ?? -99));
+    for (const floor of floors) {
+      const onFloor = inEntrance.filter((h) => h.floor === floor);
+      parts.push(el('div', { className: 'groupe', 'data-etage': String(floor) }, el('div', { className: 'entete' },
+        el('h2', { text: floorName(floor) }),
+        el('button', { type: 'button', 'data-bloc': 'etage', text: "Absent : tout l'étage", on: () => bulk(door, todo(onFloor)) })),
+      ...onFloor.map((h, i) => householdCard(door, h, i))));
+    }
+  }
+  box.replaceChildren(...parts);
+}
+function householdCard(door, h, index) {
+  const st = status(lastOutcome(door, h.household_id));
+  const mark = MARKS.find(([id]) => id === (h.mark || ''));
+  const select = el('select', { 'aria-label': 'Marque' }, ...MARKS.map(([id, label]) => el('option', { value: id, text: label, selected: id === (h.mark || '') })));
+  select.addEventListener('change', () => { saveHousehold(door, { ...h, mark: select.value || null }); render(); });
+  return el('div', { className: 'logement', 'data-logement': h.household_id },
+    el('div', { className: 'tete' }, el('span', { text: householdName(h, index) + (h.mark ? ` · ${mark[1]}` : '') }),
+      el('span', { className: 'badge', 'data-statut': st, text: STATUS_FR[st] })),
+    el('div', { className: 'note', text: historyText(door, h.household_id) }),
+    outcomeButtons((o) => { record(door, o, [h.household_id]); render(); }, true),
+    el('details', {}, el('summary', { text: 'Marquer, diviser, retirer' }), el('div', { className: 'actions' },
+      select,
+      el('button', { type: 'button', text: 'Diviser', on: () => { split(door, h); } }),
+      el('button', { type: 'button', text: 'Retirer', on: () => { saveHousehold(door, { ...h, removed: true }); render(); } }))));
+}
+function bulk(door, householdIds) {
+  if (!householdIds.length) { say('Rien à faire ici : tout est déjà fait.'); return; }
+  record(door, 'absent', householdIds);
+  say(`${plural(householdIds.length, 'logement noté', 'logements notés')} absent${householdIds.length > 1 ? 's' : ''}.`);
+  render();
+}
+function split(door, h) {
+  const position = Math.max(0, ...door.households.map((x) => x.position || 0)) + 1;
+  saveHousehold(door, { household_id: crypto.randomUUID(), entrance: h.entrance || '', floor: h.floor, label: null, mark: null, position });
+  render();
+}
+function addHouseholds() {
+  const door = currentDoor();
+  if (!door) return;
+  const entrance = $('ajout-entree').value.trim().slice(0, 20);
+  const floors = Math.min(40, Math.max(1, parseInt($('ajout-etages').value, 10) || 1));
+  const perFloor = Math.min(20, Math.max(1, parseInt($('ajout-par-etage').value, 10) || 1));
+  let position = Math.max(0, ...door.households.map((x) => x.position || 0));
+  for (let floor = 0; floor < floors; floor += 1) {
+    for (let i = 0; i < perFloor; i += 1) {
+      position += 1;
+      saveHousehold(door, { household_id: crypto.randomUUID(), entrance, floor, label: null, mark: null, position });
+    }
+  }
+  $('ajout').open = false;
+  say(`${plural(floors * perFloor, 'logement ajouté', 'logements ajoutés')}.`);
+  render();
+}
+
+// -- loading from the server ---------------------------------------------------------------------
+function mergeTurf(data) {
+  // the server's history, plus the visits of this turf still waiting in the outbox
+  const waiting = pendingVisits().filter((v) => v.turf_id === data.turf.turf_id);
+  const known = new Set();
+  for (const d of data.doors) for (const h of d.history) known.add(h.visit_id);
+  for (const v of waiting) {
+    if (known.has(v.visit_id)) continue;
+    const door = data.doors.find((d) => d.address_id === v.address_id);
+    if (door) door.history.push({ visit_id: v.visit_id, household_id: v.household_id, outcome: v.outcome, at: new Date(v.recorded_at).toISOString(), pending: true });
+  }
+  for (const row of pendingHouseholds()) {
+    const door = data.doors.find((d) => d.address_id === row.address_id);
+    if (!door) continue;
+    const { user, changed_at, address_id, ...h } = row;
+    const i = door.households.findIndex((x) => x.household_id === h.household_id);
+    if (h.removed) { if (i >= 0) door.households.splice(i, 1); } else if (i >= 0) door.households[i] = h; else door.households.push(h);
+  }
+  return data;
+}
+async function openTurf(turfId) {
+  S.turfId = turfId; S.screen = 'doors'; save();
+  if (navigator.onLine) {
+    try {
+      S.turf[turfId] = mergeTurf(await call(`/secteurs/${encodeURIComponent(turfId)}`));
+      save();
+    } catch (e) {
+      if (e.message === 'session') return;
+      if (!S.turf[turfId]) say(e instanceof TypeError ? 'Pas de réseau : ce secteur n\'a pas encore été chargé.' : e.message);
+    }
+  }
+  render();
+}
+function openDoor(addressId) { if (!$('message').querySelector('a')) $('message').hidden = true; S.door = addressId; S.screen = 'door'; save(); render(); window.scrollTo(0, 0); }
+async function refresh() {
+  if (!navigator.onLine) return;
+  try {
+    const data = await call('/secteurs');
+    if (S.user && S.user !== data.user) { S.turfs = []; S.turf = {}; S.screen = 'turfs'; }
+    S.user = data.user; S.turfs = data.turfs;
+    const ids = new Set(data.turfs.map((t) => t.turf_id));
+    for (const id of Object.keys(S.turf)) if (!ids.has(Number(id))) delete S.turf[id];
+    save();
+    await flush();
+    if (S.turfId && ids.has(S.turfId) && S.screen !== 'turfs') {
+      S.turf[S.turfId] = mergeTurf(await call(`/secteurs/${S.turfId}`));
+      save();
+    }
+  } catch (e) {
+    if (e.message !== 'session' && !(e instanceof TypeError)) say(e.message);
+  }
+  render();
+}
+
+function start() {
+  $('retour-secteurs').addEventListener('click', () => { S.screen = 'turfs'; save(); render(); });
+  $('retour-portes').addEventListener('click', () => { S.screen = 'doors'; save(); render(); });
+  $('ajout-ok').addEventListener('click', addHouseholds);
+  // leaving: the turfs leave the phone; visits not sent stay for this canvasser's next session
+  $('deconnexion').addEventListener('submit', () => { S.turfs = []; S.turf = {}; S.screen = 'turfs'; save(); });
+  window.addEventListener('online', () => { showCounter(); refresh(); });
+  window.addEventListener('offline', showCounter);
+  window.addEventListener('storage', () => { S = load(); render(); });
+  setInterval(flush, 15000);
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/porte-a-porte/sw.js', { scope: '/porte-a-porte/' }).catch(() => {});
+  }
+  render();
+  refresh();
+}
+document.addEventListener('DOMContentLoaded', start);

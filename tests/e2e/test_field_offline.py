@@ -1,0 +1,148 @@
+"""The canvasser's phone page (``/porte-a-porte/``) in a real browser at 390 × 844 with touch, without signal.
+
+As the demo canvasser: open their turf, record 10 doors online (four houses, then a building of 6 households
+added on the spot, with a bulk « absent » for a floor); go offline, record 5 more, reload the page offline (the
+service worker serves it, the turf and the waiting visits come back from the phone's storage), record 2 more,
+go back online: the store holds the 17 visits exactly once, in order, with the canvasser and the phone's times.
+Screenshots of the turf list, the building's households and the waiting counter go to ``tests/e2e/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+TIMEOUT = 60_000
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    campaign: Path
+
+
+@pytest.fixture(scope="module")
+def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    data_dir = tmp_path_factory.mktemp("field-offline")
+    for name in ("warehouse.duckdb", "campaign.duckdb"):
+        shutil.copy2(demo_dir / name, data_dir / name)
+    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})
+    # a service worker needs a secure context: http://localhost is one
+    yield App(url.replace("127.0.0.1", "localhost"), data_dir / "campaign.duckdb")
+    stop_app(process)
+
+
+def _fits_the_phone(page) -> None:  # noqa: ANN001
+    """No horizontal scroll; every visible button at least 44 px high and wide."""
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    small = page.evaluate("""() => [...document.querySelectorAll('button, summary')]
+        .filter((b) => b.offsetParent !== null)
+        .map((b) => b.getBoundingClientRect())
+        .filter((r) => r.height < 44 || r.width < 44).length""")
+    assert small == 0, f"{small} button(s) smaller than 44 px"
+
+
+def _door(page, order: int, outcome: str) -> None:  # noqa: ANN001
+    """One tap on the list, one tap on the outcome: back on the list."""
+    page.locator(f'#portes [data-porte="{order}"]').click()
+    if order == 6:  # one door screen at phone size
+        page.screenshot(path=str(ARTIFACTS / "field-phone-door.png"))
+        _fits_the_phone(page)
+    page.locator(f'#porte-boutons [data-issue="{outcome}"]').click()
+    page.locator("#ecran-portes").wait_for(state="visible", timeout=TIMEOUT)
+
+
+def _waiting(page, text: str) -> None:  # noqa: ANN001
+    page.locator("#attente").filter(has_text=text).wait_for(timeout=TIMEOUT)
+
+
+def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=1)
+    started = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(seconds=1)
+    expected: list[tuple[int, str]] = []  # (door order, outcome) in the order recorded
+    try:
+        page = context.new_page()
+        page.goto(f"{app.url}/porte-a-porte/")
+        log_in(page, "canvasser")
+        page.wait_for_function("() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)", timeout=TIMEOUT)
+        turf = page.locator("#secteurs button").first
+        turf.wait_for(timeout=TIMEOUT)
+        assert page.locator("#secteurs button").count() == 1  # their turf only
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "field-phone-turfs.png"))
+        _fits_the_phone(page)
+        turf.click()
+        page.locator('#portes [data-porte="12"]').wait_for(timeout=TIMEOUT)
+        page.screenshot(path=str(ARTIFACTS / "field-phone-doors.png"))
+        _fits_the_phone(page)
+
+        # online: four houses, one tap each
+        for order, outcome in ((1, "ouvert"), (2, "absent"), (3, "refus"), (4, "repasser")):
+            _door(page, order, outcome)
+            expected.append((order, outcome))
+        # a building: 3 floors × 2 households added on the spot, then one tap per household, one for a floor
+        page.locator('#portes [data-porte="5"]').click()
+        page.locator("#ajout summary").click()
+        page.locator("#ajout-etages").fill("3")
+        page.locator("#ajout-par-etage").fill("2")
+        page.locator("#ajout-ok").click()
+        page.locator("#logements .logement").nth(5).wait_for(timeout=TIMEOUT)
+        assert page.locator("#logements .logement").count() == 6
+        assert not page.locator("#porte-boutons").is_visible()  # a building: one set of buttons per household
+        cards = page.locator("#logements .logement")
+        cards.nth(0).locator('[data-issue="ouvert"]').click()
+        cards.nth(1).locator('[data-issue="ne_plus_solliciter"]').click()
+        page.locator('[data-etage="1"] [data-bloc="etage"]').click()  # « Absent : tout l'étage »: two visits
+        cards.nth(4).locator('[data-issue="ouvert"]').click()
+        cards.nth(5).locator('[data-issue="refus"]').click()
+        expected += [(5, "ouvert"), (5, "ne_plus_solliciter"), (5, "absent"), (5, "absent"), (5, "ouvert"), (5, "refus")]
+        page.screenshot(path=str(ARTIFACTS / "field-phone-building.png"), full_page=True)
+        _fits_the_phone(page)
+        page.locator("#retour-portes").click()
+        _waiting(page, "Tout est envoyé")
+
+        # no signal: five doors, a reload (the service worker serves the page), two more
+        context.set_offline(True)
+        page.locator("#etat-ligne").filter(has_text="Hors ligne").wait_for(timeout=TIMEOUT)
+        for order in range(6, 11):
+            _door(page, order, "absent" if order % 2 else "ouvert")
+            expected.append((order, "absent" if order % 2 else "ouvert"))
+        _waiting(page, "5 passages en attente d'envoi")
+        page.reload()
+        page.locator('#portes [data-porte="12"]').wait_for(timeout=TIMEOUT)
+        _waiting(page, "5 passages en attente d'envoi")
+        for order, outcome in ((11, "refus"), (12, "ouvert")):
+            _door(page, order, outcome)
+            expected.append((order, outcome))
+        _waiting(page, "7 passages en attente d'envoi")
+        page.screenshot(path=str(ARTIFACTS / "field-phone-waiting.png"))
+        assert page.locator('#portes [data-porte="11"] .badge').inner_text() == "fait"
+
+        # signal again: everything goes, once
+        context.set_offline(False)
+        _waiting(page, "Tout est envoyé")
+        ended = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=1)
+        orders = page.evaluate("""() => Object.fromEntries(JSON.parse(localStorage.getItem('isoloir.terrain.v1'))
+            .turf[JSON.parse(localStorage.getItem('isoloir.terrain.v1')).turfId].doors.map((d) => [d.address_id, d.order]))""")
+    finally:
+        context.close()
+
+    rows = read_store(app.campaign, "SELECT visit_id, address_id, outcome, canvasser, recorded_at, flag, household_id "
+                                    "FROM visit ORDER BY recorded_at, phone_seq")
+    assert len(rows) == 17 and len({r[0] for r in rows}) == 17, "a visit was lost or counted twice"
+    assert [(orders[r[1]], r[2]) for r in rows] == expected
+    assert {r[3] for r in rows} == {"canvasser"} and {r[5] for r in rows} == {None}
+    assert all(started <= r[4] <= ended for r in rows), "phone times out of the test's window"
+    assert len({r[6] for r in rows if r[6]}) == 6  # the building's six households
+    households = read_store(app.campaign, "SELECT count(*), count(DISTINCT floor) FROM household WHERE removed_at IS NULL")
+    assert households == [(6, 3)]

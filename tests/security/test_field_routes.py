@@ -1,0 +1,148 @@
+"""The phone page's routes (``dashboard/web/field.py``) on a copy of the demo, through the ASGI helpers: session
+and rights at every request (401/403 JSON in French), same-origin JSON posts only, a canvasser's own turf only,
+visits idempotent on the phone's ids, a strict CSP on the page, no traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dashboard.config import Settings
+from dashboard.store import sessions, turfs, users
+from dashboard.web import field
+from dashboard.web.auth import Site
+from tests.security.asgi import get, post
+
+HOST = "localhost:8501"
+SAME = {"Host": HOST, "Origin": f"http://{HOST}", "Content-Type": "application/json", "Accept": "application/json"}
+
+
+@dataclass
+class Field:
+    site: Site
+    routes: list
+    canvasser: str  # the session cookie header of the demo canvasser
+    viewer: str
+    own_turf: int
+    other_turf: int
+
+
+@pytest.fixture(scope="module")
+def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Field]:
+    data_dir = tmp_path_factory.mktemp("field")
+    for name in ("warehouse.duckdb", "campaign.duckdb"):
+        shutil.copy2(demo_dir / name, data_dir / name)
+    site = Site(Settings.load(env={}, data_dir=data_dir))
+    store = site.store
+    cookies = {}
+    for role in ("canvasser", "viewer"):
+        user = next(u for u in users.list_users(store, by="cli") if u.role == role)
+        cookies[role] = f"isoloir_session={sessions.create(store, user, hours=1)}"
+    canvasser = next(u for u in users.list_users(store, by="cli") if u.role == "canvasser")
+    own = turfs.turfs_for(store, by=canvasser)[0].turf_id
+    other = next(t.turf_id for t in turfs.turfs_for(store, by="cli") if t.turf_id != own)
+    yield Field(site, field.routes(site), cookies["canvasser"], cookies["viewer"], own, other)
+    store.close()
+
+
+def _json(answer) -> dict:  # noqa: ANN001
+    assert answer.headers["content-type"].startswith("application/json")
+    assert answer.headers.get("cache-control") == "no-store"
+    return json.loads(answer.body)
+
+
+def test_the_page_and_its_service_worker_with_a_strict_policy(app: Field) -> None:
+    page = get(app.routes, "/porte-a-porte/", {"Cookie": app.canvasser})
+    assert page.status == 200 and b'<html lang="fr">' in page.body
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert b"<script>" not in page.body and b"onclick" not in page.body  # no inline code
+    worker = get(app.routes, "/porte-a-porte/sw.js")
+    assert worker.status == 200 and worker.headers["content-type"].startswith("text/javascript")
+    assert b"/porte-a-porte/api/" not in worker.body.split(b"SHELL =")[1].split(b";")[0]  # the API is never cached
+
+
+def test_no_session_no_rights_answer_json_in_french(app: Field) -> None:
+    for answer in (get(app.routes, "/porte-a-porte/api/secteurs", {"Accept": "application/json"}),
+                   post(app.routes, "/porte-a-porte/api/envoi", b"{}", SAME),
+                   get(app.routes, "/porte-a-porte/api/secteurs", {"Cookie": "isoloir_session=forged"})):
+        assert answer.status == 401 and _json(answer) == {"erreur": "Session requise : reconnectez-vous."}
+    viewer = get(app.routes, "/porte-a-porte/api/secteurs", {"Cookie": app.viewer})
+    assert viewer.status == 403 and "militants" in _json(viewer)["erreur"]
+
+
+def test_a_canvasser_reads_only_their_turf(app: Field) -> None:
+    listed = _json(get(app.routes, "/porte-a-porte/api/secteurs", {"Cookie": app.canvasser}))
+    assert [t["turf_id"] for t in listed["turfs"]] == [app.own_turf] and listed["user"] == "canvasser"
+    turf = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    assert [d["order"] for d in turf["doors"]] == list(range(1, len(turf["doors"]) + 1)) and len(turf["doors"]) >= 12
+    assert all(d["label"] and d["address_id"].count("@") == 1 for d in turf["doors"])
+    refused = get(app.routes, f"/porte-a-porte/api/secteurs/{app.other_turf}", {"Cookie": app.canvasser})
+    assert refused.status == 403 and "erreur" in _json(refused) and b"Traceback" not in refused.body
+
+
+def test_visits_are_sent_once_from_this_site_only(app: Field) -> None:
+    turf = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    door = turf["doors"][0]["address_id"]
+    visit = {"visit_id": str(uuid.uuid4()), "turf_id": app.own_turf, "address_id": door, "outcome": "absent",
+             "recorded_at": 1_772_355_600_000, "seq": 1, "household_id": None}
+    body = json.dumps({"visits": [visit], "households": []}).encode()
+    headers = {**SAME, "Cookie": app.canvasser}
+    for bad in ({**headers, "Origin": "http://evil.example"}, {k: v for k, v in headers.items() if k != "Origin"}):
+        answer = post(app.routes, "/porte-a-porte/api/envoi", body, bad)
+        assert answer.status == 403 and "autre site" in _json(answer)["erreur"]
+    form = post(app.routes, "/porte-a-porte/api/envoi", body, {**headers, "Content-Type": "application/x-www-form-urlencoded"})
+    assert form.status == 400
+    first = _json(post(app.routes, "/porte-a-porte/api/envoi", body, headers))
+    again = _json(post(app.routes, "/porte-a-porte/api/envoi", body, headers))
+    assert first["new"] == first["held"] == [visit["visit_id"]] and again["new"] == [] and again["held"] == [visit["visit_id"]]
+    ids = json.dumps({"ids": [visit["visit_id"], str(uuid.uuid4())]}).encode()
+    assert _json(post(app.routes, "/porte-a-porte/api/detenus", ids, headers))["held"] == [visit["visit_id"]]
+    with app.site.store.read() as con:
+        assert con.execute("SELECT count(*), min(canvasser) FROM visit WHERE visit_id = ?", [visit["visit_id"]]).fetchone() == (1, "canvasser")
+    for broken in (b"not json", b'{"visits": "x"}', json.dumps({"visits": [{"visit_id": 1}]}).encode()):
+        answer = post(app.routes, "/porte-a-porte/api/envoi", broken, headers)
+        assert answer.status == 400 and _json(answer)["erreur"].startswith("envoi mal formé")
+
+
+def test_the_gate_sends_the_page_to_login_and_answers_the_api_in_json(app: Field) -> None:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+
+    from dashboard.web.auth import SessionGate
+    from tests.security.asgi import run_async
+
+    gated = Starlette(routes=app.routes, middleware=[Middleware(SessionGate, site=app.site)])
+
+    def call(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        sent: list[dict] = []
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+                 "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8501)}
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        run_async(gated(scope, receive, send))
+        start = next(m for m in sent if m["type"] == "http.response.start")
+        return (start["status"], {k.decode(): v.decode() for k, v in start["headers"]},
+                b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+
+    status, headers, _ = call("GET", "/porte-a-porte/", {"Host": HOST})
+    assert status == 303 and headers["location"] == "/connexion?next=%2Fporte-a-porte%2F"
+    for method in ("GET", "POST"):
+        status, headers, body = call(method, "/porte-a-porte/api/secteurs", {"Host": HOST, "Accept": "application/json"})
+        assert status == 401 and json.loads(body) == {"erreur": "Session requise : reconnectez-vous."}
+    status, _, body = call("GET", "/porte-a-porte/api/secteurs", {"Host": HOST, "Accept": "application/json",
+                                                                  "Cookie": app.canvasser})
+    assert status == 200 and json.loads(body)["user"] == "canvasser"
