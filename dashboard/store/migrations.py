@@ -186,6 +186,9 @@ def _user_rights(d: Dialect) -> list[str]:
         """CREATE TABLE IF NOT EXISTS user_right (
             user_name VARCHAR NOT NULL, right_name VARCHAR NOT NULL, granted_by VARCHAR NOT NULL,
             granted_at TIMESTAMP NOT NULL, PRIMARY KEY (user_name, right_name))""",
+    ]
+
+
 def _field_visits(d: Dialect) -> list[str]:
     """The canvasser's phone (``store/visits.py``): households inside an address, and one row per door knocked.
 
