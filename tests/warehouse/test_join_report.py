@@ -79,7 +79,7 @@ def test_skipped_features_are_in_the_report_and_import_log(reports: dict) -> Non
     assert skipped == [{"reason_fr": "géométrie absente ou vide", "count": 1, "lines": [3]}]
     log = reports["log"]
     row = log[log["file_name"] == "b.geojson"].iloc[0]
-    assert int(row["rows_skipped"]) == 1 and '"skip_invalid": "True"' in row["options"]
+    assert int(row["rows_skipped"]) == 1 and '"skip_invalid": true' in row["options"]
     assert json.loads(row["report"])["skipped"][0]["lines"] == [3]
 
 
