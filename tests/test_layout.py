@@ -26,6 +26,7 @@ RANKS: dict[str, int] = {
     "dashboard.ingest": 1,
     "dashboard.warehouse": 2,
     "dashboard.iris": 3,
+    "dashboard.boundaries": 3,
     "dashboard.store": 3,
     "dashboard.maps": 4,
     "dashboard.targeting": 5,

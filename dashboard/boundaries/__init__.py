@@ -1,0 +1,1 @@
+"""Boundary versions of polling stations over time, crosswalks between them."""
