@@ -322,20 +322,14 @@ def test_demo_inputs_match_the_warehouse(demo: Warehouse, leg: ScoreTable):
     assert np.allclose(f["doors"], np.maximum(points.reindex(f.index), np.ceil(f["registered"] / p.electors_per_door)))
 
 
-def test_split_station_is_flagged_not_comparable(demo: Warehouse, leg: ScoreTable):
+def test_split_station_is_compared_through_the_crosswalk(demo: Warehouse, leg: ScoreTable):
     f = leg.frame.set_index("station_id")
-    # 45999_7 was split into 7 and 41 between the 2022 and 2024 boundary versions
-    assert not f.at["45999_7", "comparable"] and not f.at["45999_41", "comparable"]
-    assert f["comparable"].sum() == 39
-    comparable = f[f["comparable"]]
-    median_volatility = comparable["share_swing"].abs().median()
-    median_turnout = comparable["turnout_swing"].abs().median()
-    for station in ("45999_7", "45999_41"):
-        assert math.isnan(f.at[station, "share_swing"]) and math.isnan(f.at[station, "turnout_swing"])
-        assert f.at[station, "volatility"] == pytest.approx(median_volatility)
-        assert f.at[station, "undecided"] == pytest.approx(f.at[station, "blank_null"] + median_turnout)
-    note = next(n for n in leg.notes if "sans référence comparable" in n)
-    assert "45999_7" in note and "45999_41" in note and "médiane" in note
+    # 45999_7 was split into 7 and 41 between the 2022 and 2024 boundary versions: the crosswalk the
+    # import computed carries old BV 7's results onto both halves, so every station is comparable
+    assert f["comparable"].all() and len(f) == 41
+    assert not any("sans référence comparable" in n for n in leg.notes)
+    assert f.at["45999_41", "share_ref"] == pytest.approx(f.at["45999_7", "share_ref"])
+    comparable = f.drop(index="45999_41")
     # comparable stations: the swing is computed on the same station in both elections
     ref = demo.query(
         """SELECT t.station_id, t.voters / t.registered AS turnout,
@@ -344,6 +338,7 @@ def test_split_station_is_flagged_not_comparable(demo: Warehouse, leg: ScoreTabl
            FROM turnout t WHERE t.election_id = 'pres2022_t1'"""
     ).set_index("station_id")
     assert np.allclose(comparable["share_ref"], ref["share"].reindex(comparable.index))
+    assert f.at["45999_41", "share_ref"] == pytest.approx(ref.at["45999_7", "share"])
     assert np.allclose(comparable["turnout_swing"], comparable["turnout"] - ref["turnout"].reindex(comparable.index))
     assert np.allclose(comparable["volatility"], (comparable["support_raw"] - comparable["share_ref"]).abs())
     # same boundaries: every station is comparable
