@@ -136,13 +136,17 @@ def _address_pieces(old_m: np.ndarray, new_m: np.ndarray, old_communes: np.ndarr
     p_new, i_new = new_tree.query(points, predicate="within")
     first = ~pd.Series(p_new).duplicated().to_numpy()
     in_new = pd.Series(i_new[first], index=p_new[first])
-    both = pd.DataFrame({"i_old": in_old, "i_new": in_new.reindex(in_old.index)}).dropna()
+    nothing = pd.DataFrame(columns=["i_old", "i_new", "area", "weight", "method", "reliability"])
+    both = pd.DataFrame({"i_old": in_old.to_numpy(), "i_new": in_new.reindex(in_old.index).to_numpy()},
+                        index=in_old.index).dropna()
     if both.empty:
-        return pd.DataFrame(columns=["i_old", "i_new", "area", "weight", "method", "reliability"])
+        return nothing
     both = both.astype(int)
     both = both[old_communes[both["i_old"].to_numpy()] == new_communes[both["i_new"].to_numpy()]]
     both["w"] = weight[both.index.to_numpy()]
     both = both[both["w"] > 0]
+    if both.empty:
+        return nothing
     pieces = both.groupby(["i_old", "i_new"], as_index=False)["w"].sum()
     total = pieces.groupby("i_old")["w"].transform("sum")
     pieces["weight"] = pieces["w"] / total
@@ -152,7 +156,7 @@ def _address_pieces(old_m: np.ndarray, new_m: np.ndarray, old_communes: np.ndarr
     near = near.join(both[["i_old", "i_new", "w"]], on="row")
     near = near[near["i_near"] != near["i_new"]]
     receiving = set(zip(pieces["i_old"], pieces["i_new"]))
-    near = near[[(o, n) in receiving for o, n in zip(near["i_old"], near["i_near"])]]
+    near = near[np.array([(o, n) in receiving for o, n in zip(near["i_old"], near["i_near"])], dtype=bool)]
     ambiguous = near.drop_duplicates("row").groupby("i_old")["w"].sum()
     per_old = pieces.groupby("i_old")["w"].sum()
     ambiguity = (ambiguous.reindex(per_old.index).fillna(0.0) / per_old).clip(0.0, 1.0)
