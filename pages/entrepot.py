@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.formats import format_fr
 from dashboard.warehouse.info import current_stations
 from dashboard.warehouse.joins import describe_missing_polygons
-from dashboard.ui import data
+from dashboard.ui import data, versions_panel
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
 
@@ -47,16 +47,8 @@ else:
         [["identifiant", "élection", "date", "communes", "bureaux", "inscrits", "exprimés"]]
     )
 
-st.subheader("Bureaux par commune et version de contours")
 stations = pd.DataFrame(info["stations"])
-if not stations.empty:
-    for column in ("valid_from", "valid_to"):
-        stations[column] = pd.to_datetime(stations[column]).dt.date
-    show_table(
-        stations.rename(columns={"commune_code": "commune", "commune_name": "nom", "set_id": "version", "label": "libellé",
-                                 "valid_from": "valide du", "valid_to": "au", "stations": "bureaux"})
-        [["commune", "nom", "version", "libellé", "valide du", "au", "bureaux"]]
-    )
+versions_panel.show(dict(zip(stations["commune_code"], stations["commune_name"].fillna(""))) if not stations.empty else {})
 
 st.subheader("Ce qui ne se joint pas")
 unjoined = info["unjoined"]
