@@ -107,3 +107,12 @@ def test_encryption_benchmark_reads_the_same_contacts_both_ways(capsys: pytest.C
     assert figures == returned
     assert figures["contacts"] == 200 and figures["read_plain_s"] > 0 and figures["read_encrypted_s"] > 0
     assert set(figures) == {"contacts", "read_plain_s", "read_encrypted_s", "ratio", "per_contact_us", "seal_s"}
+
+
+def test_crosswalk_benchmark_small(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("crosswalk")
+    returned = bench.main(["--communes", "300", "--redrawn", "0.3"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    assert figures["old_stations_covered"] == figures["old_stations"] and figures["weights_sum_max_error"] < 1e-9
+    assert figures["stored_rows"] == figures["rows"] > 0 and figures["by_addresses"] > 0

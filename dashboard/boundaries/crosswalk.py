@@ -293,14 +293,19 @@ def version_pairs(wh: Warehouse, communes: Iterable[str]) -> list[tuple[str, str
 
 
 def refresh_crosswalks(wh: Warehouse, communes: Iterable[str]) -> list[CrosswalkSummary]:
-    """Recompute every crosswalk from an older to a newer version of ``communes`` (read-write ``wh``)."""
-    return [build_crosswalks(wh, a, b, c) for a, b, c in version_pairs(wh, communes)]
+    """Recompute the crosswalks between every two versions of ``communes``, older → newer and back
+    (the station history re-expresses later elections on older boundaries too); read-write ``wh``."""
+    summaries = []
+    for older, newer, shared in version_pairs(wh, communes):
+        summaries.append(build_crosswalks(wh, older, newer, shared))
+        summaries.append(build_crosswalks(wh, newer, older, shared))
+    return summaries
 
 
 def refresh_after_import(wh: Warehouse, parsed_files: list[tuple[object, object, str]]) -> list[str]:
     """The import write step's hook (``warehouse/importer.py``'s ``after_write``): after new
     boundary versions or new REU addresses, recompute the crosswalks of the communes concerned
-    that have a predecessor. Returns one French line per pair of versions."""
+    that have another version. Returns one French line per crosswalk written."""
     from dashboard.ingest.addresses import ParsedAddresses
     from dashboard.ingest.stations import ParsedStations
 

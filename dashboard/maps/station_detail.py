@@ -137,30 +137,36 @@ def carried_across_versions(wh: Warehouse, station_id: str, set_id: str, commune
         [commune_code, set_id],
     )
     carried_results, carried_turnout, report = [], [], []
+    crosswalks: dict[str, pd.DataFrame] = {}
+    for from_set in others["set_id"].unique():
+        found = stored_or_computed(wh, from_set, set_id, [station_id], [commune_code])
+        crosswalks[from_set] = found[found["to_station_id"] == station_id]
+    sources_all = sorted({s for c in crosswalks.values() for s in c["from_station_id"]})
+    all_turnout = _turnout(wh, sources_all) if sources_all else pd.DataFrame(columns=["election_id", "station_id"])
+    all_results = _results(wh, sources_all) if sources_all else pd.DataFrame(columns=["election_id", "station_id"])
+    counts = ["registered", "voters", "abstentions", "blank", "null", "expressed"]
     for election_id, from_set in others.itertuples(index=False):
-        crosswalk = stored_or_computed(wh, from_set, set_id, [station_id], [commune_code])
-        crosswalk = crosswalk[crosswalk["to_station_id"] == station_id]
-        if crosswalk.empty:
-            continue
-        sources = _turnout(wh, list(crosswalk["from_station_id"]), election_id)
-        if sources.empty:
+        crosswalk = crosswalks[from_set]
+        sources = all_turnout[(all_turnout["election_id"] == election_id)
+                              & all_turnout["station_id"].isin(crosswalk["from_station_id"])]
+        if crosswalk.empty or sources.empty:
             continue
         reliability = float(station_reliability(crosswalk, sources.set_index("station_id")["registered"]).get(station_id, 0.0))
         report.append({"election_id": election_id, "from_set": from_set, "reliability": reliability})
         if reliability < RELIABILITY_THRESHOLD:
             continue
         weight = crosswalk.set_index("from_station_id")["weight"]
-        counts = ["registered", "voters", "abstentions", "blank", "null", "expressed"]
         t = sources.assign(**{c: sources[c].astype(float) * sources["station_id"].map(weight) for c in counts})
         row = t.iloc[[0]][["election_id", "label", "date"]].assign(**{c: t[c].sum(min_count=1) for c in counts})
         row["turnout"] = row["voters"] / row["registered"].where(row["registered"] > 0)
         carried_turnout.append(row)
-        r = _results(wh, list(crosswalk["from_station_id"]), election_id)
+        r = all_results[(all_results["election_id"] == election_id) & all_results["station_id"].isin(crosswalk["from_station_id"])].copy()
         r["votes"] = r["votes"].astype(float) * r["station_id"].map(weight)
         keys = [c for c in RESULT_COLUMNS if c not in ("votes", "share_expressed", "share_registered")]
         summed = r.groupby(keys, dropna=False, as_index=False, sort=False)["votes"].sum()
-        summed["share_expressed"] = summed["votes"] / float(row["expressed"].iat[0]) if row["expressed"].iat[0] else float("nan")
-        summed["share_registered"] = summed["votes"] / float(row["registered"].iat[0]) if row["registered"].iat[0] else float("nan")
+        expressed, registered = float(row["expressed"].iat[0]), float(row["registered"].iat[0])
+        summed["share_expressed"] = summed["votes"] / expressed if expressed else float("nan")
+        summed["share_registered"] = summed["votes"] / registered if registered else float("nan")
         carried_results.append(summed.sort_values("votes", ascending=False))
     replaced = set(others["election_id"])
     results = pd.concat([results[~results["election_id"].isin(replaced)], *carried_results], ignore_index=True)
