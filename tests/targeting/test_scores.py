@@ -346,6 +346,29 @@ def test_split_station_is_compared_through_the_crosswalk(demo: Warehouse, leg: S
     assert same.frame["comparable"].all()
 
 
+def test_unreliable_crosswalk_falls_back_to_the_median(demo_dir: Path, tmp_path: Path):
+    """A station mixing two guessed pieces (reliability below the threshold) has no comparable reference."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse_path(demo_dir), copy)
+    with Warehouse(copy) as wh:
+        old, new = "contours-2022-demo", "contours-2024-demo"
+        ids = wh.query("SELECT station_id FROM station WHERE set_id = ?", [old])["station_id"]
+        rows = [(old, s, new, s, 1.0, "test", 1.0) for s in ids if s not in ("45999_7", "45999_8")]
+        rows += [(old, "45999_7", new, "45999_7", 0.6, "test", 0.6), (old, "45999_7", new, "45999_41", 0.4, "test", 0.4),
+                 (old, "45999_8", new, "45999_8", 0.75, "test", 0.75), (old, "45999_8", new, "45999_41", 0.25, "test", 0.25)]
+        wh.con.execute("DELETE FROM station_crosswalk")
+        wh.con.executemany("INSERT INTO station_crosswalk VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        table = compute_scores(wh, "leg2024_t1", "bloc", "gauche", CITY, reference_id="pres2022_t1")
+    f = table.frame.set_index("station_id")
+    assert not f.at["45999_41", "comparable"] and f["comparable"].sum() == 40
+    assert math.isnan(f.at["45999_41", "share_swing"])
+    median_volatility = f[f["comparable"]]["share_swing"].abs().median()
+    assert f.at["45999_41", "volatility"] == pytest.approx(median_volatility)
+    note = next(n for n in table.notes if "sans référence comparable" in n)
+    assert "45999_41" in note and "peu fiable" in note and "médiane" in note
+    assert "médiane des bureaux comparables" in table.explain_by_score("45999_41")["volatility"]
+
+
 def test_default_reference_and_fallback_to_the_bloc(demo: Warehouse):
     assert scores.default_reference(demo, "pres2022_t1", CITY) is None
     assert scores.default_reference(demo, "pres2022_t2", CITY) == "pres2022_t1"
@@ -389,8 +412,8 @@ def test_explain_numbers_match_the_table(leg: ScoreTable):
         assert registered == row["registered"]
         assert registered * support / 100 * abstention / 100 == pytest.approx(result, rel=0.01)
         assert parse_fr_number(lines["doors"].rsplit("= ", 1)[1]) == row["doors"]
-    assert "médiane des bureaux comparables" in leg.explain_by_score("45999_7")["volatility"]
-    assert "(référence)" in leg.explain_by_score("45999_1")["volatility"]
+    for station in ("45999_1", "45999_7", "45999_41"):  # the split station's halves through the crosswalk
+        assert "(référence)" in leg.explain_by_score(station)["volatility"]
     with pytest.raises(ScoreError, match="bureau inconnu"):
         leg.explain("00000_1")
 
