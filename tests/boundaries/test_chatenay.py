@@ -166,6 +166,28 @@ def test_a_station_carved_from_three_is_greyed_with_its_reliability(shared_data:
     assert (reliability.drop("92019_20") == 1.0).all()
 
 
+def test_versions_and_crosswalk_commands(chatenay: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(warehouse_path(chatenay), warehouse_path(data))
+    d = ["--data-dir", str(data)]
+    capsys.readouterr()
+    _run("versions", "list", "--commune", "92019", *d)
+    listed = capsys.readouterr().out
+    assert OLD_SET in listed and NEW_SET in listed and "leg2024_t1" in listed
+    _run("versions", "diff", "92019", OLD_SET, NEW_SET, *d)
+    diff = capsys.readouterr().out
+    assert "1 ajouté(s), 0 supprimé(s), 1 redessiné(s), 18 inchangé(s)" in diff
+    assert "92019_20 ajouté" in diff and "92019_14 redessiné : " in diff and "m² déplacés" in diff
+    _run("crosswalk", OLD_SET, NEW_SET, "--commune", "92019", *d)
+    out = capsys.readouterr().out
+    assert out.startswith(f"Table de passage {OLD_SET} → {NEW_SET} : 1 commune(s), 0 bureau(x) pesé(s) par adresses, 19 par surface")
+    assert main(["crosswalk", OLD_SET, "nope", *d]) == 1
+    assert "version de contours inconnue : « nope »" in capsys.readouterr().err
+
+
 def test_links_made_by_hand_survive_imports(chatenay: Path, shared_data: Path, tmp_path: Path) -> None:
     import shutil
 
