@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "communes": communes, "old_stations": len(old), "new_stations": len(new), "addresses": len(addresses),
         "compute_s": round(pure_s, 2), "build_and_store_s": round(stored_s, 2), "rows": int(len(crosswalk)),
         "stored_rows": stored_rows, "weights_sum_max_error": float(np.abs(sums - 1.0).max()),
-        "old_stations_covered": int(len(sums)), "by_addresses": summary.by_addresses, "by_area": summary.by_area,
+        "old_stations_covered": int(len(sums)), "identical": summary.identical, "by_addresses": summary.by_addresses, "by_area": summary.by_area,
         "below_threshold": int((reliability < RELIABILITY_THRESHOLD).sum()),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }

@@ -6,7 +6,8 @@ station. Per old station:
 * ``adresses`` when REU addresses fall inside it: an address's electors go where its point
   falls (each address point counts ``n_addresses``, the REU addresses merged at that point;
   the address table has no electors count). Weights are the address counts per new station.
-* ``surface`` otherwise: the share of the old station's area inside each new station.
+* ``surface`` otherwise: the share of the old station's area inside each new station;
+* ``identique`` for a station with the same id and contour in both versions (weight 1).
 
 **Reliability** of a row (``reliability``, 0..1): 1 when the whole old station goes to one
 new station (no apportioning, ``weight`` ≥ 0.999); for ``adresses``, 1 − the ambiguity of the
@@ -40,6 +41,7 @@ from dashboard.warehouse.database import Warehouse
 
 ADDRESSES = "adresses"
 AREA = "surface"
+IDENTICAL = "identique"  # same id, same contour in both versions
 AMBIGUITY_M = 10.0
 RELIABILITY_THRESHOLD = 0.8
 WHOLE = 0.999
@@ -62,10 +64,11 @@ def compute_crosswalk(old: pd.DataFrame, new: pd.DataFrame, addresses: pd.DataFr
 
     ``old`` / ``new``: ``station_id``, ``commune_code``, ``geometry`` (shapely, EPSG:4326);
     pieces only join stations of the same commune. ``addresses`` (optional): ``lon``, ``lat``,
-    ``weight`` (address count at the point). Returns one row per (old, new) piece:
-    ``from_station_id``, ``to_station_id``, ``weight`` (sums to 1 per old station),
-    ``method`` (:data:`ADDRESSES` or :data:`AREA`), ``reliability``. An old station that
-    meets no new station is absent.
+    ``weight`` (address count at the point), and ``commune_code`` to skip those of unchanged
+    communes. Returns one row per (old, new) piece: ``from_station_id``, ``to_station_id``,
+    ``weight`` (sums to 1 per old station), ``method`` (:data:`IDENTICAL` for a station with the
+    same id and contour in both, else :data:`ADDRESSES` or :data:`AREA`), ``reliability``. An old
+    station that meets no new station is absent.
     """
     if old.empty or new.empty:
         return _empty()
@@ -84,10 +87,15 @@ def compute_crosswalk(old: pd.DataFrame, new: pd.DataFrame, addresses: pd.DataFr
     frames = []
     if unchanged.any():
         ids = old["station_id"].to_numpy()[unchanged]
-        frames.append(pd.DataFrame({"from_station_id": ids, "to_station_id": ids, "weight": 1.0, "method": AREA, "reliability": 1.0}))
+        frames.append(pd.DataFrame({"from_station_id": ids, "to_station_id": ids, "weight": 1.0, "method": IDENTICAL,
+                                    "reliability": 1.0}))
     changed = np.flatnonzero(~unchanged)
     if len(changed):
-        frames.append(_changed_crosswalk(old.iloc[changed].reset_index(drop=True), new, addresses))
+        touched = set(old["commune_code"].to_numpy()[changed])
+        nearby = new[new["commune_code"].isin(touched)].reset_index(drop=True)
+        if addresses is not None and "commune_code" in addresses:
+            addresses = addresses[addresses["commune_code"].isin(touched)]
+        frames.append(_changed_crosswalk(old.iloc[changed].reset_index(drop=True), nearby, addresses))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return _empty()
@@ -218,6 +226,7 @@ class CrosswalkSummary:
     to_set: str
     communes: int
     rows: int
+    identical: int  # old stations with the same id and contour in the new version
     by_addresses: int  # old stations weighed by addresses
     by_area: int
     below_threshold: int  # new stations whose reliability is below RELIABILITY_THRESHOLD
@@ -235,7 +244,7 @@ def _stations(wh: Warehouse, set_id: str, communes: list[str] | None) -> pd.Data
 
 def _addresses(wh: Warehouse, communes: Iterable[str]) -> pd.DataFrame:
     return wh.query(
-        """SELECT lon, lat, coalesce(n_addresses, 1)::DOUBLE AS weight FROM address
+        """SELECT commune_code, lon, lat, coalesce(n_addresses, 1)::DOUBLE AS weight FROM address
            WHERE list_contains(?::VARCHAR[], commune_code)""",
         [sorted(set(communes))],
     )
@@ -270,8 +279,9 @@ def build_crosswalks(wh: Warehouse, from_set: str, to_set: str, communes: list[s
     wh.write_crosswalk(from_set, to_set, frame, common)
     reliability = station_reliability(frame)
     methods = frame.drop_duplicates("from_station_id")["method"]
-    return CrosswalkSummary(from_set, to_set, len(common), len(frame), int((methods == ADDRESSES).sum()),
-                            int((methods == AREA).sum()), int((reliability < RELIABILITY_THRESHOLD).sum()))
+    return CrosswalkSummary(from_set, to_set, len(common), len(frame), int((methods == IDENTICAL).sum()),
+                            int((methods == ADDRESSES).sum()), int((methods == AREA).sum()),
+                            int((reliability < RELIABILITY_THRESHOLD).sum()))
 
 
 def version_pairs(wh: Warehouse, communes: Iterable[str]) -> list[tuple[str, str, list[str]]]:
@@ -321,7 +331,8 @@ def refresh_after_import(wh: Warehouse, parsed_files: list[tuple[object, object,
 def summary_line(summary: CrosswalkSummary) -> str:
     """One French line for a crosswalk written."""
     return (f"Table de passage {summary.from_set} → {summary.to_set} : {format_fr(summary.communes)} commune(s), "
-            f"{format_fr(summary.by_addresses)} bureau(x) pesé(s) par adresses, {format_fr(summary.by_area)} par surface, "
+            f"{format_fr(summary.identical)} bureau(x) inchangé(s), {format_fr(summary.by_addresses)} pesé(s) par adresses, "
+            f"{format_fr(summary.by_area)} par surface, "
             f"{format_fr(summary.below_threshold)} bureau(x) sous le seuil de fiabilité ({fmt_percent(RELIABILITY_THRESHOLD, 0)})")
 
 

@@ -19,7 +19,7 @@ import pytest
 import shapely
 
 from dashboard.boundaries import versions
-from dashboard.boundaries.crosswalk import AREA, RELIABILITY_THRESHOLD, compute_crosswalk, reexpress, station_reliability
+from dashboard.boundaries.crosswalk import AREA, IDENTICAL, RELIABILITY_THRESHOLD, compute_crosswalk, reexpress, station_reliability
 from dashboard.cli import main
 from dashboard.maps.measure_types import Measure
 from dashboard.maps.measures import compute
@@ -112,7 +112,8 @@ def test_each_election_is_drawn_on_the_version_in_force(wh: Warehouse) -> None:
 
 def test_the_import_computed_the_crosswalk_by_area(wh: Warehouse) -> None:
     crosswalk = wh.query("SELECT * FROM station_crosswalk WHERE from_set_id = ? AND to_set_id = ?", [OLD_SET, NEW_SET])
-    assert set(crosswalk["method"]) == {AREA} and len(crosswalk) == 20
+    assert set(crosswalk["method"]) == {IDENTICAL, AREA} and len(crosswalk) == 20
+    assert set(crosswalk.loc[crosswalk["method"] == AREA, "from_station_id"]) == {"92019_14"}
     split = crosswalk[crosswalk["from_station_id"] == "92019_14"].set_index("to_station_id")["weight"]
     assert set(split.index) == {"92019_14", "92019_20"} and split.sum() == pytest.approx(1.0)
     # the cut was made on degrees, the crosswalk measures metres: close, not equal
@@ -183,7 +184,8 @@ def test_versions_and_crosswalk_commands(chatenay: Path, tmp_path: Path, capsys:
     assert "92019_20 ajouté" in diff and "92019_14 redessiné : " in diff and "m² déplacés" in diff
     _run("crosswalk", OLD_SET, NEW_SET, "--commune", "92019", *d)
     out = capsys.readouterr().out
-    assert out.startswith(f"Table de passage {OLD_SET} → {NEW_SET} : 1 commune(s), 0 bureau(x) pesé(s) par adresses, 19 par surface")
+    assert out.startswith(f"Table de passage {OLD_SET} → {NEW_SET} : 1 commune(s), 18 bureau(x) inchangé(s), "
+                          "0 pesé(s) par adresses, 1 par surface, 0 bureau(x) sous le seuil de fiabilité")
     assert main(["crosswalk", OLD_SET, "nope", *d]) == 1
     assert "version de contours inconnue : « nope »" in capsys.readouterr().err
 

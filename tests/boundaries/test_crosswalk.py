@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.boundaries.crosswalk import (
-    ADDRESSES, AMBIGUITY_M, AREA, RELIABILITY_THRESHOLD, compute_crosswalk, reexpress, station_reliability,
+    ADDRESSES, AMBIGUITY_M, AREA, IDENTICAL, RELIABILITY_THRESHOLD, compute_crosswalk, reexpress, station_reliability,
 )
 
 LON, LAT = 2.30, 48.80
@@ -64,7 +64,7 @@ def test_random_partitions_conserve_totals(old_seeds, new_seeds, with_addresses,
     assert set(sums.index) == set(old["station_id"])
     assert np.allclose(sums.to_numpy(), 1.0)
     assert crosswalk["reliability"].between(0.0, 1.0).all()
-    assert set(crosswalk["method"]) <= {ADDRESSES, AREA}
+    assert set(crosswalk["method"]) <= {ADDRESSES, AREA, IDENTICAL}
     # the registered voters re-expressed on the new stations add up to the old total (per commune)
     turnout = pd.DataFrame({"station_id": old["station_id"], "registered": registered[: len(old)]})
     votes = pd.DataFrame({"station_id": old["station_id"], "candidate": "A", "votes": np.array(registered[: len(old)]) // 2})
@@ -80,6 +80,7 @@ def test_same_boundaries_are_the_identity() -> None:
     crosswalk = compute_crosswalk(old, old.copy())
     assert list(crosswalk["from_station_id"]) == list(crosswalk["to_station_id"]) == list(old["station_id"])
     assert (crosswalk["weight"] == 1.0).all() and (crosswalk["reliability"] == 1.0).all()
+    assert (crosswalk["method"] == IDENTICAL).all()
 
 
 def test_synthetic_split_by_area_then_by_addresses() -> None:
@@ -113,6 +114,7 @@ def test_synthetic_merge() -> None:
     crosswalk = compute_crosswalk(old, new)
     assert list(crosswalk["to_station_id"]) == ["99001_n1"] * 2
     assert (crosswalk["weight"] == 1.0).all() and (crosswalk["reliability"] == 1.0).all()
+    assert (crosswalk["method"] == AREA).all()
     assert station_reliability(crosswalk).to_dict() == {"99001_n1": 1.0}
     turnout = pd.DataFrame({"station_id": old["station_id"], "registered": [800, 1200], "expressed": [400, 900]})
     votes = pd.DataFrame({"station_id": list(old["station_id"]) * 2, "candidate": ["A", "A", "B", "B"], "votes": [100, 600, 300, 300]})
