@@ -526,7 +526,7 @@ class Warehouse:
 
     def write_crosswalk(self, from_set: str, to_set: str, frame: pd.DataFrame, communes: list[str]) -> None:
         """Replace the ``station_crosswalk`` rows from ``from_set`` to ``to_set`` of ``communes``'
-        stations by ``frame`` (from_station_id, to_station_id, weight, method, reliability); call
+        stations (the commune is the station id's prefix) by ``frame`` (from_station_id, to_station_id, weight, method, reliability); call
         inside ``transaction()``."""
         table = frame[["from_station_id", "to_station_id", "weight", "method", "reliability"]].assign(
             from_set_id=from_set, to_set_id=to_set)
@@ -535,9 +535,8 @@ class Warehouse:
         try:
             self.con.execute(
                 """DELETE FROM station_crosswalk WHERE from_set_id = ? AND to_set_id = ?
-                     AND from_station_id IN (SELECT station_id FROM station
-                                             WHERE set_id = ? AND list_contains(?::VARCHAR[], commune_code))""",
-                [from_set, to_set, from_set, communes],
+                     AND list_contains(?::VARCHAR[], split_part(from_station_id, '_', 1))""",
+                [from_set, to_set, communes],
             )
             self.con.execute(
                 """INSERT INTO station_crosswalk SELECT from_set_id, from_station_id, to_set_id, to_station_id,
