@@ -1,5 +1,5 @@
-"""The ``isoloir`` command line: import, info, demo, run, blocs, interpolate, stations, users, contacts, keys, purge,
-sensitive-check.
+"""The ``isoloir`` command line: import, info, demo, run, blocs, interpolate, stations, versions, crosswalk, users,
+contacts, keys, purge, sensitive-check.
 
 Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
 on stderr with exit code 1; progress goes to stderr, results to stdout.
@@ -98,6 +98,32 @@ def _parser() -> argparse.ArgumentParser:
                                 help="iris (défaut : Voronoï découpé le long des IRIS), streets, voronoi (référence)")
     from_addresses.add_argument("--reference", help="version de contours à comparer (défaut : la plus récente des mêmes communes)")
     from_addresses.add_argument("--json", action="store_true", help="mesures au format JSON")
+    versions = sub.add_parser("versions", help="versions de contours par commune : dates, élections liées")
+    versions_sub = versions.add_subparsers(dest="versions_action", required=True)
+    versions_sub.add_parser("list", parents=[data_dir], help="versions par commune, leurs dates et les élections dessinées dessus").add_argument(
+        "--commune", help="code INSEE d'une commune")
+    validity = versions_sub.add_parser("set-validity", parents=[data_dir], help="dates de validité d'une version (toutes communes, ou une)")
+    validity.add_argument("set_id", help="identifiant de la version (colonne set_id de « versions list »)")
+    validity.add_argument("--commune", help="code INSEE : ces dates pour cette commune seulement")
+    validity.add_argument("--valid-from", type=_date, help="début de validité (AAAA-MM-JJ ; absent : sans date)")
+    validity.add_argument("--valid-to", type=_date, help="fin de validité (AAAA-MM-JJ ; absent : sans date)")
+    link = versions_sub.add_parser("link", parents=[data_dir], help="dessiner une élection sur une version dans une commune (gardé aux imports suivants)")
+    link.add_argument("election_id")
+    link.add_argument("commune_code")
+    link.add_argument("set_id", nargs="?", help="version ; absente avec --unlink")
+    link.add_argument("--unlink", action="store_true", help="retirer le lien : la version en vigueur à la date de l'élection")
+    diff = versions_sub.add_parser("diff", parents=[data_dir], help="ce qui a changé entre deux versions d'une commune")
+    diff.add_argument("commune_code")
+    diff.add_argument("set_a")
+    diff.add_argument("set_b")
+
+    crosswalk = sub.add_parser(
+        "crosswalk", parents=[data_dir],
+        help="table de passage entre deux versions de contours (adresses du REU, sinon surfaces) et la stocker",
+    )
+    crosswalk.add_argument("from_set", help="version ancienne (set_id)")
+    crosswalk.add_argument("to_set", help="version nouvelle (set_id)")
+    crosswalk.add_argument("--commune", action="append", help="code INSEE (répétable ; défaut : toutes les communes des deux versions)")
 
     users = sub.add_parser("users", help="gérer les comptes de l'application (magasin de campagne)")
     users_sub = users.add_subparsers(dest="users_action", required=True)
@@ -150,6 +176,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from dashboard.boundaries.crosswalk import refresh_after_import
     from dashboard.warehouse.importer import import_files
 
     settings = _settings(args)
@@ -158,12 +185,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         valid_to=args.valid_to, crs=args.crs, layer=args.layer, year=args.year,
         skip_invalid=args.skip_invalid, allow_partial_votes=args.allow_partial_votes,
     )
-    reports = import_files(args.kind, args.files, settings.data_dir, options, _progress)
+    reports = import_files(args.kind, args.files, settings.data_dir, options, _progress, after_write=refresh_after_import)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2, default=str))
     else:
         for report in reports:
             print("\n".join(report.lines_fr()))
+            print("\n".join(report.details.get("after_write", [])))
     return 0
 
 
@@ -385,6 +413,58 @@ def cmd_stations(args: argparse.Namespace) -> int:
     if built.reference_set_id:
         print(f"Comparée à la version « {built.reference_set_id} »")
     print("\n".join(summary_lines(built.quality)))
+def _existing_warehouse(settings: Settings) -> Path:
+    if not settings.warehouse_path.exists():
+        raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
+    return settings.warehouse_path
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from dashboard.boundaries import versions
+    from dashboard.formats import format_fr
+    from dashboard.warehouse.database import Warehouse
+    from dashboard.warehouse.writing import writing
+
+    settings = _settings(args)
+    path = _existing_warehouse(settings)
+    if args.versions_action in ("list", "diff"):
+        with Warehouse(path, read_only=True) as wh:
+            if args.versions_action == "list":
+                table = versions.versions_table(wh, [args.commune] if args.commune else None)
+                links = versions.links_table(wh)
+                print(table.drop(columns=["imported_at"]).to_string(index=False) if len(table) else "Aucune version de contours.")
+                for row in links.itertuples(index=False):
+                    print(f"Lien manuel : {row.election_id} dans {row.commune_code} → {row.set_id}")
+                return 0
+            diff = versions.diff_versions(wh, args.commune_code, args.set_a, args.set_b)
+        print(", ".join(f"{format_fr(n)} {kind}(s)" for kind, n in versions.diff_summary(diff).items()))
+        changed = diff[diff["change"] != versions.UNCHANGED]
+        for row in changed.itertuples(index=False):
+            moved = "" if row.change != versions.REDRAWN else f" : {format_fr(row.moved_m2)} m² déplacés"
+            print(f"{row.station_id} {row.change}{moved}")
+        return 0
+    with writing(path, progress=_progress) as wh:
+        if args.versions_action == "set-validity":
+            versions.set_validity(wh, args.set_id, args.valid_from, args.valid_to, args.commune)
+            print(f"Version {args.set_id}{' (' + args.commune + ')' if args.commune else ''} : du "
+                  f"{args.valid_from or '—'} au {args.valid_to or '—'} ; élections reliées à nouveau")
+        else:
+            if args.unlink == (args.set_id is not None):
+                raise ConfigError("usage : isoloir versions link ÉLECTION COMMUNE VERSION (ou --unlink sans VERSION)")
+            versions.link(wh, args.election_id, args.commune_code, None if args.unlink else args.set_id)
+            print(f"{args.election_id} dans {args.commune_code} : " + ("lien retiré" if args.unlink else f"dessinée sur {args.set_id}"))
+    return 0
+
+
+def cmd_crosswalk(args: argparse.Namespace) -> int:
+    from dashboard.boundaries.crosswalk import build_crosswalks, summary_line
+    from dashboard.warehouse.writing import writing
+
+    settings = _settings(args)
+    with writing(_existing_warehouse(settings), progress=_progress) as wh:
+        with wh.transaction():
+            summary = build_crosswalks(wh, args.from_set, args.to_set, args.commune)
+    print(summary_line(summary))
     return 0
 
 
@@ -549,6 +629,7 @@ def cmd_sensitive_check(args: argparse.Namespace) -> int:
 
 COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
             "stations": cmd_stations,
+            "versions": cmd_versions, "crosswalk": cmd_crosswalk,
             "users": cmd_users, "contacts": cmd_contacts, "keys": cmd_keys,
             "purge": cmd_purge, "sensitive-check": cmd_sensitive_check}
 

@@ -8,8 +8,7 @@ import streamlit as st
 from dashboard.access import permissions
 from dashboard.formats import format_fr
 from dashboard.warehouse.info import current_stations
-from dashboard.warehouse.joins import describe_missing_polygons
-from dashboard.ui import data, session
+from dashboard.ui import data, session, versions_panel
 from dashboard.ui.navigation import PAGES_DIR
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
@@ -56,25 +55,17 @@ else:
         [["identifiant", "élection", "date", "communes", "bureaux", "inscrits", "exprimés"]]
     )
 
-st.subheader("Bureaux par commune et version de contours")
 stations = pd.DataFrame(info["stations"])
-if not stations.empty:
-    for column in ("valid_from", "valid_to"):
-        stations[column] = pd.to_datetime(stations[column]).dt.date
-    show_table(
-        stations.rename(columns={"commune_code": "commune", "commune_name": "nom", "set_id": "version", "label": "libellé",
-                                 "valid_from": "valide du", "valid_to": "au", "stations": "bureaux"})
-        [["commune", "nom", "version", "libellé", "valide du", "au", "bureaux"]]
-    )
+versions_panel.show(dict(zip(stations["commune_code"], stations["commune_name"].fillna(""))) if not stations.empty else {})
 
 st.subheader("Ce qui ne se joint pas")
 unjoined = info["unjoined"]
-missing = pd.DataFrame(unjoined["results_without_polygon"], columns=["election_id", "commune_code", "station_id", "set_id"])
-contours = pd.DataFrame(unjoined.get("contours_of_unjoined_communes", []), columns=["commune_code", "station_id"])
-lines = describe_missing_polygons(missing, contours)
+lines = unjoined.get("results_without_polygon_fr", [])
 st.markdown("**Résultats sans contour** : " + ("aucun" if not lines else ""))
 for line in lines:
     st.markdown(f"- {plain(line)}")
-orphans = pd.DataFrame(unjoined["polygons_without_results"])
-st.markdown(f"**Contours sans résultats** : {len(orphans) if not orphans.empty else 'aucun'}")
+orphan_lines = [f"{set_id} · {line}" for set_id, found in unjoined.get("contours_without_results_fr", {}).items() for line in found]
+st.markdown("**Contours sans résultats** : " + ("aucun" if not orphan_lines else ""))
+for line in orphan_lines:
+    st.markdown(f"- {plain(line)}")
 st.markdown(f"**IRIS sans indicateurs** : {plain(', '.join(unjoined['iris_without_indicators'])) or 'aucun'}")

@@ -158,3 +158,12 @@ def test_field_sync_benchmark_records_every_visit_once(capsys: pytest.CaptureFix
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert figures == returned and figures["requests"] == 5 and figures["backend"] == "duckdb"
     assert figures["cpu_ms_per_visit_single"] > 0 and figures["round_trip_ms_median"] > 0
+
+
+def test_crosswalk_benchmark_small(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("crosswalk")
+    returned = bench.main(["--communes", "300", "--redrawn", "0.3"])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    assert figures["old_stations_covered"] == figures["old_stations"] and figures["weights_sum_max_error"] < 1e-9
+    assert figures["stored_rows"] == figures["rows"] > 0 and figures["by_addresses"] > 0

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard.boundaries.crosswalk import refresh_crosswalks, summary_line
 from dashboard.boundaries.build import IRIS, BuildRefused, BuildResult, Progress, build_from_addresses
 from dashboard.boundaries.quality import Quality, measure
 from dashboard.ingest.addresses import read_addresses
@@ -172,6 +173,8 @@ def build_version(
     with wh.transaction():
         wh.write_stations(version, addresses.name, sha, _scaled(progress, 0.8, 0.95))
         wh.write_station_quality(set_id, figures, {**quality_details(quality, result), "outline_source": source})
+        # the new version's crosswalks with the communes' other versions (by REU addresses, else area)
+        report.details["tables de passage"] = [summary_line(s) for s in refresh_crosswalks(wh, sorted(set(stations["commune_code"])))]
         wh.refresh_election_sets()
         wh.log_import(report, sha, {"kind": "stations-from-addresses", "method": method, "label": label,
                                     "valid_from": valid_from, "valid_to": valid_to, "outline": outline and Path(outline).name})

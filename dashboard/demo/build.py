@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from dashboard.boundaries.crosswalk import refresh_after_import
 from dashboard.iris.weights import ADDRESSES, store_station_iris
 from dashboard.demo.manifest import DemoFile
 from dashboard.warehouse.importer import parse_files, write_parsed
@@ -63,7 +64,8 @@ def build_demo(data_dir: Path, scale: str = "city", seed: int = 2026, progress: 
                 if sub:
                     sub(f"Import {item.kind} : {item.path.name}", 0.0)
                 options = import_options(item)
-                write_parsed(wh, item.kind, parse_files(item.kind, [item.path], options), options)
+                write_parsed(wh, item.kind, parse_files(item.kind, [item.path], options), options,
+                             after_write=refresh_after_import)
             # IRIS → station weights (REU addresses, else areas), as `isoloir interpolate` does,
             # so that the demo's indicators per station use them out of the box
             weights = store_station_iris(wh, progress=_sub(progress, 0.9, 0.97))

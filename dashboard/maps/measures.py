@@ -5,9 +5,11 @@ between two elections…); :func:`compute` returns a :class:`MeasureResult`
 whose frame has one row per station *drawn* (the boundary version the
 election uses in each commune), with ``value`` NaN where there is nothing to
 show and the reason in ``notes``. Swings are drawn on the later election's
-boundaries: where a station's contour changed between the two boundary
-versions and no crosswalk exists, the station is listed in ``not_comparable``
-instead of receiving a wrong number.
+boundaries: where the two elections use different boundary versions, the
+reference results are carried onto the later stations through the crosswalk
+between the versions; a station whose crosswalk reliability is below the
+threshold is listed in ``not_comparable`` (greyed) instead of receiving a
+doubtful number, and the tooltip gives every crosswalked station's reliability.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import shapely
 
+from dashboard.boundaries.crosswalk import RELIABILITY_THRESHOLD, station_reliability, stored_or_computed
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_margin, fmt_percent, fmt_points
 from dashboard.maps.measure_types import (
@@ -27,9 +29,6 @@ from dashboard.maps.iris_measures import compute_station_indicator
 from dashboard.maps.territory import Scope
 from dashboard.warehouse import queries
 from dashboard.warehouse.database import Warehouse
-
-# A station keeps its identity across boundary versions when its contour moved by less than this share of its area.
-SAME_CONTOUR_TOLERANCE = 0.01
 
 # -- catalogue --------------------------------------------------------------
 def elections(wh: Warehouse, scope: Scope) -> pd.DataFrame:
@@ -266,8 +265,18 @@ def _swing(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFrame
     difference = _ratio(later_num, later_den) - _ratio(ref_num_on_later, ref_den_on_later)
     frame = stations.assign(category=None)
     frame["value"] = frame["station_id"].map(difference).astype(float)
-    frame.loc[frame["station_id"].isin(not_comparable["station_id"]), "value"] = np.nan
-    frame["text"] = [fmt_points(v) for v in frame["value"]]
+    refused = frame["station_id"].isin(not_comparable["station_id"])
+    frame.loc[refused, "value"] = np.nan
+    reliability = pd.concat([
+        mapping.drop_duplicates("to_station_id").set_index("to_station_id")["reliability"],
+        not_comparable.set_index("station_id")["reliability"],
+    ])
+    reliability = reliability[~reliability.index.duplicated()]
+    frame["reliability"] = frame["station_id"].map(reliability).astype(float)
+    crossed = frame["station_id"].isin(mapping.loc[mapping["crosswalk"], "to_station_id"]) | refused
+    frame["text"] = [
+        _swing_text(v, r if c else None) for v, r, c in zip(frame["value"], frame["reliability"], crossed)
+    ]
     if measure.kind == "swing_share":
         what = f"du score {_target_label(wh, measure)} ({BASES[measure.base]})"
     else:
@@ -275,12 +284,24 @@ def _swing(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFrame
     notes = []
     if not not_comparable.empty:
         shown = ", ".join(not_comparable["station_id"].head(8)) + (" …" if len(not_comparable) > 8 else "")
-        notes.append(
-            f"{len(not_comparable)} bureau(x) non comparable(s) entre les deux élections (contours modifiés, "
-            f"pas de table de passage) : {shown}"
+        notes.append(f"{len(not_comparable)} bureau(x) non comparable(s) entre les deux élections : {shown}")
+    legend_notes = []
+    if crossed.any():
+        legend_notes.append(
+            f"Contours différents entre les deux élections : résultats anciens reportés sur les bureaux actuels "
+            f"(table de passage) ; en gris, fiabilité < {fmt_percent(RELIABILITY_THRESHOLD, 0)}"
         )
     title = f"Évolution {what} — {label} par rapport à {reference_label}"
-    return MeasureResult(frame, title, "points", diverging=True, notes=notes, not_comparable=not_comparable)
+    return MeasureResult(frame, title, "points", diverging=True, notes=notes, legend_notes=legend_notes,
+                         not_comparable=not_comparable)
+
+
+def _swing_text(value: float, reliability: float | None) -> str:
+    if reliability is None or pd.isna(reliability):
+        return fmt_points(value)
+    if pd.isna(value):
+        return f"non comparable (fiabilité {fmt_percent(reliability, 0)})"
+    return f"{fmt_points(value)} (fiabilité {fmt_percent(reliability, 0)})"
 
 
 def _carry(values: pd.Series, mapping: pd.DataFrame) -> pd.Series:
@@ -290,14 +311,20 @@ def _carry(values: pd.Series, mapping: pd.DataFrame) -> pd.Series:
     return (joined["weight"] * joined["count"]).groupby(joined["to_station_id"]).sum()
 
 
+MAPPING_COLUMNS = ["from_station_id", "to_station_id", "weight", "reliability", "crosswalk"]
+REFUSED_COLUMNS = ["station_id", "bv_code", "name", "reason", "reliability"]
+
+
 def comparable_stations(wh: Warehouse, reference_id: str, later_id: str, stations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """How reference stations map onto the later election's ``stations``.
 
-    Returns (mapping: from_station_id, to_station_id, weight; not_comparable:
-    station_id, bv_code, name, reason). Per commune: same boundary version →
-    identity; a crosswalk in ``station_crosswalk`` → its weights; otherwise a
-    station keeps its identity when a station with the same id exists in the
-    reference version with (almost) the same contour, else it is not comparable.
+    Returns (mapping: from_station_id, to_station_id, weight, reliability (of the later station),
+    crosswalk (bool: through a crosswalk); not_comparable: station_id, bv_code, name, reason,
+    reliability). Per commune: same boundary version → identity; otherwise the crosswalk between
+    the two versions (``station_crosswalk``, computed on the fly for a commune without one,
+    :mod:`dashboard.boundaries.crosswalk`). A later station whose reliability is below
+    :data:`~dashboard.boundaries.crosswalk.RELIABILITY_THRESHOLD`, or that no reference station
+    feeds, is not comparable.
     """
     sets = wh.query(
         """SELECT l.commune_code, l.set_id AS later_set, r.set_id AS ref_set
@@ -308,65 +335,44 @@ def comparable_stations(wh: Warehouse, reference_id: str, later_id: str, station
     ).set_index("commune_code")
     mappings: list[pd.DataFrame] = []
     refused: list[pd.DataFrame] = []
+    electors: pd.Series | None = None
     for (later_set, ref_set), group in stations.groupby(
         [stations["commune_code"].map(sets["later_set"]), stations["commune_code"].map(sets["ref_set"]).fillna("")]
     ):
         ids = list(group["station_id"])
         if not ref_set:
-            refused.append(group.assign(reason="pas de résultats de l'élection de référence dans cette commune"))
+            refused.append(group.assign(reason="pas de résultats de l'élection de référence dans cette commune", reliability=np.nan))
             continue
         if ref_set == later_set:
-            mappings.append(pd.DataFrame({"from_station_id": ids, "to_station_id": ids, "weight": 1.0}))
+            mappings.append(pd.DataFrame({"from_station_id": ids, "to_station_id": ids, "weight": 1.0,
+                                          "reliability": 1.0, "crosswalk": False}))
             continue
-        crosswalk = wh.query(
-            """SELECT from_station_id, to_station_id, weight FROM station_crosswalk
-               WHERE from_set_id = ? AND to_set_id = ? AND list_contains(?::VARCHAR[], to_station_id)""",
-            [ref_set, later_set, ids],
-        )
-        if not crosswalk.empty:
-            covered = set(crosswalk["to_station_id"])
-            mappings.append(crosswalk)
-            missing = group[~group["station_id"].isin(covered)]
-            if not missing.empty:
-                refused.append(missing.assign(reason="absent de la table de passage"))
-            continue
-        same, reasons = _same_contours(wh, ref_set, later_set, ids)
-        mappings.append(pd.DataFrame({"from_station_id": same, "to_station_id": same, "weight": 1.0}))
-        if reasons:
-            bad = group[group["station_id"].isin(reasons)]
-            refused.append(bad.assign(reason=bad["station_id"].map(reasons)))
-    mapping = pd.concat(mappings, ignore_index=True) if mappings else pd.DataFrame(columns=["from_station_id", "to_station_id", "weight"])
+        if electors is None:
+            electors = wh.query("SELECT station_id, registered FROM turnout WHERE election_id = ?",
+                                [reference_id]).set_index("station_id")["registered"].astype(float)
+        crosswalk = stored_or_computed(wh, ref_set, later_set, ids, sorted(set(group["commune_code"])))
+        reliability = station_reliability(crosswalk, electors)
+        good = reliability[reliability >= RELIABILITY_THRESHOLD - 1e-12].index
+        kept = crosswalk[crosswalk["to_station_id"].isin(good)]
+        mappings.append(pd.DataFrame({
+            "from_station_id": kept["from_station_id"], "to_station_id": kept["to_station_id"], "weight": kept["weight"],
+            "reliability": kept["to_station_id"].map(reliability), "crosswalk": True,
+        }))
+        weak = group[group["station_id"].isin(reliability.index.difference(good))]
+        if not weak.empty:
+            r = weak["station_id"].map(reliability)
+            refused.append(weak.assign(
+                reason=[f"table de passage peu fiable ({fmt_percent(x, 0)} < {fmt_percent(RELIABILITY_THRESHOLD, 0)})" for x in r],
+                reliability=r))
+        missing = group[~group["station_id"].isin(reliability.index)]
+        if not missing.empty:
+            refused.append(missing.assign(reason="aucun bureau de l'élection de référence ne le recouvre", reliability=np.nan))
+    mappings = [m for m in mappings if not m.empty]
+    mapping = (pd.concat(mappings, ignore_index=True)[MAPPING_COLUMNS] if mappings
+               else pd.DataFrame({c: pd.Series(dtype=object) for c in MAPPING_COLUMNS}))
+    mapping["crosswalk"] = mapping["crosswalk"].astype(bool)
     not_comparable = (
-        pd.concat(refused, ignore_index=True)[["station_id", "bv_code", "name", "reason"]]
-        if refused else pd.DataFrame(columns=["station_id", "bv_code", "name", "reason"])
+        pd.concat(refused, ignore_index=True)[REFUSED_COLUMNS]
+        if refused else pd.DataFrame(columns=REFUSED_COLUMNS)
     )
     return mapping, not_comparable
-
-
-def _same_contours(wh: Warehouse, ref_set: str, later_set: str, ids: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Stations whose contour is the same in both versions, and the reason for the others."""
-    frame = wh.query(
-        """SELECT l.station_id, l.geometry::BLOB AS later, r.geometry::BLOB AS ref, l.area_m2
-           FROM station l LEFT JOIN station r ON r.station_id = l.station_id AND r.set_id = ?
-           WHERE l.set_id = ? AND list_contains(?::VARCHAR[], l.station_id)""",
-        [ref_set, later_set, ids],
-    )
-    same: list[str] = []
-    reasons: dict[str, str] = {}
-    has_ref = frame["ref"].notna().to_numpy()
-    for station in frame.loc[~has_ref, "station_id"]:
-        reasons[station] = "bureau absent des contours de l'élection de référence"
-    both = frame[has_ref]
-    identical = np.array([bytes(a) == bytes(b) for a, b in zip(both["later"], both["ref"])], dtype=bool)
-    same.extend(both.loc[identical, "station_id"])
-    differ = both[~identical]
-    if not differ.empty:
-        later = shapely.from_wkb([bytes(b) for b in differ["later"]])
-        ref = shapely.from_wkb([bytes(b) for b in differ["ref"]])
-        moved = shapely.area(shapely.symmetric_difference(later, ref)) / np.maximum(shapely.area(later), 1e-18)
-        for station, share in zip(differ["station_id"], moved):
-            if share <= SAME_CONTOUR_TOLERANCE:
-                same.append(station)
-            else:
-                reasons[station] = f"contour modifié ({fmt_percent(share, 0)} de sa surface)"
-    return same, reasons

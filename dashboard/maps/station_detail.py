@@ -1,16 +1,18 @@
 """Everything known about one polling station (bureau de vote), as data frames.
 
-Results are keyed by ``station_id`` alone (a station keeps its id across boundary
-versions); the boundary version (``set_id``) only matters for the polygon, hence for the
-IRIS indicators (see :mod:`dashboard.iris.estimates`). Shares are fractions (0..1).
+Results are keyed by ``station_id``; the boundary version (``set_id``) gives the polygon, hence
+the IRIS indicators (see :mod:`dashboard.iris.estimates`), and the history: elections drawn on
+another version of the commune are re-expressed on this station through the crosswalk between
+the versions (:func:`carried_across_versions`). Shares are fractions (0..1).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dashboard.boundaries.crosswalk import RELIABILITY_THRESHOLD, station_reliability, stored_or_computed
 from dashboard.errors import IsoloirError
 from dashboard.iris.estimates import INDICATOR_COLUMNS
 from dashboard.iris.estimates import station_indicators as station_indicators
@@ -65,6 +67,8 @@ class StationDetail:
     turnout: pd.DataFrame
     ranks: pd.DataFrame
     indicators: pd.DataFrame
+    # elections drawn on another boundary version, re-expressed here: election_id, from_set, reliability
+    carried: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["election_id", "from_set", "reliability"]))
 
 
 def default_set(wh: Warehouse, station_id: str) -> str | None:
@@ -86,29 +90,91 @@ def default_set(wh: Warehouse, station_id: str) -> str | None:
 
 def station_results(wh: Warehouse, station_id: str) -> pd.DataFrame:
     """One row per (election, candidate), elections by date then votes descending."""
-    frame = wh.query(
+    return _results(wh, [station_id])[RESULT_COLUMNS]
+
+
+def _results(wh: Warehouse, station_ids: list[str], election_id: str | None = None) -> pd.DataFrame:
+    """``RESULT_COLUMNS`` plus ``station_id``, ``expressed``, ``registered`` for several stations."""
+    return wh.query(
         f"""SELECT v.election_id, e.label, e.date, {_DISPLAY_NAME} AS candidate, v.candidate AS candidate_key,
                    v.nuance, v.bloc, b.label_fr AS bloc_label, b.color AS bloc_color, b."order" AS bloc_order, v.votes,
                    v.votes::DOUBLE / NULLIF(t.expressed, 0) AS share_expressed,
-                   v.votes::DOUBLE / NULLIF(t.registered, 0) AS share_registered
+                   v.votes::DOUBLE / NULLIF(t.registered, 0) AS share_registered,
+                   v.station_id, t.expressed, t.registered
             FROM votes v JOIN turnout t USING (election_id, station_id) JOIN election e USING (election_id)
             LEFT JOIN bloc b USING (bloc)
-            WHERE v.station_id = ?
+            WHERE list_contains(?::VARCHAR[], v.station_id) AND (?::VARCHAR IS NULL OR v.election_id = ?)
             ORDER BY e.date NULLS LAST, v.election_id, v.votes DESC, v.candidate""",  # noqa: S608 - fixed SQL
-        [station_id],
+        [station_ids, election_id, election_id],
     )
-    return frame[RESULT_COLUMNS]
 
 
 def station_turnout(wh: Warehouse, station_id: str) -> pd.DataFrame:
     """One row per election: counts and ``turnout`` = voters / registered."""
+    return _turnout(wh, [station_id])[TURNOUT_COLUMNS]
+
+
+def _turnout(wh: Warehouse, station_ids: list[str], election_id: str | None = None) -> pd.DataFrame:
     return wh.query(
         """SELECT t.election_id, e.label, e.date, t.registered, t.voters, t.abstentions, t.blank, t."null", t.expressed,
-                  t.voters::DOUBLE / NULLIF(t.registered, 0) AS turnout
-           FROM turnout t JOIN election e USING (election_id) WHERE t.station_id = ?
+                  t.voters::DOUBLE / NULLIF(t.registered, 0) AS turnout, t.station_id
+           FROM turnout t JOIN election e USING (election_id)
+           WHERE list_contains(?::VARCHAR[], t.station_id) AND (?::VARCHAR IS NULL OR t.election_id = ?)
            ORDER BY e.date NULLS LAST, t.election_id""",
-        [station_id],
-    )[TURNOUT_COLUMNS]
+        [station_ids, election_id, election_id],
+    )
+
+
+def carried_across_versions(wh: Warehouse, station_id: str, set_id: str, commune_code: str,
+                            results: pd.DataFrame, turnout: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``results`` and ``turnout`` of one station with every election drawn on another boundary
+    version re-expressed on this station (version ``set_id``) through the crosswalk: counts
+    apportioned, shares recomputed. An election whose crosswalk reliability here is below the
+    threshold is left out (its rows under this id describe another area). Also returns one row
+    per election carried: ``election_id``, ``from_set``, ``reliability``."""
+    others = wh.query(
+        "SELECT election_id, set_id FROM election_station_set WHERE commune_code = ? AND set_id <> ? ORDER BY election_id",
+        [commune_code, set_id],
+    )
+    carried_results, carried_turnout, report = [], [], []
+    crosswalks: dict[str, pd.DataFrame] = {}
+    for from_set in others["set_id"].unique():
+        found = stored_or_computed(wh, from_set, set_id, [station_id], [commune_code])
+        crosswalks[from_set] = found[found["to_station_id"] == station_id]
+    sources_all = sorted({s for c in crosswalks.values() for s in c["from_station_id"]})
+    all_turnout = _turnout(wh, sources_all) if sources_all else pd.DataFrame(columns=["election_id", "station_id"])
+    all_results = _results(wh, sources_all) if sources_all else pd.DataFrame(columns=["election_id", "station_id"])
+    counts = ["registered", "voters", "abstentions", "blank", "null", "expressed"]
+    for election_id, from_set in others.itertuples(index=False):
+        crosswalk = crosswalks[from_set]
+        sources = all_turnout[(all_turnout["election_id"] == election_id)
+                              & all_turnout["station_id"].isin(crosswalk["from_station_id"])]
+        if crosswalk.empty or sources.empty:
+            continue
+        reliability = float(station_reliability(crosswalk, sources.set_index("station_id")["registered"]).get(station_id, 0.0))
+        report.append({"election_id": election_id, "from_set": from_set, "reliability": reliability})
+        if reliability < RELIABILITY_THRESHOLD:
+            continue
+        weight = crosswalk.set_index("from_station_id")["weight"]
+        t = sources.assign(**{c: sources[c].astype(float) * sources["station_id"].map(weight) for c in counts})
+        row = t.iloc[[0]][["election_id", "label", "date"]].assign(**{c: t[c].sum(min_count=1) for c in counts})
+        row["turnout"] = row["voters"] / row["registered"].where(row["registered"] > 0)
+        carried_turnout.append(row)
+        r = all_results[(all_results["election_id"] == election_id) & all_results["station_id"].isin(crosswalk["from_station_id"])].copy()
+        r["votes"] = r["votes"].astype(float) * r["station_id"].map(weight)
+        keys = [c for c in RESULT_COLUMNS if c not in ("votes", "share_expressed", "share_registered")]
+        summed = r.groupby(keys, dropna=False, as_index=False, sort=False)["votes"].sum()
+        expressed, registered = float(row["expressed"].iat[0]), float(row["registered"].iat[0])
+        summed["share_expressed"] = summed["votes"] / expressed if expressed else float("nan")
+        summed["share_registered"] = summed["votes"] / registered if registered else float("nan")
+        carried_results.append(summed.sort_values("votes", ascending=False))
+    replaced = set(others["election_id"])
+    results = pd.concat([results[~results["election_id"].isin(replaced)], *carried_results], ignore_index=True)
+    turnout = pd.concat([turnout[~turnout["election_id"].isin(replaced)], *carried_turnout], ignore_index=True)
+    order = ["date", "election_id"]
+    results = results.sort_values(order, kind="stable", na_position="last", ignore_index=True)[RESULT_COLUMNS]
+    turnout = turnout.sort_values(order, kind="stable", na_position="last", ignore_index=True)[TURNOUT_COLUMNS]
+    return results, turnout, pd.DataFrame(report, columns=["election_id", "from_set", "reliability"])
 
 
 def station_history(results: pd.DataFrame, turnout: pd.DataFrame) -> pd.DataFrame:
@@ -208,6 +274,10 @@ def station_detail(wh: Warehouse, station_id: str, set_id: str | None = None) ->
     identity = _identity(wh, station_id, chosen)
     results = station_results(wh, station_id)
     turnout = station_turnout(wh, station_id)
+    carried = pd.DataFrame(columns=["election_id", "from_set", "reliability"])
+    if chosen is not None:
+        results, turnout, carried = carried_across_versions(
+            wh, station_id, chosen, str(identity["commune_code"]), results, turnout)
     indicators = station_indicators(wh, station_id, chosen) if chosen else pd.DataFrame(columns=INDICATOR_COLUMNS)
     return StationDetail(
         station_id=station_id,
@@ -221,4 +291,5 @@ def station_detail(wh: Warehouse, station_id: str, set_id: str | None = None) ->
         turnout=turnout,
         ranks=station_ranks(wh, station_id, results),
         indicators=indicators,
+        carried=carried,
     )

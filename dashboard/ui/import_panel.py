@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.boundaries.crosswalk import refresh_after_import
 from dashboard.errors import ImportRejected, IsoloirError
 from dashboard.files import private_dir, private_file
 from dashboard.formats import format_fr
@@ -133,7 +134,7 @@ def confirm(user: User, data_dir: Path, progress: Any = None) -> list[ImportRepo
     if not ready:
         raise ImportRejected("aucun fichier prêt à importer : corrigez ou retirez les fichiers refusés")
     batches = [(str(r.kind), [(r.path, r.parsed, file_sha256(r.path))], r.options) for r in ready]
-    reports = write_imports(batches, data_dir, progress)
+    reports = write_imports(batches, data_dir, progress, after_write=refresh_after_import)
     communes = sorted({c for r in ready for c in r.communes})
     audit.record(store, actor, "import", "warehouse", None,
                  {"files": [r.path.name for r in ready], "kinds": sorted({str(r.kind) for r in ready}),

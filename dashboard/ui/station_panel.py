@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.boundaries.crosswalk import RELIABILITY_THRESHOLD
 from dashboard.maps import charts
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_percent
@@ -49,6 +50,7 @@ def show(station_id: str, view: MapView, spec: MapSpec) -> None:
                            if pd.notna(r["turnout_rank"]) else "—")
     else:
         st.info("Pas de résultats de cette élection pour ce bureau.")
+    _carried_caption(detail, view.election_id)
     tabs = st.tabs(["Résultats par élection", "Historique", "Indicateurs", "Rang dans la commune"])
     with tabs[0]:
         blocks = charts.results_blocks(detail.results)
@@ -62,6 +64,20 @@ def show(station_id: str, view: MapView, spec: MapSpec) -> None:
         _indicators(detail)
     with tabs[3]:
         _ranks(detail)
+
+
+def _carried_caption(detail: StationDetail, election_id: str | None) -> None:
+    """Say when results come from other boundaries through a crosswalk (or could not)."""
+    carried = detail.carried[detail.carried["election_id"] == election_id]
+    if carried.empty:
+        return
+    row = carried.iloc[0]
+    if row["reliability"] < RELIABILITY_THRESHOLD:
+        st.caption(f"Élection dessinée sur d'autres contours (« {plain(str(row['from_set']))} ») : report trop peu fiable "
+                   f"({fmt_percent(row['reliability'], 0)} < {fmt_percent(RELIABILITY_THRESHOLD, 0)}), résultats non montrés.")
+    else:
+        st.caption(f"Résultats reportés depuis les contours « {plain(str(row['from_set']))} » par la table de passage "
+                   f"(fiabilité {fmt_percent(row['reliability'], 0)}).")
 
 
 def _indicators(detail: StationDetail) -> None:

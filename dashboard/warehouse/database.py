@@ -90,8 +90,16 @@ SCHEMA = [
         weight DOUBLE NOT NULL, method VARCHAR NOT NULL, PRIMARY KEY (station_id, set_id, code_iris, method))""",
     """CREATE TABLE IF NOT EXISTS station_crosswalk (
         from_set_id VARCHAR NOT NULL, from_station_id VARCHAR NOT NULL, to_set_id VARCHAR NOT NULL,
-        to_station_id VARCHAR NOT NULL, weight DOUBLE NOT NULL, method VARCHAR NOT NULL,
+        to_station_id VARCHAR NOT NULL, weight DOUBLE NOT NULL, method VARCHAR NOT NULL, reliability DOUBLE,
         PRIMARY KEY (from_set_id, from_station_id, to_set_id, to_station_id, method))""",
+    # warehouses built before crosswalks were computed
+    """ALTER TABLE station_crosswalk ADD COLUMN IF NOT EXISTS reliability DOUBLE""",
+    """CREATE TABLE IF NOT EXISTS version_validity (
+        set_id VARCHAR NOT NULL, commune_code VARCHAR NOT NULL, valid_from DATE, valid_to DATE,
+        PRIMARY KEY (set_id, commune_code))""",
+    """CREATE TABLE IF NOT EXISTS election_set_link (
+        election_id VARCHAR NOT NULL, commune_code VARCHAR NOT NULL, set_id VARCHAR NOT NULL,
+        linked_at TIMESTAMP NOT NULL, PRIMARY KEY (election_id, commune_code))""",
     """CREATE TABLE IF NOT EXISTS address (
         address_id VARCHAR PRIMARY KEY, ban_id VARCHAR NOT NULL, commune_code VARCHAR, station_id VARCHAR NOT NULL, label VARCHAR,
         housenumber VARCHAR, street VARCHAR, postcode VARCHAR, city VARCHAR,
@@ -130,7 +138,8 @@ SCHEMA = [
 DATA_TABLES = (
     "commune", "station_set", "station", "station_display", "election", "turnout", "votes", "bloc",
     "nuance_bloc", "iris", "iris_display", "indicator", "iris_indicator", "station_iris",
-    "station_crosswalk", "address", "reu_station", "election_station_set", "station_set_quality",
+    "station_crosswalk", "address", "reu_station", "election_station_set", "station_set_quality", "version_validity",
+    "election_set_link",
 )
 
 
@@ -486,24 +495,41 @@ class Warehouse:
                 self.con.unregister("station_iris_new")
 
     def refresh_election_sets(self) -> None:
-        """Which boundary version each (election, commune) is drawn on: the set matching most
-        of its stations; ties go to the set valid on the election date, then the newest."""
+        """Which boundary version each (election, commune) is drawn on: the one linked by hand
+        (``election_set_link``) if any; else, among the versions holding some of its stations, the
+        one whose dates (per commune, ``version_validity`` over ``station_set``) say it is in force
+        on the election date, then the one matching most stations, then the newest."""
         self.con.execute("DELETE FROM election_station_set")
         self.con.execute(
             """INSERT INTO election_station_set
-               WITH m AS (
+               WITH validity AS (
+                   SELECT sc.set_id, sc.commune_code, coalesce(v.valid_from, ss.valid_from) AS vf,
+                          coalesce(v.valid_to, ss.valid_to) AS vt,
+                          (v.valid_from IS NOT NULL OR v.valid_to IS NOT NULL
+                           OR ss.valid_from IS NOT NULL OR ss.valid_to IS NOT NULL) AS dated
+                   FROM (SELECT DISTINCT set_id, commune_code FROM station) sc
+                   JOIN station_set ss USING (set_id)
+                   LEFT JOIN version_validity v USING (set_id, commune_code)),
+               m AS (
                    SELECT t.election_id, t.commune_code, s.set_id, count(*) AS matched
-                   FROM turnout t JOIN station s ON s.station_id = t.station_id
+                   FROM turnout t JOIN station s ON s.station_id = t.station_id AND s.commune_code = t.commune_code
                    GROUP BY ALL),
                ranked AS (
                    SELECT m.*, row_number() OVER (
                        PARTITION BY m.election_id, m.commune_code
-                       ORDER BY matched DESC,
-                         (e.date IS NOT NULL AND coalesce(ss.valid_from <= e.date, TRUE)
-                          AND coalesce(e.date <= ss.valid_to, TRUE)) DESC,
-                         ss.valid_from DESC NULLS LAST, m.set_id) AS rk
-                   FROM m JOIN station_set ss USING (set_id) JOIN election e USING (election_id))
-               SELECT election_id, commune_code, set_id, matched FROM ranked WHERE rk = 1"""
+                       ORDER BY (e.date IS NOT NULL AND va.dated AND coalesce(va.vf <= e.date, TRUE)
+                                 AND coalesce(e.date <= va.vt, TRUE)) DESC,
+                         matched DESC,
+                         (e.date IS NOT NULL AND coalesce(va.vf <= e.date, TRUE) AND coalesce(e.date <= va.vt, TRUE)) DESC,
+                         va.vf DESC NULLS LAST, m.set_id) AS rk
+                   FROM m JOIN validity va USING (set_id, commune_code) JOIN election e USING (election_id)),
+               auto AS (SELECT election_id, commune_code, set_id, matched FROM ranked WHERE rk = 1)
+               SELECT election_id, commune_code, coalesce(l.set_id, a.set_id) AS set_id,
+                      CASE WHEN l.set_id IS NULL OR l.set_id = a.set_id THEN a.matched
+                           ELSE (SELECT count(*) FROM turnout t JOIN station s ON s.station_id = t.station_id
+                                 WHERE t.election_id = a.election_id AND t.commune_code = a.commune_code
+                                   AND s.set_id = l.set_id) END AS matched
+               FROM auto a LEFT JOIN election_set_link l USING (election_id, commune_code)"""
         )
 
     def write_station_quality(self, set_id: str, figures: dict[str, Any], details: dict[str, Any]) -> None:
@@ -517,6 +543,46 @@ class Warehouse:
             [set_id, datetime.now(timezone.utc).replace(tzinfo=None), *[figures.get(c) for c in columns],
              json.dumps(details, ensure_ascii=False, default=str)],
         )
+    def write_crosswalk(self, from_set: str, to_set: str, frame: pd.DataFrame, communes: list[str]) -> None:
+        """Replace the ``station_crosswalk`` rows from ``from_set`` to ``to_set`` of ``communes``'
+        stations (the commune is the station id's prefix) by ``frame`` (from_station_id, to_station_id, weight, method, reliability); call
+        inside ``transaction()``."""
+        table = frame[["from_station_id", "to_station_id", "weight", "method", "reliability"]].assign(
+            from_set_id=from_set, to_set_id=to_set)
+
+        self.con.register("crosswalk_new", table)
+        try:
+            self.con.execute(
+                """DELETE FROM station_crosswalk WHERE from_set_id = ? AND to_set_id = ?
+                     AND list_contains(?::VARCHAR[], split_part(from_station_id, '_', 1))""",
+                [from_set, to_set, communes],
+            )
+            self.con.execute(
+                """INSERT INTO station_crosswalk SELECT from_set_id, from_station_id, to_set_id, to_station_id,
+                       weight, method, reliability FROM crosswalk_new ORDER BY from_station_id, to_station_id"""
+            )
+        finally:
+            self.con.unregister("crosswalk_new")
+
+    def set_validity(self, set_id: str, commune_code: str | None, valid_from: Any, valid_to: Any) -> None:
+        """Dates of a boundary version: for every commune (``station_set``) or one (``version_validity``)."""
+        if commune_code is None:
+            self.con.execute("UPDATE station_set SET valid_from = ?, valid_to = ? WHERE set_id = ?", [valid_from, valid_to, set_id])
+        else:
+            self.con.execute(
+                """INSERT INTO version_validity VALUES (?, ?, ?, ?) ON CONFLICT (set_id, commune_code)
+                   DO UPDATE SET valid_from = excluded.valid_from, valid_to = excluded.valid_to""",
+                [set_id, commune_code, valid_from, valid_to],
+            )
+
+    def link_election_set(self, election_id: str, commune_code: str, set_id: str | None) -> None:
+        """Draw an election on ``set_id`` in a commune whatever the dates say (``None``: undo the link)."""
+        self.con.execute("DELETE FROM election_set_link WHERE election_id = ? AND commune_code = ?", [election_id, commune_code])
+        if set_id is not None:
+            self.con.execute(
+                "INSERT INTO election_set_link VALUES (?, ?, ?, ?)",
+                [election_id, commune_code, set_id, datetime.now(timezone.utc).replace(tzinfo=None)],
+            )
 
     def log_import(self, report: ImportReport, sha256: str, options: dict[str, Any]) -> None:
         self.con.execute(

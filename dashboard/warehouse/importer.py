@@ -23,6 +23,11 @@ from dashboard.warehouse.database import Warehouse, warehouse_path
 from dashboard.warehouse.writing import writing
 
 Progress = Callable[[str, float], None]
+ParsedFile = tuple[Path, object, str]
+# Called inside the write transaction once the files are written (e.g. the crosswalks between
+# boundary versions: ``dashboard.boundaries.crosswalk.refresh_after_import``, which this rank-2
+# module may not import); returns French lines for the report.
+AfterWrite = Callable[[Warehouse, list[ParsedFile]], list[str]]
 
 
 def file_sha256(path: Path) -> str:
@@ -53,9 +58,6 @@ def _write(wh: Warehouse, parsed: object, path: Path, sha: str, progress: Progre
         raise TypeError(type(parsed))
 
 
-ParsedFile = tuple[Path, object, str]
-
-
 def parse_files(kind: str, files: list[Path], options: ImportOptions, progress: Progress | None = None) -> list[ParsedFile]:
     """Parse and validate every file (no database): raises :class:`~dashboard.errors.ImportRejected`
     on the first bad one. Returns (path, parsed, sha256) per file."""
@@ -72,13 +74,22 @@ def parse_files(kind: str, files: list[Path], options: ImportOptions, progress: 
 
 
 def write_parsed(wh: Warehouse, kind: str, parsed_files: list[ParsedFile], options: ImportOptions,
-                 progress: Progress | None = None) -> list[ImportReport]:
-    """Write parsed files into the read-write ``wh`` in one transaction; one report per file."""
+                 progress: Progress | None = None, after_write: AfterWrite | None = None) -> list[ImportReport]:
+    """Write parsed files into the read-write ``wh`` in one transaction; one report per file.
+
+    ``after_write`` runs in the same transaction after the files are written; its lines go to
+    the last report's ``details["after_write"]``."""
     with wh.transaction():
         for path, parsed, sha in parsed_files:
             _write(wh, parsed, path, sha, progress)
-        wh.refresh_election_sets()
         reports = [parsed.report for _, parsed, _ in parsed_files]  # type: ignore[attr-defined]
+        if after_write is not None:
+            if progress:
+                progress("Tables de passage entre versions de contours", 0.9)
+            lines = after_write(wh, parsed_files)
+            if lines and reports:
+                reports[-1].details["after_write"] = lines
+        wh.refresh_election_sets()
         for (path, parsed, sha), report in zip(parsed_files, reports):
             report.joins.update(join_report(wh, parsed))
             wh.log_import(report, sha, {"kind": kind, **options.as_dict()})
@@ -92,24 +103,26 @@ def import_files(
     options: ImportOptions | None = None,
     progress: Progress | None = None,
     lock_timeout: float | None = None,
+    after_write: AfterWrite | None = None,
 ) -> list[ImportReport]:
     """Import ``files`` of one kind into ``data_dir``'s warehouse, atomically.
 
     Raises :class:`~dashboard.errors.ImportRejected` (warehouse untouched) on
     the first bad file. Returns one report per file, with the join diagnostics.
     The write goes to a copy swapped into place (``warehouse/writing.py``), so it
-    works while the app reads the warehouse.
+    works while the app reads the warehouse. ``after_write``: see :func:`write_parsed` (callers
+    pass ``dashboard.boundaries.crosswalk.refresh_after_import`` so new versions get their crosswalks).
     """
     options = options or ImportOptions()
     parsed_files = parse_files(kind, files, options, progress)
-    return write_imports([(kind, parsed_files, options)], data_dir, progress, lock_timeout)
+    return write_imports([(kind, parsed_files, options)], data_dir, progress, lock_timeout, after_write)
 
 
 Batch = tuple[str, list[ParsedFile], ImportOptions]
 
 
 def write_imports(batches: list[Batch], data_dir: Path, progress: Progress | None = None,
-                  lock_timeout: float | None = None) -> list[ImportReport]:
+                  lock_timeout: float | None = None, after_write: AfterWrite | None = None) -> list[ImportReport]:
     """Write already parsed files, each batch of one kind with its options, in one swap of the warehouse
     (the import page's confirm: the files recognised and previewed, then written as ``isoloir import`` does).
     A failure leaves the warehouse as it was. Returns one report per file."""
@@ -119,7 +132,7 @@ def write_imports(batches: list[Batch], data_dir: Path, progress: Progress | Non
     reports: list[ImportReport] = []
     with writing(warehouse_path(data_dir), timeout=lock_timeout, progress=progress) as wh:
         for kind, parsed_files, options in batches:
-            reports += write_parsed(wh, kind, parsed_files, options, progress)
+            reports += write_parsed(wh, kind, parsed_files, options, progress, after_write)
     if progress:
         progress("Import terminé", 1.0)
     return reports

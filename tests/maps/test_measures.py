@@ -9,6 +9,7 @@ import pytest
 
 from dashboard.maps.measure_types import KINDS, Measure, MeasureError
 
+from dashboard.boundaries.crosswalk import RELIABILITY_THRESHOLD
 from dashboard.maps.measures import comparable_stations, compute, drawn_stations, targets
 from dashboard.maps.territory import Scope, Territory, circonscriptions, communes, departements, resolve
 from dashboard.warehouse.database import Warehouse, warehouse_path
@@ -77,23 +78,26 @@ def test_winner_and_margin(wh: Warehouse) -> None:
     assert "devant" in margin["text"].iloc[0]
 
 
-def test_swing_names_the_stations_that_cannot_be_compared(wh: Warehouse) -> None:
+def test_swing_across_the_split_goes_through_the_crosswalk(wh: Warehouse) -> None:
+    """BV 7 was split into 7 and 41 in 2024: the import computed the crosswalk, so every station compares."""
     result = compute(wh, Measure("swing_turnout", "leg2024_t1", reference_id="pres2022_t1"), ALL)
     assert result.diverging and result.unit == "points"
     assert len(result.frame) == 41  # drawn on the later boundaries
-    refused = set(result.not_comparable["station_id"])
-    assert refused == {"45999_7", "45999_41"}  # BV 7 was split into 7 and 41 in 2024
-    assert result.frame.loc[result.frame["station_id"].isin(refused), "value"].isna().all()
-    assert result.frame.loc[~result.frame["station_id"].isin(refused), "value"].notna().all()
-    assert any("non comparable" in note for note in result.notes)
+    assert result.not_comparable.empty and result.frame["value"].notna().all()
+    assert (result.frame["reliability"] >= RELIABILITY_THRESHOLD).all()
+    assert any("fiabilité < 80" in note for note in result.legend_notes)
+    frame = result.frame.set_index("station_id")
     later = compute(wh, Measure("turnout", "leg2024_t1"), ALL).frame.set_index("station_id")["value"]
     earlier = compute(wh, Measure("turnout", "pres2022_t1"), ALL).frame.set_index("station_id")["value"]
-    swing = result.frame.set_index("station_id")["value"]
-    assert swing["45999_3"] == pytest.approx(later["45999_3"] - earlier["45999_3"])
-    assert swing["45999_3"] < 0 and result.frame.set_index("station_id")["text"]["45999_3"].startswith("\u2212")
+    # both halves of the split carry old BV 7's turnout (a single source: rates unchanged)
+    for station in ("45999_7", "45999_41"):
+        assert frame.at[station, "value"] == pytest.approx(later[station] - earlier["45999_7"])
+        assert "fiabilité 100" in frame.at[station, "text"]
+    assert frame.at["45999_3", "value"] == pytest.approx(later["45999_3"] - earlier["45999_3"])
+    assert frame.at["45999_3", "value"] < 0 and frame.at["45999_3", "text"].startswith("\u2212")
 
 
-def test_swing_uses_a_crosswalk_when_one_exists(demo_dir: Path, tmp_path: Path) -> None:
+def test_swing_uses_the_stored_crosswalk_and_greys_unreliable_stations(demo_dir: Path, tmp_path: Path) -> None:
     import shutil
 
     copy = tmp_path / "warehouse.duckdb"
@@ -101,17 +105,23 @@ def test_swing_uses_a_crosswalk_when_one_exists(demo_dir: Path, tmp_path: Path) 
     with Warehouse(copy) as wh:
         sets = wh.query("SELECT election_id, set_id FROM election_station_set WHERE election_id IN ('pres2022_t1','leg2024_t1')")
         ref_set, later_set = (sets.set_index("election_id")["set_id"][e] for e in ("pres2022_t1", "leg2024_t1"))
-        # old BV 7 feeds the new 7 and 41 (60/40); every other station maps onto itself
+        # old BV 7 feeds the new 7 and 41 (60/40), old 8 gives a quarter of itself to the new 41 (area, guessed)
         ids = wh.query("SELECT station_id FROM station WHERE set_id = ?", [ref_set])["station_id"]
-        rows = [(ref_set, s, later_set, s, 1.0, "test") for s in ids if s != "45999_7"]
-        rows += [(ref_set, "45999_7", later_set, "45999_7", 0.6, "test"), (ref_set, "45999_7", later_set, "45999_41", 0.4, "test")]
-        wh.con.executemany("INSERT INTO station_crosswalk VALUES (?, ?, ?, ?, ?, ?)", rows)
+        rows = [(ref_set, s, later_set, s, 1.0, "test", 1.0) for s in ids if s not in ("45999_7", "45999_8")]
+        rows += [(ref_set, "45999_7", later_set, "45999_7", 0.6, "test", 0.6), (ref_set, "45999_7", later_set, "45999_41", 0.4, "test", 0.4),
+                 (ref_set, "45999_8", later_set, "45999_8", 0.75, "test", 0.75), (ref_set, "45999_8", later_set, "45999_41", 0.25, "test", 0.25)]
+        wh.con.execute("DELETE FROM station_crosswalk")
+        wh.con.executemany("INSERT INTO station_crosswalk VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         result = compute(wh, Measure("swing_turnout", "leg2024_t1", reference_id="pres2022_t1"), ALL)
-        assert result.not_comparable.empty and result.frame["value"].notna().all()
+        frame = result.frame.set_index("station_id")
+        # 41 mixes two guessed pieces: greyed, its reliability in the tooltip; 7 and 8 have one source each
+        assert list(result.not_comparable["station_id"]) == ["45999_41"]
+        assert np.isnan(frame.at["45999_41", "value"]) and frame.at["45999_41", "reliability"] < RELIABILITY_THRESHOLD
+        assert frame.at["45999_41", "text"].startswith("non comparable (fiabilité ")
+        assert frame.drop(index="45999_41")["value"].notna().all()
         old = wh.query("SELECT voters, registered FROM turnout WHERE election_id='pres2022_t1' AND station_id='45999_7'").iloc[0]
-        new = wh.query("SELECT voters / registered AS t FROM turnout WHERE election_id='leg2024_t1' AND station_id='45999_41'")["t"].iat[0]
-        swing = result.frame.set_index("station_id")["value"]["45999_41"]
-        assert swing == pytest.approx(new - (0.4 * old["voters"]) / (0.4 * old["registered"]))
+        new = wh.query("SELECT voters / registered AS t FROM turnout WHERE election_id='leg2024_t1' AND station_id='45999_7'")["t"].iat[0]
+        assert frame.at["45999_7", "value"] == pytest.approx(new - (0.6 * old["voters"]) / (0.6 * old["registered"]))
 
 
 def test_same_boundaries_compare_every_station(wh: Warehouse) -> None:

@@ -219,15 +219,31 @@ def test_demo_history_spans_both_boundary_versions(demo: Warehouse) -> None:
     assert history.drop_duplicates("series")["series"].iloc[0] == PARTICIPATION
     old = station_detail(demo, "45999_7", DEMO_2022)
     assert old.set_id == DEMO_2022
-    pd.testing.assert_frame_equal(old.results, detail.results)
+    # each version gets the elections drawn on the other re-expressed through the crosswalk
+    assert list(detail.carried["election_id"]) == ["pres2022_t1", "pres2022_t2"]
+    assert list(old.carried["election_id"]) == ["euro2024", "leg2024_t1", "leg2024_t2"]
+    assert (old.carried["reliability"] == 1.0).all() and (detail.carried["reliability"] == 1.0).all()
+    # 2022's larger BV 7 holds 2024's 7 and 41 whole
+    both = demo.query("""SELECT sum(registered) AS r FROM turnout WHERE election_id = 'leg2024_t1'
+                         AND station_id IN ('45999_7', '45999_41')""")["r"].iat[0]
+    assert old.turnout.set_index("election_id").at["leg2024_t1", "registered"] == pytest.approx(both)
+    # 2024's BV 7 has a single source in 2022 (the old 7): 2022's rates unchanged, counts apportioned
+    def shares(d):
+        return d.results[d.results["election_id"] == "pres2022_t1"].set_index("candidate_key")["share_expressed"].sort_index()
+
+    pd.testing.assert_series_equal(shares(old), shares(detail))
+    registered = {d.set_id: d.turnout.set_index("election_id").at["pres2022_t1", "registered"] for d in (old, detail)}
+    assert registered[DEMO_2024] < registered[DEMO_2022]
     # BV 7 was split in 2024: the 2022 polygon is larger, so it holds more people.
     pop = {d.set_id: d.indicators.set_index("variable").loc["P21_POP", "station_value"] for d in (old, detail)}
     assert pop[DEMO_2022] > pop[DEMO_2024] > 0
 
 
-def test_demo_new_station_has_only_2024(demo: Warehouse) -> None:
+def test_demo_new_station_has_2022_through_the_crosswalk(demo: Warehouse) -> None:
     detail = station_detail(demo, "45999_41")
-    assert set(detail.history["election_id"]) == {"euro2024", "leg2024_t1", "leg2024_t2"}
+    assert set(detail.history["election_id"]) == {"pres2022_t1", "pres2022_t2", "euro2024", "leg2024_t1", "leg2024_t2"}
+    old_seven = station_detail(demo, "45999_7", DEMO_2022).turnout.set_index("election_id")["turnout"]
+    assert detail.turnout.set_index("election_id").at["pres2022_t1", "turnout"] == pytest.approx(old_seven["pres2022_t1"])
     with pytest.raises(UnknownStation) as caught:
         station_detail(demo, "45999_41", DEMO_2022)
     assert caught.value.message_fr == "bureau inconnu : 45999_41 dans le découpage « contours-2022-demo »"

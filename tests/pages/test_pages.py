@@ -67,8 +67,8 @@ def test_every_measure_can_be_chosen_and_drawn(demo_env: Path, kind: str) -> Non
     if kind.startswith("swing"):
         assert at.selectbox(key="carte_reference_id").value == "euro2024"  # the previous election by default
         at.selectbox(key="carte_reference_id").select("pres2022_t1").run()  # across the 2024 boundary change
-        assert any("non comparable" in c.value for c in at.caption)
-        assert "pts" in at.html[0].value
+        assert not any("non comparable" in c.value for c in at.caption)  # the split station goes through the crosswalk
+        assert "pts" in at.html[0].value and "fiabilité &lt; 80" in at.html[0].value  # the legend (escaped HTML)
 
 
 def test_link_with_view_and_station_opens_its_detail(demo_env: Path) -> None:

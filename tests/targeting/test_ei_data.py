@@ -148,3 +148,13 @@ def test_csv_cells() -> None:
     assert cell(1234) == "1234" and cell(0.5, 2) == "0,50" and cell(float("nan")) == "" and cell(True) == "oui"
     assert cell("-2") == "'-2" and cell("@x") == "'@x" and cell("a\r\nb") == "a  b"
     assert french_csv(["a"], [[1]]).decode("utf-8-sig") == "a\r\n1\r\n"
+
+
+def test_transfers_across_redistricting_use_the_crosswalk(wh: Warehouse) -> None:
+    """2022 → 2024 spans the demo's split of BV 7: both halves are units, fed by the old 7's shares."""
+    data = ei_data.transfer_inputs(wh, "pres2022_t1", "leg2024_t1", ALL, keep_from=3)
+    assert data.n_units == 41 and {"45999_7", "45999_41"} <= set(data.station_ids)
+    assert not any("non comparable" in note for note in data.notes)
+    rows = {s: data.X[data.station_ids.index(s)] / data.N[data.station_ids.index(s)] for s in ("45999_7", "45999_41")}
+    np.testing.assert_allclose(rows["45999_7"], rows["45999_41"], rtol=1e-9)
+    np.testing.assert_allclose(data.X.sum(axis=1), data.N, rtol=1e-9)

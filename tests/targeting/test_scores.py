@@ -322,20 +322,14 @@ def test_demo_inputs_match_the_warehouse(demo: Warehouse, leg: ScoreTable):
     assert np.allclose(f["doors"], np.maximum(points.reindex(f.index), np.ceil(f["registered"] / p.electors_per_door)))
 
 
-def test_split_station_is_flagged_not_comparable(demo: Warehouse, leg: ScoreTable):
+def test_split_station_is_compared_through_the_crosswalk(demo: Warehouse, leg: ScoreTable):
     f = leg.frame.set_index("station_id")
-    # 45999_7 was split into 7 and 41 between the 2022 and 2024 boundary versions
-    assert not f.at["45999_7", "comparable"] and not f.at["45999_41", "comparable"]
-    assert f["comparable"].sum() == 39
-    comparable = f[f["comparable"]]
-    median_volatility = comparable["share_swing"].abs().median()
-    median_turnout = comparable["turnout_swing"].abs().median()
-    for station in ("45999_7", "45999_41"):
-        assert math.isnan(f.at[station, "share_swing"]) and math.isnan(f.at[station, "turnout_swing"])
-        assert f.at[station, "volatility"] == pytest.approx(median_volatility)
-        assert f.at[station, "undecided"] == pytest.approx(f.at[station, "blank_null"] + median_turnout)
-    note = next(n for n in leg.notes if "sans référence comparable" in n)
-    assert "45999_7" in note and "45999_41" in note and "médiane" in note
+    # 45999_7 was split into 7 and 41 between the 2022 and 2024 boundary versions: the crosswalk the
+    # import computed carries old BV 7's results onto both halves, so every station is comparable
+    assert f["comparable"].all() and len(f) == 41
+    assert not any("sans référence comparable" in n for n in leg.notes)
+    assert f.at["45999_41", "share_ref"] == pytest.approx(f.at["45999_7", "share_ref"])
+    comparable = f.drop(index="45999_41")
     # comparable stations: the swing is computed on the same station in both elections
     ref = demo.query(
         """SELECT t.station_id, t.voters / t.registered AS turnout,
@@ -344,11 +338,35 @@ def test_split_station_is_flagged_not_comparable(demo: Warehouse, leg: ScoreTabl
            FROM turnout t WHERE t.election_id = 'pres2022_t1'"""
     ).set_index("station_id")
     assert np.allclose(comparable["share_ref"], ref["share"].reindex(comparable.index))
+    assert f.at["45999_41", "share_ref"] == pytest.approx(ref.at["45999_7", "share"])
     assert np.allclose(comparable["turnout_swing"], comparable["turnout"] - ref["turnout"].reindex(comparable.index))
     assert np.allclose(comparable["volatility"], (comparable["support_raw"] - comparable["share_ref"]).abs())
     # same boundaries: every station is comparable
     same = compute_scores(demo, "leg2024_t1", "bloc", "gauche", CITY, reference_id="euro2024")
     assert same.frame["comparable"].all()
+
+
+def test_unreliable_crosswalk_falls_back_to_the_median(demo_dir: Path, tmp_path: Path):
+    """A station mixing two guessed pieces (reliability below the threshold) has no comparable reference."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse_path(demo_dir), copy)
+    with Warehouse(copy) as wh:
+        old, new = "contours-2022-demo", "contours-2024-demo"
+        ids = wh.query("SELECT station_id FROM station WHERE set_id = ?", [old])["station_id"]
+        rows = [(old, s, new, s, 1.0, "test", 1.0) for s in ids if s not in ("45999_7", "45999_8")]
+        rows += [(old, "45999_7", new, "45999_7", 0.6, "test", 0.6), (old, "45999_7", new, "45999_41", 0.4, "test", 0.4),
+                 (old, "45999_8", new, "45999_8", 0.75, "test", 0.75), (old, "45999_8", new, "45999_41", 0.25, "test", 0.25)]
+        wh.con.execute("DELETE FROM station_crosswalk")
+        wh.con.executemany("INSERT INTO station_crosswalk VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        table = compute_scores(wh, "leg2024_t1", "bloc", "gauche", CITY, reference_id="pres2022_t1")
+    f = table.frame.set_index("station_id")
+    assert not f.at["45999_41", "comparable"] and f["comparable"].sum() == 40
+    assert math.isnan(f.at["45999_41", "share_swing"])
+    median_volatility = f[f["comparable"]]["share_swing"].abs().median()
+    assert f.at["45999_41", "volatility"] == pytest.approx(median_volatility)
+    note = next(n for n in table.notes if "sans référence comparable" in n)
+    assert "45999_41" in note and "peu fiable" in note and "médiane" in note
+    assert "médiane des bureaux comparables" in table.explain_by_score("45999_41")["volatility"]
 
 
 def test_default_reference_and_fallback_to_the_bloc(demo: Warehouse):
@@ -394,8 +412,8 @@ def test_explain_numbers_match_the_table(leg: ScoreTable):
         assert registered == row["registered"]
         assert registered * support / 100 * abstention / 100 == pytest.approx(result, rel=0.01)
         assert parse_fr_number(lines["doors"].rsplit("= ", 1)[1]) == row["doors"]
-    assert "médiane des bureaux comparables" in leg.explain_by_score("45999_7")["volatility"]
-    assert "(référence)" in leg.explain_by_score("45999_1")["volatility"]
+    for station in ("45999_1", "45999_7", "45999_41"):  # the split station's halves through the crosswalk
+        assert "(référence)" in leg.explain_by_score(station)["volatility"]
     with pytest.raises(ScoreError, match="bureau inconnu"):
         leg.explain("00000_1")
 
