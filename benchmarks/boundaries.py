@@ -9,10 +9,10 @@ the union of the Etalab proposition (``bondy/bv/bvBondy_proposition_contours_eta
 cut along vector-tile edges: the build closes its cracks under 1 m and pinholes under 25 m², the
 area added is printed). References: that Etalab proposition (itself a Voronoi construction) and
 ``bv_reu_osm_2022_bondy.geojson`` (REU addresses + OpenStreetMap streets). IRIS contours:
-``bondy/iris/map_iris_gdparis_93010.shp``. Three methods of
+``bondy/iris/map_iris_gdparis_93010.shp``. Four methods of
 :func:`dashboard.boundaries.build.build_from_addresses` in the same run: ``iris`` (ours, the
-default), ``voronoi`` (the baseline: Voronoi cells merged per station) and ``streets`` (street
-seeds, kept for comparison). For each: containment, gaps, overlaps, Polsby-Popper, IoU per
+default), ``voronoi`` (the baseline: Voronoi cells merged per station), ``empty`` (the IRIS rule
+on empty land only, keys ``empty_*``) and ``streets`` (street seeds, kept for comparison). For each: containment, gaps, overlaps, Polsby-Popper, IoU per
 station against each reference (median, min).
 
 **Synthetic département** (not with ``--quick``): ``--synthetic-addresses`` points (1 M by
@@ -42,7 +42,7 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.boundaries.build import IRIS, STREETS, VORONOI, build_from_addresses  # noqa: E402
+from dashboard.boundaries.build import EMPTY, IRIS, STREETS, VORONOI, build_from_addresses  # noqa: E402
 from dashboard.boundaries.quality import measure, summary_lines  # noqa: E402
 from dashboard.ingest.addresses import read_addresses  # noqa: E402
 from dashboard.ingest.stations import read_stations  # noqa: E402
@@ -60,7 +60,7 @@ def bondy(data: Path) -> dict[str, object]:
     outline = shapely.union_all(np.asarray(etalab.geometry.array, dtype=object))
     references = {"osm": osm[["station_id", "geometry"]], "etalab": etalab[["station_id", "geometry"]]}
     figures: dict[str, object] = {}
-    for method, prefix in ((IRIS, ""), (VORONOI, "baseline_"), (STREETS, "streets_")):
+    for method, prefix in ((IRIS, ""), (VORONOI, "baseline_"), (EMPTY, "empty_"), (STREETS, "streets_")):
         result = build_from_addresses(addresses, outline, method=method, iris=iris)
         quality = measure(result, references)
         print(f"— Bondy, méthode {method}{' (référence)' if method == VORONOI else ''}")
