@@ -72,8 +72,9 @@ def address_sets(draw: st.DrawFn) -> tuple[np.ndarray, list[str]]:
     return np.array(coords), stations
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(address_sets(), st.sampled_from(METHODS))
+@pytest.mark.parametrize("method", METHODS)  # every method, each on its own random sets
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=address_sets())
 def test_partition_of_random_address_sets(data: tuple[np.ndarray, list[str]], method: str) -> None:
     xy, stations = data
     frame = _addresses(xy, stations, streets=["Rue A"] * len(stations), numbers=list(range(1, len(stations) + 1)))
