@@ -19,7 +19,6 @@ Four methods (``method=``):
   than ``MAX_GAP_M`` (a street interrupted by a park, a renumbering) are not densified. Parts of
   a station that hold none of its addresses (cells of street seeds cut off from their station)
   go to the neighbour they share the longest edge with.
-
 - ``"iris"`` (the default): the Voronoi partition cut along the IRIS contours; every piece of a
   station holding none of its addresses goes to the neighbour it shares the longest edge with.
 - ``"empty"``: the same rule, applied only to empty land: a piece of a station's Voronoi cell
@@ -339,16 +338,17 @@ def _empty_land(polys: pd.DataFrame, block_idx: np.ndarray, blocks: np.ndarray, 
     all_pts = shapely.points(points[["x", "y"]].to_numpy())
     pt_tree = shapely.STRtree(all_pts)
     geoms = np.asarray(polys["geometry"].to_numpy(), dtype=object)
-    rows_station, rows_geom, rows_movable = [], [], []
+    rows: list[tuple[str, BaseGeometry, bool]] = []
     for i in range(len(polys)):
         if not candidate[i]:
-            rows_station.append(stations[i]), rows_geom.append(geoms[i]), rows_movable.append(False)
+            rows.append((stations[i], geoms[i], False))
             continue
         near_pts = pt_tree.query(geoms[i], predicate="dwithin", distance=EMPTY_M)
         near = shapely.buffer(shapely.multipoints(all_pts[near_pts]), EMPTY_M, quad_segs=4) if len(near_pts) else shapely.Polygon()
-        for geometry, may_move in ((shapely.intersection(geoms[i], near), False), (shapely.difference(geoms[i], near), True)):
-            rows_station.append(stations[i]), rows_geom.append(geometry), rows_movable.append(may_move)
-    return pd.DataFrame({"station_id": rows_station, "geometry": rows_geom}), np.array(rows_movable, dtype=bool)
+        rows.append((stations[i], shapely.intersection(geoms[i], near), False))
+        rows.append((stations[i], shapely.difference(geoms[i], near), True))
+    frame = pd.DataFrame(rows, columns=["station_id", "geometry", "movable"])
+    return frame[["station_id", "geometry"]], frame["movable"].to_numpy(dtype=bool)
 
 
 def _dissolve(polys: pd.DataFrame) -> pd.DataFrame:
@@ -401,7 +401,7 @@ def build_from_addresses(
     station_id, commune_code, street, housenumber, lon, lat; a missing ``address_id`` is
     numbered). ``outline``: one geometry (one commune) or a GeoDataFrame with ``commune_code``
     (EPSG:4326 when it has no CRS). ``iris``: IRIS contours (any CRS) the ``iris`` and ``empty`` methods
-    cuts the outline along, so that boundaries in empty areas follow them.
+    cut the outline along, so that boundaries in empty areas follow them.
     """
     if method not in METHODS:
         raise BuildRefused(f"méthode inconnue « {method} » (attendu : {', '.join(METHODS)})")
