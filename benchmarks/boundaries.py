@@ -2,6 +2,7 @@
 
     python benchmarks/boundaries.py            # Bondy (ours, the plain-Voronoi baseline, streets) + ~1 M synthetic addresses
     python benchmarks/boundaries.py --quick    # Bondy only
+    [--ceiling CELL]                           # also the reference-knowing ceiling on Bondy (pieces of CELL metres)
     [--synthetic-addresses N] [--data DIR]     # size of the synthetic département; ../shared/data by default
 
 **Bondy** (``bondy/reu/adresses93010.csv``, 5 698 (address, station) rows, 32 stations). Outline:
@@ -9,10 +10,10 @@ the union of the Etalab proposition (``bondy/bv/bvBondy_proposition_contours_eta
 cut along vector-tile edges: the build closes its cracks under 1 m and pinholes under 25 m², the
 area added is printed). References: that Etalab proposition (itself a Voronoi construction) and
 ``bv_reu_osm_2022_bondy.geojson`` (REU addresses + OpenStreetMap streets). IRIS contours:
-``bondy/iris/map_iris_gdparis_93010.shp``. Three methods of
+``bondy/iris/map_iris_gdparis_93010.shp``. Four methods of
 :func:`dashboard.boundaries.build.build_from_addresses` in the same run: ``iris`` (ours, the
-default), ``voronoi`` (the baseline: Voronoi cells merged per station) and ``streets`` (street
-seeds, kept for comparison). For each: containment, gaps, overlaps, Polsby-Popper, IoU per
+default), ``voronoi`` (the baseline: Voronoi cells merged per station), ``empty`` (the IRIS rule
+on empty land only, keys ``empty_*``) and ``streets`` (street seeds, kept for comparison). For each: containment, gaps, overlaps, Polsby-Popper, IoU per
 station against each reference (median, min).
 
 **Synthetic département** (not with ``--quick``): ``--synthetic-addresses`` points (1 M by
@@ -20,6 +21,14 @@ default) on a street grid over 50 × 50 km, 100 communes (Voronoi of random cent
 of about 800 addresses (nearest of random centres), IRIS of about 2 000 addresses; built with
 the default method and timed (aim: under 5 minutes on 2 cores), with its containment, gaps and
 overlaps.
+
+**Ceiling** (``--ceiling CELL``, a diagnostic, not a method: it reads the references): the
+plain-Voronoi stations are cut along the IRIS contours and a grid of CELL-metre squares; every
+piece holding none of its station's addresses may go to any station it touches, the others are
+fixed (100 % containment). Pieces are reassigned greedily, largest first (three sweeps), to
+maximise ``w`` × the sum of IoU against REU + OSM plus the sum against Etalab, for ``w`` in
+1, 1.5, 2 and 3: how close any partition with full containment can come to both references
+(a greedy bound on sums, not the optimum of the medians).
 
 Figures, not assertions: the last line printed is one JSON object (the Bondy keys
 ``iou_osm_median``, ``iou_etalab_median``, ``containment``, ``gap_m2``, ``overlap_m2``,
@@ -42,7 +51,7 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.boundaries.build import IRIS, STREETS, VORONOI, build_from_addresses  # noqa: E402
+from dashboard.boundaries.build import EMPTY, IRIS, STREETS, VORONOI, _blocks, build_from_addresses, clean_outline  # noqa: E402
 from dashboard.boundaries.quality import measure, summary_lines  # noqa: E402
 from dashboard.ingest.addresses import read_addresses  # noqa: E402
 from dashboard.ingest.stations import read_stations  # noqa: E402
@@ -51,7 +60,68 @@ BONDY_KEYS = ("containment", "gap_m2", "overlap_m2", "polsby_popper_median", "io
               "iou_etalab_median", "iou_etalab_min", "seconds")
 
 
-def bondy(data: Path) -> dict[str, object]:
+def ceiling(addresses: pd.DataFrame, outline: shapely.Geometry, iris: gpd.GeoDataFrame,
+            references: dict[str, gpd.GeoDataFrame], cell: float) -> dict[str, object]:
+    """The reference-knowing greedy ceiling described in the module's docstring (Bondy: one commune)."""
+    result = build_from_addresses(addresses, outline, method=VORONOI)
+    (code, crs), = result.metric.items()
+    shape = clean_outline(gpd.GeoSeries([outline], crs=4326).to_crs(crs).iloc[0])
+    stations = result.stations.to_crs(crs)
+    faces = _blocks(shape, np.asarray(shapely.make_valid(np.asarray(iris.to_crs(crs).geometry.array, dtype=object)), dtype=object))
+    x0, y0, x1, y1 = shape.bounds
+    grid = np.array([shapely.box(x, y, x + cell, y + cell) for x in np.arange(x0, x1, cell) for y in np.arange(y0, y1, cell)], dtype=object)
+    geoms = np.asarray(stations.geometry.array, dtype=object)
+    pieces, station_of = geoms, np.arange(len(geoms))
+    for cutter in (faces, grid):
+        a, b = shapely.STRtree(cutter).query(pieces, predicate="intersects")
+        pieces, station_of = shapely.intersection(pieces[a], cutter[b]), station_of[a]
+    parts, part_of = shapely.get_parts(pieces, return_index=True)
+    polygon = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    parts, owner0 = parts[polygon], station_of[part_of][polygon]
+    ids = stations["station_id"].to_numpy()
+    index = {s: i for i, s in enumerate(ids)}
+    tree = shapely.STRtree(parts)
+    pts = result.points[result.points["inside"]]
+    pt, part = tree.query(shapely.points(pts[["x", "y"]].to_numpy()), predicate="intersects")
+    fixed = np.zeros(len(parts), dtype=bool)
+    fixed[part[pts["station_id"].map(index).to_numpy()[pt] == owner0[part]]] = True
+    area = shapely.area(parts)
+    overlap, ref_area = {}, {}
+    for name, ref in references.items():
+        ref_geoms = ref.to_crs(crs).set_index("station_id").geometry
+        overlap[name] = np.zeros((len(parts), len(ids)))
+        ref_area[name] = np.array([ref_geoms[s].area if s in ref_geoms.index else np.nan for s in ids])
+        for s, g in ref_geoms.items():
+            if s in index:
+                overlap[name][:, index[s]] = shapely.area(shapely.intersection(parts, g))
+
+    def ious(owner: np.ndarray, name: str) -> np.ndarray:
+        inter = np.bincount(owner, weights=overlap[name][np.arange(len(owner)), owner], minlength=len(ids))
+        return inter / (np.bincount(owner, weights=area, minlength=len(ids)) + ref_area[name] - inter)
+
+    movable = {i: sorted({int(owner0[j]) for j in tree.query(parts[i], predicate="intersects")}) for i in np.nonzero(~fixed)[0]}
+    order = sorted(movable, key=lambda i: -area[i])
+    figures: dict[str, object] = {"ceiling_cell_m": cell, "ceiling_pieces": len(parts), "ceiling_movable": len(movable)}
+    for weight in (1.0, 1.5, 2.0, 3.0):
+        owner = owner0.copy()
+        for _ in range(3):
+            for i in order:
+                best, best_value = owner[i], -np.inf
+                for k in movable[i]:
+                    owner[i] = k
+                    value = weight * np.nansum(ious(owner, "osm")) + np.nansum(ious(owner, "etalab"))
+                    if value > best_value:
+                        best, best_value = k, value
+                owner[i] = best
+        key = f"ceiling_w{weight:g}"
+        figures[f"{key}_iou_osm_median"] = round(float(np.nanmedian(ious(owner, "osm"))), 4)
+        figures[f"{key}_iou_etalab_median"] = round(float(np.nanmedian(ious(owner, "etalab"))), 4)
+        print(f"Plafond (pièces de {cell:g} m, poids {weight:g}) : IoU médiane {figures[f'{key}_iou_osm_median']} contre osm, "
+              f"{figures[f'{key}_iou_etalab_median']} contre etalab", flush=True)
+    return figures
+
+
+def bondy(data: Path, ceiling_cell: float | None = None) -> dict[str, object]:
     base = data / "bondy"
     addresses = read_addresses(base / "reu" / "adresses93010.csv").frame
     etalab = read_stations(base / "bv" / "bvBondy_proposition_contours_etalab.geojson").frame
@@ -60,7 +130,7 @@ def bondy(data: Path) -> dict[str, object]:
     outline = shapely.union_all(np.asarray(etalab.geometry.array, dtype=object))
     references = {"osm": osm[["station_id", "geometry"]], "etalab": etalab[["station_id", "geometry"]]}
     figures: dict[str, object] = {}
-    for method, prefix in ((IRIS, ""), (VORONOI, "baseline_"), (STREETS, "streets_")):
+    for method, prefix in ((IRIS, ""), (VORONOI, "baseline_"), (EMPTY, "empty_"), (STREETS, "streets_")):
         result = build_from_addresses(addresses, outline, method=method, iris=iris)
         quality = measure(result, references)
         print(f"— Bondy, méthode {method}{' (référence)' if method == VORONOI else ''}")
@@ -74,6 +144,8 @@ def bondy(data: Path) -> dict[str, object]:
             figures["addresses"] = quality.summary["addresses"]
     for ref in ("osm", "etalab"):
         print(f"IoU médiane contre {ref} : {figures[f'iou_{ref}_median']} (référence Voronoï : {figures[f'baseline_iou_{ref}_median']})")
+    if ceiling_cell:
+        figures.update(ceiling(addresses, outline, iris, references, ceiling_cell))
     return figures
 
 
@@ -152,8 +224,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--quick", action="store_true", help="Bondy only (no synthetic département)")
     parser.add_argument("--synthetic-addresses", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--ceiling", type=float, metavar="CELL", help="also the reference-knowing ceiling on Bondy, pieces of CELL metres")
     args = parser.parse_args(argv)
-    figures = bondy(args.data)
+    figures = bondy(args.data, args.ceiling)
     if not args.quick:
         figures.update(synthetic(args.synthetic_addresses))
     print(json.dumps(figures))

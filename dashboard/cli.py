@@ -94,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     from_addresses.add_argument("--label", help="libellé de la version de contours")
     from_addresses.add_argument("--valid-from", type=_date, help="début de validité (AAAA-MM-JJ)")
     from_addresses.add_argument("--valid-to", type=_date, help="fin de validité (AAAA-MM-JJ)")
-    from_addresses.add_argument("--method", choices=["iris", "streets", "voronoi"], default="iris",
-                                help="iris (défaut : Voronoï découpé le long des IRIS), streets, voronoi (référence)")
+    from_addresses.add_argument("--method", choices=["iris", "empty", "streets", "voronoi"], default="iris",
+                                help="iris (défaut : Voronoï découpé le long des IRIS), empty (idem, terrains vides seulement), streets, voronoi (référence)")
     from_addresses.add_argument("--reference", help="version de contours à comparer (défaut : la plus récente des mêmes communes)")
     from_addresses.add_argument("--json", action="store_true", help="mesures au format JSON")
     versions = sub.add_parser("versions", help="versions de contours par commune : dates, élections liées")

@@ -149,6 +149,9 @@ def test_boundaries_benchmark_quick_on_bondy(shared_data: Path, capsys: pytest.C
     # the plain-Voronoi baseline is what the issue measured (0.92 against Etalab, 0.82 against REU + OSM)
     assert round(figures["baseline_iou_etalab_median"], 2) == 0.92 and round(figures["baseline_iou_osm_median"], 2) == 0.82
     assert figures["iou_osm_median"] > figures["baseline_iou_osm_median"]
+    # `empty` (the IRIS rule on empty land only): above the baseline against REU + OSM, still >= 0.90 against Etalab
+    assert figures["empty_containment"] == 1.0 and max(figures["empty_gap_m2"], figures["empty_overlap_m2"]) <= 1.0
+    assert figures["empty_iou_osm_median"] > figures["baseline_iou_osm_median"] and figures["empty_iou_etalab_median"] >= 0.90
     assert not any(key.startswith("synthetic_") for key in figures)
 
 

@@ -5,11 +5,11 @@ The REU gives every elector's address its polling station (bureau de vote, BV) b
 that every address point lies in the polygon of its own station, with no gap and no overlap
 (the union is the outline, up to floating-point dust).
 
-Two methods (``method=``):
+Four methods (``method=``):
 
 - ``"voronoi"`` (the baseline): the Voronoi cell of every address point, merged per station and
   cut to the outline.
-- ``"streets"`` (the default): the same Voronoi partition over *more seeds*: the addresses of
+- ``"streets"``: the same Voronoi partition over *more seeds*: the addresses of
   one side of a street (same street name, same parity of house number), taken in number order,
   are joined by segments, and points every ``STEP_M`` metres along each segment are added as
   seeds of the station(s) of its ends (a segment between two stations is split at its
@@ -19,8 +19,15 @@ Two methods (``method=``):
   than ``MAX_GAP_M`` (a street interrupted by a park, a renumbering) are not densified. Parts of
   a station that hold none of its addresses (cells of street seeds cut off from their station)
   go to the neighbour they share the longest edge with.
+- ``"iris"`` (the default): the Voronoi partition cut along the IRIS contours; every piece of a
+  station holding none of its addresses goes to the neighbour it shares the longest edge with.
+- ``"empty"``: the same rule, applied only to empty land: a piece of a station's Voronoi cell
+  moves only where it is farther than ``EMPTY_M`` from every address and lies in an IRIS where
+  the station has no address. Near addresses the boundary stays the Voronoi one (half-way
+  between neighbouring houses); parks, railway land and industrial zones cut off from the
+  station by an IRIS contour go to the neighbour across it.
 
-Both are exact on containment: an address point is the seed of its own Voronoi cell, so it lies
+All are exact on containment: an address point is the seed of its own Voronoi cell, so it lies
 in its station's polygon. Two exceptions are reported, never hidden: an address outside the
 commune's outline (no polygon of the commune can hold it), and one point serving several
 stations (the REU splits the electors of one building between stations): each station's copy
@@ -48,10 +55,12 @@ from shapely.geometry.base import BaseGeometry
 
 from dashboard.errors import IsoloirError
 
+EMPTY = "empty"
 IRIS = "iris"
 STREETS = "streets"
 VORONOI = "voronoi"
-METHODS = (IRIS, STREETS, VORONOI)
+METHODS = (IRIS, EMPTY, STREETS, VORONOI)
+EMPTY_M = 80.0  # the ``empty`` method moves only land farther than this from every address
 STEP_M = 4.0  # spacing of street seeds
 MAX_GAP_M = 150.0  # consecutive numbers farther apart than this are not joined
 SPLIT_M = 1.0  # how far each station's copy of a shared point is moved
@@ -194,10 +203,11 @@ def _voronoi_labels(seeds: pd.DataFrame, extent: BaseGeometry) -> tuple[np.ndarr
     return np.asarray(cells[first.index.to_numpy()], dtype=object), first.to_numpy()
 
 
-def _merge_orphans(polys: pd.DataFrame, address_xy: pd.DataFrame) -> pd.DataFrame:
+def _merge_orphans(polys: pd.DataFrame, address_xy: pd.DataFrame, movable: np.ndarray | None = None) -> pd.DataFrame:
     """Give parts of a station holding none of its addresses to the neighbour sharing the longest edge.
 
-    ``polys``: station_id, geometry (metric). Returns the same frame with those parts moved.
+    ``polys``: station_id, geometry (metric). ``movable``: which rows' parts may move (all when
+    None). Returns the same frame with those parts moved.
     """
     part_geoms, part_of = shapely.get_parts(np.asarray(polys["geometry"].to_numpy(), dtype=object), return_index=True)
     parts = pd.DataFrame({"station_id": polys["station_id"].to_numpy()[part_of], "geometry": part_geoms})
@@ -207,6 +217,8 @@ def _merge_orphans(polys: pd.DataFrame, address_xy: pd.DataFrame) -> pd.DataFram
     match = address_xy["station_id"].to_numpy()[pt_idx] == parts["station_id"].to_numpy()[part_idx]
     holds = np.zeros(len(parts), dtype=bool)
     holds[part_idx[match]] = True
+    if movable is not None:
+        holds |= ~np.asarray(movable, dtype=bool)[part_of]  # a fixed part is treated as held
     geoms = parts["geometry"].to_numpy()
     owner = parts["station_id"].to_numpy().copy()
     orphans = np.nonzero(~holds)[0]
@@ -286,7 +298,8 @@ def _commune_partition(points: pd.DataFrame, outline: BaseGeometry, method: str,
             extra = extra.drop(index=np.unique(near))
             seeds = pd.concat([seeds, extra], ignore_index=True)
     polys = _voronoi_partition(seeds, outline)
-    blocks = _blocks(outline, iris) if method == IRIS else np.array([outline], dtype=object)
+    blocks = _blocks(outline, iris) if method in (IRIS, EMPTY) else np.array([outline], dtype=object)
+    movable = None
     if len(blocks) > 1:
         # Cut each station along the IRIS contours: the pieces that hold none of its addresses
         # (its cells spilling across a main road, a railway, a canal) go to a neighbour below.
@@ -294,13 +307,48 @@ def _commune_partition(points: pd.DataFrame, outline: BaseGeometry, method: str,
         station_idx, block_idx = tree.query(np.asarray(polys["geometry"].to_numpy(), dtype=object), predicate="intersects")
         pieces = shapely.intersection(np.asarray(polys["geometry"].to_numpy(), dtype=object)[station_idx], blocks[block_idx])
         polys = pd.DataFrame({"station_id": polys["station_id"].to_numpy()[station_idx], "geometry": pieces})
-    polys = polys[~shapely.is_empty(polys["geometry"].to_numpy())]
+        if method == EMPTY:
+            polys, movable = _empty_land(polys, block_idx, blocks, points[["x", "y", "station_id"]])
+    keep = ~shapely.is_empty(polys["geometry"].to_numpy())
+    polys = polys[keep]
+    movable = movable[keep] if movable is not None else None
     polys["geometry"] = [_polygonal(shapely.make_valid(g)) if not shapely.is_valid(g) else _polygonal(g) for g in polys["geometry"]]
-    if method in (IRIS, STREETS):
-        polys = _merge_orphans(polys, points[["x", "y", "station_id"]])
+    if method in (IRIS, EMPTY, STREETS):
+        polys = _merge_orphans(polys, points[["x", "y", "station_id"]], movable)
     else:
         polys = _dissolve(polys)
     return polys.reset_index(drop=True), len(seeds)
+
+
+def _empty_land(polys: pd.DataFrame, block_idx: np.ndarray, blocks: np.ndarray, points: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Split the pieces that may move (``empty`` method) into their land near addresses and the rest.
+
+    ``polys``: station_id, geometry, one row per (station, IRIS face) piece, the face in
+    ``block_idx``. A piece lying in a face where its station has no address is cut at
+    ``EMPTY_M`` from every address: the near part stays (the Voronoi rule), the far part may
+    move. Returns the pieces and, per row, whether it may move.
+    """
+    tree = shapely.STRtree(blocks)
+    pt_idx, face_idx = tree.query(shapely.points(points[["x", "y"]].to_numpy()), predicate="intersects")
+    present = set(zip(face_idx.tolist(), points["station_id"].to_numpy()[pt_idx].tolist()))
+    stations = polys["station_id"].to_numpy()
+    candidate = np.array([(int(f), s) not in present for f, s in zip(block_idx, stations)], dtype=bool)
+    if not candidate.any():
+        return polys.reset_index(drop=True), np.zeros(len(polys), dtype=bool)
+    all_pts = shapely.points(points[["x", "y"]].to_numpy())
+    pt_tree = shapely.STRtree(all_pts)
+    geoms = np.asarray(polys["geometry"].to_numpy(), dtype=object)
+    rows: list[tuple[str, BaseGeometry, bool]] = []
+    for i in range(len(polys)):
+        if not candidate[i]:
+            rows.append((stations[i], geoms[i], False))
+            continue
+        near_pts = pt_tree.query(geoms[i], predicate="dwithin", distance=EMPTY_M)
+        near = shapely.buffer(shapely.multipoints(all_pts[near_pts]), EMPTY_M, quad_segs=4) if len(near_pts) else shapely.Polygon()
+        rows.append((stations[i], shapely.intersection(geoms[i], near), False))
+        rows.append((stations[i], shapely.difference(geoms[i], near), True))
+    frame = pd.DataFrame(rows, columns=["station_id", "geometry", "movable"])
+    return frame[["station_id", "geometry"]], frame["movable"].to_numpy(dtype=bool)
 
 
 def _dissolve(polys: pd.DataFrame) -> pd.DataFrame:
@@ -352,8 +400,8 @@ def build_from_addresses(
     ``addresses``: the frame of :func:`dashboard.ingest.addresses.read_addresses` (address_id,
     station_id, commune_code, street, housenumber, lon, lat; a missing ``address_id`` is
     numbered). ``outline``: one geometry (one commune) or a GeoDataFrame with ``commune_code``
-    (EPSG:4326 when it has no CRS). ``iris``: IRIS contours (any CRS) the ``streets`` method
-    cuts the outline along, so that boundaries in empty areas follow them.
+    (EPSG:4326 when it has no CRS). ``iris``: IRIS contours (any CRS) the ``iris`` and ``empty`` methods
+    cut the outline along, so that boundaries in empty areas follow them.
     """
     if method not in METHODS:
         raise BuildRefused(f"méthode inconnue « {method} » (attendu : {', '.join(METHODS)})")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.boundaries.build import (
-    FEW_ADDRESSES, IRIS, METHODS, SPLIT_M, STREETS, VORONOI, BuildRefused, build_from_addresses, clean_outline, street_seeds,
+    EMPTY, EMPTY_M, FEW_ADDRESSES, IRIS, METHODS, SPLIT_M, STREETS, VORONOI, BuildRefused, build_from_addresses, clean_outline, street_seeds,
 )
 from dashboard.boundaries.quality import measure
 
@@ -72,8 +72,9 @@ def address_sets(draw: st.DrawFn) -> tuple[np.ndarray, list[str]]:
     return np.array(coords), stations
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(address_sets(), st.sampled_from(METHODS))
+@pytest.mark.parametrize("method", METHODS)  # every method, each on its own random sets
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=address_sets())
 def test_partition_of_random_address_sets(data: tuple[np.ndarray, list[str]], method: str) -> None:
     xy, stations = data
     frame = _addresses(xy, stations, streets=["Rue A"] * len(stations), numbers=list(range(1, len(stations) + 1)))
@@ -163,3 +164,26 @@ def test_refusals_are_french() -> None:
     with pytest.raises(BuildRefused, match="pas de contour pour la commune 93011"):
         build_from_addresses(pd.concat([frame, other]), gpd.GeoDataFrame({"commune_code": ["93010"]}, geometry=_outline(square).to_numpy(), crs=4326))
     assert STREETS in METHODS
+
+
+def _station_at(result, x: float, y: float) -> str:  # noqa: ANN001 - a BuildResult
+    stations = _metric(result)
+    point = shapely.Point(x + ORIGIN[0], y + ORIGIN[1])
+    point = gpd.GeoSeries([point], crs=2154).to_crs(result.metric["93010"]).iloc[0]
+    return str(stations.loc[stations.covers(point), "station_id"].iloc[0])
+
+
+def test_empty_method_moves_only_empty_land_across_an_iris_contour() -> None:
+    # Station 1 fills the west IRIS; station 2 only the north of the east IRIS: the south-east is
+    # empty land that plain Voronoi gives to station 1's nearest houses across the IRIS contour.
+    west = [[x, y] for x in (50, 150, 250, 350, 450) for y in (100, 300, 500, 700, 900)]
+    east = [[x, y] for x in (550, 650, 750, 850, 950) for y in (650, 800, 950)]
+    frame = _addresses(np.array(west + east, dtype=float), ["93010_1"] * len(west) + ["93010_2"] * len(east))
+    built = {m: build_from_addresses(frame, _outline(square).iloc[0], method=m, iris=iris_halves) for m in (VORONOI, IRIS, EMPTY)}
+    for result in built.values():
+        _check_partition(result)
+    far, near = (800, 150), (450 + EMPTY_M * 0.75, 100)  # far: > 300 m from any address; near: 60 m from (450, 100)
+    assert _station_at(built[VORONOI], *far) == "93010_1" and _station_at(built[VORONOI], *near) == "93010_1"
+    assert _station_at(built[IRIS], *far) == "93010_2" and _station_at(built[IRIS], *near) == "93010_2"
+    assert _station_at(built[EMPTY], *far) == "93010_2"  # empty land follows the IRIS contour
+    assert _station_at(built[EMPTY], *near) == "93010_1"  # land near a house stays with it (Voronoi)
