@@ -413,6 +413,9 @@ def cmd_stations(args: argparse.Namespace) -> int:
     if built.reference_set_id:
         print(f"Comparée à la version « {built.reference_set_id} »")
     print("\n".join(summary_lines(built.quality)))
+    return 0
+
+
 def _existing_warehouse(settings: Settings) -> Path:
     if not settings.warehouse_path.exists():
         raise WarehouseMissing(f"entrepôt introuvable : {settings.warehouse_path}. Lancez « isoloir demo » ou « isoloir import … ».")
