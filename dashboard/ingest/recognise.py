@@ -75,15 +75,22 @@ def _is_geo(path: Path, head: bytes) -> bool:
 
 def geo_columns(path: Path) -> tuple[str, ...]:
     """The attribute columns of a vector file's first layer (empty when unreadable: the parsers say why)."""
+    import pyogrio
+
+    from dashboard.ingest.vectors import _load, _source
+
     try:
-        import pyogrio
-
-        from dashboard.ingest.vectors import _source
-
         with warnings.catch_warnings():  # several layers: the parser chooses (and says which)
             warnings.simplefilter("ignore")
             info = pyogrio.read_info(_source(path))
         return tuple(str(f) for f in info["fields"])
+    except Exception:  # noqa: BLE001, S110 - GDAL cannot open it: JS-wrapped GeoJSON or JSON records, read below
+        pass
+    try:  # the parsers' own reader (so the page's column menus work for those files too)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame, _note = _load(path, _source(path), None)
+        return tuple(str(c) for c in frame.columns if c != "geometry")
     except Exception:  # noqa: BLE001 - unreadable here means the parser's French refusal will tell
         return ()
 

@@ -25,6 +25,7 @@ from dashboard.errors import ImportRejected, IsoloirError
 from dashboard.files import private_dir, private_file
 from dashboard.formats import format_fr
 from dashboard.ingest import KINDS, ImportOptions
+from dashboard.ingest.ids import city_code
 from dashboard.ingest.limits import MAX_TABLE_BYTES, MiB, size_fr
 from dashboard.ingest.mapping_file import FIELDS, build_mapping, save_mapping, saved_mappings
 from dashboard.ingest.recognise import Recognition, recognise
@@ -41,7 +42,7 @@ from dashboard.warehouse.preview import preview
 
 FILES = "import_files"  # list of Recognition, in the order dropped
 DIR = "import_dir"  # the private temporary folder of this session's uploads
-DONE = "import_done"  # the last import: (French report lines, communes, kinds)
+DONE = "import_done"  # the last import: (French report lines, communes, kinds, indicators (variable, year, label))
 NOTICE = "import_notice"
 UPLOADER = "import_uploader"  # + the generation: a new, empty uploader after an import or « Vider la liste »
 GENERATION = "import_generation"
@@ -140,9 +141,26 @@ def confirm(user: User, data_dir: Path, progress: Any = None) -> list[ImportRepo
                  {"files": [r.path.name for r in ready], "kinds": sorted({str(r.kind) for r in ready}),
                   "communes": communes[:20]}, "success")
     lines = [line for report in reports for line in report.lines_fr()]
-    st.session_state[DONE] = (lines, communes, sorted({str(r.kind) for r in ready}))
+    st.session_state[DONE] = (lines, communes, sorted({str(r.kind) for r in ready}), imported_indicators(ready))
     clear()
     return reports
+
+
+def imported_indicators(ready: list[Recognition]) -> list[tuple[str, int, str]]:
+    """(variable, year, label) of every IRIS indicator among the files imported, in file order."""
+    found: dict[tuple[str, int], str] = {}
+    for rec in ready:
+        if rec.kind == "iris-indicators":
+            for row in rec.parsed.catalog.itertuples(index=False):
+                found.setdefault((str(row.variable), int(row.year)), row.label if isinstance(row.label, str) and row.label else str(row.variable))
+    return [(variable, year, label) for (variable, year), label in found.items()]
+
+
+def indicator_map_params(variable: str, year: int, communes: list[str]) -> dict[str, str]:
+    """The Carte's query parameters (``maps/view.PARAMS``) showing ``variable`` estimated per station on the
+    cities of ``communes`` (an arrondissement code counts as its city: its stations carry the city's code)."""
+    cities = sorted({city_code(c) for c in communes})
+    return {"mesure": "indicator", "indicateur": variable, "annee": str(year), "communes": ",".join(cities[:20])}
 
 
 # -- drawing --------------------------------------------------------------------------------------
@@ -282,7 +300,7 @@ def _correction(index: int, rec: Recognition) -> None:
 
 
 def _done(user: User) -> None:
-    lines, communes, kinds = st.session_state[DONE]
+    lines, communes, kinds, indicators = st.session_state[DONE]
     st.success("Import terminé : l'entrepôt est à jour.", icon=":material/check_circle:")
     st.code("\n".join(lines), language=None)
     if communes:
@@ -300,6 +318,11 @@ def _done(user: User) -> None:
                 st.markdown(f"- {plain(line)}")
         except IsoloirError as error:
             st.error(plain(sentence(error.message_fr)))
+    for variable, year, label in indicators[:5] if communes else []:
+        st.page_link(str(PAGES_DIR / "carte.py"), label=f"Voir « {label} » ({year}) estimé par bureau sur la carte",
+                     icon=":material/map:", query_params=indicator_map_params(variable, year, communes))
+    if indicators and set(kinds) & set(GEOMETRY_KINDS):
+        st.caption("Calculez d'abord les poids IRIS → bureaux : sans eux, l'indicateur ne peut pas être estimé par bureau.")
 
 
 def render(user: User) -> None:

@@ -12,8 +12,8 @@ from dashboard.ingest.mapping_file import build_mapping
 from dashboard.ingest.recognise import recognise
 from tests.conftest import SHARED_DATA, requires_shared_data
 
-# file -> (expected kind, whether main's parsers read it as it is). Wild files: only the kind is asserted
-# (import-core / import-geo make more of them importable).
+# file -> (expected kind, whether the parsers read it as it is, with no option or mapping). The wild files
+# that are refused as dropped import with the options or mappings of docs/mappings/ (tests/ingest, tests/warehouse).
 EXPECTED: dict[str, tuple[str, bool | None]] = {
     "bondy/bv/bvBondy_proposition_contours_etalab.geojson": ("stations", True),
     "bondy/bv/bv_reu_osm_2022_bondy.geojson": ("stations", True),
@@ -53,18 +53,18 @@ EXPECTED: dict[str, tuple[str, bool | None]] = {
     "chatenay-malabry/results/legislatives2022_t2_9213.xlsx": ("results", True),
     "chatenay-malabry/results/legislatives2024_t1_9213.xlsx": ("results", True),
     "chatenay-malabry/results/legislatives2024_t2_9213.xlsx": ("results", True),
-    "wild/besancon-carto-municipale/2020-05-18-resultats-par-niveau-burvot-t1-france-entiere-nettoye.xlsx": ("results", None),
-    "wild/brest-lfi/tour1_circo2.csv": ("results", None),
-    "wild/corse2A-cartelec-makina/carte_elec_dept_2A.trim-2A001-2A004-2A041.geojson": ("stations", None),
-    "wild/leg2017-bureaux-dorialexander/metadata_bureaux.trim-ZD401-ZX701-ZX801-2A001.csv": ("results", None),
-    "wild/loireatl44-mspr/presidentielle2017_T1_filtre.trim-44001-44049-44184.csv": ("results", None),
-    "wild/loireatl44-mspr/presidentielle2022_T1_filtre.trim-44001-44049-44184.csv": ("results", None),
-    "wild/marseille2014-makina/bureaux_marseille.geojson": ("stations", None),
-    "wild/marseille2014-makina/results_marseille.json": ("results", None),
-    "wild/montpellier2015-makina/bv_34_Montpellier_2015.geojson": ("stations", None),
-    "wild/paris-iris-gordesch/diplomes-2015.trim-75101-75102-75105.csv": ("iris-indicators", None),
-    "wild/toulouse-mathavech/toulouse_bureaux_vote.geojson": ("stations", None),
-    "wild/toulouse-rboulle/resultats-elections-municipales-2026-2nd-tour.json": ("results", None),
+    "wild/besancon-carto-municipale/2020-05-18-resultats-par-niveau-burvot-t1-france-entiere-nettoye.xlsx": ("results", False),  # needs the election
+    "wild/brest-lfi/tour1_circo2.csv": ("results", False),  # needs the election
+    "wild/corse2A-cartelec-makina/carte_elec_dept_2A.trim-2A001-2A004-2A041.geojson": ("stations", True),
+    "wild/leg2017-bureaux-dorialexander/metadata_bureaux.trim-ZD401-ZX701-ZX801-2A001.csv": ("results", False),  # needs the election
+    "wild/loireatl44-mspr/presidentielle2017_T1_filtre.trim-44001-44049-44184.csv": ("results", True),
+    "wild/loireatl44-mspr/presidentielle2022_T1_filtre.trim-44001-44049-44184.csv": ("results", True),
+    "wild/marseille2014-makina/bureaux_marseille.geojson": ("stations", False),  # needs a mapping
+    "wild/marseille2014-makina/results_marseille.json": ("results", False),  # percentages only: refused even with one
+    "wild/montpellier2015-makina/bv_34_Montpellier_2015.geojson": ("stations", False),  # needs a mapping
+    "wild/paris-iris-gordesch/diplomes-2015.trim-75101-75102-75105.csv": ("iris-indicators", True),
+    "wild/toulouse-mathavech/toulouse_bureaux_vote.geojson": ("stations", False),  # a mapping and --skip-invalid
+    "wild/toulouse-rboulle/resultats-elections-municipales-2026-2nd-tour.json": ("results", False),  # needs a mapping
 }
 _SIDECARS = {".cpg", ".dbf", ".prj", ".shx"}
 
@@ -124,3 +124,14 @@ def test_a_mapping_built_from_menus_reads_a_city_file(tmp_path: Path) -> None:
     assert read.ok, read.message_fr
     assert read.election == "muni2020_t1" and read.communes == ("93010",)
     assert read.parsed.votes["candidate"].nunique() == len(candidates)
+
+
+@requires_shared_data
+def test_a_refused_js_wrapped_file_still_lists_its_columns_for_the_menus() -> None:
+    """GDAL cannot open Marseille's JS-wrapped GeoJSON: its columns come from the parsers' reader, so the
+    page's menus offer them (refused as dropped: no id column the importer knows)."""
+    assert SHARED_DATA is not None
+    found = recognise(SHARED_DATA / "wild/marseille2014-makina/bureaux_marseille.geojson")
+    assert not found.ok and found.columns == ("BUREAU", "CODE", "NOM", "CODECANT", "CANTON", "CIRCO")
+    fixed = recognise(found.path, ImportOptions(columns={"commune": "CODE", "bv": "BUREAU", "name": "NOM"}), "stations")
+    assert fixed.ok and fixed.communes == ("13055",) and fixed.parsed.report.rows_read == 471

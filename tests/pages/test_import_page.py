@@ -171,3 +171,15 @@ def test_after_contours_the_map_link_and_the_iris_weights(demo_env: Path, tmp_pa
     assert not at.exception, at.exception
     assert any(s.value.startswith("Pondérations IRIS → bureaux") for s in at.success), [e.value for e in at.error]
     assert _count(demo_env, "SELECT count(*) FROM station_iris") > 0
+
+
+def test_the_indicator_links_name_the_imported_variables_on_the_cities() -> None:
+    """After an import of IRIS indicators the page links to each on the Carte (measure « indicator »); an
+    arrondissement's code (13201, 75105) opens its city, whose code the stations carry."""
+    assert SHARED_DATA is not None
+    rec = recognise(SHARED_DATA / "wild/paris-iris-gordesch/diplomes-2015.trim-75101-75102-75105.csv")
+    found = import_panel.imported_indicators([rec, rec])
+    assert len(found) == 29 and {year for _, year, _ in found} == {2015}
+    assert ("P15_NSCOL15P", 2015) in {(variable, year) for variable, year, _ in found} and all(label for *_, label in found)
+    assert import_panel.indicator_map_params("P15_POP", 2015, ["13201", "13055", "75105"]) == {
+        "mesure": "indicator", "indicateur": "P15_POP", "annee": "2015", "communes": "13055,75056"}

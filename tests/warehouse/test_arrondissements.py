@@ -9,7 +9,6 @@ real Paris IRIS diplômes file.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -24,19 +23,11 @@ from dashboard.iris.weights import interpolate
 from dashboard.maps.territory import Territory, communes, resolve
 from dashboard.warehouse.database import Warehouse, warehouse_path
 from dashboard.warehouse.importer import import_files
+from tests.marseille_iris import MARSEILLE, MOI_HEADER, collection, marseille_features, write_marseille_iris, write_marseille_results
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "docs" / "mappings"
-MARSEILLE = "wild/marseille2014-makina/bureaux_marseille.geojson"
 DIPLOMES = "wild/paris-iris-gordesch/diplomes-2015.trim-75101-75102-75105.csv"
-MOI_HEADER = ("Code du département;Libellé du département;Code de la commune;Libellé de la commune;Code du b.vote;Inscrits;"
-              "Abstentions;Votants;Blancs;Nuls;Exprimés;N°Panneau;Sexe;Nom;Prénom;Voix;% Voix/Ins;% Voix/Exp;;;;;;;")
 MARSEILLE_BUREAUX = ("0101", "0102", "1614", "0932")  # 932 has no contour in the 2014 file
-
-
-def _collection(rows: list[tuple[dict, shapely.Geometry]]) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)} for props, geom in rows
-    ]})
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +35,9 @@ def plm(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("plm")
     data_dir = folder / "data"
     marseille = shared_data / MARSEILLE
-    text = marseille.read_text(encoding="utf-8")
-    features = json.loads(text[text.index("{"): text.rindex("}") + 1])["features"]
-    by_arr: dict[int, list] = {}
-    for f in features:
-        by_arr.setdefault(int(f["properties"]["BUREAU"]) // 100, []).append(shapely.make_valid(shapely.geometry.shape(f["geometry"])))
-    iris_rows = [({"CODE_IRIS": f"132{n:02d}0101", "INSEE_COM": f"132{n:02d}"}, shapely.make_valid(shapely.union_all(g)))
-                 for n, g in sorted(by_arr.items())]
-    (folder / "iris_marseille.geojson").write_text(_collection(iris_rows))
-    (folder / "pop_marseille.csv").write_text(
-        "IRIS;P15_POP\n" + "".join(f"132{n:02d}0101;{1000 * n}\n" for n in sorted(by_arr)), encoding="utf-8")
-    moi = [MOI_HEADER] + [
-        f"13;Bouches-du-Rhône;055;Marseille;{bv};100;40;60;3;2;55;1;F;DUPONT;Anne;30;0;0;2;M;MARTIN;Paul;25;0;0"
-        for bv in MARSEILLE_BUREAUX
-    ]
-    (folder / "marseille_pres2022_t1.csv").write_text("\n".join(moi) + "\n", encoding="utf-8")
+    features = marseille_features(shared_data)
+    iris_marseille, pop_marseille = write_marseille_iris(shared_data, folder)
+    results = write_marseille_results(folder, MARSEILLE_BUREAUX)
 
     # Paris: one square per IRIS of the diplômes file, cut in two stations "<arr>-<n>".
     codes = pd.read_csv(shared_data / DIPLOMES, dtype=str)["IRIS"].tolist()
@@ -70,17 +49,17 @@ def plm(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
         for half in (0, 1):
             counter[arr] = counter.get(arr, 0) + 1
             paris_bv.append(({"arr-num": f"{arr}-{counter[arr]}", "iris": code}, shapely.box(x + 0.002 * half, y, x + 0.002 * (half + 1), y + 0.004)))
-    (folder / "iris_paris.geojson").write_text(_collection(paris_iris))
-    (folder / "bv_paris.geojson").write_text(_collection(paris_bv))
+    (folder / "iris_paris.geojson").write_text(collection(paris_iris))
+    (folder / "bv_paris.geojson").write_text(collection(paris_bv))
 
     reports = {}
     reports["stations"] = import_files("stations", [marseille], data_dir, ImportOptions(
         mapping=MAPPINGS / "marseille2014-makina-bureaux.toml", label="Marseille 2014"))[0]
     reports["paris"] = import_files("stations", [folder / "bv_paris.geojson"], data_dir, ImportOptions(
         mapping=MAPPINGS / "paris-arr-num-bureaux.toml", label="Paris test"))[0]
-    reports["results"] = import_files("results", [folder / "marseille_pres2022_t1.csv"], data_dir, ImportOptions(election="pres2022_t1"))[0]
-    import_files("iris-contours", [folder / "iris_marseille.geojson", folder / "iris_paris.geojson"], data_dir)
-    import_files("iris-indicators", [folder / "pop_marseille.csv"], data_dir, ImportOptions(year=2015))
+    reports["results"] = import_files("results", [results], data_dir, ImportOptions(election="pres2022_t1"))[0]
+    import_files("iris-contours", [iris_marseille, folder / "iris_paris.geojson"], data_dir)
+    import_files("iris-indicators", [pop_marseille], data_dir, ImportOptions(year=2015))
     import_files("iris-indicators", [shared_data / DIPLOMES], data_dir)
     assert main(["interpolate", "--data-dir", str(data_dir)]) == 0
     return {"data_dir": data_dir, "reports": reports, "features": features, "paris_bv": paris_bv, "codes": codes}
