@@ -259,18 +259,20 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
             report.held.append(visit_id)
             if flag:
                 report.flagged.append(visit_id)
-        if answers:
+        if answers:  # the answers of visits of this batch or sent before (the store checks each is the user's)
             from dashboard.store.questionnaires import save_answers
 
-            held_now = set(report.held)
-            sent = [a for a in answers if clean_uuid_or_none(a.visit_id) in held_now]
-            answer_report = save_answers(con, user, [replace(a, visit_id=clean_uuid_or_none(a.visit_id)) for a in sent], now)
+            refused, sent = set(report.rejected), []
+            for a in answers:
+                visit_id = clean_uuid_or_none(a.visit_id)
+                if visit_id is None or visit_id in refused:
+                    report.answers_rejected[str(a.visit_id)[:64]] = "passage refusé : réponses refusées"
+                else:
+                    sent.append(replace(a, visit_id=visit_id))
+            answer_report = save_answers(con, user, sent, now)
             report.answers.extend(answer_report.saved)
             report.answers_held.update(answer_report.held)
             report.answers_rejected.update(answer_report.rejected)
-            for a in answers:
-                if clean_uuid_or_none(a.visit_id) not in held_now:
-                    report.answers_rejected[str(a.visit_id)[:64]] = "passage refusé : réponses refusées"
         audit.insert(con, user, "field_sync", "visit", None, {
             "new": len(report.new), "already_held": len(report.held) - len(report.new), "flagged": len(report.flagged),
             "rejected": len(report.rejected), "households": len(report.households),
