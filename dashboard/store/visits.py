@@ -446,3 +446,25 @@ def flagged_visits(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame
     with store.read() as con:
         return con.frame("SELECT visit_id, turf_id, station_id, canvasser, outcome, recorded_at, received_at, flag "
                          "FROM visit WHERE flag IS NOT NULL ORDER BY recorded_at, phone_seq, visit_id")
+
+
+# -- a paper sheet typed back in ------------------------------------------------------------------
+def paper_time(day: date, now: datetime) -> datetime:
+    """The time stored for visits typed back from a sheet walked on ``day``: noon in Paris that day (the hour is
+    not on paper), or ``now`` when that is earlier (a sheet typed the morning it is walked)."""
+    noon = datetime.combine(day, time(12), PARIS).astimezone(timezone.utc).replace(tzinfo=None)
+    return min(noon, _utc(now))
+
+
+def record_sheet(store: CampaignStore, turf_id: int, day: date, lines: Sequence[tuple[str, str, str | None, str]], *,
+                 by: Principal | str, now: datetime | None = None) -> SyncReport:
+    """Store the outcomes typed from a turf's paper sheet walked on ``day`` as visits, through :func:`sync` (same
+    rights, flags and refusals as the phone): ``lines`` are (visit id made on the server, address id, household id
+    or None, outcome), in sheet order. An id already held (the sheet typed twice) is not stored again."""
+    now = now or utc_now()
+    if day > _utc(now + CLOCK_AHEAD).date():
+        raise VisitError("date de passage dans le futur : impossible")
+    at = paper_time(day, now)
+    batch = [VisitInput(visit_id, int(turf_id), address, outcome, at, household, seq)
+             for seq, (visit_id, address, household, outcome) in enumerate(lines, start=1)]
+    return sync(store, by=by, visits=batch, now=now)
