@@ -250,7 +250,7 @@ def walklist_pdf(
     pdf.cell(CONTENT_W, 8, _fit(pdf, f"Porte-à-porte - {turf}", CONTENT_W), 0, align="L")
     pdf.ln(8)
     pdf.set_font("Helvetica", "", 9)
-    details = [f"Zone : {zone}" if zone else "", f"Édité le {stamp}", f"{len(walk)} adresses", f"{doors} portes estimées"]
+    details = [f"Zone : {zone}" if zone else "", f"Édité le {stamp}", f"{walk['ban_id'].nunique() if 'ban_id' in walk else len(walk)} adresses", f"{doors} portes estimées"]
     pdf.set_x(MARGIN)
     pdf.cell(CONTENT_W, 5, _fit(pdf, " - ".join(d for d in details if d), CONTENT_W), 0, align="L")
     pdf.ln(5)

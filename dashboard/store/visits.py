@@ -468,3 +468,25 @@ def record_sheet(store: CampaignStore, turf_id: int, day: date, lines: Sequence[
     batch = [VisitInput(visit_id, int(turf_id), address, outcome, at, household, seq)
              for seq, (visit_id, address, household, outcome) in enumerate(lines, start=1)]
     return sync(store, by=by, visits=batch, now=now)
+
+
+def turf_households(store: CampaignStore, turf_id: int, *, by: Principal | str) -> list[dict[str, Any]]:
+    """The households recorded at a turf's addresses (not removed), for its paper sheet: ``household_id``,
+    ``address_id``, ``entrance``, ``floor``, ``mark``, ``position``, **without** their label (a sealed value).
+    Read like the turfs (every turf for the roles that build zones, a canvasser's own in SQL)."""
+    from dashboard.store.scope import zone_read_scope
+
+    with audit_refusals(store, by, "edit_zones", "turf", turf_id):
+        scope = zone_read_scope(by)
+    if not store.exists():
+        return []
+    sql = ("SELECT h.household_id, h.address_id, h.entrance, h.floor, h.mark, h.position FROM household h "
+           "WHERE h.removed_at IS NULL AND h.address_id IN (SELECT address_id FROM turf_address WHERE turf_id = ?)")
+    params: list[Any] = [int(turf_id)]
+    if scope is not None:
+        sql += f" AND ? IN (SELECT t.turf_id FROM ({TURFS_OF_USER_SQL}) t)"
+        params += [int(turf_id), scope]
+    with store.read() as con:
+        rows = con.execute(sql + " ORDER BY h.address_id, h.entrance, h.floor, h.position, h.household_id", params).fetchall()
+    return [{"household_id": str(r[0]), "address_id": str(r[1]), "entrance": r[2], "floor": r[3], "mark": r[4],
+             "position": int(r[5])} for r in rows]
