@@ -28,7 +28,7 @@ from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
 from dashboard.store import contacts, tickets, zones
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.users import User
-from dashboard.ui import data, session, terrain_panel
+from dashboard.ui import data, field_team, session, terrain_panel
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
 from dashboard.web.downloads import download_path
@@ -98,6 +98,12 @@ else:
 
 if visible and permission(user.role, "edit_zones") is Grant.ALL:
     terrain_panel.draw_field_review(store, user, turfs)
+
+if visible and turfs and permission(user.role, "record_feedback"):
+    # the printed sheet of the turf chosen above, typed back: one line per door, one click per outcome
+    sheet_turf = next((t for t in turfs if t.turf_id == st.session_state.get("terrain_turf")), turfs[0])
+    with st.expander("Saisir une feuille papier", icon=":material/edit_note:"):
+        field_team.draw_sheet_entry(store, user, sheet_turf)
 
 if permission(user.role, "view_personal_data"):
     st.subheader("Personnes rencontrées")

@@ -490,3 +490,23 @@ def turf_households(store: CampaignStore, turf_id: int, *, by: Principal | str) 
         rows = con.execute(sql + " ORDER BY h.address_id, h.entrance, h.floor, h.position, h.household_id", params).fetchall()
     return [{"household_id": str(r[0]), "address_id": str(r[1]), "entrance": r[2], "floor": r[3], "mark": r[4],
              "position": int(r[5])} for r in rows]
+
+
+def progress_by_station(store: CampaignStore, *, by: Principal | str, day: date) -> pd.DataFrame:
+    """Per polling station (``station_id``): the same counts as :func:`progress_by_canvasser` (``edit_zones``)."""
+    _supervisor(store, by, "visits")
+    start, end = paris_day_bounds(day)
+    with store.read() as con:
+        return con.frame(_PROGRESS.format(key="v.station_id", join=""), [start, end, start, end])
+
+
+def coverage(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
+    """The live coverage map's counts, per turf and address knocked: ``turf_id``, ``address_id``, ``doors`` (distinct
+    doors knocked there), ``opened`` (distinct doors opened) (``edit_zones``: admin, candidate, strategist). Counts
+    only: no outcome other than « ouvert », no canvasser, no household."""
+    _supervisor(store, by, "visits")
+    with store.read() as con:
+        return con.frame(
+            "SELECT v.turf_id, v.address_id, count(DISTINCT coalesce(v.household_id, '')) AS doors, "
+            "count(DISTINCT coalesce(v.household_id, '')) FILTER (WHERE v.outcome = 'ouvert') AS opened "
+            "FROM visit v GROUP BY v.turf_id, v.address_id ORDER BY v.turf_id, v.address_id")
