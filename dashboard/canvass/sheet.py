@@ -43,7 +43,8 @@ def household_text(household: Mapping[str, Any], rank: int) -> str:
     floor = household.get("floor")
     if floor is not None and not (isinstance(floor, float) and pd.isna(floor)):
         floor = int(floor)
-        parts.append("RdC" if floor == 0 else f"{floor}e ét." if floor > 0 else f"ss-sol {-floor}")
+        parts.append("RdC" if floor == 0 else "1er ét." if floor == 1 else f"{floor}e ét." if floor > 0
+                     else f"ss-sol {-floor}")
     if not parts:
         parts.append(f"log. {rank}")
     if household.get("mark"):

@@ -45,7 +45,7 @@ def test_lines_follow_the_phone_door_by_door_with_one_line_per_household(town) -
     assert len(rows) == len(walk) - 1 + 12 and list(rows["order"]) == list(range(1, len(rows) + 1))
     block = rows.loc[rows["door"] == 5]
     assert len(block) == 12 and (block["doors"] == 1).all()
-    assert list(block["household"][:3]) == ["A · RdC", "A · 1e ét.", "A · 2e ét."]
+    assert list(block["household"][:3]) == ["A · RdC", "A · 1er ét.", "A · 2e ét."]
     assert "digicode" in " ".join(block["household"]) and "secret" not in rows.to_string()  # labels are sealed: not on paper
     assert int(rows["doors"].sum()) == 4 * (len(walk) - 1) + 12
 
@@ -57,6 +57,9 @@ def test_paper_outcomes_are_the_phone_outcomes_and_the_pdf_has_a_row_per_househo
     rows = sheet_rows(walk, households)
     pdf = walklist_pdf(rows, turf_name="Secteur 1", printed_on=DAY)
     assert pdf.startswith(b"%PDF-")
+    from tests.canvass.test_walklist_pdf import _text_of
+
+    assert f"{len(walk)} adresses" in _text_of(pdf)  # addresses, not lines
     csv_text = walklist_csv(rows).decode("utf-8-sig")
     assert csv_text.count("\n") == len(rows) + 1 and "Ne plus solliciter" in csv_text and "Soutien" not in csv_text
 
