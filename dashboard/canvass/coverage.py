@@ -5,8 +5,8 @@ store (``store.visits.coverage``: distinct doors knocked and opened per turf and
 :func:`coverage_deck` returns.
 
 - **Turfs** are filled by the share of their doors knocked (:data:`CLASSES`: none, under a quarter, … done;
-  a green ramp, light to dark, colour-blind friendly), doors being the turf's (estimated, or households
-  recorded when more);
+  a green ramp, light to dark, colour-blind friendly), doors being the turf's estimate (or the doors
+  knocked, when more);
 - **address points** are drawn in three states (:data:`POINT_STATES`): never knocked (grey), knocked without
   an answer (blue), at least one door opened (green). No other outcome is shown (a refusal or an opt-out at one
   address is the canvasser's and the admin's to see, not the map's).
@@ -163,5 +163,5 @@ def coverage_deck(turfs: Sequence[TurfCoverage], points: pd.DataFrame, *, map_st
     entries += [(f"adresse : {label}", color, state_counts[s]) for s, (label, color) in POINT_STATES.items()
                 if state_counts[s]]
     legend = categorical_legend("Couverture (portes frappées)", entries,
-                                note="Secteurs : part des portes frappées (logements relevés, sinon estimation).")
+                                note="Secteurs : part de leurs portes estimées déjà frappées (au moins les portes frappées).")
     return CoverageMap(deck(layers, view, map_style=map_style, tooltip=TOOLTIP, height=height), legend)

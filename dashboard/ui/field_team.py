@@ -125,8 +125,8 @@ def draw_team(store: CampaignStore, user: Principal, all_turfs: Sequence[Turf]) 
         ids = [a for t in all_turfs for a in t.address_ids]
         points = turf_addresses(wh, ids, None)[["address_id", "lon", "lat"]] if ids else pd.DataFrame(
             columns=["address_id", "lon", "lat"])
-        spec = coverage_deck(coverage, point_states(points, counts), map_style=data.settings().map_style,
-                             height=MAP_HEIGHT)
+        states = point_states(points, counts)
+        spec = coverage_deck(coverage, states, map_style=data.settings().map_style, height=MAP_HEIGHT)
         if spec is not None:
             map_col, legend_col = st.columns([5, 1.5])
             with map_col:
@@ -135,7 +135,7 @@ def draw_team(store: CampaignStore, user: Principal, all_turfs: Sequence[Turf]) 
                 st.html(legend_html(spec.legend))
         knocked = sum(c.knocked for c in coverage)
         doors = sum(c.doors for c in coverage)
-        never = int((point_states(points, counts)["state"] == "never").sum()) if len(points) else 0
+        never = int((states["state"] == "never").sum())
         st.caption(f"{fmt_number(knocked)} / {fmt_number(doors)} portes frappées ({fmt_percent(knocked / doors if doors else 0, 0)}), "
                    f"{fmt_number(sum(c.opened for c in coverage))} ouvertes ; {fmt_number(never)} adresse(s) jamais frappée(s). "
                    "Mis à jour à chaque envoi des téléphones.")
