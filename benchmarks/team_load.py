@@ -22,7 +22,12 @@ websocket with the session cookie, goes to its page, then loops until
   (« Enregistrer l'avancement »);
 * strategists (``/zones``): rename a zone, add an IRIS then save a new zone, or load a zone, add an IRIS
   and save its outline; half of their zone actions go to the two demo zones, which they all share;
-* viewers (``/carte``): change the election or the measure.
+* viewers (``/carte``): change the election or the measure;
+* phone canvassers (``--phone-share F``: that share of the canvassers, 0 by default): no websocket; they
+  read their turf from the phone page's API (``GET /porte-a-porte/api/secteurs`` then ``…/secteurs/<id>``)
+  and record visits as the phone does, ``POST /porte-a-porte/api/envoi`` with a batch of 1-5 visits (ids
+  made on the client, random doors and outcomes), one batch per action; a batch is sent again once in ten
+  (a lost answer) and must not be counted twice.
 
 Latency of a step = from sending its rerun to the ``script_finished`` that ends the run chain (a run the
 page restarts with ``st.rerun`` is part of it). Errors: an ``exception`` element, an error message
@@ -34,7 +39,8 @@ process tree, from /proc, before the sessions, at its peak and after them.
 
 The last line printed is one JSON object: ``backend``, ``sessions``, ``actions``, ``errors``,
 ``lost_writes``, ``p95_save_s`` (contact form saves), ``p95_map_s`` (map reruns), ``rss_peak_mb``, then
-the other figures.
+the other figures (``p95_phone_visit_s``, ``phone_visits_sent``, ``phone_visits_doubled``: visits the store
+holds more than once, always 0 by the primary key, checked anyway).
 """
 
 from __future__ import annotations
@@ -101,7 +107,9 @@ CONTACT_PREFIX = "Charge"  # contact names: "Charge s007 n3" (unique per write)
 # step kinds: what each timed rerun is
 SAVE_KINDS = ("contact",)
 MAP_KINDS = ("map_election", "map_measure")
-WRITE_KINDS = ("contact", "progress", "zone_rename", "zone_create", "zone_edit")
+WRITE_KINDS = ("contact", "progress", "zone_rename", "zone_create", "zone_edit", "phone_visit")
+PHONE_API = "/porte-a-porte/api"
+PHONE_OUTCOMES = ("ouvert", "absent", "refus", "ne_plus_solliciter", "repasser")
 
 ALERT_ERROR, ALERT_SUCCESS = 1, 4  # streamlit.proto.Alert.Format
 FINISHED_EARLY_FOR_RERUN = ForwardMsg.FINISHED_EARLY_FOR_RERUN
@@ -251,6 +259,7 @@ class Stats:
         self.unconfirmed_contacts = 0  # contact saves confirmed by the restarted run only (message not seen)
         self.logins = Counter()
         self.conflicts = 0  # stale saves refused with who and when (several strategists on one zone)
+        self.phone_visits = 0  # visits confirmed by the phone API (each counted once, resent batches apart)
 
     def step(self, kind: str, seconds: float | None, errors: Sequence[tuple[str, str]] = ()) -> None:
         self.steps.append(Step(kind, seconds, [k for k, _ in errors]))
@@ -520,11 +529,13 @@ class Member:
     role: str
     user_name: str
     password: str
+    phone: bool = False  # a canvasser recording visits through the phone page's API (no websocket)
 
 
-def team(sessions: int, *, demo_accounts: bool = False) -> list[Member]:
+def team(sessions: int, *, demo_accounts: bool = False, phone_share: float = 0.0) -> list[Member]:
     """The roles of ``sessions`` sessions (60 % canvassers, 20 % strategists, 20 % viewers; at least one
-    of each from 3 sessions on), one account each (or the demo accounts)."""
+    of each from 3 sessions on), one account each (or the demo accounts); ``phone_share`` of the canvassers
+    (rounded, at least one when above 0) record visits through the phone API."""
     counts = {role: int(round(sessions * share)) for role, share in ROLE_MIX}
     if sessions >= 3:
         for role in ("strategist", "viewer"):
@@ -538,7 +549,10 @@ def team(sessions: int, *, demo_accounts: bool = False) -> list[Member]:
         else:
             name, password = f"bench-{role[0]}{index:03d}", BENCH_PASSWORD
         members.append(Member(index, role, name, password))
-    return members
+    canvassers = [m for m in members if m.role == "canvasser"]
+    phones = 0 if phone_share <= 0 or not canvassers else max(1, int(round(len(canvassers) * min(phone_share, 1.0))))
+    phone_ids = {m.index for m in canvassers[len(canvassers) - phones:]}
+    return [Member(m.index, m.role, m.user_name, m.password, m.index in phone_ids) for m in members]
 
 
 class Agent:
@@ -553,6 +567,9 @@ class Agent:
         self.rng = rng
         self.count = 0
         self.own_zone: str | None = None  # a zone this strategist created (its current name)
+        self.token: str | None = None  # the session cookie (phone canvassers call the API with it)
+        self.doors: list[tuple[int, str, str | None]] = []  # a phone canvasser's doors: (turf, address, household)
+        self.seq = 0
         self.last_errors: list[tuple[str, str]] = []  # of the last step: what broke the page, if anything
 
     # -- steps
@@ -594,6 +611,10 @@ class Agent:
                     self.session = StreamlitSession(self.session.base_url, self.session.timeout)
                     await asyncio.sleep(self.rng.uniform(2, 5))
                 token = await self.login()
+                if token is not None and self.member.phone:
+                    self.token = token
+                    await self.phone_session(deadline)
+                    return
                 if token is not None:
                     await self.session.connect(token)
                     await self.step("open", page_name="")
@@ -620,6 +641,83 @@ class Agent:
             self.stats.error("connection failed", repr(error))
         finally:
             await self.session.close()
+
+    # -- phone canvassers (/porte-a-porte/api)
+    def _api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """One call to the phone page's API with the session cookie (same Origin, JSON), as the page's script does."""
+        import http.client
+
+        parsed = urlparse(self.session.base_url)
+        conn = (http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection)(
+            parsed.netloc, timeout=self.session.timeout)
+        headers = {"Cookie": f"{SESSION_COOKIE}={self.token}", "Accept": "application/json",
+                   "Origin": f"{parsed.scheme}://{parsed.netloc}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        try:
+            conn.request(method, f"{parsed.path.rstrip('/')}{PHONE_API}{path}", body=data, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+        try:
+            return response.status, json.loads(text) if text else None
+        except ValueError:
+            return response.status, text
+
+    async def phone_session(self, deadline: float) -> None:
+        """Load the turf as the phone page does, then record visits until ``deadline``."""
+        started = time.monotonic()
+        status, listing = await asyncio.to_thread(self._api, "GET", "/secteurs")
+        turfs = listing.get("turfs", []) if status == 200 and isinstance(listing, dict) else []
+        if not turfs:
+            self.stats.step("phone_turf", None)
+            self.stats.error("phone api", f"turf list: HTTP {status}, {len(turfs)} turf(s)")
+            return
+        turf_id = int(turfs[0]["turf_id"])
+        status, detail = await asyncio.to_thread(self._api, "GET", f"/secteurs/{turf_id}")
+        if status != 200 or not isinstance(detail, dict):
+            self.stats.step("phone_turf", None)
+            self.stats.error("phone api", f"turf {turf_id}: HTTP {status}")
+            return
+        self.stats.step("phone_turf", time.monotonic() - started)
+        for door in detail.get("doors", []):
+            households = [h["household_id"] for h in door.get("households", [])] or [None]
+            self.doors += [(turf_id, str(door["address_id"]), h) for h in households]
+        while time.monotonic() < deadline and self.doors:
+            self.stats.actions["phone_visit"] += 1
+            await self.phone_visits()
+            await asyncio.sleep(max(0.0, min(self.rng.uniform(5, 25), deadline - time.monotonic())))
+
+    async def phone_visits(self) -> None:
+        import uuid
+
+        batch = []
+        for _ in range(self.rng.randint(1, 5)):
+            turf_id, address, household = self.rng.choice(self.doors)
+            self.seq += 1
+            batch.append({"visit_id": str(uuid.uuid4()), "turf_id": turf_id, "address_id": address,
+                          "household_id": household, "outcome": self.rng.choice(PHONE_OUTCOMES),
+                          "recorded_at": int(time.time() * 1000), "seq": self.seq})
+        for attempt in range(2 if self.rng.random() < 0.1 else 1):  # once in ten: the same batch sent again
+            started = time.monotonic()
+            try:
+                status, answer = await asyncio.to_thread(self._api, "POST", "/envoi", {"visits": batch})
+            except (OSError, TimeoutError) as error:
+                self.stats.step("phone_visit", None)
+                self.stats.error("phone api", repr(error))
+                return
+            held = set(answer.get("held", [])) if status == 200 and isinstance(answer, dict) else set()
+            if status != 200 or held != {v["visit_id"] for v in batch}:
+                self.stats.step("phone_visit", None)
+                self.stats.error("phone api", f"envoi: HTTP {status}, {str(answer)[:120]}")
+                return
+            self.stats.step("phone_visit", time.monotonic() - started)
+            if attempt == 0:
+                self.stats.writes += [Write("visit", (v["visit_id"],)) for v in batch]
+                self.stats.phone_visits += len(batch)
 
     async def login(self) -> str | None:
         """Log in as a browser does: ``GET /connexion`` (the form's token), ``POST /connexion``; the session token."""
@@ -761,6 +859,7 @@ STORE_QUERIES = {
     "turf_progress": "SELECT recorded_by, doors_done FROM turf_progress",
     "zone_version": "SELECT op, name, created_by FROM zone_version",
     "zone_version_n": "SELECT name, version, created_by FROM zone_version",
+    "visit": "SELECT visit_id FROM visit",
 }
 
 
@@ -1006,7 +1105,7 @@ def backend_of(campaign_url: str | None) -> str:
 
 def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tuple[float, float, float],
            lost: int | None, lost_samples: Sequence[Write], load: tuple[float, float],
-           tracebacks: int | None = None) -> dict[str, Any]:
+           tracebacks: int | None = None, doubled: int | None = None) -> dict[str, Any]:
     print()
     print(f"backend {backend} · {sessions} sessions · {seconds:.0f} s · load average {load[0]:.2f} before, {load[1]:.2f} after")
     print(f"logins: {stats.logins['ok']} ok, {stats.logins['failed']} failed attempts, "
@@ -1027,6 +1126,8 @@ def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tu
         print(f"  missing {write.table} {write.key}")
     if tracebacks is not None:
         print(f"tracebacks in the server's log: {tracebacks}")
+    if stats.phone_visits:
+        print(f"phone visits confirmed: {stats.phone_visits} (doubled in the store: {doubled})")
     print(f"server RSS: {rss[0]:.0f} MB before, {rss[1]:.0f} MB peak, {rss[2]:.0f} MB after")
     figures: dict[str, Any] = {
         "backend": backend,
@@ -1049,6 +1150,9 @@ def report(stats: Stats, *, backend: str, sessions: int, seconds: float, rss: tu
         "load_before": round(load[0], 2),
         "load_after": round(load[1], 2),
         "p95_progress_s": stats.p95(["progress"]),
+        "p95_phone_visit_s": stats.p95(["phone_visit"]),
+        "phone_visits_sent": stats.phone_visits,
+        "phone_visits_doubled": doubled,
         "p95_zone_s": stats.p95(["zone_rename", "zone_create", "zone_edit"]),
         "p95_login_s": stats.p95(["login"]),
         "actions_by_type": dict(sorted(stats.actions.items())),
@@ -1069,12 +1173,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--server-log", type=Path, help="keep the server's log there (when it starts its own)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one step (default 120)")
+    parser.add_argument("--phone-share", type=float, default=0.0,
+                        help="share of the canvassers recording visits through the phone API (0 to 1, default 0)")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 1000 or not 0 < args.seconds <= 3600:
         parser.error("--sessions 1..1000, --seconds up to 3600")
     if args.url and urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("--url must be a server on this machine (127.0.0.1)")
-    members = team(args.sessions, demo_accounts=bool(args.url))
+    if not 0 <= args.phone_share <= 1:
+        parser.error("--phone-share 0..1")
+    members = team(args.sessions, demo_accounts=bool(args.url), phone_share=args.phone_share)
     backend = backend_of(args.campaign_url)
     stats = Stats()
     process = None
@@ -1118,15 +1226,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 shutil.copyfile(work / "server.log", args.server_log)
         lost: int | None
         missing: list[Write] = []
+        doubled: int | None = None
         try:
             rows = read_store_rows(args.campaign_url, campaign_file)
             lost, missing = count_lost(stats.writes, rows)
+            sent = {w.key for w in stats.writes if w.table == "visit"}
+            doubled = sum(n - 1 for key, n in Counter(tuple(r) for r in rows.get("visit", [])).items() if key in sent)
         except Exception as error:  # noqa: BLE001 - the check is reported as not done, the run stands
             print(f"lost-write check not done: {error!r}", flush=True)
             lost = None
         return report(stats, backend=backend, sessions=args.sessions, seconds=elapsed,
                       rss=(rss_before, sampler.peak, rss_after), lost=lost, lost_samples=missing,
-                      load=(load_before, load_after), tracebacks=tracebacks)
+                      load=(load_before, load_after), tracebacks=tracebacks, doubled=doubled)
     finally:
         if process is not None:
             stop_server(process)

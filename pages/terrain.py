@@ -29,7 +29,7 @@ from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
 from dashboard.store import contacts, tickets, zones
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.users import User
-from dashboard.ui import data, questionnaire_panel, session, terrain_panel
+from dashboard.ui import data, field_team, questionnaire_panel, session, terrain_panel
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
 from dashboard.web.downloads import download_path
@@ -105,6 +105,12 @@ if permission(user.role, "review_feedback"):  # free texts the sensitive-mention
 if permission(user.role, "edit_zones") is Grant.ALL:  # questionnaires: built here, answered on the phone
     built = questionnaire_panel.draw_builder(store, user, {z.zone_id: z.name for z in visible})
     questionnaire_panel.draw_results(store, user, built, names, turf_labels)
+
+if visible and turfs and permission(user.role, "record_feedback"):
+    # the printed sheet of the turf chosen above, typed back: one line per door, one click per outcome
+    sheet_turf = next((t for t in turfs if t.turf_id == st.session_state.get("terrain_turf")), turfs[0])
+    with st.expander("Saisir une feuille papier", icon=":material/edit_note:"):
+        field_team.draw_sheet_entry(store, user, sheet_turf)
 
 if permission(user.role, "view_personal_data"):
     st.subheader("Personnes rencontrées")

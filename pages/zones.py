@@ -1,5 +1,6 @@
 """Zones : draw canvassing zones on the map (lasso, clicks, attributes), save them, cut them into turfs,
-print walk lists and assign the turfs.
+print walk lists and assign the turfs; follow the field team (coverage map, progress, teams, goals, leaderboard:
+``dashboard/ui/field_team.py``, counts only, so strategists see it without personal data).
 
 Opened only by the roles with ``edit_zones`` (admin, candidate, strategist: ``dashboard/app.py``
 refuses the others); every write goes through ``dashboard.store`` (rights checked, audited).
@@ -11,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.store import turfs, zones
-from dashboard.ui import data, session, zones_panel
+from dashboard.ui import data, field_team, session, zones_panel
 
 user = session.page_user()
 store = data.campaign()
@@ -33,3 +34,6 @@ if zone is not None:
     zones_panel.turfs_section(context, store, user, zone, zone_turfs)
     zones_panel.walklists_section(context, store, user, zone, zone_turfs)
     zones_panel.assignment_section(store, user, zone, zone_turfs)
+
+# the field team: live coverage, progress per canvasser, team and station, teams, goals, leaderboard (counts only)
+field_team.draw_team(store, user, all_turfs)

@@ -232,3 +232,17 @@ def test_the_session_cookie_is_read_from_the_set_cookie_headers() -> None:
     assert tl._set_cookie(headers, "isoloir_session") == "abc123"
     assert tl._set_cookie(headers, "isoloir_csrf") is None
     assert tl._set_cookie([], "isoloir_session") is None
+
+
+def test_a_share_of_the_canvassers_records_visits_through_the_phone_api() -> None:
+    members = tl.team(10, phone_share=0.5)
+    canvassers = [m for m in members if m.role == "canvasser"]
+    assert sum(m.phone for m in canvassers) == round(len(canvassers) * 0.5) and not any(
+        m.phone for m in members if m.role != "canvasser")
+    assert not any(m.phone for m in tl.team(10))
+    assert sum(m.phone for m in tl.team(5, phone_share=0.01)) == 1  # above 0: at least one
+    # each visit confirmed by the API is one row of the store, found by its id
+    confirmed = [tl.Write("visit", ("a",)), tl.Write("visit", ("b",))]
+    assert tl.count_lost(confirmed, {"visit": [("a",), ("b",)]})[0] == 0
+    assert tl.count_lost(confirmed, {"visit": [("a",)]})[0] == 1
+    assert "visit" in tl.STORE_QUERIES

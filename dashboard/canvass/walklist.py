@@ -40,12 +40,14 @@ from dashboard.canvass.turfs import TurfPlan
 from dashboard.csv_export import french_csv
 
 GAP_M = 200.0
-# Outcome columns left blank for the canvasser. No free-text column: notes on people are what the
-# CNIL asks campaigns not to collect (health, religion, opinions…); "À repasser" covers the follow-up.
-OUTCOME_COLUMNS = ("absent", "contact", "support", "undecided", "opposed", "revisit")
+# Outcome columns left blank for the canvasser: the phone's outcomes, same ids and labels
+# (``store.visits.OUTCOMES``, ``canvass.doors.OUTCOME_LABELS_FR``), so a sheet typed back in becomes visits.
+# No free-text column: notes on people are what the CNIL asks campaigns not to collect (health, religion,
+# opinions…); « Repasser » covers the follow-up.
+OUTCOME_COLUMNS = ("ouvert", "absent", "refus", "ne_plus_solliciter", "repasser")
 OUTCOME_LABELS_FR = {
-    "absent": "Absent", "contact": "Contact", "support": "Soutien", "undecided": "Indécis",
-    "opposed": "Opposé", "revisit": "À repasser",
+    "ouvert": "Ouvert", "absent": "Absent", "refus": "Refus", "ne_plus_solliciter": "Ne plus solliciter",
+    "repasser": "Repasser",
 }
 SIDE_LABELS_FR = {"odd": "impair", "even": "pair", "none": "sans numéro"}
 WALK_COLUMNS = [

@@ -250,7 +250,7 @@ def walklist_pdf(
     pdf.cell(CONTENT_W, 8, _fit(pdf, f"Porte-à-porte - {turf}", CONTENT_W), 0, align="L")
     pdf.ln(8)
     pdf.set_font("Helvetica", "", 9)
-    details = [f"Zone : {zone}" if zone else "", f"Édité le {stamp}", f"{len(walk)} adresses", f"{doors} portes estimées"]
+    details = [f"Zone : {zone}" if zone else "", f"Édité le {stamp}", f"{walk['ban_id'].nunique() if 'ban_id' in walk else len(walk)} adresses", f"{doors} portes estimées"]
     pdf.set_x(MARGIN)
     pdf.cell(CONTENT_W, 5, _fit(pdf, " - ".join(d for d in details if d), CONTENT_W), 0, align="L")
     pdf.ln(5)
@@ -260,7 +260,8 @@ def walklist_pdf(
     pdf.cell(CONTENT_W, 4, "Cochez une case par porte. Aucun nom ni commentaire sur les personnes : seules les réponses cochées comptent.", 0)
     pdf.set_text_color(0, 0, 0)
     map_top = pdf.get_y() + 6
-    _draw_map(pdf, walk, geometry, map_top)
+    # a sheet with one line per household (canvass/sheet.py): one point per door, numbered by its first line
+    _draw_map(pdf, walk.drop_duplicates("door") if "door" in walk else walk, geometry, map_top)
     pdf.set_xy(MARGIN, map_top + MAP_H + 4)
     continued = f"{turf} - {zone} (suite)" if zone else f"{turf} (suite)"
     if not len(walk):

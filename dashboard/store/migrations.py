@@ -262,6 +262,28 @@ def _questionnaires(d: Dialect) -> list[str]:
     ]
 
 
+def _field_teams(d: Dialect) -> list[str]:
+    """Teams of canvassers and field goals (``store/teams.py``).
+
+    ``team``: a named group of canvassers (name unique), made by a strategist, the candidate or the admin;
+    ``team_member``: one row per canvasser (a canvasser is in one team at most: the leaderboard counts each
+    visit once). ``field_goal``: a target of ``doors`` (distinct doors knocked) or ``contacts`` (doors opened)
+    for one ``turf`` (``target_id`` its id) or one polling ``station`` (its id), set by a strategist;
+    one goal per (scope, target, metric), the latest setting wins. Counts only: no personal data."""
+    return [
+        *d.sequence("team_seq"),
+        f"""CREATE TABLE IF NOT EXISTS team (
+            team_id {d.generated_key("team_seq")}, name VARCHAR NOT NULL UNIQUE, created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS team_member (
+            user_name VARCHAR PRIMARY KEY, team_id BIGINT NOT NULL, added_by VARCHAR NOT NULL, added_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS field_goal (
+            scope VARCHAR NOT NULL CHECK (scope IN ('turf', 'station')), target_id VARCHAR NOT NULL,
+            metric VARCHAR NOT NULL CHECK (metric IN ('doors', 'contacts')), target INTEGER NOT NULL CHECK (target > 0),
+            set_by VARCHAR NOT NULL, set_at TIMESTAMP NOT NULL, PRIMARY KEY (scope, target_id, metric))""",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
@@ -273,6 +295,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (7, "user_rights", _user_rights),
     (8, "field_visits", _field_visits),
     (9, "questionnaires", _questionnaires),
+    (10, "field_teams", _field_teams),
 ]
 # number -> a data step run after the migration's statements, in the same transaction
 DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}

@@ -4,7 +4,7 @@
 transaction, every contact (the people met), every zone with its stations,
 addresses, counts, version history and assignments, every turf with its walk
 order, assignments and progress, the phone's visits and households, the questionnaires with their
-answers and held free texts, and the saved views. It keeps the accounts (the team may need
+answers and held free texts, the field teams and goals, and the saved views. It keeps the accounts (the team may need
 them for the next campaign; the admin disables them) and the audit log, which
 records the purge with the number of rows deleted per table — never their
 content. :func:`purge_status` says whether the purge is due (the day after
@@ -29,6 +29,7 @@ PURGED_TABLES = (
     "visit", "household", "contact",
     "turf_progress", "turf_assignment", "turf_address", "turf",
     "zone_version", "zone_count", "zone_address", "zone_assignment", "zone_station", "zone",
+    "field_goal", "team_member", "team",
     "saved_view",
 )
 # purged table -> French label (the admin page lists what is held before the purge)
@@ -50,6 +51,9 @@ PURGED_TABLE_LABELS: dict[str, str] = {
     "zone_address": "adresses en zone",
     "zone_assignment": "affectations",
     "zone_station": "bureaux en zone",
+    "field_goal": "objectifs de porte-à-porte",
+    "team_member": "membres d'équipes",
+    "team": "équipes",
     "zone": "zones",
     "saved_view": "vues enregistrées",
 }

@@ -546,10 +546,24 @@ def _last_recorded(con: Tx, turf_ids: list[int]) -> dict[int, tuple[str, datetim
     return {int(r[0]): (r[1], r[2]) for r in rows}
 
 
+def turf_door_limit(con: Tx, turf_id: int) -> int | None:
+    """The most doors a turf can hold: its estimated doors plus the households the phone recorded at its
+    addresses (an address with households may hold more doors than its estimate); None when no such turf.
+    Counts typed in above it (turf progress, goals) are refused. A read inside the caller's transaction."""
+    row = con.execute("SELECT doors FROM turf WHERE turf_id = ?", [int(turf_id)]).fetchone()
+    if row is None:
+        return None
+    recorded = con.execute(
+        "SELECT count(*) FROM household h WHERE h.removed_at IS NULL AND h.address_id IN "
+        "(SELECT address_id FROM turf_address WHERE turf_id = ?)", [int(turf_id)]).fetchone()[0]
+    return int(row[0]) + int(recorded)
+
+
 @retrying
 def record_turf_progress(store: CampaignStore, turf_id: int, doors_done: int, *, by: Principal | str,
                          now: datetime | None = None, today: date | None = None) -> TurfProgress:
-    """Record the doors done so far on a turf (``record_feedback``: admin; a canvasser on their own turfs only)."""
+    """Record the doors done so far on a turf (``record_feedback``: admin; a canvasser on their own turfs only).
+    A count above the turf's doors (:func:`turf_door_limit`) is refused with a French message."""
     now = now or utc_now()
     with audit_refusals(store, by, "record_feedback", "turf", turf_id):
         grant = grant_for(by, "record_feedback")
@@ -559,6 +573,9 @@ def record_turf_progress(store: CampaignStore, turf_id: int, doors_done: int, *,
             if grant is Grant.OWN_ZONES:
                 require(by, "record_feedback", in_own_zones=_in_scope(con, tid, actor_name(by)))  # type: ignore[arg-type]
             doors = con.execute("SELECT doors FROM turf WHERE turf_id = ?", [tid]).fetchone()[0]
+            limit = turf_door_limit(con, tid)
+            if limit is not None and done > limit:  # « 999 / 40 portes » is a typing slip, not a count
+                raise TurfError(f"{done} portes faites est impossible : le secteur compte {limit} portes")
             con.execute("INSERT INTO turf_progress (turf_id, doors_done, recorded_by, recorded_at) VALUES (?, ?, ?, ?)",
                         [tid, done, actor_name(by), now])
             audit.insert(con, actor_name(by), "turf_progress", "turf", tid,

@@ -476,3 +476,67 @@ def flagged_visits(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame
     with store.read() as con:
         return con.frame("SELECT visit_id, turf_id, station_id, canvasser, outcome, recorded_at, received_at, flag "
                          "FROM visit WHERE flag IS NOT NULL ORDER BY recorded_at, phone_seq, visit_id")
+
+
+# -- a paper sheet typed back in ------------------------------------------------------------------
+def paper_time(day: date, now: datetime) -> datetime:
+    """The time stored for visits typed back from a sheet walked on ``day``: noon in Paris that day (the hour is
+    not on paper), or ``now`` when that is earlier (a sheet typed the morning it is walked)."""
+    noon = datetime.combine(day, time(12), PARIS).astimezone(timezone.utc).replace(tzinfo=None)
+    return min(noon, _utc(now))
+
+
+def record_sheet(store: CampaignStore, turf_id: int, day: date, lines: Sequence[tuple[str, str, str | None, str]], *,
+                 by: Principal | str, now: datetime | None = None) -> SyncReport:
+    """Store the outcomes typed from a turf's paper sheet walked on ``day`` as visits, through :func:`sync` (same
+    rights, flags and refusals as the phone): ``lines`` are (visit id made on the server, address id, household id
+    or None, outcome), in sheet order. An id already held (the sheet typed twice) is not stored again."""
+    now = now or utc_now()
+    if day > _utc(now + CLOCK_AHEAD).date():
+        raise VisitError("date de passage dans le futur : impossible")
+    at = paper_time(day, now)
+    batch = [VisitInput(visit_id, int(turf_id), address, outcome, at, household, seq)
+             for seq, (visit_id, address, household, outcome) in enumerate(lines, start=1)]
+    return sync(store, by=by, visits=batch, now=now)
+
+
+def turf_households(store: CampaignStore, turf_id: int, *, by: Principal | str) -> list[dict[str, Any]]:
+    """The households recorded at a turf's addresses (not removed), for its paper sheet: ``household_id``,
+    ``address_id``, ``entrance``, ``floor``, ``mark``, ``position``, **without** their label (a sealed value).
+    Read like the turfs (every turf for the roles that build zones, a canvasser's own in SQL)."""
+    from dashboard.store.scope import zone_read_scope
+
+    with audit_refusals(store, by, "edit_zones", "turf", turf_id):
+        scope = zone_read_scope(by)
+    if not store.exists():
+        return []
+    sql = ("SELECT h.household_id, h.address_id, h.entrance, h.floor, h.mark, h.position FROM household h "
+           "WHERE h.removed_at IS NULL AND h.address_id IN (SELECT address_id FROM turf_address WHERE turf_id = ?)")
+    params: list[Any] = [int(turf_id)]
+    if scope is not None:
+        sql += f" AND ? IN (SELECT t.turf_id FROM ({TURFS_OF_USER_SQL}) t)"
+        params += [int(turf_id), scope]
+    with store.read() as con:
+        rows = con.execute(sql + " ORDER BY h.address_id, h.entrance, h.floor, h.position, h.household_id", params).fetchall()
+    return [{"household_id": str(r[0]), "address_id": str(r[1]), "entrance": r[2], "floor": r[3], "mark": r[4],
+             "position": int(r[5])} for r in rows]
+
+
+def progress_by_station(store: CampaignStore, *, by: Principal | str, day: date) -> pd.DataFrame:
+    """Per polling station (``station_id``): the same counts as :func:`progress_by_canvasser` (``edit_zones``)."""
+    _supervisor(store, by, "visits")
+    start, end = paris_day_bounds(day)
+    with store.read() as con:
+        return con.frame(_PROGRESS.format(key="v.station_id", join=""), [start, end, start, end])
+
+
+def coverage(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
+    """The live coverage map's counts, per turf and address knocked: ``turf_id``, ``address_id``, ``doors`` (distinct
+    doors knocked there), ``opened`` (distinct doors opened) (``edit_zones``: admin, candidate, strategist). Counts
+    only: no outcome other than « ouvert », no canvasser, no household."""
+    _supervisor(store, by, "visits")
+    with store.read() as con:
+        return con.frame(
+            "SELECT v.turf_id, v.address_id, count(DISTINCT coalesce(v.household_id, '')) AS doors, "
+            "count(DISTINCT coalesce(v.household_id, '')) FILTER (WHERE v.outcome = 'ouvert') AS opened "
+            "FROM visit v GROUP BY v.turf_id, v.address_id ORDER BY v.turf_id, v.address_id")

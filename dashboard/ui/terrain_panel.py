@@ -34,6 +34,7 @@ import shapely
 
 from dashboard.access.permissions import Grant, Principal, permission
 from dashboard.canvass.doors import turf_addresses, turf_walk, with_households
+from dashboard.canvass.sheet import sheet_rows
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
@@ -298,6 +299,8 @@ def walklist_file(store: CampaignStore, wh: Warehouse, turf_id: int, kind: str, 
     export = turf_store.authorize_walklist_export(store, turf_id, by=by)
     turf = export.turf
     walk = turf_walk(turf_addresses(wh, turf.address_ids, election_id), turf.address_ids)
+    # the phone's doors in the phone's order, one line per household recorded (canvass/sheet.py)
+    walk = sheet_rows(walk, visit_store.turf_households(store, turf.turf_id, by=by))
     if kind == "csv":
         return walklist_csv(walk)
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb is not None else None

@@ -36,6 +36,7 @@ from dashboard.canvass.turfs import (DEFAULT_TURF_DOORS, MAX_TURF_DOORS, MAX_TUR
                                      planned_turfs, smallest_size, too_many_turfs_fr, turfs_fr)
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
+from dashboard.canvass.sheet import sheet_rows
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number
 from dashboard.canvass.lasso_state import LassoMapState, parse_state
@@ -44,6 +45,7 @@ from dashboard.maps.view import MapView
 from dashboard.maps.measure_types import TARGET_TYPES
 from dashboard.store import turfs as turf_store
 from dashboard.store import users, zones
+from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.errors import EditConflict
 from dashboard.targeting.target_map import SCORE_CHOICES, score_result
@@ -851,6 +853,7 @@ def walklist_files(ctx: Context, store: CampaignStore, user: users.User, turf_id
     export = turf_store.authorize_walklist_export(store, turf_id, by=user)
     turf = export.turf
     walk = walk_of_turf(address_rows(ctx, turf.address_ids), turf.address_ids)
+    walk = sheet_rows(walk, visit_store.turf_households(store, turf.turf_id, by=user))  # one line per household
     if what == "csv":
         return walklist_csv(walk)
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb else None

@@ -108,9 +108,11 @@ def test_csv_is_excel_friendly_french_and_has_no_personal_data() -> None:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     header = rows[0]
     assert header[:4] == ["N°", "Numéro", "Voie", "Côté"]
-    assert [CSV_HEADERS_FR[c] for c in OUTCOME_COLUMNS] == header[-6:] == ["Absent", "Contact", "Soutien", "Indécis", "Opposé", "À repasser"]
+    # the phone's outcomes (paper and phone say the same)
+    assert [CSV_HEADERS_FR[c] for c in OUTCOME_COLUMNS] == header[-5:] == ["Ouvert", "Absent", "Refus", "Ne plus solliciter",
+                                                                             "Repasser"]
     assert len(rows) == len(walk) + 1 and all(len(r) == len(header) for r in rows)
-    assert all(r[-6:] == [""] * 6 for r in rows[1:])
+    assert all(r[-5:] == [""] * 5 for r in rows[1:])
     joined = "\n".join(";".join(r) for r in rows)
     assert "'=HYPERLINK" in joined and not any(cell.startswith("=") for r in rows for cell in r)
     assert not any(word in " ".join(header).lower() for word in ("nom", "prénom", "téléphone", "mail", "naissance"))

@@ -49,7 +49,7 @@ def test_a_sheet_is_a_paginated_pdf_with_map_table_and_outcome_columns() -> None
     assert pages >= 2  # 60 addresses: the map page and more
     text = _text_of(pdf)
     for word in ("Porte-à-porte - Secteur 1", "Zone : Centre-ville", "01/03/2026", "60 adresses", "Rue n°0 \\(99000\\)",
-                 "Absent", "Contact", "Soutien", "Indécis", "Opposé", "À repasser", "(Page 1/) Tj", f"(Page {pages}/) Tj",
+                 "Ouvert", "Absent", "Refus", "Ne plus", "Repasser", "(Page 1/) Tj", f"(Page {pages}/) Tj",
                  f"({pages}) Tj", "suite"):
         assert word in text, word
     assert " re" in text and " l " in text  # rectangles and lines: the table and the vector map

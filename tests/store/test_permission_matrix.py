@@ -16,13 +16,14 @@ called as each role on the canvasser's zone/turf ("inside") and the other one
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import bcrypt
 import pytest
 
 from dashboard.access.permissions import ACTIONS, PERMISSIONS, ROLES, Grant, PermissionDenied, permission
-from dashboard.store import CampaignStore, audit, contacts, data_right, turfs, users, zones
+from dashboard.store import CampaignStore, audit, contacts, data_right, teams, turfs, users, visits, zones
 from dashboard.store.purge import PURGED_TABLES, purge_campaign_data
 from dashboard.store.turfs import TurfInput
 from dashboard.store.users import User
@@ -222,6 +223,12 @@ FUNCTIONS: dict[str, tuple[str, Callable[..., Any], Callable[[Any, bool, Campaig
     "turfs.authorize_walklist_export": ("walklist", lambda s, u, z, t, w: turfs.authorize_walklist_export(s, t, by=u), None),
     "turfs.authorize_walklist_export(personal_data)": ("export_personal_data", lambda s, u, z, t, w: turfs.authorize_walklist_export(
         s, t, by=u, personal_data=True), None),
+    # the field team (issue 17): counts for the roles that build zones, nothing for the others
+    "teams.create_team": ("edit_zones", lambda s, u, z, t, w: teams.create_team(s, f"Équipe {w}", by=u), None),
+    "teams.set_goal": ("edit_zones", lambda s, u, z, t, w: teams.set_goal(s, "turf", t, "doors", 1, by=u), None),
+    "teams.goal_progress": ("edit_zones", lambda s, u, z, t, w: teams.goal_progress(s, by=u), None),
+    "teams.progress_by_team": ("edit_zones", lambda s, u, z, t, w: teams.progress_by_team(s, by=u, day=date(2026, 3, 1)), None),
+    "visits.coverage": ("edit_zones", lambda s, u, z, t, w: visits.coverage(s, by=u), None),
 }
 
 
