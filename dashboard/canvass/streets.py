@@ -14,8 +14,9 @@ ignored, cut into pieces more than ``GAP_M`` apart exactly as the walk list cuts
   reads left to right (deck.gl's ``TextLayer`` ``get_angle`` and fpdf2's ``rotation`` both
   take that convention).
 
-A street with one address point has a one-point path and a horizontal label. Pure: frames in,
-values out.
+A street with one address point has a one-point path and a horizontal label.
+:func:`street_layers` turns them into deck.gl layers for the field maps (Terrain, Zones).
+Pure: frames in, values out.
 """
 
 from __future__ import annotations
@@ -26,12 +27,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pydeck as pdk
+from pydeck.types import String
 
 from dashboard.canvass.geo import LocalProjection
 from dashboard.canvass.housenumbers import normalise_street, parse_housenumbers
 from dashboard.canvass.walklist import GAP_M, NO_STREET_FR, _pieces, _text
 
 STEP_M = 30.0
+STREET_LAYER = "rues"
+STREET_NAME_LAYER = "noms_de_rues"
+STREET_COLOR = (222, 220, 214, 255)  # a light grey street on the light background that replaces a basemap
+STREET_NAME_COLOR = (60, 60, 60, 255)
 
 
 @dataclass(frozen=True)
@@ -136,3 +143,26 @@ def street_lines(addresses: pd.DataFrame, *, gap_m: float = GAP_M, step_m: float
             length_m=round(length, 1), n_points=len(rows),
         ))
     return sorted(lines, key=lambda s: (-s.length_m, s.name, s.street_key))
+
+
+def street_layers(lines: list[StreetLine], *, draw_lines: bool = True) -> list[pdk.Layer]:
+    """The deck.gl layers of :func:`street_lines`: the streets as wide light lines (``rues``, only when
+    ``draw_lines``: no basemap under them) and their names along them (``noms_de_rues``, dark text with a white
+    halo, any French character). Not pickable: the tooltip stays on the doors."""
+    layers = []
+    paths = [{"path": [list(p) for p in line.path]} for line in lines if len(line.path) > 1]
+    if draw_lines and paths:
+        layers.append(pdk.Layer(
+            "PathLayer", data=paths, id=STREET_LAYER, get_path="path", get_color=list(STREET_COLOR),
+            width_units=String("meters"), get_width=9, width_min_pixels=4, cap_rounded=True, joint_rounded=True,
+            pickable=False,
+        ))
+    names = [{"p": [line.label_lon, line.label_lat], "n": line.name, "a": line.angle} for line in lines]
+    if names:
+        layers.append(pdk.Layer(
+            "TextLayer", data=names, id=STREET_NAME_LAYER, get_position="p", get_text="n", get_angle="a",
+            get_size=12, size_units=String("pixels"), get_color=list(STREET_NAME_COLOR), font_weight=600,
+            character_set=String("auto"), font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 230],
+            get_pixel_offset=[0, 0], pickable=False,
+        ))
+    return layers
