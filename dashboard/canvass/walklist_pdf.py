@@ -156,7 +156,8 @@ def _draw_map(pdf: FPDF, walk: pd.DataFrame, geometry: BaseGeometry | None, top:
         ring = np.asarray(polygon.exterior.coords)
         px, py = to_page(ring[:, 0], ring[:, 1])
         pdf.polygon(list(zip(px.tolist(), py.tolist())), style="DF")
-    _draw_streets(pdf, street_lines(walk), to_page)
+    streets = street_lines(walk)
+    _draw_streets(pdf, streets, to_page)
     px, py = to_page(lon, lat)
     pdf.set_draw_color(*_ROUTE)
     pdf.set_line_width(0.25)
@@ -172,6 +173,7 @@ def _draw_map(pdf: FPDF, walk: pd.DataFrame, geometry: BaseGeometry | None, top:
         pdf.ellipse(float(px[i]) - radius, float(py[i]) - radius, 2 * radius, 2 * radius, style="F")
         pdf.text(float(px[i]) + radius + 0.3, float(py[i]) - 0.4, str(int(walk["order"].iloc[i])))
     pdf.set_text_color(0, 0, 0)
+    _draw_street_names(pdf, streets, to_page)
     # scale bar (bottom left) and north mark (top right)
     bar_m = _scale_bar_m(w / scale)
     bar_mm = bar_m * scale
@@ -191,8 +193,7 @@ def _draw_map(pdf: FPDF, walk: pd.DataFrame, geometry: BaseGeometry | None, top:
 
 
 def _draw_streets(pdf: FPDF, lines: list[StreetLine], to_page: Any) -> None:
-    """The turf's streets (``dashboard.canvass.streets``) as wide light lines, each named once along its line
-    (longest streets first; a name that would overlap one already written is left out)."""
+    """The turf's streets (``dashboard.canvass.streets``) as wide light lines, under the route and the points."""
     pdf.set_draw_color(*_STREET)
     pdf.set_line_width(1.6)
     for line in lines:
@@ -202,8 +203,14 @@ def _draw_streets(pdf: FPDF, lines: list[StreetLine], to_page: Any) -> None:
         px, py = to_page(path[:, 0], path[:, 1])
         for i in range(len(px) - 1):
             pdf.line(float(px[i]), float(py[i]), float(px[i + 1]), float(py[i + 1]))
+
+
+def _draw_street_names(pdf: FPDF, lines: list[StreetLine], to_page: Any) -> None:
+    """Each street's name once, along its line, over the points with a white halo (longest streets first; a
+    name that would overlap one already written is left out)."""
+    from fpdf.enums import TextMode
+
     pdf.set_font("Helvetica", "I", 6)
-    pdf.set_text_color(*_STREET_NAME)
     placed: list[tuple[float, float, float]] = []
     for line in lines:
         x, y = (float(v[0]) for v in to_page(np.array([line.label_lon]), np.array([line.label_lat])))
@@ -213,6 +220,12 @@ def _draw_streets(pdf: FPDF, lines: list[StreetLine], to_page: Any) -> None:
             continue
         placed.append((x, y, width))
         with pdf.rotation(line.angle, x, y):
+            pdf.set_draw_color(255, 255, 255)
+            pdf.set_line_width(0.7)
+            pdf.text_mode = TextMode.STROKE  # the halo
+            pdf.text(x - width / 2, y + 0.8, text)
+            pdf.text_mode = TextMode.FILL
+            pdf.set_text_color(*_STREET_NAME)
             pdf.text(x - width / 2, y + 0.8, text)
     pdf.set_text_color(0, 0, 0)
 
