@@ -59,12 +59,12 @@ def readable_angle(dx: float, dy: float) -> float:
     """The direction of (dx, dy) (east, north) in degrees counter-clockwise from east, in (-90, 90]."""
     if dx == 0 and dy == 0:
         return 0.0
-    angle = math.degrees(math.atan2(dy, dx))
+    angle = round(math.degrees(math.atan2(dy, dx)), 1)  # rounded first: the fold below then holds exactly
     if angle > 90:
         angle -= 180
     elif angle <= -90:
         angle += 180
-    return round(angle, 1)
+    return angle
 
 
 def _middle(xy: np.ndarray, odd: np.ndarray) -> np.ndarray:

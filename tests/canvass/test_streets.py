@@ -104,3 +104,18 @@ def test_the_route_walks_each_street_piece_in_one_go_with_numbers_monotonic_per_
         numbers = part["base"].dropna().astype(int).tolist()
         assert numbers in (sorted(numbers), sorted(numbers, reverse=True))
     assert {s.street_key for s in street_lines(frame)} == set(walk["street_key"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.floats(0, 800), st.just(float("nan"))), st.floats(0, 800),
+                          st.sampled_from(["Rue A", "rue a", "Allée C", "", None, "(voie sans nom)", "<b>x</b>"]),
+                          st.one_of(st.none(), st.text(max_size=5), st.integers(0, 90).map(str))), max_size=50))
+def test_any_addresses_give_finite_lines_and_upright_labels(points: list) -> None:
+    frame = pd.DataFrame([{"street": s, "housenumber": n, "lon": 2.0 + x / 73_000, "lat": 48.0 + y / 111_000}
+                          for x, y, s, n in points], columns=["street", "housenumber", "lon", "lat"])
+    lines = street_lines(frame)
+    named = frame["street"].map(lambda s: isinstance(s, str) and bool(s) and s != "(voie sans nom)") & frame["lon"].notna()
+    assert sum(s.n_points for s in lines) == int(named.sum())
+    for line in lines:
+        assert line.path and all(np.isfinite(v) for p in line.path for v in p)
+        assert -90 < line.angle <= 90 and line.length_m >= 0 and line.name.strip()
