@@ -33,12 +33,15 @@ from pydeck.types import String
 from dashboard.canvass.geo import LocalProjection
 from dashboard.canvass.housenumbers import normalise_street, parse_housenumbers
 from dashboard.canvass.walklist import GAP_M, NO_STREET_FR, _pieces, _text
+from layers.view import pixel_size_m
 
 STEP_M = 30.0
 STREET_LAYER = "rues"
 STREET_NAME_LAYER = "noms_de_rues"
 STREET_COLOR = (222, 220, 214, 255)  # a light grey street on the light background that replaces a basemap
 STREET_NAME_COLOR = (60, 60, 60, 255)
+NAME_PX = 12
+CHAR_WIDTH = 0.55  # a name's width per character, in font sizes (deck.gl's sans-serif, roughly)
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,36 @@ def street_lines(addresses: pd.DataFrame, *, gap_m: float = GAP_M, step_m: float
     return sorted(lines, key=lambda s: (-s.length_m, s.name, s.street_key))
 
 
-def street_layers(lines: list[StreetLine], *, draw_lines: bool = True) -> list[pdk.Layer]:
+def legible(lines: list[StreetLine], zoom: float, *, size_px: float = NAME_PX) -> list[StreetLine]:
+    """The lines whose name fits along them at ``zoom`` (deck.gl zoom) and overlaps no name kept before
+    (longest streets first): what a map at that zoom can write without clutter."""
+    if not lines:
+        return []
+    metres = pixel_size_m(zoom, float(np.mean([s.label_lat for s in lines])))
+    projection = LocalProjection.around(np.array([s.label_lon for s in lines]), np.array([s.label_lat for s in lines]))
+    kept: list[StreetLine] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for line in sorted(lines, key=lambda s: (-s.length_m, s.name)):
+        width = CHAR_WIDTH * size_px * len(line.name)
+        if line.length_m / metres < width:
+            continue
+        x, y = (float(v[0]) / metres for v in projection.forward(np.array([line.label_lon]), np.array([line.label_lat])))
+        a = math.radians(line.angle)
+        half_w = (abs(math.cos(a)) * width + abs(math.sin(a)) * size_px) / 2
+        half_h = (abs(math.sin(a)) * width + abs(math.cos(a)) * size_px) / 2
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+            continue
+        boxes.append(box)
+        kept.append(line)
+    return kept
+
+
+def street_layers(lines: list[StreetLine], *, draw_lines: bool = True, zoom: float | None = None) -> list[pdk.Layer]:
     """The deck.gl layers of :func:`street_lines`: the streets as wide light lines (``rues``, only when
     ``draw_lines``: no basemap under them) and their names along them (``noms_de_rues``, dark text with a white
-    halo, any French character). Not pickable: the tooltip stays on the doors."""
+    halo, any French character; with ``zoom``, only the :func:`legible` ones). Not pickable: the tooltip
+    stays on the doors."""
     layers = []
     paths = [{"path": [list(p) for p in line.path]} for line in lines if len(line.path) > 1]
     if draw_lines and paths:
@@ -157,11 +186,12 @@ def street_layers(lines: list[StreetLine], *, draw_lines: bool = True) -> list[p
             width_units=String("meters"), get_width=9, width_min_pixels=4, cap_rounded=True, joint_rounded=True,
             pickable=False,
         ))
-    names = [{"p": [line.label_lon, line.label_lat], "n": line.name, "a": line.angle} for line in lines]
+    shown = lines if zoom is None else legible(lines, zoom)
+    names = [{"p": [line.label_lon, line.label_lat], "n": line.name, "a": line.angle} for line in shown]
     if names:
         layers.append(pdk.Layer(
             "TextLayer", data=names, id=STREET_NAME_LAYER, get_position="p", get_text="n", get_angle="a",
-            get_size=12, size_units=String("pixels"), get_color=list(STREET_NAME_COLOR), font_weight=600,
+            get_size=NAME_PX, size_units=String("pixels"), get_color=list(STREET_NAME_COLOR), font_weight=600,
             character_set=String("auto"), font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 230],
             get_pixel_offset=[0, 0], pickable=False,
         ))

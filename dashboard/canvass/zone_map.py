@@ -451,7 +451,7 @@ def turf_deck(turfs: Sequence[TurfShape], zone: BaseGeometry | None = None, *, p
         if zone_polygons:
             layers.append(_polygon_layer(ZONE_OUTLINE_ID, zone_polygons, quantizer, fill=None,
                                          line=[(20, 20, 20, 255)] * len(zone_polygons), width_px=2.5))
-    layers += street_layers(list(streets))
+    layers += street_layers(list(streets), zoom=float(view.zoom))
     if points is not None and len(points):
         ok = np.isfinite(points["lon"].to_numpy(dtype=float)) & np.isfinite(points["lat"].to_numpy(dtype=float))
         pts = points.loc[ok]

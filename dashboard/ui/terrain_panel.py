@@ -255,8 +255,9 @@ def turf_deck(turfs: Sequence[Turf], selected: Turf | None, walk: pd.DataFrame, 
             "PolygonLayer", data=outline, id="secteur_choisi", get_polygon="p", filled=False, stroked=True,
             get_line_color=list(SELECTED_OUTLINE), line_width_units=_PIXELS, get_line_width=3, pickable=False,
         ))
+    view = fit_view(bounds, width_px=width, height_px=height, padding=0.08)
     if len(walk):  # the streets from the addresses: their names always, their lines where no basemap draws them
-        layers += street_layers(street_lines(walk), draw_lines=map_style is None)
+        layers += street_layers(street_lines(walk), draw_lines=map_style is None, zoom=float(view.zoom))
     if len(points) > 1:
         layers.append(pdk.Layer(
             "PathLayer", data=[{"path": [p["p"] for p in points]}], id="parcours", get_path="path",
@@ -272,7 +273,6 @@ def turf_deck(turfs: Sequence[Turf], selected: Turf | None, walk: pd.DataFrame, 
             "TextLayer", data=points, id="numeros", get_position="p", get_text="o", get_size=11,
             size_units=_PIXELS, get_color=[255, 255, 255], font_weight=700, pickable=False,  # centred by default
         ))
-    view = fit_view(bounds, width_px=width, height_px=height, padding=0.08)
     entries = [(STATUS[s][0], STATUS[s][1], n) for s, n in counts.items() if n]
     if points:
         entries.append(("adresse, numérotée dans l'ordre de passage", POINT_COLOR, len(points)))

@@ -119,3 +119,15 @@ def test_any_addresses_give_finite_lines_and_upright_labels(points: list) -> Non
     for line in lines:
         assert line.path and all(np.isfinite(v) for p in line.path for v in p)
         assert -90 < line.angle <= 90 and line.length_m >= 0 and line.name.strip()
+
+
+def test_at_a_zone_s_zoom_only_the_names_that_fit_are_written() -> None:
+    from dashboard.canvass.streets import legible
+
+    town = make_town(12, 12, street_gap_m=25.0)  # 12 parallel streets 25 m apart, 150 m long between the averaged ends
+    lines = street_lines(town)
+    assert len(legible(lines, 17.0)) == 12  # close up (0.4 m per px): every name fits along its street, no overlap
+    few = legible(lines, 14.0)  # 3 m per px: streets 8 px apart, under a 12-px name: every other one at most
+    assert 0 < len(few) <= 6
+    assert legible(lines, 12.0) == []  # 12 m per px: a 150 m street is 12 px long, no name fits
+    assert legible([], 15.0) == []
