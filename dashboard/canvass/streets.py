@@ -148,9 +148,9 @@ def street_lines(addresses: pd.DataFrame, *, gap_m: float = GAP_M, step_m: float
     return sorted(lines, key=lambda s: (-s.length_m, s.name, s.street_key))
 
 
-def legible(lines: list[StreetLine], zoom: float, *, size_px: float = NAME_PX) -> list[StreetLine]:
-    """The lines whose name fits along them at ``zoom`` (deck.gl zoom) and overlaps no name kept before
-    (longest streets first): what a map at that zoom can write without clutter."""
+def legible(lines: list[StreetLine], zoom: float, *, size_px: float = NAME_PX, fit_along: bool = True) -> list[StreetLine]:
+    """The lines whose name fits along them at ``zoom`` (deck.gl zoom; unless not ``fit_along``) and overlaps
+    no name kept before (longest streets first): what a map at that zoom can write without clutter."""
     if not lines:
         return []
     metres = pixel_size_m(zoom, float(np.mean([s.label_lat for s in lines])))
@@ -159,7 +159,7 @@ def legible(lines: list[StreetLine], zoom: float, *, size_px: float = NAME_PX) -
     boxes: list[tuple[float, float, float, float]] = []
     for line in sorted(lines, key=lambda s: (-s.length_m, s.name)):
         width = CHAR_WIDTH * size_px * len(line.name)
-        if line.length_m / metres < width:
+        if fit_along and line.length_m / metres < width:
             continue
         x, y = (float(v[0]) / metres for v in projection.forward(np.array([line.label_lon]), np.array([line.label_lat])))
         a = math.radians(line.angle)
@@ -173,11 +173,12 @@ def legible(lines: list[StreetLine], zoom: float, *, size_px: float = NAME_PX) -
     return kept
 
 
-def street_layers(lines: list[StreetLine], *, draw_lines: bool = True, zoom: float | None = None) -> list[pdk.Layer]:
+def street_layers(lines: list[StreetLine], *, draw_lines: bool = True, zoom: float | None = None,
+                  fit_along: bool = True) -> list[pdk.Layer]:
     """The deck.gl layers of :func:`street_lines`: the streets as wide light lines (``rues``, only when
     ``draw_lines``: no basemap under them) and their names along them (``noms_de_rues``, dark text with a white
-    halo, any French character; with ``zoom``, only the :func:`legible` ones). Not pickable: the tooltip
-    stays on the doors."""
+    halo, any French character; with ``zoom``, only the :func:`legible` ones, ``fit_along`` as there). Not
+    pickable: the tooltip stays on the doors."""
     layers = []
     paths = [{"path": [list(p) for p in line.path]} for line in lines if len(line.path) > 1]
     if draw_lines and paths:
@@ -186,7 +187,7 @@ def street_layers(lines: list[StreetLine], *, draw_lines: bool = True, zoom: flo
             width_units=String("meters"), get_width=9, width_min_pixels=4, cap_rounded=True, joint_rounded=True,
             pickable=False,
         ))
-    shown = lines if zoom is None else legible(lines, zoom)
+    shown = lines if zoom is None else legible(lines, zoom, fit_along=fit_along)
     names = [{"p": [line.label_lon, line.label_lat], "n": line.name, "a": line.angle} for line in shown]
     if names:
         layers.append(pdk.Layer(

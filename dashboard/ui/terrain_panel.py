@@ -256,8 +256,9 @@ def turf_deck(turfs: Sequence[Turf], selected: Turf | None, walk: pd.DataFrame, 
             get_line_color=list(SELECTED_OUTLINE), line_width_units=_PIXELS, get_line_width=3, pickable=False,
         ))
     view = fit_view(bounds, width_px=width, height_px=height, padding=0.08)
-    if len(walk):  # the streets from the addresses: their names always, their lines where no basemap draws them
-        layers += street_layers(street_lines(walk), draw_lines=map_style is None, zoom=float(view.zoom))
+    if len(walk):  # the streets from the addresses: their names always (each of the turf's few streets named,
+        # even when longer than its line, unless names overlap), their lines where no basemap draws them
+        layers += street_layers(street_lines(walk), draw_lines=map_style is None, zoom=float(view.zoom), fit_along=False)
     if len(points) > 1:
         layers.append(pdk.Layer(
             "PathLayer", data=[{"path": [p["p"] for p in points]}], id="parcours", get_path="path",

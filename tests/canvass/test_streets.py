@@ -131,3 +131,4 @@ def test_at_a_zone_s_zoom_only_the_names_that_fit_are_written() -> None:
     assert 0 < len(few) <= 6
     assert legible(lines, 12.0) == []  # 12 m per px: a 150 m street is 12 px long, no name fits
     assert legible([], 15.0) == []
+    assert 1 <= len(legible(lines, 12.0, fit_along=False)) <= 2  # a turf map names its streets unless names overlap
