@@ -1,5 +1,6 @@
 """Terrain : the turfs a user walks (their map, walk lists and progress), the zones and stations they
-work in, the people met there, and the contact form.
+work in, the people met there, and the contact form; for the leaders, the questionnaires (builder,
+results, the review queue of held free texts: ``dashboard.ui.questionnaire_panel``).
 
 Turfs (``dashboard.ui.terrain_panel``): a canvasser sees their turfs only (``store.turfs`` selects them in
 SQL); the admin and the candidate see every turf and the team's progress. Walk sheets (PDF, CSV) are
@@ -28,7 +29,7 @@ from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
 from dashboard.store import contacts, tickets, zones
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.users import User
-from dashboard.ui import data, session, terrain_panel
+from dashboard.ui import data, questionnaire_panel, session, terrain_panel
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
 from dashboard.web.downloads import download_path
@@ -98,6 +99,12 @@ else:
 
 if visible and permission(user.role, "edit_zones") is Grant.ALL:
     terrain_panel.draw_field_review(store, user, turfs)
+turf_labels = {t.turf_id: terrain_panel.turf_label(t) for t in turfs} if visible else {}
+if permission(user.role, "review_feedback"):  # free texts the sensitive-mention guard caught
+    questionnaire_panel.draw_review(store, user, turf_labels)
+if permission(user.role, "edit_zones") is Grant.ALL:  # questionnaires: built here, answered on the phone
+    built = questionnaire_panel.draw_builder(store, user, {z.zone_id: z.name for z in visible})
+    questionnaire_panel.draw_results(store, user, built, names, turf_labels)
 
 if permission(user.role, "view_personal_data"):
     st.subheader("Personnes rencontrées")

@@ -32,7 +32,14 @@ STATIONS_FIELDS: dict[str, str] = {
     "bv": "numéro du bureau",
     "name": "nom du bureau",
 }
-FIELDS: dict[str, dict[str, str]] = {"results": RESULTS_FIELDS, "stations": STATIONS_FIELDS}
+IRIS_CONTOURS_FIELDS: dict[str, str] = {
+    "code": "code IRIS (9 caractères)",
+    "name": "nom de l'IRIS",
+    "commune": "code commune (INSEE)",
+}
+IRIS_INDICATORS_FIELDS: dict[str, str] = {"code": "code IRIS (9 caractères)"}
+FIELDS: dict[str, dict[str, str]] = {"results": RESULTS_FIELDS, "stations": STATIONS_FIELDS,
+                                     "iris-contours": IRIS_CONTOURS_FIELDS, "iris-indicators": IRIS_INDICATORS_FIELDS}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
 
@@ -42,7 +49,8 @@ def _string(value: str) -> str:
 
 def build_mapping(kind: str, columns: dict[str, str], candidates: list[str] | None = None, commune: str | None = None,
                   election: str | None = None, skip_prefix: str | None = None) -> str:
-    """The TOML text of a mapping of ``kind`` (``results`` or ``stations``) from the menus' choices;
+    """The TOML text of a mapping of ``kind`` (``results``, ``stations``, ``iris-contours``, ``iris-indicators``)
+    from the menus' choices (a constant ``commune`` for results and stations);
     ``skip_prefix``: results rows whose station cell starts with it (any case) are left out (« Total »)."""
     if kind not in FIELDS:
         raise ImportRejected(f"pas de correspondance par menus pour le type « {kind} » (possibles : {', '.join(FIELDS)})")
@@ -58,6 +66,10 @@ def build_mapping(kind: str, columns: dict[str, str], candidates: list[str] | No
             lines.append(f"commune = {_string(commune)}")
         if election:
             lines.append(f"election = {_string(election)}")
+    else:  # the geometry kinds' mappings (``ingest/geo_mapping.py``)
+        lines.append(f"kind = {_string(kind)}")
+        if commune and kind == "stations":
+            lines.append(f"commune = {_string(commune)}")
     lines.append("")
     lines.append("[columns]")
     lines += [f"{key} = {_string(value)}" for key, value in chosen.items()]

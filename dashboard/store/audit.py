@@ -62,6 +62,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "turf_change": "modification des secteurs d'une zone",
     "turf_progress": "avancement d'un secteur",
     "field_sync": "passages envoyés depuis le téléphone",
+    "questionnaire_change": "modification d'un questionnaire",
+    "answer_review": "décision sur une réponse mise en attente",
     "export_walklist": "export de liste de porte-à-porte",
     "settings": "réglages de la campagne",
     "purge": "purge",

@@ -39,6 +39,8 @@ ENCRYPTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "app_user": ("user_name", ("display_name", "password_hash")),
     "user_totp": ("user_name", ("secret",)),
     "household": ("household_id", ("label",)),
+    "answer": ("answer_id", ("text",)),
+    "answer_review": ("review_id", ("text",)),
 }
 
 _lock = threading.Lock()

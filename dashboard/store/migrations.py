@@ -222,6 +222,46 @@ def _field_visits(d: Dialect) -> list[str]:
     ]
 
 
+def _questionnaires(d: Dialect) -> list[str]:
+    """Questionnaires on the phone (``store/questionnaires.py``): built by the strategists, answered after an
+    « ouvert », caught free texts held for a supervisor.
+
+    ``questionnaire``: one per zone (``zone_id``) or for the whole campaign (``zone_id`` NULL), its current
+    ``version`` and whether it is ``active``; ``questionnaire_version``: every version as it was given (title,
+    introduction script, instructions, ``questions`` JSON: ``key``, ``kind``, ``label``, ``options``), never
+    changed once written. ``answer_set``: one row per visit answered (``visit_id``, the visit's own id: an
+    answer sent again is held once), with the questionnaire and version given. ``answer``: one row per choice
+    made (``choice``) or per free text (``text`` 🔒, sealed), keyed by visit, never by person: no name, no
+    voter id. ``answer_review``: a free text the sensitive-mention guard caught (``text`` 🔒, ``categories``),
+    held until a supervisor approves, edits or deletes it."""
+    key = d.generated_key
+    return [
+        *d.sequence("questionnaire_seq"),
+        f"""CREATE TABLE IF NOT EXISTS questionnaire (
+            questionnaire_id {key('questionnaire_seq')}, zone_id BIGINT, title VARCHAR NOT NULL,
+            version INTEGER NOT NULL CHECK (version > 0), active BOOLEAN NOT NULL DEFAULT TRUE,
+            created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, updated_by VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS questionnaire_version (
+            questionnaire_id BIGINT NOT NULL, version INTEGER NOT NULL, title VARCHAR NOT NULL, intro VARCHAR NOT NULL,
+            instructions VARCHAR NOT NULL, questions JSON NOT NULL, created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL, PRIMARY KEY (questionnaire_id, version))""",
+        """CREATE TABLE IF NOT EXISTS answer_set (
+            visit_id VARCHAR PRIMARY KEY, questionnaire_id BIGINT NOT NULL, version INTEGER NOT NULL,
+            turf_id BIGINT NOT NULL, station_id VARCHAR, received_at TIMESTAMP NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS answer (
+            answer_id VARCHAR PRIMARY KEY, visit_id VARCHAR NOT NULL, questionnaire_id BIGINT NOT NULL,
+            version INTEGER NOT NULL, question_key VARCHAR NOT NULL, choice VARCHAR, text VARCHAR,
+            turf_id BIGINT NOT NULL, station_id VARCHAR, created_at TIMESTAMP NOT NULL,
+            CHECK ((choice IS NULL) <> (text IS NULL)))""",
+        "CREATE INDEX IF NOT EXISTS answer_questionnaire ON answer (questionnaire_id)",
+        """CREATE TABLE IF NOT EXISTS answer_review (
+            review_id VARCHAR PRIMARY KEY, visit_id VARCHAR NOT NULL, questionnaire_id BIGINT NOT NULL,
+            version INTEGER NOT NULL, question_key VARCHAR NOT NULL, text VARCHAR NOT NULL, categories JSON NOT NULL,
+            turf_id BIGINT NOT NULL, station_id VARCHAR, canvasser VARCHAR NOT NULL, received_at TIMESTAMP NOT NULL)""",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
@@ -232,6 +272,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (6, "encrypt_personal_data", _encrypt_personal_data),
     (7, "user_rights", _user_rights),
     (8, "field_visits", _field_visits),
+    (9, "questionnaires", _questionnaires),
 ]
 # number -> a data step run after the migration's statements, in the same transaction
 DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}

@@ -3,7 +3,8 @@
 :func:`purge_campaign_data` (permission ``purge``: admin only) deletes, in one
 transaction, every contact (the people met), every zone with its stations,
 addresses, counts, version history and assignments, every turf with its walk
-order, assignments and progress, and the saved views. It keeps the accounts (the team may need
+order, assignments and progress, the phone's visits and households, the questionnaires with their
+answers and held free texts, and the saved views. It keeps the accounts (the team may need
 them for the next campaign; the admin disables them) and the audit log, which
 records the purge with the number of rows deleted per table — never their
 content. :func:`purge_status` says whether the purge is due (the day after
@@ -24,6 +25,7 @@ from dashboard.store.guard import audit_refusals, grant_for
 
 # deleted, children first; every one is campaign data (personal or planning)
 PURGED_TABLES = (
+    "answer_review", "answer", "answer_set", "questionnaire_version", "questionnaire",
     "visit", "household", "contact",
     "turf_progress", "turf_assignment", "turf_address", "turf",
     "zone_version", "zone_count", "zone_address", "zone_assignment", "zone_station", "zone",
@@ -31,6 +33,11 @@ PURGED_TABLES = (
 )
 # purged table -> French label (the admin page lists what is held before the purge)
 PURGED_TABLE_LABELS: dict[str, str] = {
+    "answer_review": "réponses libres en attente de relecture",
+    "answer": "réponses aux questionnaires",
+    "answer_set": "questionnaires remplis",
+    "questionnaire_version": "versions de questionnaires",
+    "questionnaire": "questionnaires",
     "visit": "passages saisis sur le téléphone",
     "household": "logements relevés",
     "contact": "contacts",

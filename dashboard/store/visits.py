@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -48,6 +48,8 @@ from dashboard.store.validate import clean_address_id, clean_text
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from dashboard.store.questionnaires import AnswerInput
 
 OUTCOMES: dict[str, str] = {
     "ouvert": "ouvert",
@@ -111,6 +113,10 @@ class SyncReport:
     rejected: dict[str, str] = field(default_factory=dict)
     households: list[str] = field(default_factory=list)
     households_rejected: dict[str, str] = field(default_factory=dict)
+    # questionnaire answers (store/questionnaires.py): visit ids whose answers are held, French notes
+    answers: list[str] = field(default_factory=list)
+    answers_held: dict[str, str] = field(default_factory=dict)
+    answers_rejected: dict[str, str] = field(default_factory=dict)
 
 
 def clean_uuid(value: object, what: str = "identifiant") -> str:
@@ -119,6 +125,13 @@ def clean_uuid(value: object, what: str = "identifiant") -> str:
         return str(uuid.UUID(str(value)[:64]))
     except (ValueError, TypeError, AttributeError):
         raise VisitError(f"{what} invalide (UUID attendu)") from None
+
+
+def clean_uuid_or_none(value: object) -> str | None:
+    try:
+        return clean_uuid(value)
+    except VisitError:
+        return None
 
 
 def _utc(value: datetime) -> datetime:
@@ -188,11 +201,14 @@ def _clean_household(h: HouseholdInput) -> tuple[str, str, str | None, str, int 
 
 @retrying
 def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInput] = (),
-         households: Sequence[HouseholdInput] = (), now: datetime | None = None) -> SyncReport:
+         households: Sequence[HouseholdInput] = (), now: datetime | None = None,
+         answers: Sequence[AnswerInput] = ()) -> SyncReport:
     """Store a batch sent by the phone, in one transaction: households first, then visits (idempotent on
-    their ids). Rights re-read now; see the module doc for flags and refusals."""
+    their ids), then the questionnaire answers of those visits (``questionnaires.save_answers``: held once
+    per visit, free texts through the sensitive-mention guard). Rights re-read now; see the module doc for
+    flags and refusals."""
     now = now or utc_now()
-    if len(visits) + len(households) > MAX_BATCH:
+    if len(visits) + len(households) + len(answers) > MAX_BATCH:
         raise VisitError(f"trop d'éléments à la fois : {MAX_BATCH} au plus par envoi")
     with audit_refusals(store, by, "record_feedback", "visit"):
         grant = grant_for(by, "record_feedback")
@@ -243,6 +259,20 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
             report.held.append(visit_id)
             if flag:
                 report.flagged.append(visit_id)
+        if answers:  # the answers of visits of this batch or sent before (the store checks each is the user's)
+            from dashboard.store.questionnaires import save_answers
+
+            refused, sent = set(report.rejected), []
+            for a in answers:
+                visit_id = clean_uuid_or_none(a.visit_id)
+                if visit_id is None or visit_id in refused:
+                    report.answers_rejected[str(a.visit_id)[:64]] = "passage refusé : réponses refusées"
+                else:
+                    sent.append(replace(a, visit_id=visit_id))
+            answer_report = save_answers(con, user, sent, now)
+            report.answers.extend(answer_report.saved)
+            report.answers_held.update(answer_report.held)
+            report.answers_rejected.update(answer_report.rejected)
         audit.insert(con, user, "field_sync", "visit", None, {
             "new": len(report.new), "already_held": len(report.held) - len(report.new), "flagged": len(report.flagged),
             "rejected": len(report.rejected), "households": len(report.households),

@@ -20,7 +20,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard.boundaries.build import METHODS
 from dashboard.boundaries.crosswalk import refresh_after_import
+from dashboard.boundaries.from_addresses import VersionBuilt, build_version
+from dashboard.boundaries.quality import summary_lines
 from dashboard.errors import ImportRejected, IsoloirError
 from dashboard.files import private_dir, private_file
 from dashboard.formats import format_fr
@@ -37,7 +40,9 @@ from dashboard.text import plain, sentence
 from dashboard.ui import data
 from dashboard.ui.navigation import PAGES_DIR
 from dashboard.ui.tables import show_table
+from dashboard.warehouse.database import warehouse_path
 from dashboard.warehouse.importer import file_sha256, write_imports
+from dashboard.warehouse.writing import writing
 from dashboard.warehouse.preview import preview
 
 FILES = "import_files"  # list of Recognition, in the order dropped
@@ -156,6 +161,23 @@ def imported_indicators(ready: list[Recognition]) -> list[tuple[str, int, str]]:
     return [(variable, year, label) for (variable, year), label in found.items()]
 
 
+def stations_from_addresses(user: User, index: int, data_dir: Path, *, method: str, label: str | None,
+                            valid_from: Any = None, progress: Any = None) -> VersionBuilt:
+    """Draw the polling stations of the communes of REU address file ``index`` (``isoloir stations
+    from-addresses``' code path): a new boundary version, its quality figures and crosswalks, written in one
+    swap of the warehouse after re-reading the user's right. Raises IsoloirError (nothing written)."""
+    store = data.campaign()
+    actor = data_right.authorise(store, user, "import_data")  # now, not when the page was drawn
+    rec = files()[index]
+    with writing(warehouse_path(data_dir), progress=progress) as wh:
+        built = build_version(wh, rec.path, label=(label or "").strip() or None, valid_from=valid_from,
+                              method=method, progress=progress)
+    audit.record(store, actor, "import", "warehouse", None,
+                 {"files": [rec.path.name], "kinds": ["stations-from-addresses"], "set_id": built.set_id,
+                  "method": method}, "success")
+    return built
+
+
 def indicator_map_params(variable: str, year: int, communes: list[str]) -> dict[str, str]:
     """The Carte's query parameters (``maps/view.PARAMS``) showing ``variable`` estimated per station on the
     cities of ``communes`` (an arrondissement code counts as its city: its stations carry the city's code)."""
@@ -266,7 +288,9 @@ def _correction(index: int, rec: Recognition) -> None:
                     chosen[field] = str(value)
             if kind == "results":
                 candidates = st.multiselect("Colonnes des voix des candidats", list(rec.columns), key=f"{key}_cands")
+            if kind in ("results", "stations"):
                 commune = st.text_input("Code commune (si le fichier n'en a pas)", key=f"{key}_commune")
+            if kind == "results":
                 skip = st.text_input("Ignorer les lignes dont le bureau commence par (ex. Total)", key=f"{key}_skip")
         partial_left, partial_right = st.columns(2)
         skip_invalid = partial_left.checkbox(
@@ -284,13 +308,17 @@ def _correction(index: int, rec: Recognition) -> None:
         columns: dict[str, str] = {}
         if chosen and kind == "results":
             mapping = menu_mapping(index, "results", chosen, candidates, commune, election, skip)
+        elif kind == "stations" and commune.strip():
+            mapping = menu_mapping(index, "stations", chosen, [], commune, None)  # a constant commune: the mapping file
         elif chosen and kind == "stations":
             columns = chosen
             mapping = menu_mapping(index, "stations", chosen, [], None, None)
+        elif chosen and kind in ("iris-contours", "iris-indicators"):
+            mapping = menu_mapping(index, str(kind), chosen, [], None, None)
         if save_as.strip() and mapping is not None:
             path = save_mapping(data.settings().data_dir, save_as, mapping.read_text(encoding="utf-8"))
             st.session_state[NOTICE] = ("success", f"Correspondance enregistrée : {path.name}.")
-        if kind not in ("results", "stations"):
+        if kind not in ("results", "stations", "iris-contours", "iris-indicators"):
             mapping = None  # the other kinds read no mapping file
         correct(index, kind=str(kind), election=election, crs=crs, mapping=None if columns else mapping, columns=columns,
                 skip_invalid=bool(skip_invalid), allow_partial_votes=bool(partial_votes))
@@ -325,6 +353,40 @@ def _done(user: User) -> None:
         st.caption("Calculez d'abord les poids IRIS → bureaux : sans eux, l'indicateur ne peut pas être estimé par bureau.")
 
 
+def _from_addresses(user: User, index: int, rec: Recognition) -> None:
+    """« Dessiner les bureaux » from a REU address file: a new boundary version (no contour file needed)."""
+    key = f"import_build_{index}_{rec.path.name}"
+    with st.form(key, enter_to_submit=False):
+        st.markdown("**Dessiner les bureaux de vote depuis ces adresses** (nouvelle version de contours, "
+                    "chaque adresse dans son bureau)")
+        left, middle, right = st.columns(3)
+        method = left.selectbox("Méthode", list(METHODS), format_func=_method_label, key=f"{key}_method")
+        label = middle.text_input("Libellé de la version", key=f"{key}_label")
+        valid_from = right.date_input("Valide à partir du", value=None, format="DD/MM/YYYY", key=f"{key}_from")
+        submitted = st.form_submit_button("Dessiner les bureaux", icon=":material/polyline:")
+    if not submitted:
+        return
+    bar = st.progress(0.0, text="Bureaux depuis les adresses")
+    try:
+        built = stations_from_addresses(user, index, data.settings().data_dir, method=str(method), label=label,
+                                        valid_from=valid_from,
+                                        progress=lambda text, part: bar.progress(min(max(part, 0.0), 1.0), text=text))
+    except IsoloirError as error:
+        st.error(plain(sentence(error.message_fr)) + " L'entrepôt est inchangé.")
+        return
+    st.success(f"Version de contours « {plain(built.label)} » : {format_fr(len(built.result.stations))} bureau(x) dessiné(s).",
+               icon=":material/check_circle:")
+    st.markdown("  \n".join(plain(line) for line in summary_lines(built.quality)))
+
+
+_METHOD_LABELS = {"iris": "Voronoï découpé le long des IRIS (défaut)", "empty": "Voronoï, terrains vides le long des IRIS",
+                  "streets": "Voronoï avec points le long des rues", "voronoi": "Voronoï simple (référence)"}
+
+
+def _method_label(method: str) -> str:  # a module function: session state must pickle
+    return _METHOD_LABELS.get(method, method)
+
+
 def render(user: User) -> None:
     """The whole page (the caller checked that the user may open it)."""
     st.title("Importer des fichiers")
@@ -343,6 +405,8 @@ def render(user: User) -> None:
             _recognition(rec)
             if rec.ok:
                 _preview(rec)
+            if rec.ok and rec.kind == "addresses":
+                _from_addresses(user, index, rec)
             _correction(index, rec)
     ready = sum(r.ok for r in current)
     left, right = st.columns([3, 1])

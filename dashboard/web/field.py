@@ -11,10 +11,13 @@ Plain Starlette routes, mounted in ``dashboard/server.py`` behind the same :clas
   in SQL);
 - ``GET /porte-a-porte/api/secteurs/<turf_id>``: one turf for the phone: doors in walk order
   (``canvass.doors.phone_turf``: the warehouse's addresses, the turf's order), households and visit
-  history (``store.visits.turf_state``: a canvasser's own turf only, audited);
+  history (``store.visits.turf_state``: a canvasser's own turf only, audited), and the questionnaire
+  given there (``store.questionnaires.for_turf``: introduction, instructions, questions; or none);
 - ``POST /porte-a-porte/api/envoi``: a batch of visits and households made on the phone
   (``store.visits.sync``: idempotent on the phone's ids, rights re-read, flagged when the turf was
-  unassigned meanwhile); answers which ids the store holds, which were refused and why;
+  unassigned meanwhile) and the questionnaire answers of visits (``answers``: held once per visit id,
+  free texts through the sensitive-mention guard, a caught one held for a supervisor); answers which
+  ids the store holds, which were refused and why, which answers wait for review;
 - ``POST /porte-a-porte/api/detenus``: which of the given visit ids the store holds.
 
 Every API request looks the session up in the store (``auth.session_user``) and the store functions
@@ -45,7 +48,7 @@ from dashboard.access.permissions import Grant, PermissionDenied, permission
 from dashboard.canvass.doors import door_count, phone_turf, turf_addresses, turf_walk
 from dashboard.errors import IsoloirError
 from dashboard.store import turfs as turf_store
-from dashboard.store import visits
+from dashboard.store import questionnaires, visits
 from dashboard.store.users import User
 from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import latest_election
@@ -133,7 +136,14 @@ def turf_detail(site: Site, user: User, turf_id: int) -> dict[str, Any]:
     estimates = {d["address_id"]: d["estimated_doors"] for d in doors}
     return {"turf": {"turf_id": turf.turf_id, "name": turf.name, "zone_name": turf.zone_name,
                      "doors": door_count(estimates, known)},
-            "doors": doors, "loaded_at": datetime.now(timezone.utc).isoformat()}
+            "doors": doors, "loaded_at": datetime.now(timezone.utc).isoformat(),
+            "questionnaire": questionnaire_of(site, user, turf.turf_id)}
+
+
+def questionnaire_of(site: Site, user: User, turf_id: int) -> dict[str, Any] | None:
+    """The questionnaire given on this turf (its zone's, else the campaign's), as the phone shows it; None when none."""
+    found = questionnaires.for_turf(site.store, turf_id, by=user)
+    return None if found is None else found.as_dict()
 
 
 def _when(value: object) -> datetime:
@@ -144,6 +154,17 @@ def _when(value: object) -> datetime:
         return datetime.fromtimestamp(float(value) / 1000, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
         raise _Refused(400, "heure invalide dans l'envoi") from None
+
+
+def parse_answers(body: Any) -> list[questionnaires.AnswerInput]:
+    """The questionnaire answers of a batch (``answers``: visit id, questionnaire id, version, values); French 400."""
+    if not isinstance(body, dict) or not isinstance(body.get("answers", []), list):
+        raise _Refused(400, "envoi mal formé")
+    try:
+        return [questionnaires.AnswerInput(str(a["visit_id"]), int(a["questionnaire_id"]), int(a["version"]),
+                                           dict(a["values"])) for a in body.get("answers", [])]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _Refused(400, "envoi mal formé") from None
 
 
 def parse_batch(body: Any) -> tuple[list[visits.VisitInput], list[visits.HouseholdInput]]:
@@ -172,9 +193,11 @@ def parse_batch(body: Any) -> tuple[list[visits.VisitInput], list[visits.Househo
 
 def send(site: Site, user: User, body: Any) -> dict[str, Any]:
     batch_visits, batch_households = parse_batch(body)
-    report = visits.sync(site.store, by=user, visits=batch_visits, households=batch_households)
+    batch_answers = parse_answers(body)
+    report = visits.sync(site.store, by=user, visits=batch_visits, households=batch_households, answers=batch_answers)
     return {"held": report.held, "new": report.new, "flagged": report.flagged, "rejected": report.rejected,
-            "households": report.households, "households_rejected": report.households_rejected}
+            "households": report.households, "households_rejected": report.households_rejected,
+            "answers": report.answers, "answers_held": report.answers_held, "answers_rejected": report.answers_rejected}
 
 
 def held(site: Site, user: User, body: Any) -> dict[str, Any]:
@@ -208,7 +231,7 @@ def _answer(site: Site, request: Request, work: Callable[[User], dict[str, Any]]
     except PermissionDenied as error:
         return _error(403, error.message_fr)
     except IsoloirError as error:
-        status = 400 if isinstance(error, (visits.VisitError, turf_store.TurfError)) else 503
+        status = 400 if isinstance(error, (visits.VisitError, turf_store.TurfError, questionnaires.QuestionnaireError)) else 503
         return _error(status, error.message_fr)
     except Exception:  # noqa: BLE001 - the edge: details to the log (no body, no personal data), French to the phone
         LOG.exception("field API failed on %s", request.url.path)

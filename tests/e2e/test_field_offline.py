@@ -4,6 +4,9 @@ As the demo canvasser: open their turf, record 10 doors online (four houses, the
 added on the spot, with a bulk « absent » for a floor); go offline, record 5 more, reload the page offline (the
 service worker serves it, the turf and the waiting visits come back from the phone's storage), record 2 more,
 go back online: the store holds the 17 visits exactly once, in order, with the canvasser and the phone's times.
+The campaign has a questionnaire: its introduction shows above the doors, its questions after each « Ouvert »;
+two are answered (one online with a free text the guard holds for review, one offline after the reload), the
+others passed: the answers reach the store once, with their visits.
 Screenshots of the turf list, the building's households and the waiting counter go to ``tests/e2e/artifacts/``.
 """
 
@@ -17,12 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.store import CampaignStore, questionnaires
 from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 TIMEOUT = 60_000
+QUESTIONS = [{"label": "Irez-vous voter ?", "kind": "oui_non"}, {"label": "Un mot ?", "kind": "texte"}]
+HELD = "Sa femme est enceinte, repasser"
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,10 @@ def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ap
     data_dir = tmp_path_factory.mktemp("field-offline")
     for name in ("warehouse.duckdb", "campaign.duckdb"):
         shutil.copy2(demo_dir / name, data_dir / name)
+    store = CampaignStore(data_dir / "campaign.duckdb")
+    questionnaires.save(store, by="cli", title="Rentrée", intro="Bonjour, je suis bénévole pour la liste.",
+                        instructions="Deux minutes au plus.", questions=QUESTIONS)
+    store.close()
     process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})
     # a service worker needs a secure context: http://localhost is one
     yield App(url.replace("127.0.0.1", "localhost"), data_dir / "campaign.duckdb")
@@ -52,13 +62,30 @@ def _fits_the_phone(page) -> None:  # noqa: ANN001
     assert small == 0, f"{small} button(s) smaller than 44 px"
 
 
-def _door(page, order: int, outcome: str) -> None:  # noqa: ANN001
-    """One tap on the list, one tap on the outcome: back on the list."""
+def _questions(page, answers: dict[str, str] | None, back: str) -> None:  # noqa: ANN001
+    """After « Ouvert »: answer (``q1`` a choice, ``q2`` a text) or pass, then back on ``back``."""
+    page.locator("#ecran-questions").wait_for(state="visible", timeout=TIMEOUT)
+    if answers:
+        page.locator(f'[data-question="q1"] input[value="{answers["q1"]}"]').check()
+        if "q2" in answers:
+            page.locator('[data-question="q2"] textarea').fill(answers["q2"])
+            page.screenshot(path=str(ARTIFACTS / "field-phone-questions.png"))
+            _fits_the_phone(page)
+        page.locator("#questions-ok").click()
+    else:
+        page.locator("#questions-passer").click()
+    page.locator(back).wait_for(state="visible", timeout=TIMEOUT)
+
+
+def _door(page, order: int, outcome: str, answers: dict[str, str] | None = None) -> None:  # noqa: ANN001
+    """One tap on the list, one tap on the outcome (then the questions after « Ouvert »): back on the list."""
     page.locator(f'#portes [data-porte="{order}"]').click()
     if order == 6:  # one door screen at phone size
         page.screenshot(path=str(ARTIFACTS / "field-phone-door.png"))
         _fits_the_phone(page)
     page.locator(f'#porte-boutons [data-issue="{outcome}"]').click()
+    if outcome == "ouvert":
+        _questions(page, answers, "#ecran-portes")
     page.locator("#ecran-portes").wait_for(state="visible", timeout=TIMEOUT)
 
 
@@ -83,12 +110,17 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
         _fits_the_phone(page)
         turf.click()
         page.locator('#portes [data-porte="12"]').wait_for(timeout=TIMEOUT)
+        assert page.locator("#consignes").get_attribute("open") is not None  # the introduction, before the walk
+        assert "Bonjour, je suis bénévole" in page.locator("#consignes-texte").inner_text()
         page.screenshot(path=str(ARTIFACTS / "field-phone-doors.png"))
         _fits_the_phone(page)
 
         # online: four houses, one tap each
         for order, outcome in ((1, "ouvert"), (2, "absent"), (3, "refus"), (4, "repasser")):
-            _door(page, order, outcome)
+            _door(page, order, outcome, {"q1": "oui", "q2": HELD} if order == 1 else None)
+            if order == 1:  # the store's guard caught the free text: the phone says it is held
+                page.locator("#message").filter(has_text="Réponse mise en attente : mention sensible (santé").wait_for(
+                    timeout=TIMEOUT)
             expected.append((order, outcome))
         # a building: 3 floors × 2 households added on the spot, then one tap per household, one for a floor
         page.locator('#portes [data-porte="5"]').click()
@@ -101,9 +133,11 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
         assert not page.locator("#porte-boutons").is_visible()  # a building: one set of buttons per household
         cards = page.locator("#logements .logement")
         cards.nth(0).locator('[data-issue="ouvert"]').click()
+        _questions(page, None, "#ecran-porte")
         cards.nth(1).locator('[data-issue="ne_plus_solliciter"]').click()
         page.locator('[data-etage="1"] [data-bloc="etage"]').click()  # « Absent : tout l'étage »: two visits
         cards.nth(4).locator('[data-issue="ouvert"]').click()
+        _questions(page, None, "#ecran-porte")
         cards.nth(5).locator('[data-issue="refus"]').click()
         expected += [(5, "ouvert"), (5, "ne_plus_solliciter"), (5, "absent"), (5, "absent"), (5, "ouvert"), (5, "refus")]
         page.screenshot(path=str(ARTIFACTS / "field-phone-building.png"), full_page=True)
@@ -122,7 +156,7 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
         page.locator('#portes [data-porte="12"]').wait_for(timeout=TIMEOUT)
         _waiting(page, "5 passages en attente d'envoi")
         for order, outcome in ((11, "refus"), (12, "ouvert")):
-            _door(page, order, outcome)
+            _door(page, order, outcome, {"q1": "non"} if order == 12 else None)
             expected.append((order, outcome))
         _waiting(page, "7 passages en attente d'envoi")
         page.screenshot(path=str(ARTIFACTS / "field-phone-waiting.png"))
@@ -146,3 +180,10 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
     assert len({r[6] for r in rows if r[6]}) == 6  # the building's six households
     households = read_store(app.campaign, "SELECT count(*), count(DISTINCT floor) FROM household WHERE removed_at IS NULL")
     assert households == [(6, 3)]
+    # the two answer sets, once each, with their visits; the caught text held for review, never an answer
+    by_visit = {r[0]: orders[r[1]] for r in rows}
+    answered = read_store(app.campaign, "SELECT visit_id FROM answer_set")
+    assert sorted(by_visit[r[0]] for r in answered) == [1, 12]
+    choices = read_store(app.campaign, "SELECT visit_id, question_key, choice, text FROM answer")
+    assert sorted((by_visit[r[0]], r[1], r[2], r[3]) for r in choices) == [(1, "q1", "oui", None), (12, "q1", "non", None)]
+    assert [by_visit[r[0]] for r in read_store(app.campaign, "SELECT visit_id FROM answer_review")] == [1]

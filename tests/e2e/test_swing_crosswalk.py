@@ -29,7 +29,7 @@ def test_swing_across_the_split_station_goes_through_the_crosswalk(browser, demo
         for fx in [0.1 + 0.05 * j for j in range(17)]:
             page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
             try:
-                tooltip.first.wait_for(state="visible", timeout=1_000)
+                tooltip.first.wait_for(state="visible", timeout=500)
             except Exception:  # noqa: BLE001 - background under the pointer: no tooltip
                 continue
             text = tooltip.first.inner_text()

@@ -31,9 +31,25 @@ def test_refusals_are_french(tmp_path: Path) -> None:
     with pytest.raises(ImportRejected, match="au moins une colonne"):
         build_mapping("results", {"station": "B"}, [])
     with pytest.raises(ImportRejected, match="pas de correspondance par menus"):
-        build_mapping("iris-contours", {}, [])
+        build_mapping("communes", {}, [])
     with pytest.raises(ImportRejected, match="nom de correspondance invalide"):
         save_mapping(tmp_path, "../..", "a = 1\n")
     assert saved_mappings(tmp_path / "nowhere") == {}
     stations = tomllib.loads(build_mapping("stations", {"commune": "INSEE", "bv": "NUM"}))
-    assert stations == {"columns": {"commune": "INSEE", "bv": "NUM"}}
+    assert stations == {"kind": "stations", "columns": {"commune": "INSEE", "bv": "NUM"}}
+
+
+def test_geometry_mappings_from_menus_are_read_by_the_importers(tmp_path: Path) -> None:
+    """The menus' TOML for stations (a constant commune), IRIS contours and indicators is what
+    ``ingest/geo_mapping.py`` reads for ``--mapping``."""
+    from dashboard.ingest.geo_mapping import check_mapping
+
+    stations = check_mapping(tomllib.loads(build_mapping("stations", {"bv": "BUREAU", "name": "NOM"}, commune="13055")),
+                             "stations")
+    assert stations.commune == "13055" and stations.columns == {"bv": "BUREAU", "name": "NOM"}
+    iris = check_mapping(tomllib.loads(build_mapping("iris-contours", {"code": "CODE", "name": "NOM"})), "iris-contours")
+    assert iris.columns == {"code": "CODE", "name": "NOM"}
+    indicators = check_mapping(tomllib.loads(build_mapping("iris-indicators", {"code": "IRIS_CODE"})), "iris-indicators")
+    assert indicators.columns == {"code": "IRIS_CODE"}
+    with pytest.raises(ImportRejected, match="pour le type stations"):
+        check_mapping(tomllib.loads(build_mapping("stations", {"bv": "B"})), "iris-contours")

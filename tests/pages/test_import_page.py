@@ -183,3 +183,29 @@ def test_the_indicator_links_name_the_imported_variables_on_the_cities() -> None
     assert ("P15_NSCOL15P", 2015) in {(variable, year) for variable, year, _ in found} and all(label for *_, label in found)
     assert import_panel.indicator_map_params("P15_POP", 2015, ["13201", "13055", "75105"]) == {
         "mesure": "indicator", "indicateur": "P15_POP", "annee": "2015", "communes": "13055,75056"}
+
+
+def test_stations_drawn_from_addresses_through_the_page(demo_env: Path, tmp_path: Path) -> None:
+    """A REU address file dropped on the page: « Dessiner les bureaux » writes a new boundary version
+    (the outline: the union of the commune's IRIS, imported first), its quality figures and an audit entry."""
+    from dashboard.ingest import ImportOptions
+    from dashboard.warehouse.importer import import_files
+
+    assert SHARED_DATA is not None
+    import_files("iris-contours", [SHARED_DATA / "bondy/iris/map_iris_gdparis_93010.shp"], demo_env, ImportOptions())
+    addresses = _copy("bondy/reu/adresses93010.csv", tmp_path / "uploads")
+    at = _page("admin", [addresses])
+    assert at.session_state[import_panel.FILES][0].kind == "addresses"
+    key = f"import_build_0_{addresses.name}"
+    at.text_input(key=f"{key}_label").set_value("Bondy depuis le REU")
+    at.button(key=f"FormSubmitter:{key}-Dessiner les bureaux").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("32 bureau(x) dessiné(s)" in s.value for s in at.success), [s.value for s in at.success]
+    figures = next(m.value for m in at.markdown if m.value.startswith("Méthode"))
+    assert "Adresses dans leur bureau" in figures and "Trous : 0,00 m²" in figures, figures
+    assert _count(demo_env, "SELECT count(*) FROM station s JOIN station_set v USING (set_id) "
+                            "WHERE v.label = 'Bondy depuis le REU'") == 32
+    assert _count(demo_env, "SELECT count(*) FROM station_set_quality") == 1
+    entry = audit.entries(CampaignStore(demo_env / "campaign.duckdb"), by="cli", action="import", limit=1)[0]
+    assert "stations-from-addresses" in str(entry)

@@ -3,6 +3,8 @@
 // outbox (localStorage) with an id made here (crypto.randomUUID) BEFORE the screen says it is done,
 // then sent when the connection allows; the outbox forgets only the ids the server answers it holds
 // (dashboard/canvass/sync.py is the same model, property-tested). Text is set with textContent only.
+// Questionnaire: the turf's introduction and instructions show above its doors; after « Ouvert » the questions
+// show, and the answers wait in the outbox (keyed by the visit's id) until their visit is sent, then go with it.
 'use strict';
 
 const API = '/porte-a-porte/api';
@@ -18,11 +20,12 @@ const MARKS = [['', 'Aucune marque'], ['digicode', 'Digicode'], ['pas_acces', "P
 const STATUS_FR = { todo: 'à faire', again: 'à repasser', done: 'fait' };
 
 function fresh() {
-  return { user: null, turfs: [], turf: {}, outbox: { visits: {}, households: {} }, seq: 0, screen: 'turfs', turfId: null, door: null };
+  return { user: null, turfs: [], turf: {}, outbox: { visits: {}, households: {}, answers: {} }, seq: 0, screen: 'turfs', turfId: null, door: null, asking: null };
 }
 function load() {
   try {
     const s = JSON.parse(localStorage.getItem(KEY));
+    if (s && s.outbox && !s.outbox.answers) s.outbox.answers = {};
     return s && s.outbox ? s : fresh();
   } catch (e) {
     return fresh();
@@ -59,6 +62,11 @@ function mine(item) { return item.user === S.user; }
 function pendingVisits() {
   return Object.values(S.outbox.visits).filter(mine)
     .sort((a, b) => a.recorded_at - b.recorded_at || a.seq - b.seq || (a.visit_id < b.visit_id ? -1 : 1));
+}
+function pendingAnswers(sentVisits) {
+  // answers go only with their visit or after it: never before the store holds the visit
+  const going = new Set(sentVisits.map((v) => v.visit_id));
+  return Object.values(S.outbox.answers).filter(mine).filter((a) => going.has(a.visit_id) || !S.outbox.visits[a.visit_id]);
 }
 function pendingHouseholds() {
   return Object.values(S.outbox.households).filter(mine).sort((a, b) => a.changed_at - b.changed_at);
@@ -102,23 +110,30 @@ async function flush() {
   if (flushing || !navigator.onLine || !S.user) return;
   const visits = pendingVisits().slice(0, BATCH);
   const households = pendingHouseholds().slice(0, BATCH);
-  if (!visits.length && !households.length) return;
+  const answers = pendingAnswers(visits).slice(0, BATCH);
+  if (!visits.length && !households.length && !answers.length) return;
   flushing = true;
   let more = false;
   try {
     const strip = ({ user, ...rest }) => rest;
-    const answer = await call('/envoi', { visits: visits.map(strip), households: households.map(strip) });
+    const answer = await call('/envoi', { visits: visits.map(strip), households: households.map(strip), answers: answers.map(strip) });
     for (const id of answer.held) forget(id);
     const refused = Object.entries(answer.rejected || {});
     for (const [id] of refused) forget(id);
     for (const id of answer.households || []) delete S.outbox.households[id];
     for (const id of Object.keys(answer.households_rejected || {})) delete S.outbox.households[id];
+    for (const id of answer.answers || []) delete S.outbox.answers[id];
+    const answersRefused = Object.entries(answer.answers_rejected || {});
+    for (const [id] of answersRefused) delete S.outbox.answers[id];
+    const answersHeld = Object.values(answer.answers_held || {});
     save();
-    if (refused.length) say(`${plural(refused.length, 'passage refusé', 'passages refusés')} : ${refused[0][1]}`);
+    if (answersHeld.length) say(answersHeld[0]);
+    else if (answersRefused.length) say(`Réponses refusées : ${answersRefused[0][1]}`);
+    else if (refused.length) say(`${plural(refused.length, 'passage refusé', 'passages refusés')} : ${refused[0][1]}`);
     else if ((answer.flagged || []).length) {
       say(`${plural(answer.flagged.length, 'passage envoyé', 'passages envoyés')} sur un secteur qui ne vous est plus affecté : gardé, signalé au responsable.`);
     }
-    more = pendingVisits().length > 0 || pendingHouseholds().length > 0;
+    more = pendingVisits().length > 0 || pendingHouseholds().length > 0 || pendingAnswers(pendingVisits().slice(0, BATCH)).length > 0;
   } catch (e) {
     if (e.message !== 'session' && navigator.onLine && !(e instanceof TypeError)) say(e.message);
   } finally {
@@ -145,6 +160,7 @@ function currentDoor() {
 function record(door, outcome, householdIds) {
   const turf = currentTurf();
   const now = Date.now();
+  const ids = [];
   for (const householdId of householdIds) {
     S.seq += 1;
     const visit = {
@@ -152,10 +168,21 @@ function record(door, outcome, householdIds) {
       household_id: householdId, outcome, recorded_at: now, seq: S.seq, user: S.user,
     };
     S.outbox.visits[visit.visit_id] = visit;
+    ids.push(visit.visit_id);
     door.history.push({ visit_id: visit.visit_id, household_id: householdId, outcome, at: new Date(now).toISOString(), pending: true });
   }
   save(); // on the phone before anything is shown as done
   flush();
+  return ids;
+}
+// after « Ouvert »: the turf's questionnaire, if it has one (the visit is already in the outbox)
+function ask(visitIds, back) {
+  const turf = currentTurf();
+  if (!turf || !turf.questionnaire || visitIds.length !== 1) return false;
+  S.asking = { visit_id: visitIds[0], back };
+  S.screen = 'questions';
+  save();
+  return true;
 }
 function saveHousehold(door, household) {
   const row = { ...household, address_id: door.address_id, changed_at: Date.now(), user: S.user };
@@ -185,11 +212,12 @@ function doorsOf(door) { return door.households.length || door.estimated_doors; 
 
 // -- screens -----------------------------------------------------------------------------------
 function show(screen) {
-  for (const id of ['ecran-secteurs', 'ecran-portes', 'ecran-porte']) $(id).hidden = id !== screen;
+  for (const id of ['ecran-secteurs', 'ecran-portes', 'ecran-porte', 'ecran-questions']) $(id).hidden = id !== screen;
 }
 function render() {
   showCounter();
   const turf = currentTurf();
+  if (S.screen === 'questions' && turf && turf.questionnaire && S.asking) return renderQuestions(turf.questionnaire);
   if (S.screen === 'door' && turf && currentDoor()) return renderDoor(turf, currentDoor());
   if (S.screen !== 'turfs' && turf) return renderDoors(turf);
   return renderTurfs();
@@ -209,6 +237,7 @@ function renderDoors(turf) {
   const total = turf.doors.reduce((n, d) => n + doorsOf(d), 0);
   const done = turf.doors.filter((d) => doorStatus(d) === 'done').reduce((n, d) => n + doorsOf(d), 0);
   $('secteur-avancement').textContent = `${fr(done)} / ${plural(total, 'porte faite', 'portes faites')} · ordre de passage`;
+  renderBriefing(turf);
   $('portes').replaceChildren(...turf.doors.map((d) => {
     const st = doorStatus(d);
     const size = d.households.length ? plural(d.households.length, 'logement', 'logements') : '';
@@ -244,7 +273,11 @@ function renderDoor(turf, door) {
   const buttons = $('porte-boutons');
   if (!door.households.length) {
     $('porte-historique').textContent = `≈ ${plural(door.estimated_doors, 'porte estimée', 'portes estimées')} · ${historyText(door, null)}`;
-    buttons.replaceChildren(outcomeButtons((o) => { record(door, o, [null]); S.screen = 'doors'; save(); render(); }));
+    buttons.replaceChildren(outcomeButtons((o) => {
+      const ids = record(door, o, [null]);
+      if (!(o === 'ouvert' && ask(ids, 'doors'))) S.screen = 'doors';
+      save(); render();
+    }));
     buttons.hidden = false;
     box.replaceChildren();
     $('ajout').open = false;
@@ -282,7 +315,7 @@ function householdCard(door, h, index) {
     el('div', { className: 'tete' }, el('span', { text: householdName(h, index) + (h.mark ? ` · ${mark[1]}` : '') }),
       el('span', { className: 'badge', 'data-statut': st, text: STATUS_FR[st] })),
     el('div', { className: 'note', text: historyText(door, h.household_id) }),
-    outcomeButtons((o) => { record(door, o, [h.household_id]); render(); }, true),
+    outcomeButtons((o) => { const ids = record(door, o, [h.household_id]); if (o === 'ouvert') ask(ids, 'door'); render(); }, true),
     el('details', {}, el('summary', { text: 'Marquer, diviser, retirer' }), el('div', { className: 'actions' },
       select,
       el('button', { type: 'button', text: 'Diviser', on: () => { split(door, h); } }),
@@ -314,6 +347,76 @@ function addHouseholds() {
   }
   $('ajout').open = false;
   say(`${plural(floors * perFloor, 'logement ajouté', 'logements ajoutés')}.`);
+  render();
+}
+
+// -- the questionnaire -------------------------------------------------------------------------
+function paragraphs(text) { return (text || '').split('\n').filter((l) => l.trim()).map((l) => el('p', { text: l })); }
+function renderBriefing(turf) {
+  const box = $('consignes');
+  const q = turf.questionnaire;
+  box.hidden = !q;
+  if (!q) return;
+  $('consignes-titre').textContent = `Avant de commencer : ${q.title}`;
+  const started = turf.doors.some((d) => d.history.length);
+  if (box.dataset.turf !== String(turf.turf.turf_id)) { box.open = !started; box.dataset.turf = String(turf.turf.turf_id); }
+  $('consignes-texte').replaceChildren(
+    ...(q.intro ? [el('h2', { text: 'Introduction à dire' }), ...paragraphs(q.intro)] : []),
+    ...(q.instructions ? [el('h2', { text: 'Consignes' }), ...paragraphs(q.instructions)] : []),
+    el('p', { className: 'note', text: plural(q.questions.length, 'question', 'questions') + ' après une porte ouverte.' }));
+}
+function questionField(q) {
+  const name = `question-${q.key}`;
+  const box = el('fieldset', { className: 'question', 'data-question': q.key }, el('legend', { text: q.label }));
+  if (q.kind === 'texte') {
+    box.append(el('textarea', { name, maxLength: 280, rows: 3, 'aria-label': q.label }));
+    box.append(el('p', { className: 'note', text: 'Pas de santé, religion, opinion ni nom : la réponse serait mise en attente.' }));
+    return box;
+  }
+  const type = q.kind === 'choix_multiples' ? 'checkbox' : 'radio';
+  const choices = el('div', { className: q.kind === 'echelle' || q.kind === 'oui_non' ? 'choix ligne' : 'choix' });
+  for (const option of q.options) {
+    choices.append(el('label', {}, el('input', { type, name, value: option }), el('span', { text: option })));
+  }
+  box.append(choices);
+  return box;
+}
+function renderQuestions(q) {
+  show('ecran-questions');
+  $('questions-titre').textContent = q.title;
+  $('questions').replaceChildren(...q.questions.map(questionField));
+  window.scrollTo(0, 0);
+}
+function readAnswers(q) {
+  const values = {};
+  for (const question of q.questions) {
+    const name = `question-${question.key}`;
+    if (question.kind === 'texte') {
+      const text = document.querySelector(`[name="${name}"]`).value.trim();
+      if (text) values[question.key] = text;
+    } else {
+      const picked = [...document.querySelectorAll(`[name="${name}"]:checked`)].map((i) => i.value);
+      if (picked.length) values[question.key] = question.kind === 'choix_multiples' ? picked : picked[0];
+    }
+  }
+  return values;
+}
+function finishQuestions(keep) {
+  const turf = currentTurf();
+  const q = turf && turf.questionnaire;
+  if (keep && q && S.asking) {
+    const values = readAnswers(q);
+    if (Object.keys(values).length) {
+      S.outbox.answers[S.asking.visit_id] = {
+        visit_id: S.asking.visit_id, questionnaire_id: q.questionnaire_id, version: q.version, values, user: S.user,
+      };
+      say('Réponses notées.');
+    }
+  }
+  S.screen = S.asking ? S.asking.back : 'doors';
+  S.asking = null;
+  save(); // on the phone before anything else
+  flush();
   render();
 }
 
@@ -375,6 +478,8 @@ function start() {
   $('retour-secteurs').addEventListener('click', () => { S.screen = 'turfs'; save(); render(); });
   $('retour-portes').addEventListener('click', () => { S.screen = 'doors'; save(); render(); });
   $('ajout-ok').addEventListener('click', addHouseholds);
+  $('questions-ok').addEventListener('click', () => finishQuestions(true));
+  $('questions-passer').addEventListener('click', () => finishQuestions(false));
   // leaving: the turfs leave the phone; visits not sent stay for this canvasser's next session
   $('deconnexion').addEventListener('submit', () => { S.turfs = []; S.turf = {}; S.screen = 'turfs'; save(); });
   window.addEventListener('online', () => { showCounter(); refresh(); });
