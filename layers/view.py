@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from urllib.parse import quote
 
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
@@ -131,3 +132,27 @@ def deck(
         map_style=map_style,
         tooltip=tooltip if tooltip is not None else False,
     )
+
+
+# IGN's Plan IGN v2 (Géoplateforme WMTS, Web Mercator "PM" tile matrix, 256-px PNG tiles): French streets and
+# their names, free of charge under Etalab's open licence, attribution required.
+IGN_PLAN_TILES = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+IGN_TILE_HOST = "https://data.geopf.fr"
+IGN_ATTRIBUTION = "© IGN – Plan IGN"
+
+
+def ign_plan_style() -> str:
+    """The basemap of the field maps online: a MapLibre style with one raster source, IGN's Plan IGN v2
+    (:data:`IGN_PLAN_TILES`, attribution :data:`IGN_ATTRIBUTION` shown by the map's attribution control), as a
+    ``data:`` URL (Streamlit's chart takes a style URL only; nothing but the tiles is fetched from IGN)."""
+    style = {
+        "version": 8,
+        "sources": {"plan-ign": {"type": "raster", "tiles": [IGN_PLAN_TILES], "tileSize": 256, "minzoom": 0,
+                                 "maxzoom": 19, "attribution": IGN_ATTRIBUTION}},
+        "layers": [{"id": "plan-ign", "type": "raster", "source": "plan-ign"}],
+    }
+    text = json.dumps(style, separators=(",", ":"), ensure_ascii=False)
+    return "data:application/json;charset=utf-8," + quote(text, safe="")

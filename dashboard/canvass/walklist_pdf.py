@@ -1,7 +1,8 @@
 """The printable walk sheet of a turf: one A4 PDF (fpdf2), vector map + ordered addresses + outcome boxes.
 
 Page 1: title (turf, zone, date, counts), a vector map of the turf drawn with the PDF
-drawing API (turf outline, the walking route as a thin line, numbered address
+drawing API (turf outline, the streets drawn from the addresses with their names
+(``dashboard.canvass.streets``), the walking route as a thin line, numbered address
 points, a scale bar and a north mark; no map tiles, nothing fetched), then the table.
 The table lists the addresses in walking order under one band per street: order
 number, house number, side, estimated doors and blank boxes for the outcomes
@@ -28,6 +29,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from dashboard.canvass.geo import LocalProjection
+from dashboard.canvass.streets import StreetLine, street_lines
 from dashboard.canvass.walklist import NO_STREET_FR, OUTCOME_COLUMNS, OUTCOME_LABELS_FR
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ _POINT = (31, 78, 121)
 _ROUTE = (150, 150, 150)
 _TURF_FILL = (232, 240, 250)
 _BAND = (225, 225, 225)
+_STREET = (205, 205, 205)
+_STREET_NAME = (70, 70, 70)
 
 
 def pdf_text(value: object, max_chars: int = MAX_TEXT) -> str:
@@ -152,6 +156,8 @@ def _draw_map(pdf: FPDF, walk: pd.DataFrame, geometry: BaseGeometry | None, top:
         ring = np.asarray(polygon.exterior.coords)
         px, py = to_page(ring[:, 0], ring[:, 1])
         pdf.polygon(list(zip(px.tolist(), py.tolist())), style="DF")
+    streets = street_lines(walk)
+    _draw_streets(pdf, streets, to_page)
     px, py = to_page(lon, lat)
     pdf.set_draw_color(*_ROUTE)
     pdf.set_line_width(0.25)
@@ -167,6 +173,7 @@ def _draw_map(pdf: FPDF, walk: pd.DataFrame, geometry: BaseGeometry | None, top:
         pdf.ellipse(float(px[i]) - radius, float(py[i]) - radius, 2 * radius, 2 * radius, style="F")
         pdf.text(float(px[i]) + radius + 0.3, float(py[i]) - 0.4, str(int(walk["order"].iloc[i])))
     pdf.set_text_color(0, 0, 0)
+    _draw_street_names(pdf, streets, to_page)
     # scale bar (bottom left) and north mark (top right)
     bar_m = _scale_bar_m(w / scale)
     bar_mm = bar_m * scale
@@ -183,6 +190,44 @@ def _draw_map(pdf: FPDF, walk: pd.DataFrame, geometry: BaseGeometry | None, top:
     pdf.polygon([(nx, ny), (nx - 1.8, ny + 5), (nx + 1.8, ny + 5)], style="F")
     pdf.set_font("Helvetica", "B", 7)
     pdf.text(nx - 1.2, ny + 8.5, "N")
+
+
+def _draw_streets(pdf: FPDF, lines: list[StreetLine], to_page: Any) -> None:
+    """The turf's streets (``dashboard.canvass.streets``) as wide light lines, under the route and the points."""
+    pdf.set_draw_color(*_STREET)
+    pdf.set_line_width(1.6)
+    for line in lines:
+        if len(line.path) < 2:
+            continue
+        path = np.asarray(line.path)
+        px, py = to_page(path[:, 0], path[:, 1])
+        for i in range(len(px) - 1):
+            pdf.line(float(px[i]), float(py[i]), float(px[i + 1]), float(py[i + 1]))
+
+
+def _draw_street_names(pdf: FPDF, lines: list[StreetLine], to_page: Any) -> None:
+    """Each street's name once, along its line, over the points with a white halo (longest streets first; a
+    name that would overlap one already written is left out)."""
+    from fpdf.enums import TextMode
+
+    pdf.set_font("Helvetica", "I", 6)
+    placed: list[tuple[float, float, float]] = []
+    for line in lines:
+        x, y = (float(v[0]) for v in to_page(np.array([line.label_lon]), np.array([line.label_lat])))
+        text = pdf_text(line.name, 60)
+        width = pdf.get_string_width(text)
+        if any(math.hypot(x - ox, y - oy) < (width + ow) / 2 * 0.8 and abs(y - oy) < 3 for ox, oy, ow in placed):
+            continue
+        placed.append((x, y, width))
+        with pdf.rotation(line.angle, x, y):
+            pdf.set_draw_color(255, 255, 255)
+            pdf.set_line_width(0.7)
+            pdf.text_mode = TextMode.STROKE  # the halo
+            pdf.text(x - width / 2, y + 0.8, text)
+            pdf.text_mode = TextMode.FILL
+            pdf.set_text_color(*_STREET_NAME)
+            pdf.text(x - width / 2, y + 0.8, text)
+    pdf.set_text_color(0, 0, 0)
 
 
 def _table_header(pdf: FPDF) -> None:

@@ -40,6 +40,7 @@ import dashboard.canvass.sources as sources
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
 from dashboard.canvass.counts import with_estimates
 from dashboard.canvass.errors import LassoError
+from dashboard.canvass.streets import StreetLine, street_layers
 from dashboard.canvass.selection import EMPTY_POLYGON, combine, lasso_polygon, polygonal
 from dashboard.canvass.turfs import Turf, TurfPlan
 from dashboard.canvass.walklist import order_walk
@@ -424,9 +425,10 @@ def turf_shapes(plan: TurfPlan) -> list[TurfShape]:
 
 
 def turf_deck(turfs: Sequence[TurfShape], zone: BaseGeometry | None = None, *, points: pd.DataFrame | None = None,
-              width_px: int = 700, height_px: int = 520) -> pdk.Deck | None:
+              width_px: int = 700, height_px: int = 520, streets: Sequence[StreetLine] = ()) -> pdk.Deck | None:
     """A map of one zone's turfs (no basemap): each turf filled in its colour, numbered, with its tooltip;
-    the zone's contour; the address points (``points``: ``lon``, ``lat``, ``turf`` number) as dots.
+    the zone's contour; the streets drawn from the addresses and their names (``streets``:
+    ``dashboard.canvass.streets.street_lines``); the address points (``points``: ``lon``, ``lat``) as dots.
     None when nothing has a geometry."""
     drawn = [t for t in turfs if t.geometry is not None and not t.geometry.is_empty]
     outline = zone if zone is not None and not zone.is_empty else None
@@ -449,6 +451,7 @@ def turf_deck(turfs: Sequence[TurfShape], zone: BaseGeometry | None = None, *, p
         if zone_polygons:
             layers.append(_polygon_layer(ZONE_OUTLINE_ID, zone_polygons, quantizer, fill=None,
                                          line=[(20, 20, 20, 255)] * len(zone_polygons), width_px=2.5))
+    layers += street_layers(list(streets), zoom=float(view.zoom))
     if points is not None and len(points):
         ok = np.isfinite(points["lon"].to_numpy(dtype=float)) & np.isfinite(points["lat"].to_numpy(dtype=float))
         pts = points.loc[ok]

@@ -35,6 +35,7 @@ import shapely
 from dashboard.access.permissions import Grant, Principal, permission
 from dashboard.canvass.doors import turf_addresses, turf_walk, with_households
 from dashboard.canvass.sheet import sheet_rows
+from dashboard.canvass.streets import street_layers, street_lines
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
@@ -47,7 +48,7 @@ from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import latest_election
 from dashboard.text import plain
 from layers.legend import Legend, categorical_legend
-from layers.view import deck, fit_view
+from layers.view import IGN_ATTRIBUTION, deck, fit_view, ign_plan_style
 
 # Turf status -> (French label, fill colour). Colour-blind friendly enough: the statuses differ in lightness too.
 STATUS: dict[str, tuple[str, tuple[int, int, int]]] = {
@@ -255,6 +256,10 @@ def turf_deck(turfs: Sequence[Turf], selected: Turf | None, walk: pd.DataFrame, 
             "PolygonLayer", data=outline, id="secteur_choisi", get_polygon="p", filled=False, stroked=True,
             get_line_color=list(SELECTED_OUTLINE), line_width_units=_PIXELS, get_line_width=3, pickable=False,
         ))
+    view = fit_view(bounds, width_px=width, height_px=height, padding=0.08)
+    if len(walk):  # the streets from the addresses: their names always (each of the turf's few streets named,
+        # even when longer than its line, unless names overlap), their lines where no basemap draws them
+        layers += street_layers(street_lines(walk), draw_lines=map_style is None, zoom=float(view.zoom), fit_along=False)
     if len(points) > 1:
         layers.append(pdk.Layer(
             "PathLayer", data=[{"path": [p["p"] for p in points]}], id="parcours", get_path="path",
@@ -270,11 +275,12 @@ def turf_deck(turfs: Sequence[Turf], selected: Turf | None, walk: pd.DataFrame, 
             "TextLayer", data=points, id="numeros", get_position="p", get_text="o", get_size=11,
             size_units=_PIXELS, get_color=[255, 255, 255], font_weight=700, pickable=False,  # centred by default
         ))
-    view = fit_view(bounds, width_px=width, height_px=height, padding=0.08)
     entries = [(STATUS[s][0], STATUS[s][1], n) for s, n in counts.items() if n]
     if points:
         entries.append(("adresse, numérotée dans l'ordre de passage", POINT_COLOR, len(points)))
     note = f"Contour noir : {turf_label(selected)}." if selected is not None else ""
+    if map_style == ign_plan_style():
+        note = f"{note} Fond de carte : {IGN_ATTRIBUTION}.".strip()
     legend = categorical_legend("Secteurs", entries, note=note)
     return TurfMap(deck(layers, view, map_style=map_style, tooltip=TOOLTIP, height=height), legend)
 
@@ -433,7 +439,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
     election = latest_election(wh)
     walk = turf_walk(turf_addresses(wh, chosen.address_ids, election), chosen.address_ids)
     spec = turf_deck(shown, chosen, walk, today=today, user_name=name if own else None,
-                     map_style=data.settings().map_style)
+                     map_style=None if data.settings().map_style is None else ign_plan_style())
     if spec is not None:
         map_col, legend_col = st.columns([5, 1.4])
         with map_col:

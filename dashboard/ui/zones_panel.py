@@ -28,6 +28,7 @@ from dashboard.targeting.scores import ScoreTable, compute_scores
 import dashboard.canvass.sources as sources
 from dashboard.canvass.selection import Selection, select, stations_at_least
 from dashboard.canvass.turfs import cut_turfs
+from dashboard.canvass.streets import street_lines
 from dashboard.canvass.walklist import in_walk_order
 from dashboard.canvass.counts import DEFAULT_SCORE_COLUMNS, zone_counts
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
@@ -793,7 +794,8 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
         for note in plan.notes_fr:
             st.caption(f":material/info: {plain(note)}")
         rows = address_rows(ctx, [a for t in plan.turfs for a in t.address_ids])
-        deck = turf_deck(turf_shapes(plan), shape, points=_points(rows), width_px=MAP_WIDTH, height_px=PREVIEW_HEIGHT)
+        deck = turf_deck(turf_shapes(plan), shape, points=_points(rows), width_px=MAP_WIDTH, height_px=PREVIEW_HEIGHT,
+                         streets=street_lines(rows))
         map_col, table_col = st.columns([3, 2])
         if deck is not None:
             map_col.pydeck_chart(deck, height=PREVIEW_HEIGHT, key="zones_preview_map")
@@ -830,7 +832,8 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
     shapes = [TurfShape(t.number, t.name, t.doors, len(t.address_ids),
                         shapely.from_wkb(t.geometry_wkb) if t.geometry_wkb else None) for t in zone_turfs]
     rows = address_rows(ctx, [a for t in zone_turfs for a in t.address_ids])
-    deck = turf_deck(shapes, shape, points=_points(rows), width_px=MAP_WIDTH, height_px=PREVIEW_HEIGHT)
+    deck = turf_deck(shapes, shape, points=_points(rows), width_px=MAP_WIDTH, height_px=PREVIEW_HEIGHT,
+                     streets=street_lines(rows))
     map_col, table_col = st.columns([3, 2])
     if deck is not None:
         map_col.pydeck_chart(deck, height=PREVIEW_HEIGHT, key="zones_turfs_map")

@@ -104,3 +104,17 @@ def test_the_sheet_renders_when_a_rasteriser_is_available(tmp_path: Path) -> Non
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(source), str(tmp_path / "page")], check=True, timeout=60)
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) == len(PAGE.findall(pdf)) and all(p.stat().st_size > 2000 for p in pages)
+
+
+def test_the_map_shows_the_streets_and_their_names_from_the_addresses(tmp_path: Path) -> None:
+    pdf, walk = _sheet(n_streets=3, per_side=6)
+    assert "(Rue n°1) Tj" in _text_of(pdf)  # the map's label (the table's bands carry the postcode)
+    assert " cm" in _text_of(pdf)  # labels are drawn in a rotated frame along their street
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    source = tmp_path / "sheet.pdf"
+    source.write_bytes(pdf)
+    # the map's box only (points 100 to 400 from the top of page 1): the names there are the map's, not the table's
+    on_map = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-x", "0", "-y", "100", "-W", "600", "-H", "300",
+                             str(source), "-"], check=True, timeout=60, capture_output=True, text=True).stdout
+    assert sorted(line for line in on_map.splitlines() if line.startswith("Rue")) == ["Rue n°0", "Rue n°1", "Rue n°2"]

@@ -44,3 +44,16 @@ def test_a_selection_over_an_assigned_zone_says_who_holds_it() -> None:
     assert found[0].holders == ("canvasser",) and abs(found[0].share - 0.25) < 1e-9
     assert "« Nord », déjà confiée à canvasser" in found[0].message_fr and "25" in found[0].message_fr
     assert assigned_overlaps(shapely.Polygon(), zones) == []
+
+
+def test_the_turf_maps_of_zones_show_the_streets_and_their_names() -> None:
+    from dashboard.canvass.streets import STREET_LAYER, STREET_NAME_LAYER, street_lines
+
+    town = make_town(3, 6)
+    plan = cut_turfs(town, 12)
+    zone = shapely.union_all([t.geometry for t in plan.turfs])
+    deck = turf_deck(turf_shapes(plan), zone, points=town[["lon", "lat"]], streets=street_lines(town))
+    assert deck is not None
+    layers = {layer["id"]: layer for layer in json.loads(deck.to_json())["layers"]}
+    assert len(layers[STREET_LAYER]["data"]) == 3
+    assert sorted(r["n"] for r in layers[STREET_NAME_LAYER]["data"]) == ["Rue n°0", "Rue n°1", "Rue n°2"]

@@ -16,12 +16,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from dashboard.canvass.streets import STREET_COLOR, STREET_NAME_COLOR
 from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
 VIEWPORT = {"width": 1400, "height": 1000}
 POINT = (8, 81, 156)  # dashboard.ui.terrain_panel.POINT_COLOR: the numbered address points
+STREET = STREET_COLOR  # dashboard.canvass.streets: the streets drawn from the addresses, and their names
+STREET_NAME = STREET_NAME_COLOR
 TODO_FILL = (158, 202, 225)  # "à faire" turf fill (drawn at alpha 110 over the background)
 
 
@@ -69,6 +72,9 @@ def test_the_canvasser_sees_their_turf_map_and_downloads_its_walk_sheet(app: App
         pixels = list(Image.open(ARTIFACTS / "terrain-canvasser-map.png").convert("RGB").get_flattened_data())
         assert _near(pixels, POINT, 20) > 200, "no address point drawn on the turf map"
         assert len(set(pixels)) > 20, "the turf map is blank"
+        # no basemap: the streets are drawn from the addresses (light lines under the route, their names on them)
+        assert _near(pixels, STREET[:3], 5) > 300, "no street drawn on the offline turf map"
+        assert _near(pixels, STREET_NAME[:3], 25) > 50, "no street name written on the offline turf map"
         # only their turf: one row in "Mes secteurs", the walk list of that turf
         assert page.get_by_text("Secteur 1 — Centre-ville (démo)").count() >= 1
         assert page.get_by_text("Secteur 2 — Centre-ville (démo)").count() == 0

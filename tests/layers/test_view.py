@@ -80,3 +80,23 @@ def test_deck_with_basemap():
     assert "cartocdn" in spec["mapStyle"] and spec["mapProvider"] == "carto"
     assert all(layer["id"] != BACKGROUND_LAYER_ID for layer in spec["layers"])
     assert spec["initialViewState"]["height"] == 500
+
+
+def test_the_field_maps_ign_basemap_is_an_inline_style_of_one_raster_source():
+    from urllib.parse import unquote
+
+    from layers.view import IGN_ATTRIBUTION, IGN_PLAN_TILES, ign_plan_style
+
+    url = ign_plan_style()
+    prefix = "data:application/json;charset=utf-8,"
+    assert url.startswith(prefix)
+    style = json.loads(unquote(url[len(prefix):]))
+    (source,) = style["sources"].values()
+    assert style["version"] == 8 and [layer["type"] for layer in style["layers"]] == ["raster"]
+    assert source["type"] == "raster" and source["tiles"] == [IGN_PLAN_TILES] and source["attribution"] == "© IGN – Plan IGN"
+    assert IGN_PLAN_TILES.startswith("https://data.geopf.fr/wmts?") and "PLANIGNV2" in IGN_PLAN_TILES
+    assert all(f"{{{k}}}" in IGN_PLAN_TILES for k in "zxy") and IGN_ATTRIBUTION == source["attribution"]
+    # nothing else is fetched: no glyphs, sprite or other source in the style
+    assert set(style) == {"version", "sources", "layers"}
+    spec = json.loads(deck([], fit_view((2.3, 48.8, 2.4, 48.9)), map_style=url, tooltip=None).to_json())
+    assert spec["mapStyle"] == url and "mapbox" not in url and "cartocdn" not in url

@@ -6,6 +6,7 @@ second canvasser sees nothing of the first one's turf, in the store and on the p
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from dashboard.store.turfs import Turf
 from dashboard.ui import terrain_panel
 from dashboard.warehouse.database import Warehouse
 from tests.apptest import app_test, open_page
+from dashboard.canvass.streets import STREET_LAYER, STREET_NAME_LAYER
+from dashboard.canvass.walklist import NO_STREET_FR
+from layers.view import IGN_ATTRIBUTION, IGN_TILE_HOST
 
 WALK_DOWNLOADS = ["Feuille de route (PDF)", "CSV"]
 
@@ -113,6 +117,11 @@ def test_the_canvasser_sees_only_their_turf(store: CampaignStore, wh: Warehouse)
     assert {layer["id"] for layer in deck["layers"]} >= {"secteurs", "secteur_choisi", "parcours", "adresses", "numeros"}
     assert json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"] == "<b>{t}</b><br/>{d}"
     assert "Secteurs" in at.get("html")[0].proto.body  # the legend
+    # streets: their names from the turf's addresses, IGN's Plan as the basemap online, with its attribution
+    names = {r["n"] for r in _layer(deck, STREET_NAME_LAYER)}
+    assert names == {s for s in _walk(wh, own[0])["street"]} - {NO_STREET_FR}  # the turf's few streets all named
+    assert IGN_TILE_HOST in unquote(deck["mapStyle"]) and IGN_ATTRIBUTION in unquote(deck["mapStyle"])
+    assert IGN_ATTRIBUTION in at.get("html")[0].proto.body
     # downloads: the walk sheets (their own turf), never the contacts' export
     assert _downloads(at) == WALK_DOWNLOADS
     assert any(b.label == "Enregistrer l'avancement" for b in at.button)
@@ -265,3 +274,18 @@ def test_phone_visits_reach_the_supervisor_and_flags_show(store: CampaignStore) 
     assert list(table["portes faites"]) == [f"3 / {own.doors}"]
     walk = _frame(at, "ordre")  # the building's six households count as its doors in the walk list
     assert walk["portes (logements relevés, sinon estim.)"].iloc[0] == "6"
+
+
+def test_offline_the_turf_map_draws_the_streets_from_the_addresses(store: CampaignStore, wh: Warehouse) -> None:
+    own = turfs.turfs_for(store, by=_user(store, "canvasser"))
+    walk = _walk(wh, own[0])
+    spec = terrain_panel.turf_deck(own, own[0], walk, today=date.today(), map_style=None)
+    assert spec is not None
+    deck = json.loads(spec.deck.to_json())
+    ids = [layer["id"] for layer in deck["layers"]]
+    assert ids.index(STREET_LAYER) < ids.index("parcours") < ids.index(terrain_panel.POINT_LAYER)  # under the route
+    streets = _layer(deck, STREET_LAYER)
+    assert streets and all(len(s["path"]) >= 2 for s in streets)
+    names = next(layer for layer in deck["layers"] if layer["id"] == STREET_NAME_LAYER)
+    assert names["characterSet"] == "auto" and all(-90 < r["a"] <= 90 for r in names["data"])  # accents, read upright
+    assert "data.geopf.fr" not in json.dumps(deck)  # nothing fetched
