@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import bcrypt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,11 +17,11 @@ from hypothesis import strategies as st
 from dashboard.access.permissions import PermissionDenied
 from dashboard.privacy.evaluation import read_cases
 from dashboard.privacy.sensitive import detect
-from dashboard.store import CampaignStore, audit, crypto, questionnaires, turfs, users, visits, zones
+from dashboard.store import CampaignStore, audit, crypto, questionnaires, visits
 from dashboard.store.questionnaires import AnswerInput, QuestionnaireError
-from dashboard.store.turfs import TurfInput
 from dashboard.store.visits import VisitInput
 from tests.campaign_stores import StoreMaker
+from tests.store.field_store import two_turfs
 
 PASSWORD = "a-long-password-1"
 T0 = datetime(2026, 3, 1, 9, 0, 0)
@@ -44,16 +43,7 @@ TEXTS = [c.text for name in ("sensitive_cases.tsv", "sensitive_holdout.tsv", "se
 def template(store_maker: StoreMaker):  # noqa: ANN201
     """Zone "Nord" cut in two turfs (b1, b2 for paul | b3, b4 for lea), a campaign questionnaire."""
     store = store_maker.new()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
-        for name, role in ACCOUNTS.items():
-            users.add_user(store, name, PASSWORD, role, by="cli", now=T0)
-    nord = zones.create_zone(store, "Nord", ["45999_1", "45999_2"], by="cli", now=T0, address_ids=DOORS)
-    saved = turfs.save_turfs(store, nord.zone_id, [TurfInput(1, DOORS[:2], 2), TurfInput(2, DOORS[2:], 2)], by="cli", now=T0)
-    turf_ids = [t.turf_id for t in saved]
-    turfs.assign_turf(store, turf_ids[0], "paul", by="cli", now=T0)
-    turfs.assign_turf(store, turf_ids[1], "lea", by="cli", now=T0)
-    people = {u.user_name: u for u in users.list_users(store, by="cli")}
+    people, turf_ids, nord = two_turfs(store, ACCOUNTS, PASSWORD, DOORS, 2, T0)
     q = questionnaires.save(store, by=people["strat"], title="Rentrée", intro="Bonjour,\nje viens de la part de…",
                             instructions="Deux minutes au plus.", questions=QUESTIONS, now=T0)
     return store, people, turf_ids, q, nord.zone_id

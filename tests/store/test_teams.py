@@ -7,14 +7,14 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-import bcrypt
 import pytest
 
 from dashboard.access.permissions import PermissionDenied
-from dashboard.store import CampaignStore, teams, turfs, users, visits, zones
-from dashboard.store.turfs import TurfError, TurfInput
+from dashboard.store import CampaignStore, teams, turfs, visits
+from dashboard.store.turfs import TurfError
 from dashboard.store.users import User
 from dashboard.store.visits import HouseholdInput, VisitInput
+from tests.store.field_store import two_turfs
 
 PASSWORD = "a-long-password-1"
 T0 = datetime(2026, 3, 1, 9, 0, 0)  # 10:00 in Paris
@@ -27,16 +27,8 @@ DOORS = ["b1@45999_1", "b2@45999_1", "b3@45999_1", "b4@45999_2"]
 def template(store_maker) -> tuple[CampaignStore, dict[str, User], list[int]]:  # noqa: ANN001
     """Zone "Nord" in two turfs of 40 estimated doors (b1, b2 | b3, b4): turf 1 paul's, turf 2 lea's."""
     store = store_maker.new()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(users, "_hash_password", lambda p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode())
-        for name, role in ACCOUNTS.items():
-            users.add_user(store, name, PASSWORD, role, by="cli", now=T0)
-    nord = zones.create_zone(store, "Nord", ["45999_1", "45999_2"], by="cli", now=T0, address_ids=DOORS)
-    saved = turfs.save_turfs(store, nord.zone_id, [TurfInput(1, DOORS[:2], 40), TurfInput(2, DOORS[2:], 40)], by="cli", now=T0)
-    ids = [t.turf_id for t in saved]
-    turfs.assign_turf(store, ids[0], "paul", by="cli", now=T0)
-    turfs.assign_turf(store, ids[1], "lea", by="cli", now=T0)
-    return store, {u.user_name: u for u in users.list_users(store, by="cli")}, ids
+    people, ids, _ = two_turfs(store, ACCOUNTS, PASSWORD, DOORS, 40, T0)
+    return store, people, ids
 
 
 @pytest.fixture
