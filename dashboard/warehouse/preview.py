@@ -65,43 +65,46 @@ def _ids(values: list[str], limit: int = 8) -> str:
     return ", ".join(values[:limit]) + ("…" if len(values) > limit else "")
 
 
+# what each parsed kind is checked against: (its ids, the query of those the warehouse holds,
+# French label of the matched ones, of the missing ones or None, unit of the missing count)
+_STATIONS_WITH_CONTOUR = "SELECT DISTINCT station_id FROM station WHERE station_id IN (SELECT unnest(?::VARCHAR[]))"
+
+
+def _join_checks(parsed: object) -> tuple[list[str], str, str, str | None, str] | None:
+    if isinstance(parsed, ParsedResults):
+        return (parsed.turnout["station_id"].unique().tolist(), _STATIONS_WITH_CONTOUR,
+                "bureaux avec contour", "bureaux sans contour", "")
+    if isinstance(parsed, ParsedStations):
+        return (parsed.frame["station_id"].unique().tolist(),
+                "SELECT DISTINCT station_id FROM turnout WHERE station_id IN (SELECT unnest(?::VARCHAR[]))",
+                "contours avec résultats", "contours sans résultats", "")
+    if isinstance(parsed, ParsedIris):
+        return (parsed.frame["code_iris"].unique().tolist(),
+                "SELECT DISTINCT code_iris FROM iris_indicator WHERE code_iris IN (SELECT unnest(?::VARCHAR[]))",
+                "IRIS avec indicateurs", "IRIS sans indicateurs", "")
+    if isinstance(parsed, ParsedIndicators):
+        return (parsed.values["code_iris"].unique().tolist(),
+                "SELECT code_iris FROM iris WHERE code_iris IN (SELECT unnest(?::VARCHAR[]))",
+                "IRIS avec contour", "indicateurs sans contour IRIS", " IRIS")
+    if isinstance(parsed, ParsedAddresses):
+        return (parsed.frame["station_id"].dropna().unique().tolist(), _STATIONS_WITH_CONTOUR,
+                "bureaux des adresses avec contour", None, "")
+    return None
+
+
 def _joins(wh: Warehouse | None, parsed: object) -> dict[str, Any]:
     if wh is None:
         return {"entrepôt": "vide : rien à joindre pour l'instant"}
-    out: dict[str, Any] = {}
-    if isinstance(parsed, ParsedResults):
-        ids = sorted(parsed.turnout["station_id"].unique().tolist())
-        drawn = set(wh.query("SELECT DISTINCT station_id FROM station WHERE station_id IN (SELECT unnest(?::VARCHAR[]))",
-                             [ids])["station_id"])
-        missing = [s for s in ids if s not in drawn]
-        out["bureaux avec contour"] = f"{len(ids) - len(missing)} sur {len(ids)}"
-        out["bureaux sans contour"] = "aucun" if not missing else f"{len(missing)} ({_ids(missing)})"
-    elif isinstance(parsed, ParsedStations):
-        ids = sorted(parsed.frame["station_id"].unique().tolist())
-        voted = set(wh.query("SELECT DISTINCT station_id FROM turnout WHERE station_id IN (SELECT unnest(?::VARCHAR[]))",
-                             [ids])["station_id"])
-        missing = [s for s in ids if s not in voted]
-        out["contours avec résultats"] = f"{len(ids) - len(missing)} sur {len(ids)}"
-        out["contours sans résultats"] = "aucun" if not missing else f"{len(missing)} ({_ids(missing)})"
-    elif isinstance(parsed, ParsedIris):
-        codes = sorted(parsed.frame["code_iris"].unique().tolist())
-        known = set(wh.query("SELECT DISTINCT code_iris FROM iris_indicator WHERE code_iris IN (SELECT unnest(?::VARCHAR[]))",
-                             [codes])["code_iris"])
-        missing = [c for c in codes if c not in known]
-        out["IRIS avec indicateurs"] = f"{len(codes) - len(missing)} sur {len(codes)}"
-        out["IRIS sans indicateurs"] = "aucun" if not missing else f"{len(missing)} ({_ids(missing)})"
-    elif isinstance(parsed, ParsedIndicators):
-        codes = sorted(parsed.values["code_iris"].unique().tolist())
-        known = set(wh.query("SELECT code_iris FROM iris WHERE code_iris IN (SELECT unnest(?::VARCHAR[]))", [codes])["code_iris"])
-        missing = [c for c in codes if c not in known]
-        out["IRIS avec contour"] = f"{len(codes) - len(missing)} sur {len(codes)}"
-        out["indicateurs sans contour IRIS"] = "aucun" if not missing else f"{len(missing)} IRIS ({_ids(missing)})"
-    elif isinstance(parsed, ParsedAddresses):
-        ids = sorted(parsed.frame["station_id"].dropna().unique().tolist())
-        drawn = set(wh.query("SELECT DISTINCT station_id FROM station WHERE station_id IN (SELECT unnest(?::VARCHAR[]))",
-                             [ids])["station_id"])
-        missing = [s for s in ids if s not in drawn]
-        out["bureaux des adresses avec contour"] = f"{len(ids) - len(missing)} sur {len(ids)}"
+    checks = _join_checks(parsed)
+    if checks is None:
+        return {}
+    values, sql, matched_label, missing_label, unit = checks
+    ids = sorted(values)
+    known = set(wh.query(sql, [ids]).iloc[:, 0])
+    missing = [s for s in ids if s not in known]
+    out: dict[str, Any] = {matched_label: f"{len(ids) - len(missing)} sur {len(ids)}"}
+    if missing_label is not None:
+        out[missing_label] = "aucun" if not missing else f"{len(missing)}{unit} ({_ids(missing)})"
     return out
 
 
