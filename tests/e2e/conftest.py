@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,31 @@ def start_app(data_dir: Path, env: dict[str, str] | None = None) -> tuple[subpro
             time.sleep(0.3)
     stop_app(process)
     raise RuntimeError(f"the app did not start: {(ARTIFACTS / f'server-{port}.log').read_text(errors='replace')[-2000:]}")
+
+
+@dataclass(frozen=True)
+class App:
+    """An app served on a private copy of a data folder: its address and its campaign store."""
+
+    url: str
+    campaign: Path
+
+
+@contextlib.contextmanager
+def served_copy(source: Path, target: Path, *, prepare: Callable[[Path], None] | None = None,
+                host: str = "127.0.0.1") -> Iterator[App]:
+    """Copy ``source``'s warehouse and campaign store into ``target`` (a module that writes must not change
+    the other tests' data), let ``prepare`` write into the copy, then serve it without a basemap (no
+    network) until the block ends. ``host``: ``localhost`` where a secure context is needed (service worker)."""
+    for name in ("warehouse.duckdb", "campaign.duckdb"):
+        shutil.copy2(source / name, target / name)
+    if prepare is not None:
+        prepare(target)
+    process, url = start_app(target, env={"ISOLOIR_BASEMAP": "aucun"})
+    try:
+        yield App(url.replace("127.0.0.1", host), target / "campaign.duckdb")
+    finally:
+        stop_app(process)
 
 
 def read_store(path: Path, sql: str, params: list | None = None) -> list[tuple]:

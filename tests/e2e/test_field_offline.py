@@ -12,16 +12,14 @@ Screenshots of the turf list, the building's households and the waiting counter 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from dashboard.store import CampaignStore, questionnaires
-from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app
+from tests.e2e.conftest import ARTIFACTS, App, log_in, read_store, served_copy
 
 pytestmark = pytest.mark.e2e
 
@@ -31,25 +29,20 @@ QUESTIONS = [{"label": "Irez-vous voter ?", "kind": "oui_non"}, {"label": "Un mo
 HELD = "Sa femme est enceinte, repasser"
 
 
-@dataclass(frozen=True)
-class App:
-    url: str
-    campaign: Path
-
-
-@pytest.fixture(scope="module")
-def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    data_dir = tmp_path_factory.mktemp("field-offline")
-    for name in ("warehouse.duckdb", "campaign.duckdb"):
-        shutil.copy2(demo_dir / name, data_dir / name)
+def _with_questionnaire(data_dir: Path) -> None:
+    """The campaign's questionnaire, written into the copy before the app starts."""
     store = CampaignStore(data_dir / "campaign.duckdb")
     questionnaires.save(store, by="cli", title="Rentrée", intro="Bonjour, je suis bénévole pour la liste.",
                         instructions="Deux minutes au plus.", questions=QUESTIONS)
     store.close()
-    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})
+
+
+@pytest.fixture(scope="module")
+def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     # a service worker needs a secure context: http://localhost is one
-    yield App(url.replace("127.0.0.1", "localhost"), data_dir / "campaign.duckdb")
-    stop_app(process)
+    with served_copy(demo_dir, tmp_path_factory.mktemp("field-offline"), prepare=_with_questionnaire,
+                     host="localhost") as served:
+        yield served
 
 
 def _fits_the_phone(page) -> None:  # noqa: ANN001

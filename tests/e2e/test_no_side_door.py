@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, App, log_in, read_store, served_copy, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -26,20 +24,10 @@ VIEWPORT = {"width": 1400, "height": 1000}
 EXPORT_CONTROLS = ("Download", "Télécharger", "Copy", "Copier")
 
 
-@dataclass(frozen=True)
-class App:
-    url: str
-    campaign: Path
-
-
 @pytest.fixture(scope="module")
 def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    data_dir = tmp_path_factory.mktemp("side-door")
-    for name in ("warehouse.duckdb", "campaign.duckdb"):
-        shutil.copy2(demo_dir / name, data_dir / name)
-    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})
-    yield App(url, data_dir / "campaign.duckdb")
-    stop_app(process)
+    with served_copy(demo_dir, tmp_path_factory.mktemp("side-door")) as served:
+        yield served
 
 
 def _toolbar_labels(page, table) -> list[str]:  # noqa: ANN001 - Playwright objects

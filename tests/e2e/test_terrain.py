@@ -8,16 +8,14 @@ basemap (offline: the turfs are drawn on the plain background layer).
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from dashboard.canvass.streets import STREET_COLOR, STREET_NAME_COLOR
-from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, App, log_in, read_store, served_copy, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -28,20 +26,10 @@ STREET_NAME = STREET_NAME_COLOR
 TODO_FILL = (158, 202, 225)  # "à faire" turf fill (drawn at alpha 110 over the background)
 
 
-@dataclass(frozen=True)
-class App:
-    url: str
-    campaign: Path
-
-
 @pytest.fixture(scope="module")
 def app(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    data_dir = tmp_path_factory.mktemp("terrain")
-    for name in ("warehouse.duckdb", "campaign.duckdb"):
-        shutil.copy2(demo_dir / name, data_dir / name)
-    process, url = start_app(data_dir, env={"ISOLOIR_BASEMAP": "aucun"})
-    yield App(url, data_dir / "campaign.duckdb")
-    stop_app(process)
+    with served_copy(demo_dir, tmp_path_factory.mktemp("terrain")) as served:
+        yield served
 
 
 def _audit(path: Path, action: str) -> list[tuple]:
