@@ -111,7 +111,7 @@ def draw_team(store: CampaignStore, user: Principal, all_turfs: Sequence[Turf]) 
     from dashboard.ui import data
     from dashboard.ui.tables import show_table
     from dashboard.ui.terrain_panel import field_progress_table, turf_label
-    from layers.legend import legend_html
+    from dashboard.ui.map_panel import deck_beside_legend
 
     if permission(user.role, "edit_zones") is not Grant.ALL:
         return
@@ -128,11 +128,7 @@ def draw_team(store: CampaignStore, user: Principal, all_turfs: Sequence[Turf]) 
         states = point_states(points, counts)
         spec = coverage_deck(coverage, states, map_style=data.settings().map_style, height=MAP_HEIGHT)
         if spec is not None:
-            map_col, legend_col = st.columns([5, 1.5])
-            with map_col:
-                st.pydeck_chart(spec.deck, height=MAP_HEIGHT, key="field_coverage_map")
-            with legend_col:
-                st.html(legend_html(spec.legend))
+            deck_beside_legend(spec.deck, spec.legend, key="field_coverage_map", height=MAP_HEIGHT, legend_width=1.5)
         knocked = sum(c.knocked for c in coverage)
         doors = sum(c.doors for c in coverage)
         never = int((states["state"] == "never").sum())

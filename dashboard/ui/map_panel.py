@@ -115,3 +115,12 @@ def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, select
     for picked in objects.get(spec.layer_id, []):
         clicked = str(picked.get("i") or picked.get("properties", {}).get("i") or "") or None
     return spec, clicked
+
+
+def deck_beside_legend(deck: object, legend: object, *, key: str, height: int, legend_width: float = 1.4) -> None:
+    """A map with no selection and its legend in a column beside it (Cibles, Terrain, the field team's coverage)."""
+    map_col, legend_col = st.columns([5, legend_width])
+    with map_col:
+        st.pydeck_chart(deck, height=height, key=key)
+    with legend_col:
+        st.html(legend_html(legend))

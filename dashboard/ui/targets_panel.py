@@ -26,7 +26,6 @@ from dashboard.targeting.target_map import SCORE_CHOICES, station_centroids, tar
 from dashboard.maps.territory import Scope
 from dashboard.ui import choices, data, map_panel
 from dashboard.text import plain
-from layers.legend import legend_html
 
 PREFIX = "cibles_"
 AUTO = "__auto__"
@@ -201,11 +200,7 @@ def draw_map(table: ScoreTable, choice: TargetChoice) -> pd.DataFrame:
     spec, top = target_map(table, choice.score, choice.scope, map_panel.sources(), centroids(data.version(), stations),
                            top_n=choice.top_n, map_style=data.settings().map_style)
     st.subheader(plain(spec.title))
-    map_col, legend_col = st.columns([5, 1.3])
-    with map_col:
-        st.pydeck_chart(spec.deck, key="cibles_map", height=620)
-    with legend_col:
-        st.html(legend_html(spec.legend))
+    map_panel.deck_beside_legend(spec.deck, spec.legend, key="cibles_map", height=620, legend_width=1.3)
     for note in spec.notes:
         st.caption(f":material/info: {plain(note)}")
     return top

@@ -392,7 +392,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
     from dashboard.errors import IsoloirError
     from dashboard.ui import data
     from dashboard.ui.tables import show_table
-    from layers.legend import legend_html
+    from dashboard.ui.map_panel import deck_beside_legend
 
     today = date.today()
     visible = turf_store.turfs_for(store, by=user)  # a canvasser's turfs only: selected in the SQL
@@ -441,11 +441,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
     spec = turf_deck(shown, chosen, walk, today=today, user_name=name if own else None,
                      map_style=None if data.settings().map_style is None else ign_plan_style())
     if spec is not None:
-        map_col, legend_col = st.columns([5, 1.4])
-        with map_col:
-            st.pydeck_chart(spec.deck, height=MAP_HEIGHT, key="terrain_turf_map")
-        with legend_col:
-            st.html(legend_html(spec.legend))
+        deck_beside_legend(spec.deck, spec.legend, key="terrain_turf_map", height=MAP_HEIGHT)
 
     st.markdown(f"**Liste de porte-à-porte — {plain(turf_label(chosen))}**")
     missing = len(chosen.address_ids) - sum(len(str(ids).split()) for ids in walk["address_ids"])
