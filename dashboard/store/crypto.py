@@ -41,6 +41,7 @@ ENCRYPTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "household": ("household_id", ("label",)),
     "answer": ("answer_id", ("text",)),
     "answer_review": ("review_id", ("text",)),
+    "voter": ("voter_id", ("birth_name", "usage_name", "first_names", "birth_date", "sex", "address")),
 }
 
 _lock = threading.Lock()

@@ -59,6 +59,12 @@ class Dialect:
             return f"SELECT nextval(pg_get_serial_sequence('{table}', '{column}'))"
         return f"SELECT nextval('{sequence}')"
 
+    def next_ids(self, table: str, column: str, sequence: str) -> str:
+        """A query returning ``?`` next generated keys of ``table.column`` (one per row): a bulk insert's ids."""
+        if self.postgres:
+            return f"SELECT nextval(pg_get_serial_sequence('{table}', '{column}')) FROM generate_series(1, ?) AS g(i)"
+        return f"SELECT nextval('{sequence}') FROM range(?) AS g(i)"
+
     # -- locking -------------------------------------------------------------------------
     @property
     def for_update(self) -> str:

@@ -284,6 +284,35 @@ def _field_teams(d: Dialect) -> list[str]:
     ]
 
 
+def _voters(d: Dialect) -> list[str]:
+    """The electoral list (``store/voters.py``): one row per voter of an imported REU extract.
+
+    ``voter_import``: one row per import (file, counts, who, when). ``voter``: the voter's names,
+    date of birth, sex and address as written are sealed (``crypto.ENCRYPTED``); station, the
+    matched REU address and the match (method, score, status, the proposal for review) stay clear so
+    counts and scope are SQL. No nationality and no birthplace: ``list_kind`` says only whether the
+    person is on the complementary list."""
+    return [
+        *d.sequence("voter_import_seq"),
+        *d.sequence("voter_seq"),
+        f"""CREATE TABLE IF NOT EXISTS voter_import (
+            import_id {d.generated_key("voter_import_seq")}, file_name VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL,
+            communes JSON NOT NULL, election_date DATE, rows_read INTEGER NOT NULL, matched INTEGER NOT NULL,
+            doubtful INTEGER NOT NULL, unmatched INTEGER NOT NULL, excluded INTEGER NOT NULL, replaced INTEGER NOT NULL,
+            options JSON NOT NULL, imported_by VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS voter (
+            voter_id {d.generated_key("voter_seq")}, import_id BIGINT NOT NULL, line INTEGER NOT NULL,
+            commune_code VARCHAR NOT NULL, station_id VARCHAR NOT NULL,
+            birth_name VARCHAR NOT NULL, usage_name VARCHAR, first_names VARCHAR NOT NULL, birth_date VARCHAR NOT NULL,
+            sex VARCHAR, address VARCHAR NOT NULL, list_kind VARCHAR NOT NULL CHECK (list_kind IN ('principale', 'complementaire')),
+            address_id VARCHAR, candidate_id VARCHAR, match_method VARCHAR NOT NULL, match_score DOUBLE PRECISION NOT NULL,
+            match_status VARCHAR NOT NULL CHECK (match_status IN ('auto', 'doubtful', 'unmatched', 'reviewed', 'left')),
+            match_reason VARCHAR, reviewed_by VARCHAR, reviewed_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS voter_station ON voter (station_id)",
+        "CREATE INDEX IF NOT EXISTS voter_address ON voter (address_id)",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
@@ -296,6 +325,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (8, "field_visits", _field_visits),
     (9, "questionnaires", _questionnaires),
     (10, "field_teams", _field_teams),
+    (11, "voters", _voters),
 ]
 # number -> a data step run after the migration's statements, in the same transaction
 DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}

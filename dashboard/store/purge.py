@@ -1,7 +1,7 @@
 """Purge of the campaign's data once the election is over (CNIL: delete what was collected for the campaign).
 
 :func:`purge_campaign_data` (permission ``purge``: admin only) deletes, in one
-transaction, every contact (the people met), every zone with its stations,
+transaction, every contact (the people met), the imported electoral lists, every zone with its stations,
 addresses, counts, version history and assignments, every turf with its walk
 order, assignments and progress, the phone's visits and households, the questionnaires with their
 answers and held free texts, the field teams and goals, and the saved views. It keeps the accounts (the team may need
@@ -26,7 +26,7 @@ from dashboard.store.guard import audit_refusals, grant_for
 # deleted, children first; every one is campaign data (personal or planning)
 PURGED_TABLES = (
     "answer_review", "answer", "answer_set", "questionnaire_version", "questionnaire",
-    "visit", "household", "contact",
+    "visit", "household", "contact", "voter", "voter_import",
     "turf_progress", "turf_assignment", "turf_address", "turf",
     "zone_version", "zone_count", "zone_address", "zone_assignment", "zone_station", "zone",
     "field_goal", "team_member", "team",
@@ -42,6 +42,8 @@ PURGED_TABLE_LABELS: dict[str, str] = {
     "visit": "passages saisis sur le téléphone",
     "household": "logements relevés",
     "contact": "contacts",
+    "voter": "électeurs de la liste électorale",
+    "voter_import": "imports de listes électorales",
     "turf_progress": "relevés d'avancement",
     "turf_assignment": "affectations de secteurs",
     "turf_address": "adresses en secteur",
