@@ -1,5 +1,5 @@
 """The ``isoloir`` command line: import, info, demo, run, blocs, interpolate, stations, versions, crosswalk, users,
-contacts, keys, purge, sensitive-check.
+contacts, voters, keys, purge, sensitive-check.
 
 Errors are :class:`~dashboard.errors.IsoloirError` rendered as one French line
 on stderr with exit code 1; progress goes to stderr, results to stdout.
@@ -24,6 +24,7 @@ from pathlib import Path
 from dashboard.access.permissions import ROLES, check_role
 from dashboard.config import Settings
 from dashboard.errors import ConfigError, IsoloirError, WarehouseMissing
+from dashboard.formats import format_fr
 from dashboard.ingest import KINDS, ImportOptions
 
 
@@ -154,6 +155,42 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--user", required=True, help="votre nom d'utilisateur (rôle admin ou candidate)")
     export.add_argument("--output", "-o", required=True, type=Path, help="fichier CSV à écrire (refusé s'il existe)")
+
+    voters = sub.add_parser("voters", help="liste électorale (REU) : import, adresses à revoir, sélections permises")
+    voters_sub = voters.add_subparsers(dest="voters_action", required=True)
+    vimport = voters_sub.add_parser("import", parents=[data_dir],
+                                    help="importer une liste électorale (CSV ou xlsx) dans le magasin de campagne, adresses rapprochées")
+    vimport.add_argument("file", type=Path)
+    vimport.add_argument("--mapping", type=Path, help="correspondance TOML des colonnes (kind = \"voters\")")
+    vimport.add_argument("--election-date", type=_date, help="date du scrutin (AAAA-MM-JJ ; défaut : celle des réglages)")
+    vimport.add_argument("--commune", help="code INSEE de la commune quand le fichier ne le donne pas")
+    vimport.add_argument("--dry-run", action="store_true", help="lire, vérifier et rapprocher sans rien écrire")
+    vimport.add_argument("--review-csv", type=Path, help="écrire les lignes à revoir (douteuses, non rapprochées) dans ce CSV")
+    vimport.add_argument("--json", action="store_true", help="rapport en JSON")
+    vreview = voters_sub.add_parser("review", parents=[data_dir], help="adresses douteuses ou non rapprochées, à revoir")
+    vreview.add_argument("--csv", type=Path, help="les écrire dans ce CSV plutôt qu'à l'écran")
+    vdecide = voters_sub.add_parser("decide", parents=[data_dir], help="décision de relecture pour un électeur")
+    vdecide.add_argument("voter_id", type=int)
+    choice = vdecide.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--address", help="l'adresse REU choisie (<id BAN>@<bureau>)")
+    choice.add_argument("--none", action="store_true", help="laisser l'électeur sans adresse")
+    vlist = voters_sub.add_parser("list", parents=[data_dir, password],
+                                  help="compter (et, pour les rôles qui le peuvent, nommer) les électeurs d'une sélection permise")
+    vlist.add_argument("--station", help="bureau de vote (45999_3)")
+    vlist.add_argument("--street", help="rue (une partie du nom suffit)")
+    vlist.add_argument("--age-band", help="tranche d'âge : 18-24, 25-34, 35-49, 50-64, 65-79, 80+")
+    vlist.add_argument("--sex", help="F ou M")
+    vlist.add_argument("--filter", action="append", default=[], metavar="CRITÈRE=VALEUR",
+                       help="un autre critère (refusé s'il n'est pas permis : nom, lieu de naissance, nationalité…)")
+    vlist.add_argument("--nationality", help="refusé (CNIL) : la nationalité ne sert pas à cibler")
+    vlist.add_argument("--birthplace", help="refusé (CNIL) : le lieu de naissance ne sert pas à cibler")
+    vlist.add_argument("--name-consonance", help="refusé (CNIL) : la consonance du nom ne sert pas à cibler")
+    vlist.add_argument("--user", help="votre nom d'utilisateur, pour lister les noms (mot de passe demandé ; rôles autorisés)")
+    vlist.add_argument("--election-date", type=_date, help="date des âges (défaut : celle des réglages, sinon aujourd'hui)")
+    vdemo = voters_sub.add_parser("demo", parents=[data_dir], help="écrire une liste électorale fictive du territoire de démonstration")
+    vdemo.add_argument("output", type=Path)
+    vdemo.add_argument("--size", type=int, default=5000, help="nombre d'électeurs (défaut 5 000)")
+    vdemo.add_argument("--seed", type=int, default=2026)
 
     keys = sub.add_parser("keys", help="clé de chiffrement des données personnelles du magasin de campagne")
     keys_sub = keys.add_subparsers(dest="keys_action", required=True)
@@ -567,6 +604,124 @@ def _demo_territory(settings: Settings) -> bool:
     return bool(value and str(value).startswith("démo"))
 
 
+def _election_date(store, given: date | None) -> date:  # type: ignore[no-untyped-def]
+    from dashboard.store.campaign_settings import get_campaign_settings
+
+    return given or get_campaign_settings(store).election_date or date.today()
+
+
+def _write_new(path: Path, content: bytes) -> None:
+    if path.exists():
+        raise ConfigError(f"le fichier existe déjà : {path} (choisissez un autre nom)")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+def cmd_voters(args: argparse.Namespace) -> int:
+    """``voters import | review | decide | list | demo``: the electoral list (personal data, campaign store)."""
+    from dashboard.store import CampaignStore
+    from dashboard.store import voters as voter_store
+    from dashboard.warehouse.database import Warehouse
+
+    settings = _settings(args)
+    if args.voters_action == "demo":
+        from dashboard.demo.voters import generate_voter_list, write_voter_csv
+
+        if not _demo_territory(settings):
+            raise ConfigError("liste fictive réservée au territoire de démonstration (isoloir demo)")
+        if not 1 <= args.size <= 2_000_000:
+            raise ConfigError("--size : de 1 à 2 000 000 électeurs")
+        with Warehouse(settings.warehouse_path, read_only=True) as wh:
+            frame = generate_voter_list(wh.query("SELECT * FROM address"), args.size, args.seed)
+        write_voter_csv(frame, args.output)
+        print(f"{len(frame)} électeur(s) fictif(s) écrit(s) dans {args.output}")
+        return 0
+    store = CampaignStore.from_settings(settings)
+    if args.voters_action == "import":
+        from dashboard.canvass.voters import prepare_voter_import, write_prepared
+
+        if not settings.warehouse_path.exists():
+            raise WarehouseMissing("entrepôt absent : importez d'abord les adresses REU de la commune")
+        with Warehouse(settings.warehouse_path, read_only=True) as wh:
+            prepared = prepare_voter_import(args.file, wh, mapping=args.mapping, commune=args.commune,
+                                            election_date=_election_date(store, args.election_date))
+        report = prepared.report if args.dry_run else write_prepared(prepared, store, by="cli")
+        if args.review_csv is not None:
+            _write_new(args.review_csv, report.review_csv())
+        if args.json:
+            print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            return 0
+        print("\n".join(report.lines_fr()))
+        if args.review_csv is None and len(report.review):
+            print("À revoir (ligne du fichier, bureau, adresse, état, score, proposition) :")
+            for row in report.review.itertuples(index=False):
+                print(f"  {row.line} | {row.station_id} | {row.address} | {row.status} | {format_fr(row.score, 0)} | "
+                      f"{row.candidate or '—'}")
+        return 0
+    if args.voters_action == "review":
+        from dashboard.csv_export import french_csv
+
+        queue = voter_store.review_queue(store, by="cli")
+        columns = ["voter_id", "line", "station_id", "address", "match_status", "match_method", "match_score", "candidate_id",
+                   "match_reason"]
+        if args.csv is not None:
+            _write_new(args.csv, french_csv(["n° électeur", "ligne", "bureau", "adresse", "état", "méthode", "score",
+                                             "adresse proposée", "raison"], queue[columns].itertuples(index=False, name=None)))
+            print(f"{len(queue)} ligne(s) à revoir écrite(s) dans {args.csv}")
+            return 0
+        print(f"{len(queue)} électeur(s) à revoir (isoloir voters decide N --address ID ou --none) :")
+        for row in queue.itertuples(index=False):
+            print(f"  n° {row.voter_id} (ligne {row.line}) | {row.station_id} | {row.address} | {row.match_status} | "
+                  f"{format_fr(row.match_score, 0)} | {row.candidate_id or '—'}")
+        return 0
+    if args.voters_action == "decide":
+        status = voter_store.decide(store, by="cli", voter_id=args.voter_id, address_id=None if args.none else args.address)
+        print(f"Électeur n° {args.voter_id} : {'adresse choisie' if status == 'reviewed' else 'laissé sans adresse'} "
+              "(inscrit au journal d'audit).")
+        return 0
+    return _voters_list(args, store, settings)
+
+
+def _voters_list(args: argparse.Namespace, store, settings: Settings) -> int:  # type: ignore[no-untyped-def]
+    from dashboard.privacy.segmentation import AGE_BANDS, SEXES
+    from dashboard.store import users
+    from dashboard.store import voters as voter_store
+
+    asked: dict[str, object] = {}
+    for key, value in (("nationality", args.nationality), ("birthplace", args.birthplace),
+                       ("name_consonance", args.name_consonance)):
+        if value is not None:
+            asked[key] = value
+    for item in args.filter:
+        key, _, value = item.partition("=")
+        asked[key.strip()] = value
+    for key in ("station", "street", "age_band", "sex"):
+        if getattr(args, key) is not None:
+            asked[key] = getattr(args, key)
+    by: object = "cli"
+    if args.user:
+        result = users.verify_login(store, args.user, _read_password(args), client="cli",
+                                    demo_allowed=_demo_territory(settings))
+        if not result.ok or result.user is None:
+            raise users.UserError(result.message_fr)
+        by = result.user
+    selection = voter_store.select_voters(store, by=by, asked=asked, on=_election_date(store, args.election_date),  # type: ignore[arg-type]
+                                          names=bool(args.user))
+    shown = ", ".join(f"{k} = {v}" for k, v in selection.criteria.as_dict().items()) or "toute la liste"
+    print(f"{format_fr(selection.total)} électeur(s) ({shown})")
+    print("  par tranche d'âge : " + ", ".join(f"{b} : {format_fr(selection.counts['age_band'][b])}" for b, _, _ in AGE_BANDS))
+    print("  par sexe : " + ", ".join(f"{label} : {format_fr(selection.counts['sex'][s])}" for s, label in SEXES.items()))
+    stations = selection.counts["station_id"]
+    print("  par bureau : " + (", ".join(f"{k} : {format_fr(v)}" for k, v in list(stations.items())[:40]) or "—")
+          + ("…" if len(stations) > 40 else ""))
+    if args.user:
+        for row in selection.frame.itertuples(index=False):
+            name = f"{row.birth_name}{f' ({row.usage_name})' if row.usage_name else ''} {row.first_names}"
+            print(f"  {row.station_id} | {row.address} | {name} | {row.age_band}")
+    return 0
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     from dashboard.access import data_key
     from dashboard.store import CampaignStore, keys
@@ -633,7 +788,7 @@ def cmd_sensitive_check(args: argparse.Namespace) -> int:
 COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd_run, "blocs": cmd_blocs, "interpolate": cmd_interpolate,
             "stations": cmd_stations,
             "versions": cmd_versions, "crosswalk": cmd_crosswalk,
-            "users": cmd_users, "contacts": cmd_contacts, "keys": cmd_keys,
+            "users": cmd_users, "contacts": cmd_contacts, "voters": cmd_voters, "keys": cmd_keys,
             "purge": cmd_purge, "sensitive-check": cmd_sensitive_check}
 
 

@@ -79,11 +79,13 @@ def generate_voter_list(addresses: pd.DataFrame, size: int, seed: int = 2026, el
     draw = rng.random(size)
     bounds = np.cumsum([DIRT[k] for k in kinds])
     dirt = np.array([kinds[i] if i < len(kinds) else "" for i in np.searchsorted(bounds, draw, side="right")], dtype=object)
+    columns = {c: [("" if v is None or v != v else str(v)) for v in doors[c].tolist()]  # noqa: PLR0124 - NaN
+               for c in ("station_id", "housenumber", "street", "postcode", "city")}
     rows = []
     for i, door_index in enumerate(at.tolist()):
-        station = str(doors["station_id"].iat[door_index])
-        number, street = str(doors["housenumber"].iat[door_index]), str(doors["street"].iat[door_index])
-        postcode, city = str(doors["postcode"].iat[door_index] or ""), str(doors["city"].iat[door_index] or "")
+        station = columns["station_id"][door_index]
+        number, street = columns["housenumber"][door_index], columns["street"][door_index]
+        postcode, city = columns["postcode"][door_index], columns["city"][door_index]
         kind = dirt[i]
         if kind == "abbreviation":
             street = _abbreviate(street)

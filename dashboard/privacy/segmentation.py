@@ -39,6 +39,10 @@ REFUSED: dict[str, str] = {
     "nationality": "la nationalité", "nationalite": "la nationalité", "list_kind": "la liste complémentaire",
     "religion": "la religion",
 }
+# a part of a criterion's name -> what it is (any spelling: "consonance du nom", "pays_de_naissance"…)
+_REFUSED_WORDS = (("consonan", "la consonance du nom"), ("naissance", "le lieu de naissance"), ("birth", "le lieu de naissance"),
+                  ("nationa", "la nationalité"), ("origin", "l'origine"), ("ethni", "l'origine"), ("patronym", "le nom"),
+                  ("religi", "la religion"))
 CNIL_REASON = (
     "Refusé : {what} ne peut pas servir à trier ou filtrer les électeurs. La CNIL (contrôles des logiciels de "
     "prospection politique, 2020) rappelle que la liste électorale ne doit servir qu'à la communication politique et "
@@ -89,8 +93,11 @@ def check_criteria(asked: dict[str, object]) -> Criteria:
     """The criteria of a request, or :class:`UnlawfulSegmentation` (CNIL's reason) / :class:`SegmentError`."""
     for key in asked:
         folded = _fold(str(key))
-        if folded in REFUSED or any(word in folded for word in ("consonan", "origin", "naissance", "birth", "nationa", "ethni")):
-            raise UnlawfulSegmentation(str(key), REFUSED.get(folded, f"« {str(key)[:40]} »"))
+        if folded in REFUSED:
+            raise UnlawfulSegmentation(str(key), REFUSED[folded])
+        for word, what in _REFUSED_WORDS:
+            if word in folded:
+                raise UnlawfulSegmentation(str(key), what)
     unknown = [str(k) for k in asked if str(k) not in LAWFUL]
     if unknown:
         raise SegmentError(f"critère inconnu : {', '.join(unknown)} (permis : {', '.join(LAWFUL)})")
