@@ -57,6 +57,11 @@ class StoredImport:
     replaced: int  # voters of the same communes deleted (the previous list)
 
 
+def _blank(value: object) -> bool:
+    """An empty cell as a frame holds it: None, NaN, pandas' NA, or ``""``."""
+    return value is None or value == "" or crypto._missing(value)
+
+
 def _column_sql(name: str) -> str:
     if name in _INT:
         return "unnest(?::BIGINT[])"
@@ -104,9 +109,9 @@ def store_voter_list(store: CampaignStore, *, by: Principal | str, voters: pd.Da
                 elif name == "match_score":
                     columns.append([float(v) for v in part["match_score"]])
                 else:
-                    columns.append([None if v is None or v == "" else str(v) for v in part[name]])
+                    columns.append([None if _blank(v) else str(v) for v in part[name]])
             for name in SEALED:
-                columns.append([None if (v is None or v == "") and name in ("usage_name", "sex") else ring.seal(str(v), "voter", name, i)
+                columns.append([None if _blank(v) and name in ("usage_name", "sex") else ring.seal("" if _blank(v) else str(v), "voter", name, i)
                                 for v, i in zip(part[name], ids, strict=True)])
             con.execute(insert, columns)
         audit.insert(con, actor_name(actor), "voters_import", "voter_import", import_id,
