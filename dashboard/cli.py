@@ -684,7 +684,7 @@ def cmd_voters(args: argparse.Namespace) -> int:
 
 
 def _voters_list(args: argparse.Namespace, store, settings: Settings) -> int:  # type: ignore[no-untyped-def]
-    from dashboard.privacy.segmentation import AGE_BANDS, SEXES
+    from dashboard.privacy.segmentation import AGE_BANDS, LAWFUL, SEXES
     from dashboard.store import users
     from dashboard.store import voters as voter_store
 
@@ -708,7 +708,7 @@ def _voters_list(args: argparse.Namespace, store, settings: Settings) -> int:  #
         by = result.user
     selection = voter_store.select_voters(store, by=by, asked=asked, on=_election_date(store, args.election_date),  # type: ignore[arg-type]
                                           names=bool(args.user))
-    shown = ", ".join(f"{k} = {v}" for k, v in selection.criteria.as_dict().items()) or "toute la liste"
+    shown = ", ".join(f"{LAWFUL[k]} : {v}" for k, v in selection.criteria.as_dict().items()) or "toute la liste"
     print(f"{format_fr(selection.total)} électeur(s) ({shown})")
     print("  par tranche d'âge : " + ", ".join(f"{b} : {format_fr(selection.counts['age_band'][b])}" for b, _, _ in AGE_BANDS))
     print("  par sexe : " + ", ".join(f"{label} : {format_fr(selection.counts['sex'][s])}" for s, label in SEXES.items()))

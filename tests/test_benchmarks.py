@@ -170,3 +170,13 @@ def test_crosswalk_benchmark_small(capsys: pytest.CaptureFixture[str]) -> None:
     assert figures == returned
     assert figures["old_stations_covered"] == figures["old_stations"] and figures["weights_sum_max_error"] < 1e-9
     assert figures["stored_rows"] == figures["rows"] > 0 and figures["by_addresses"] > 0
+
+
+def test_voters_benchmark_on_the_demo_city(demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _load("voters")
+    returned = bench.main(["--voters", "400", "--demo-dir", str(demo_dir), "--work-dir", str(tmp_path)])
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures == returned
+    assert figures["voters"] == 400 and figures["seconds"] > 0
+    assert 0.95 <= figures["match_rate"] <= 1 and figures["unmatched"] >= 0
+    assert figures["match_rate"] * 400 + figures["unmatched"] + figures["doubtful"] == pytest.approx(400, abs=1)
