@@ -37,7 +37,7 @@ from dashboard.iris.weights import interpolate_all
 from dashboard.store import audit, data_right
 from dashboard.store.users import User
 from dashboard.text import plain, sentence
-from dashboard.ui import data
+from dashboard.ui import data, voters_panel
 from dashboard.ui.navigation import PAGES_DIR
 from dashboard.ui.tables import show_table
 from dashboard.warehouse.database import warehouse_path
@@ -71,6 +71,7 @@ def clear() -> None:
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
     st.session_state[FILES] = []
+    voters_panel.forget()
     st.session_state[SEEN] = []
     st.session_state[GENERATION] = int(st.session_state.get(GENERATION, 0)) + 1
 
@@ -96,8 +97,11 @@ def files() -> list[Recognition]:
 
 
 def add_paths(paths: list[Path]) -> list[Recognition]:
-    """Recognise each file (the registry's parsers, nothing written) and add it to the page's list."""
-    found = [recognise(Path(p)) for p in paths]
+    """Recognise each file (the registry's parsers, nothing written) and add it to the page's list; an electoral
+    list goes to the campaign store's flow instead (``ui/voters_panel.py``)."""
+    voter_lists = [Path(p) for p in paths if voters_panel.is_voter_list(Path(p))]
+    st.session_state[voters_panel.VOTER_FILES] = list(st.session_state.get(voters_panel.VOTER_FILES, [])) + voter_lists
+    found = [recognise(Path(p)) for p in paths if Path(p) not in voter_lists]
     st.session_state[FILES] = files() + found
     st.session_state.pop(DONE, None)
     return found
@@ -390,11 +394,13 @@ def _method_label(method: str) -> str:  # a module function: session state must 
 def render(user: User) -> None:
     """The whole page (the caller checked that the user may open it)."""
     st.title("Importer des fichiers")
-    st.caption("Résultats, contours de bureaux, IRIS, indicateurs INSEE, adresses du REU, communes. Rien n'est écrit "
+    st.caption("Résultats, contours de bureaux, IRIS, indicateurs INSEE, adresses du REU, communes, et la liste électorale "
+               "(magasin de campagne). Rien n'est écrit "
                "avant votre confirmation. La commande « isoloir import » fait la même chose en ligne de commande.")
     st.file_uploader("Déposez un ou plusieurs fichiers", accept_multiple_files=True, key=_uploader_key(), on_change=_on_upload,
                      max_upload_size=MAX_TABLE_BYTES // MiB)
     _notice()
+    voters_panel.render(user)
     if DONE in st.session_state:
         _done(user)
     current = files()

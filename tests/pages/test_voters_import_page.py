@@ -1,0 +1,53 @@
+"""The « Importer » page with an electoral list (AppTest, whole app): recognised, previewed, confirmed, reviewed.
+
+AppTest cannot upload: the dropped file is handed over as the uploader does (``import_panel.add_paths``'s
+session keys)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dashboard.demo.voters import generate_voter_list, write_voter_csv
+from dashboard.store import CampaignStore
+from dashboard.store import voters as voter_store
+from dashboard.ui import voters_panel
+from dashboard.warehouse.database import Warehouse
+from tests.apptest import app_test, open_page
+
+
+def test_voter_list_preview_confirm_and_review(demo_env: Path, tmp_path: Path) -> None:
+    with Warehouse(demo_env / "warehouse.duckdb", read_only=True) as wh:
+        frame = generate_voter_list(wh.query("SELECT * FROM address"), 300, seed=11)
+    path = write_voter_csv(frame, tmp_path / "liste-electorale.csv")
+    assert voters_panel.is_voter_list(path) and not voters_panel.is_voter_list(demo_env / "warehouse.duckdb")
+    at = open_page(app_test("admin").run(), "importer.py")
+    assert not at.exception, at.exception
+    at.session_state[voters_panel.VOTER_FILES] = [path]
+    at = at.run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Électeurs"] == "300" and metrics["Adresses rapprochées"].endswith("%")
+    rate = float(metrics["Adresses rapprochées"].rstrip(" %").replace(",", ".").replace("\u202f", ""))
+    assert rate >= 95
+    review = at.dataframe[0].value
+    assert list(review.columns)[:3] == ["ligne", "bureau", "adresse (fichier)"]
+    assert "Nom de naissance" not in review.columns and not set(frame["Nom de naissance"]) & set(map(str, review.to_numpy().ravel()))
+    store = CampaignStore(demo_env / "campaign.duckdb")
+    assert voter_store.voter_counts_by_station(store, by="cli").empty  # nothing written before the confirm
+    store.close()
+    at.button(key="voters_confirm_0").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("300 électeur(s)" in s.value for s in at.success)
+    store = CampaignStore(demo_env / "campaign.duckdb")
+    assert int(voter_store.voter_counts_by_station(store, by="cli")["voters"].sum()) == 300
+    waiting = len(voter_store.review_queue(store, by="cli"))
+    store.close()
+    assert waiting >= 1
+    leave = [b for b in at.button if b.key and b.key.startswith("voters_leave_")]
+    leave[0].click()
+    at = at.run()
+    assert not at.exception, at.exception
+    store = CampaignStore(demo_env / "campaign.duckdb")
+    assert len(voter_store.review_queue(store, by="cli")) == waiting - 1
+    store.close()
