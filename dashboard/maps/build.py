@@ -67,10 +67,10 @@ class MapSpec:
 
 
 # -- the expensive, cacheable steps -------------------------------------------
-def measure_for(wh: Warehouse, view: MapView, scope: Scope) -> MeasureResult:
+def measure_for(wh: Warehouse, view: MapView, scope: Scope, voter_counts: pd.DataFrame | None = None) -> MeasureResult:
     if view.layer == "iris":
         return compute_indicator(wh, view.indicator, view.indicator_year, view.indicator_mode, scope)
-    return compute(wh, view.measure, scope)
+    return compute(wh, view.measure, scope, voter_counts)
 
 
 def outline_stations(wh: Warehouse, view: MapView, scope: Scope) -> pd.DataFrame:

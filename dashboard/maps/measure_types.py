@@ -22,7 +22,11 @@ KINDS: dict[str, str] = {
     "swing_share": "Évolution d'un score",
     "swing_turnout": "Évolution de la participation",
     "indicator": "Indicateur INSEE (estimé par bureau)",
+    "voters": "Électeurs de la liste électorale importée",
 }
+# Kinds computed from the campaign store's personal data (counts only): offered and drawn only for the
+# roles that may see personal-data aggregates (``view_personal_data``), never cached across users.
+PERSONAL_KINDS = frozenset({"voters"})
 TARGET_TYPES: dict[str, str] = {"bloc": "Bloc politique", "candidate": "Candidat ou liste", "nuance": "Nuance", "list": "Liste (libellé)"}
 # Target type -> the votes column it is read from (``v``: the ``votes`` table). A candidate without a
 # nuance or a list label stands for itself, so nothing is dropped from a grouping by nuance or list.

@@ -22,7 +22,9 @@ import pandas as pd
 from dashboard.boundaries.crosswalk import RELIABILITY_THRESHOLD, station_reliability, stored_or_computed
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_margin, fmt_percent, fmt_points
+from dashboard.maps.voter_measure import voter_measure
 from dashboard.maps.measure_types import (
+    PERSONAL_KINDS,
     BASES, INDICATOR_MODES, KINDS, NEEDS_TARGET, SWINGS, TARGET_TYPES, Measure, MeasureError, MeasureResult, target_column,
 )
 from dashboard.maps.iris_measures import compute_station_indicator
@@ -151,11 +153,16 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator.where(denominator > 0)).astype(float)
 
 
-def compute(wh: Warehouse, measure: Measure, scope: Scope) -> MeasureResult:
-    """The measure for every station drawn for ``measure.election_id`` in ``scope``."""
+def compute(wh: Warehouse, measure: Measure, scope: Scope, voter_counts: pd.DataFrame | None = None) -> MeasureResult:
+    """The measure for every station drawn for ``measure.election_id`` in ``scope``; ``voter_counts``: the
+    campaign store's counts per station for the ``voters`` kind, read by the caller with the user's rights."""
     measure.validate()
     label = _election_label(wh, measure.election_id)
     stations = drawn_stations(wh, measure.election_id, scope)
+    if measure.kind in PERSONAL_KINDS:
+        if voter_counts is None:
+            raise MeasureError("les électeurs de la liste ne sont montrés qu'aux rôles qui voient les données personnelles")
+        return voter_measure(stations, voter_counts, label)
     counts = _counts(wh, measure.election_id, scope)
     notes = _coverage_notes(counts, stations, results_drawn=measure.kind != "indicator")
     if measure.kind == "indicator":

@@ -10,8 +10,9 @@ import streamlit as st
 
 from dashboard.maps import territory
 from dashboard.maps.view import CLASS_METHODS, INDICATOR_MODES, LAYERS, MapView, from_params
-from dashboard.maps.measure_types import BASES, KINDS, NEEDS_TARGET, SWINGS, TARGET_TYPES
-from dashboard.ui import choices, data
+from dashboard.access.permissions import permission
+from dashboard.maps.measure_types import BASES, KINDS, NEEDS_TARGET, PERSONAL_KINDS, SWINGS, TARGET_TYPES
+from dashboard.ui import choices, data, session
 from dashboard.ui.map_panel import scope_of_territory
 from layers.classify import METHODS
 
@@ -88,7 +89,9 @@ def controls() -> MapView:
     if st.session_state[_k("layer")] == "iris":
         _indicator_controls(scope)
     else:
-        sb.selectbox("Mesure", list(KINDS), format_func=KINDS.get, key=_k("kind"))
+        kinds = [k for k in KINDS if k not in PERSONAL_KINDS or permission(session.page_user().role, "view_personal_data")]
+        _coerce("kind", kinds, kinds[0])
+        sb.selectbox("Mesure", kinds, format_func=KINDS.get, key=_k("kind"))
         kind = st.session_state[_k("kind")]
         if kind == "indicator":
             _indicator_controls(scope)

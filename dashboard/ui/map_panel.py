@@ -11,9 +11,10 @@ import streamlit as st
 from dashboard.maps.build import (Encoded, MapSources, MapSpec, bounds_for, build_map, encode_for, measure_for,
                                   outline_stations)
 from dashboard.maps.view import MapView, from_dict
-from dashboard.maps.measure_types import MeasureResult
+from dashboard.maps.measure_types import PERSONAL_KINDS, MeasureResult
 from dashboard.maps.territory import Scope, Territory, resolve, restrict
-from dashboard.ui import data
+from dashboard.store import voters as voter_store
+from dashboard.ui import data, session
 from dashboard.text import plain
 from layers.encode import Quantizer
 from layers.legend import legend_html
@@ -78,8 +79,14 @@ def sources(limit: tuple[str, ...] | None = None) -> MapSources:
         columns = ["code_iris"] if layer == "iris" else ["station_id", "set_id"]
         return frame[columns].reset_index(drop=True)
 
+    def measure(view: MapView, scope: Scope) -> MeasureResult:
+        if view.layer == "bv" and view.kind in PERSONAL_KINDS:  # the user's own counts: read now, never cached
+            counts = voter_store.voter_counts_by_station(data.campaign(), by=session.page_user())
+            return measure_for(data.warehouse(), view, scope, counts)
+        return _measure(version, _view_key(view), limit)
+
     return MapSources(
-        measure=lambda view, scope: _measure(version, _view_key(view), limit),
+        measure=measure,
         bounds=lambda layer, frame: _bounds(version, layer, keys_only(layer, frame)),
         encoded=lambda layer, frame, level, q: _encoded(version, layer, keys_only(layer, frame), level, q),
         outlines=lambda view, scope: _outlines(version, _view_key(view), limit),

@@ -51,3 +51,28 @@ def test_voter_list_preview_confirm_and_review(demo_env: Path, tmp_path: Path) -
     store = CampaignStore(demo_env / "campaign.duckdb")
     assert len(voter_store.review_queue(store, by="cli")) == waiting - 1
     store.close()
+
+
+def test_carte_draws_voter_counts_for_those_allowed_only(demo_env: Path, tmp_path: Path) -> None:
+    import json
+
+    from dashboard.canvass.voters import import_voter_list
+
+    with Warehouse(demo_env / "warehouse.duckdb", read_only=True) as wh:
+        path = write_voter_csv(generate_voter_list(wh.query("SELECT * FROM address"), 200, seed=3), tmp_path / "l.csv")
+        store = CampaignStore(demo_env / "campaign.duckdb")
+        import_voter_list(path, wh, store, by="cli")
+        store.close()
+    from dashboard.maps.measure_types import KINDS
+
+    at = app_test("admin").run()
+    assert KINDS["voters"] in at.selectbox(key="carte_kind").options
+    at.selectbox(key="carte_kind").select("voters").run()
+    assert not at.exception and not at.error, at.error
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    texts = [r["v"] for r in next(lay for lay in deck["layers"] if lay["id"] == "bureaux")["data"]]
+    assert any("électeur(s)" in t for t in texts) and "aucun nom sur la carte" in at.html[0].value
+    strategist = app_test("strategist").run()
+    assert not strategist.exception
+    options = strategist.selectbox(key="carte_kind").options
+    assert KINDS["turnout"] in options and KINDS["voters"] not in options
