@@ -29,7 +29,7 @@ from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
 from dashboard.store import contacts, tickets, zones
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.users import User
-from dashboard.ui import data, field_team, questionnaire_panel, session, terrain_panel
+from dashboard.ui import data, field_team, questionnaire_panel, session, terrain_panel, voters_panel
 from dashboard.ui.tables import show_table
 from dashboard.text import plain
 from dashboard.web.downloads import download_path
@@ -141,6 +141,9 @@ if permission(user.role, "view_personal_data"):
             st.link_button("Télécharger le fichier des contacts", link, icon=":material/download:", type="primary")
             st.caption(f"Lien valable {fmt_number(int(tickets.LIFETIME.total_seconds()))} secondes, pour un seul "
                        "téléchargement ; le fichier est produit à ce moment-là.")
+
+if permission(user.role, "view_personal_data"):  # the imported electoral list: lawful selections only
+    voters_panel.draw_segmentation(user)
 
 if permission(user.role, "review_feedback"):
     st.subheader("Revue des retours de terrain")

@@ -120,17 +120,6 @@ def store_voter_list(store: CampaignStore, *, by: Principal | str, voters: pd.Da
     return StoredImport(import_id, len(voters), replaced)
 
 
-def imports(store: CampaignStore) -> pd.DataFrame:
-    """The imports made (no personal data): id, file, communes, counts, who and when, latest first."""
-    import pandas as pd
-
-    if not store.exists():
-        return pd.DataFrame()
-    with store.read() as con:
-        return con.frame("SELECT import_id, file_name, communes, rows_read, matched, doubtful, unmatched, excluded, replaced, "
-                         "imported_by, imported_at FROM voter_import ORDER BY import_id DESC")
-
-
 def voter_counts_by_station(store: CampaignStore, *, by: Principal | str) -> pd.DataFrame:
     """``station_id``, ``voters``, ``matched`` (a matched or reviewed address): an aggregate of personal data
     (``view_personal_data``), a canvasser's own doors only. Never a name."""

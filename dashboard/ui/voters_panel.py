@@ -11,6 +11,7 @@ is configured (the store is « déverrouillé »), and only for the accounts tha
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +22,9 @@ from dashboard.canvass.addressmatch import AUTO_SCORE, REVIEW_SCORE, STATUS_LABE
 from dashboard.canvass.voters import REVIEW_COLUMNS, PreparedVoters, prepare_voter_import, write_prepared
 from dashboard.errors import ImportRejected, IsoloirError
 from dashboard.formats import format_fr
-from dashboard.ingest.tables import read_table
+from dashboard.ingest.tables import RawTable, read_table
 from dashboard.ingest.voters import looks_like_voter_list
+from dashboard.privacy.segmentation import AGE_BANDS, SEXES
 from dashboard.store import crypto
 from dashboard.store import voters as voter_store
 from dashboard.store.campaign_settings import get_campaign_settings
@@ -37,10 +39,22 @@ VOTER_DONE = "import_voter_done"  # French report lines of the last list importe
 REVIEW_ROWS = 20
 
 
+class _Seen(Exception):  # noqa: N818 - carries the answer out of the reader after the header
+    def __init__(self, answer: bool) -> None:
+        self.answer = answer
+
+
+def _answer(table: RawTable) -> None:
+    raise _Seen(looks_like_voter_list(table))
+
+
 def is_voter_list(path: Path) -> bool:
-    """Whether a dropped file is an electoral list (its headers); an unreadable file is left to the other importers."""
+    """Whether a dropped file is an electoral list, from its header (a CSV is not read further); an unreadable
+    file is left to the other importers."""
     try:
-        return looks_like_voter_list(read_table(Path(path)))
+        return looks_like_voter_list(read_table(Path(path), check=_answer))
+    except _Seen as seen:
+        return seen.answer
     except IsoloirError:
         return False
 
@@ -149,6 +163,70 @@ def render(user: User) -> None:
             with st.expander(f"{path.name} — liste électorale", expanded=True):
                 _preview(user, index, path)
     _review(user)
+
+
+# criteria the form offers only to refuse them, with the CNIL's reason (``privacy/segmentation.py``)
+REFUSED_CHOICES: dict[str, str] = {"nationality": "nationalité", "birthplace": "lieu de naissance",
+                                   "name_consonance": "consonance du nom"}
+
+
+# the menus' labels: module functions, as session state must pickle
+def _all_stations(station: str) -> str:
+    return station or "tous"
+
+
+def _all_bands(band: str) -> str:
+    return band or "toutes"
+
+
+def _sex_label(sex: str) -> str:
+    return SEXES.get(sex, "tous")
+
+
+def _other_label(criterion: str) -> str:
+    return REFUSED_CHOICES.get(criterion, "aucun")
+
+
+def draw_segmentation(user: User) -> None:
+    """Terrain's « Liste électorale » section: a lawful selection (station, street, age band, sex), counted, with
+    names for the roles that see personal data (a canvasser: their doors); an origin criterion refused, audited."""
+    store = data.campaign()
+    counts = voter_store.voter_counts_by_station(store, by=user)
+    st.subheader("Liste électorale")
+    if counts.empty:
+        st.caption("Aucun électeur de la liste électorale importée" + (" à vos portes." if user.role == "canvasser" else "."))
+        return
+    st.caption("Sélections permises (CNIL) : bureau de vote, rue, tranche d'âge, sexe. Jamais selon le nom, le lieu de "
+               "naissance ou la nationalité.")
+    with st.form("voters_segment", border=False, enter_to_submit=False):
+        cols = st.columns(4)
+        station = cols[0].selectbox("Bureau", ["", *counts["station_id"]], format_func=_all_stations, key="voters_station")
+        street = cols[1].text_input("Rue", max_chars=80, key="voters_street")
+        band = cols[2].selectbox("Tranche d'âge", ["", *(b for b, _, _ in AGE_BANDS)], format_func=_all_bands,
+                                 key="voters_band")
+        sex = cols[3].selectbox("Sexe", ["", *SEXES], format_func=_sex_label, key="voters_sex")
+        other = st.selectbox("Autre critère", ["", *REFUSED_CHOICES], format_func=_other_label,
+                             key="voters_other", help="Ces critères sont refusés : la CNIL interdit d'en déduire l'origine.")
+        names = st.checkbox("Afficher les noms", key="voters_names")
+        submitted = st.form_submit_button("Sélectionner")
+    if not submitted:
+        return
+    asked: dict[str, object] = {k: v for k, v in (("station", station), ("street", street.strip()), ("age_band", band),
+                                                  ("sex", sex)) if v}
+    if other:
+        asked[other] = "?"
+    try:
+        election = get_campaign_settings(store).election_date or date.today()
+        selection = voter_store.select_voters(store, by=user, asked=asked, on=election, names=names)
+    except IsoloirError as error:
+        st.error(plain(error.message_fr), icon=":material/block:")
+        return
+    st.metric("Électeurs sélectionnés", format_fr(selection.total))
+    st.caption("Par tranche d'âge : " + ", ".join(f"{b} : {format_fr(selection.counts['age_band'][b])}" for b, _, _ in AGE_BANDS))
+    headers = {"station_id": "bureau", "street": "rue", "number": "numéro", "age_band": "tranche d'âge", "sex": "sexe",
+               "birth_name": "nom de naissance", "usage_name": "nom d'usage", "first_names": "prénoms"}
+    shown = selection.frame[[c for c in headers if c in selection.frame.columns]].rename(columns=headers)
+    show_table(shown.head(500), personal=True)  # a static table: nothing to select and copy
 
 
 def review_frame(prepared: PreparedVoters) -> pd.DataFrame:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from dashboard.maps.measure_types import KINDS, Measure, MeasureError
-
+from dashboard.maps.measure_types import KINDS, PERSONAL_KINDS, Measure, MeasureError
 from dashboard.boundaries.crosswalk import RELIABILITY_THRESHOLD
 from dashboard.maps.measures import comparable_stations, compute, drawn_stations, targets
 from dashboard.maps.territory import Scope, Territory, circonscriptions, communes, departements, resolve
@@ -155,7 +155,8 @@ def test_every_kind_is_computable(wh: Warehouse) -> None:
     for kind in KINDS:
         measure = Measure(kind, "leg2024_t1", "bloc", "centre", reference_id="pres2022_t1",
                           indicator="P21_POP", indicator_year=2021)
-        assert not compute(wh, measure, ALL).frame.empty
+        voters = pd.DataFrame({"station_id": ["45999_1"], "voters": [3], "matched": [3]}) if kind in PERSONAL_KINDS else None
+        assert not compute(wh, measure, ALL, voters).frame.empty
 
 
 def test_territory_choices(wh: Warehouse) -> None:

@@ -76,3 +76,30 @@ def test_carte_draws_voter_counts_for_those_allowed_only(demo_env: Path, tmp_pat
     assert not strategist.exception
     options = strategist.selectbox(key="carte_kind").options
     assert KINDS["turnout"] in options and KINDS["voters"] not in options
+
+
+def test_terrain_selection_is_lawful_and_an_origin_criterion_is_refused(demo_env: Path, tmp_path: Path) -> None:
+    from dashboard.canvass.voters import import_voter_list
+    from dashboard.store import audit
+
+    with Warehouse(demo_env / "warehouse.duckdb", read_only=True) as wh:
+        path = write_voter_csv(generate_voter_list(wh.query("SELECT * FROM address"), 200, seed=5), tmp_path / "l.csv")
+        store = CampaignStore(demo_env / "campaign.duckdb")
+        import_voter_list(path, wh, store, by="cli")
+        store.close()
+    at = open_page(app_test("candidate").run(), "terrain.py")
+    assert not at.exception, at.exception
+    at.selectbox(key="voters_sex").set_value("F")
+    at.checkbox(key="voters_names").check()
+    at.button(key="FormSubmitter:voters_segment-Sélectionner").click()
+    at = at.run()
+    assert not at.exception and not at.error, at.error
+    selected = next(m for m in at.metric if m.label == "Électeurs sélectionnés")
+    assert int(selected.value.replace("\u202f", "")) > 0
+    at.selectbox(key="voters_other").set_value("birthplace")
+    at.button(key="FormSubmitter:voters_segment-Sélectionner").click()
+    at = at.run()
+    assert any("CNIL" in e.value and "lieu de naissance" in e.value for e in at.error)
+    store = CampaignStore(demo_env / "campaign.duckdb")
+    assert [e.detail for e in audit.entries(store, by="cli", action="segmentation_refused")] == [{"criterion": "birthplace"}]
+    store.close()
