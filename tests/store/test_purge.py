@@ -113,3 +113,24 @@ def test_automatic_purge_at_start_only_when_due(new_store: Callable[..., Campaig
     assert purge_if_due(store, today=date(2026, 4, 22)) is None  # nothing held: no purge (and no rewrite) at every start
     last = last_purge(store)
     assert last is not None and last.automatic
+
+
+def test_the_server_purges_at_start_when_due(new_store: Callable[..., CampaignStore]) -> None:
+    """The st.App lifespan (dashboard/server.py) runs the purge before serving; a failure does not stop the server."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from dashboard.web import startup
+
+    store = new_store()
+    _plant(store)
+    set_campaign_settings(store, by="cli", election_date=date(2020, 3, 15), retention_days=30)
+
+    async def serve(site: object) -> None:
+        async with startup.lifespan(site)(None):  # type: ignore[arg-type]
+            pass
+
+    asyncio.run(serve(SimpleNamespace(store=store)))
+    assert purge_status(store).rows["contact"] == 0 and last_purge(store).automatic  # type: ignore[union-attr]
+    broken = SimpleNamespace(store=SimpleNamespace(exists=lambda: (_ for _ in ()).throw(OSError("disque absent"))))
+    asyncio.run(serve(broken))  # logged, not raised
