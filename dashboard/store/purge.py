@@ -47,6 +47,7 @@ from dashboard.store.guard import audit_refusals, grant_for
 
 AUTO_ACTOR = "purge-auto"
 OPPOSITION_YEARS = 3
+OPPOSITION_TABLE = "opposition"  # the opposition list's table, once the consent work adds it (KEPT below)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ KEPT: dict[str, str] = {
     "audit_log": "journal d'audit : qui a fait quoi, y compris la purge (des nombres, jamais les données)",
     "campaign_setting": "réglages de la campagne (dates, responsable), sans donnée sur les électeurs",
     "schema_migrations": "version du schéma",
-    "opposition": f"liste d'opposition (« ne plus solliciter ») : conservée {OPPOSITION_YEARS} ans pour être respectée",
+    OPPOSITION_TABLE: f"liste d'opposition (« ne plus solliciter ») : conservée {OPPOSITION_YEARS} ans pour être respectée",
 }
 PURGED_TABLES = tuple(t.name for t in PURGED)
 PURGED_TABLE_LABELS: dict[str, str] = {t.name: t.label for t in PURGED}
@@ -126,6 +127,15 @@ class PurgeReport:
     def lines_fr(self) -> list[str]:
         """One French line per table: label, before, after."""
         return [f"{PURGED_TABLE_LABELS.get(t, t)} ({t}) : {n} avant, {self.after.get(t, 0)} après" for t, n in self.before.items()]
+
+
+def store_tables(store: CampaignStore) -> frozenset[str]:
+    """The tables the store holds (empty when it does not exist yet)."""
+    if not store.exists():
+        return frozenset()
+    with store.read() as con:
+        return frozenset(str(r[0]) for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()").fetchall())
 
 
 def _count_all(con: object) -> dict[str, int]:

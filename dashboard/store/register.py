@@ -30,7 +30,7 @@ from datetime import date
 from dashboard.access.permissions import ACTIONS, ROLES, Grant, permission
 from dashboard.store import crypto
 from dashboard.store.campaign_settings import CampaignSettings
-from dashboard.store.purge import KEPT, OPPOSITION_YEARS, PURGED
+from dashboard.store.purge import KEPT, OPPOSITION_TABLE, OPPOSITION_YEARS, PURGED
 from dashboard.store.two_factor import required as two_factor_required
 
 CNIL_COMPLAINT = ("Vous pouvez adresser une réclamation à la CNIL : www.cnil.fr/plaintes, ou par courrier à la CNIL, "
@@ -82,9 +82,12 @@ def _retention_line(settings: CampaignSettings) -> str:
     return f"{settings.retention_days} jours après l'élection, puis suppression automatique."
 
 
-def _opposition_line() -> str:
+def _opposition_lines(tables: frozenset[str]) -> tuple[str, ...]:
+    """The opposition list's retention, only when the store holds one (the KEPT entry ``opposition``)."""
+    if OPPOSITION_TABLE not in tables:
+        return ()
     return (f"Si vous demandez à ne plus être sollicité, cette demande seule est gardée {OPPOSITION_YEARS} ans, "
-            "pour être respectée.")
+            "pour être respectée.",)
 
 
 def missing_settings(settings: CampaignSettings) -> list[str]:
@@ -94,8 +97,9 @@ def missing_settings(settings: CampaignSettings) -> list[str]:
     return [label for label, value in wanted.items() if not value]
 
 
-def door_notice(settings: CampaignSettings) -> Document:
-    """The information notice for the door (see the module doc)."""
+def door_notice(settings: CampaignSettings, tables: frozenset[str] = frozenset()) -> Document:
+    """The information notice for the door (see the module doc); ``tables``: the store's tables
+    (``purge.store_tables``), which say whether an opposition list is kept."""
     contact = settings.contact_email or settings.controller_address
     how = (f"Écrivez à {contact}" if contact else "Écrivez au responsable du traitement") + (
         ", ou dites-le simplement à la personne qui vous rend visite.")
@@ -109,7 +113,7 @@ def door_notice(settings: CampaignSettings) -> Document:
                                 "l'intérêt légitime du candidat à mener sa campagne pour le passage à votre porte.")),
         Section("Qui y a accès", ("Le candidat et le directeur de campagne ; le militant qui vous rend visite, pour les "
                                   "adresses de son secteur seulement. Aucune vente ni cession.",)),
-        Section("Durée de conservation", (_retention_line(settings), _opposition_line())),
+        Section("Durée de conservation", (_retention_line(settings), *_opposition_lines(tables))),
         Section("Vos droits", ("Accès, rectification, effacement, opposition (« ne plus me solliciter »), limitation, "
                                "retrait du consentement.", how)),
     ]
@@ -154,8 +158,10 @@ def _safeguards(settings: CampaignSettings) -> tuple[str, ...]:
     )
 
 
-def processing_register(settings: CampaignSettings, today: date | None = None) -> Document:
-    """The register of processing activities (GDPR art. 30) of the campaign (see the module doc)."""
+def processing_register(settings: CampaignSettings, tables: frozenset[str] = frozenset(),
+                        today: date | None = None) -> Document:
+    """The register of processing activities (GDPR art. 30) of the campaign (see the module doc); what is kept is
+    said for the tables the store holds (``tables``)."""
     day = (today or date.today()).strftime("%d/%m/%Y")
     sections = (
         Section("Traitement", (f"Prospection politique et organisation du porte-à-porte de {_campaign(settings)}.",
@@ -172,14 +178,14 @@ def processing_register(settings: CampaignSettings, today: date | None = None) -
         Section("Destinataires", (f"Voir les données personnelles : {_roles_with('view_personal_data')}.",
                                   f"Exporter : {_roles_with('export_personal_data')}.",
                                   "Aucun destinataire extérieur à l'équipe ; aucune vente ni cession.")),
-        Section("Durée de conservation", (_retention_line(settings), _opposition_line(),
-                                          *(f"Conservé : {reason}." for reason in KEPT.values()))),
+        Section("Durée de conservation", (_retention_line(settings), *_opposition_lines(tables),
+                                          *(f"Conservé : {reason}." for name, reason in KEPT.items() if name in tables))),
         Section("Sécurité", _safeguards(settings)),
     )
     return Document("Registre des activités de traitement", sections)
 
 
-def dpia_summary(settings: CampaignSettings) -> Document:
+def dpia_summary(settings: CampaignSettings, tables: frozenset[str] = frozenset()) -> Document:
     """The DPIA summary: data, who sees what (from the permission table), retention, safeguards."""
     roles = tuple(
         f"{label} : " + " ; ".join(f"{ACTIONS[action]} : {GRANT_FR[permission(role, action)]}" for action in PERSONAL_ACTIONS)
@@ -187,7 +193,7 @@ def dpia_summary(settings: CampaignSettings) -> Document:
     sections = (
         Section("Données traitées", personal_data_lines()),
         Section("Qui voit quoi (table des droits en vigueur)", roles),
-        Section("Conservation", (_retention_line(settings), _opposition_line())),
+        Section("Conservation", (_retention_line(settings), *_opposition_lines(tables))),
         Section("Garanties", _safeguards(settings)),
         Section("Risques restants", ("Perte ou vol du téléphone d'un militant : seules les portes de ses secteurs ; "
                                      "l'administrateur révoque ses sessions.",

@@ -490,8 +490,9 @@ def register_tab() -> None:
     if missing := register.missing_settings(current):
         st.warning("À compléter dans l'onglet Campagne pour la notice : " + ", ".join(missing) + ".",
                    icon=":material/edit_note:")
-    documents = {"notice": register.door_notice(current), "registre": register.processing_register(current),
-                 "aipd": register.dpia_summary(current)}
+    tables = purge.store_tables(data.campaign())
+    documents = {"notice": register.door_notice(current, tables), "registre": register.processing_register(current, tables),
+                 "aipd": register.dpia_summary(current, tables)}
     for key, document in documents.items():
         with st.expander(document.title, expanded=key == "registre"):
             for section in document.sections:

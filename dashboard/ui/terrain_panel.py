@@ -40,7 +40,7 @@ from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.documents_pdf import walk_sheet_with_notice
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
 from dashboard.formats import NNBSP, fmt_date, fmt_datetime, fmt_number, fmt_percent, to_paris
-from dashboard.store import campaign_settings, register
+from dashboard.store import campaign_settings, purge, register
 from dashboard.store import turfs as turf_store
 from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
@@ -311,7 +311,7 @@ def walklist_file(store: CampaignStore, wh: Warehouse, turf_id: int, kind: str, 
     if kind == "csv":
         return walklist_csv(walk)
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb is not None else None
-    notice = register.door_notice(campaign_settings.get_campaign_settings(store))  # its last page: the door notice
+    notice = register.door_notice(campaign_settings.get_campaign_settings(store), purge.store_tables(store))  # last page
     return walk_sheet_with_notice(walk, notice, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry,
                                   printed_on=printed_on)
 

@@ -33,9 +33,13 @@ def test_the_notice_says_everything_the_cnil_asks_from_the_settings() -> None:
 
 
 def test_the_register_and_the_dpia_follow_the_code() -> None:
-    register = processing_register(SETTINGS, today=date(2026, 1, 5)).text()
+    register = processing_register(SETTINGS, frozenset({"app_user", "audit_log"}), today=date(2026, 1, 5)).text()
     assert "05/01/2026" in register and "contacts (contact) : adresse, nom, téléphone, courriel, remarque chiffrés" in register
-    assert "notes et remarques en attente de relecture" in register and "liste d'opposition" in register
+    assert "notes et remarques en attente de relecture" in register and "Conservé : journal d'audit" in register
+    assert "opposition" not in register and "Conservé : réglages" not in register  # only what the store holds
+    with_list = processing_register(SETTINGS, frozenset({"opposition"})).text()
+    assert "liste d'opposition" in with_list and "gardée 3 ans" in door_notice(SETTINGS, frozenset({"opposition"})).text()
+    assert "gardée 3 ans" not in door_notice(SETTINGS).text()
     dpia = dpia_summary(SETTINGS).text()
     for label in ROLES.values():  # one line per role, read from the permission table
         assert f"{label} : " in dpia
