@@ -97,6 +97,8 @@ KEPT: dict[str, str] = {
     "audit_log": "journal d'audit : qui a fait quoi, y compris la purge (des nombres, jamais les données)",
     "campaign_setting": "réglages de la campagne (dates, responsable), sans donnée sur les électeurs",
     "schema_migrations": "version du schéma",
+    "consent_text": "textes de consentement montrés aux personnes, par version (la preuve de ce qui a été dit ; aucune personne)",
+    "privacy_key": "clé de rapprochement des identités de la liste d'opposition conservée",
     OPPOSITION_TABLE: f"liste d'opposition (« ne plus solliciter ») : conservée {OPPOSITION_YEARS} ans pour être respectée",
 }
 PURGED_TABLES = tuple(t.name for t in PURGED)
