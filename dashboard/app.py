@@ -20,7 +20,7 @@ from dashboard.access import permissions
 from dashboard.errors import IsoloirError
 from dashboard.text import plain
 from dashboard.store import audit
-from dashboard.ui import data, session, style, two_factor_panel
+from dashboard.ui import admin_panel, data, session, style, two_factor_panel
 from dashboard.ui.navigation import PAGES_DIR, existing_pages
 
 
@@ -57,6 +57,8 @@ if territory:
     style.demo_banner(territory)
 if user is not None and not two_factor_panel.enrolment_gate(user):  # must enrol first: nothing else is drawn
     st.stop()
+if user is not None:  # the admins are warned of the coming purge on every page
+    admin_panel.purge_banner(user)
 
 allowed = permissions.pages_for(user.role, user.rights) if user else []
 

@@ -366,6 +366,7 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(build_demo(settings.data_dir, progress=_progress)))
     app = Path(__file__).with_name("server.py")  # the st.App around dashboard/app.py
     root = ROOT
+    _campaign_store(settings).close()  # the purge at start, when due; the file released for the server
     _setup_code(settings)
     env = {**os.environ, "ISOLOIR_DATA_DIR": str(settings.data_dir.resolve()), "ISOLOIR_PORT": str(settings.port),
            "ISOLOIR_HOST": settings.host}
@@ -378,6 +379,24 @@ def _run(args: argparse.Namespace) -> int:
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host  # noqa: S104
     print(f"Isoloir : http://{shown}:{settings.port}", file=sys.stderr)
     return serve(command, env, root)
+
+
+def _campaign_store(settings: Settings):  # type: ignore[no-untyped-def] - a CampaignStore, imported lazily
+    """The campaign store of ``settings``, purged first when its purge day has come (the purge at start)."""
+    from dashboard.store import CampaignStore
+
+    store = CampaignStore.from_settings(settings)
+    _purge_if_due(store)
+    return store
+
+
+def _purge_if_due(store) -> None:  # type: ignore[no-untyped-def]
+    from dashboard.store.purge import purge_if_due
+
+    report = purge_if_due(store)
+    if report is not None:
+        print("Purge automatique des données de campagne (date de purge passée), inscrite au journal d'audit :\n  "
+              + "\n  ".join(report.lines_fr()), file=sys.stderr)
 
 
 def _setup_code(settings: Settings) -> None:
@@ -523,9 +542,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from dashboard.access.permissions import ROLES as role_labels
-    from dashboard.store import CampaignStore, users
+    from dashboard.store import users
 
-    store = CampaignStore.from_settings(_settings(args))
+    store = _campaign_store(_settings(args))
     action = args.users_action
     if action == "list":
         accounts = users.list_users(store, by="cli")
@@ -573,10 +592,10 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_contacts(args: argparse.Namespace) -> int:
     """``contacts export``: the export gate as in the app: a person logs in (throttled, audited), then
     ``export_personal_data`` is checked and the export audited; the file is readable by its owner only."""
-    from dashboard.store import CampaignStore, contacts, users
+    from dashboard.store import contacts, users
 
     settings = _settings(args)
-    store = CampaignStore.from_settings(settings)
+    store = _campaign_store(settings)
     result = users.verify_login(store, args.user, _read_password(args), client="cli",
                                 demo_allowed=_demo_territory(settings))
     if not result.ok or result.user is None:
@@ -724,9 +743,9 @@ def _voters_list(args: argparse.Namespace, store, settings: Settings) -> int:  #
 
 def cmd_keys(args: argparse.Namespace) -> int:
     from dashboard.access import data_key
-    from dashboard.store import CampaignStore, keys
+    from dashboard.store import keys
 
-    store = CampaignStore.from_settings(_settings(args))
+    store = _campaign_store(_settings(args))
     secrets_path = ROOT / data_key.SECRETS_FILE
     origin = {"file": str(secrets_path), "environment": data_key.ENV_VARIABLE}
     if args.keys_action == "status":
@@ -747,10 +766,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from dashboard.store import CampaignStore
-    from dashboard.store.purge import purge_campaign_data, purge_status
+    from dashboard.store.purge import purge_status, purge_with_report
 
-    store = CampaignStore.from_settings(_settings(args))
+    store = _campaign_store(_settings(args))
     status = purge_status(store)
     held = ", ".join(f"{table} : {count}" for table, count in status.rows.items())
     when = "date de purge non fixée (page Administration)" if status.purge_after is None else (
@@ -758,9 +776,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if not args.yes:
         print(f"Données de campagne : {held} ; {when}. Relancez avec --yes pour les supprimer définitivement.")
         return 0
-    deleted = purge_campaign_data(store, by="cli")
-    print("Purge faite : " + ", ".join(f"{table} : {count}" for table, count in deleted.items())
-          + " ligne(s) supprimée(s) ; comptes et journal d'audit conservés.")
+    report = purge_with_report(store, by="cli")
+    print("Purge faite, inscrite au journal d'audit (lignes avant et après, par table) :\n  " + "\n  ".join(report.lines_fr())
+          + "\nFichiers réécrits : rien des lignes supprimées n'y reste. Comptes et journal d'audit conservés.")
     return 0
 
 

@@ -5,7 +5,8 @@ under uvicorn. Routes and middleware live in :mod:`dashboard.web` (plain Starlet
 assembles them: the login routes (``/connexion``, ``/deconnexion``), ``/telechargement/<token>``
 (one-time downloads of files with personal data, ``web/downloads.py``), the canvasser's phone page and
 its JSON API under ``/porte-a-porte/`` (``web/field.py``), the session gate in front of
-every page, websocket and file, and the security headers on every answer.
+every page, websocket and file, and the security headers on every answer. At start, before the first request,
+the campaign's data is purged when its purge day has come (``web/startup.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from dashboard.config import Settings
-from dashboard.web import downloads, field
+from dashboard.web import downloads, field, startup
 from dashboard.web.auth import SessionGate, Site, routes
 from dashboard.web.headers import SecurityHeaders
 
 site = Site(Settings.load())
-app = st.App("app.py", routes=[*routes(site), *downloads.routes(lambda: site.store), *field.routes(site)],
+app = st.App("app.py", lifespan=startup.lifespan(site), routes=[*routes(site), *downloads.routes(lambda: site.store), *field.routes(site)],
              middleware=[Middleware(SecurityHeaders), Middleware(SessionGate, site=site)])

@@ -26,7 +26,7 @@ from dashboard.warehouse import queries
 from dashboard.access.permissions import Grant, permission
 from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
-from dashboard.store import contacts, tickets, zones
+from dashboard.store import contacts, text_review, tickets, zones
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.users import User
 from dashboard.ui import data, field_team, questionnaire_panel, session, terrain_panel, voters_panel
@@ -184,15 +184,20 @@ if permission(user.role, "record_feedback") and station_ids:
         consent = st.checkbox("Accepte d'être recontactée par la campagne")
         phone = st.text_input("Téléphone (si accord)", max_chars=contacts.MAX_PHONE)
         email = st.text_input("Courriel (si accord)", max_chars=contacts.MAX_EMAIL)
+        remark = st.text_input("Remarque (facultative)", max_chars=text_review.MAX_NOTE,
+                               help="Ce qui sert à la campagne. Une mention sensible est retenue pour relecture.")
         if st.form_submit_button("Enregistrer le passage", type="primary"):
             try:
                 if address_id is None:
                     raise contacts.ContactError("choisissez une adresse de vos secteurs")
-                contacts.add_contact(store, by=user, address_id=address_id, station_id=station,
-                                     address=address_labels.get(address_id, ""), full_name=full_name,
-                                     outcome=outcome, consent=consent, phone=phone or None, email=email or None)
+                contact_id = contacts.add_contact(store, by=user, address_id=address_id, station_id=station,
+                                                  address=address_labels.get(address_id, ""), full_name=full_name,
+                                                  outcome=outcome, consent=consent, phone=phone or None,
+                                                  email=email or None, remark=remark or None)
             except IsoloirError as error:
                 st.error(plain(error.message_fr))
             else:  # said on the next run: a message drawn before st.rerun() never reaches the browser
-                st.session_state[_CONTACT_SAVED] = "Passage enregistré."
+                st.session_state[_CONTACT_SAVED] = "Passage enregistré." + (
+                    " Remarque mise en attente : elle contient une mention sensible, un responsable la relira."
+                    if remark and contacts.remark_held(store, contact_id) else "")
                 st.rerun()

@@ -62,8 +62,25 @@ def test_purge_says_then_does(data_dir: Path, monkeypatch: pytest.MonkeyPatch, c
     assert code == 0 and "contact : 3" in out and "--yes" in out and "non fixée" in out
     assert len(contacts.contacts(store, by="cli")) == 3  # nothing deleted without --yes
     code, out, _ = _run(monkeypatch, capsys, ["purge", "--yes", *d])
-    assert code == 0 and "contact : 3" in out and "zone : 2" in out
+    assert code == 0 and "contacts (contact) : 3 avant, 0 après" in out and "zones (zone) : 2 avant, 0 après" in out
     assert contacts.contacts(store, by="cli").empty
     entry = audit.entries(store, by="cli", action="purge")[0]
     assert entry.user_name == "cli" and entry.detail["deleted"]["contact"] == 3
+    assert entry.detail["before"]["contact"] == 3 and entry.detail["after"]["contact"] == 0
     assert audit.verify_chain(store) is None  # the log itself is kept, intact
+
+
+def test_a_command_opening_the_store_purges_it_when_due(
+        data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import date, timedelta
+
+    from dashboard.store.campaign_settings import set_campaign_settings
+
+    store = CampaignStore(data_dir / "campaign.duckdb")
+    set_campaign_settings(store, by="cli", election_date=date.today() - timedelta(days=11), retention_days=10)
+    store.close()
+    code, _, err = _run(monkeypatch, capsys, ["users", "list", "--data-dir", str(data_dir)])
+    assert code == 0 and "Purge automatique" in err and "contacts (contact) : 3 avant, 0 après" in err
+    assert contacts.contacts(store, by="cli").empty
+    [entry] = audit.entries(store, by="cli", action="purge")
+    assert entry.user_name == "purge-auto" and entry.detail["automatic"] is True

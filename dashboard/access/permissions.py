@@ -143,7 +143,7 @@ PAGES: dict[str, PageRule] = {
 
 # Processes, not people: they act with the file-system access of whoever runs
 # them and are recorded as such in the audit log (no permission check).
-SYSTEM_ACTORS = frozenset({"cli", "demo", "first-run"})
+SYSTEM_ACTORS = frozenset({"cli", "demo", "first-run", "purge-auto"})  # purge-auto: the purge at start (store/purge.py)
 
 
 class Principal(Protocol):

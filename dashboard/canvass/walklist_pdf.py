@@ -275,6 +275,15 @@ def walklist_pdf(
     ``geometry``: the turf's outline (EPSG:4326) drawn under the points; ``printed_on``: the date
     printed (default today; also the PDF's creation date, so the same inputs give the same bytes).
     """
+    return bytes(walk_sheet(walk, zone_name=zone_name, turf_name=turf_name, geometry=geometry,
+                            printed_on=printed_on).output())
+
+
+def walk_sheet(
+    walk: pd.DataFrame, *, zone_name: str = "", turf_name: str = "", geometry: BaseGeometry | None = None,
+    printed_on: date | None = None,
+) -> FPDF:
+    """:func:`walklist_pdf` as the open FPDF document (``canvass/documents_pdf.py`` appends the door notice)."""
     day = printed_on or date.today()
     zone = pdf_text(zone_name, 80)
     turf = pdf_text(turf_name, 60) or "Secteur"
@@ -334,4 +343,4 @@ def walklist_pdf(
             for _ in OUTCOME_COLUMNS:
                 pdf.cell(_OUTCOME_W, ROW_H, "", 1)
             pdf.ln(ROW_H)
-    return bytes(pdf.output())
+    return pdf

@@ -67,6 +67,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "field_sync": "passages envoyés depuis le téléphone",
     "questionnaire_change": "modification d'un questionnaire",
     "answer_review": "décision sur une réponse mise en attente",
+    "text_review": "décision sur une note ou une remarque mise en attente",
     "team_create": "création d'une équipe",
     "team_members": "membres d'une équipe",
     "team_delete": "suppression d'une équipe",

@@ -139,7 +139,8 @@ class Backend:
     def _begin(self, write: bool) -> Any:
         raise NotImplementedError
 
-    def compact(self, tables: tuple[str, ...] = ()) -> None:
+    def compact(self, tables: tuple[str, ...] = (), *, rewrite: bool = False) -> None:
+        """Make deleted rows unreadable from the files; ``rewrite``: a new file / new table files (the purge)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -254,13 +255,27 @@ class DuckDBBackend(Backend):
         with self._state:
             self._close_locked()
 
-    def compact(self, tables: tuple[str, ...] = ()) -> None:
-        """Rewrite the file so deleted rows do not linger in free blocks (after the purge)."""
+    def compact(self, tables: tuple[str, ...] = (), *, rewrite: bool = False) -> None:
+        """CHECKPOINT; with ``rewrite`` (the purge) also copy the file into a new one (``rewrite_duckdb_file``):
+        DuckDB never zeroes the blocks it frees, so deleted rows would stay readable in the old file. Waits until no
+        transaction of this process is open, and holds the backend's state lock meanwhile (none starts)."""
         with self._cursor() as cursor, self._writer:
             try:
                 cursor.execute("CHECKPOINT")
             except Exception as error:  # noqa: BLE001
                 raise _translate(self.dialect, error) from error
+        if not rewrite:
+            return
+        deadline = time.monotonic() + OPEN_TIMEOUT
+        while True:
+            with self._state:
+                if self._active == 0:
+                    self._close_locked()
+                    rewrite_duckdb_file(self.path)
+                    return
+            if time.monotonic() > deadline:
+                raise StoreBusy(BUSY_MESSAGE)
+            time.sleep(0.05)
 
     @contextmanager
     def _begin(self, write: bool) -> Iterator[Tx]:
@@ -389,13 +404,15 @@ class PostgresBackend(Backend):
                 raise
             raise translated from error
 
-    def compact(self, tables: tuple[str, ...] = ()) -> None:
-        """VACUUM ``tables`` (outside a transaction): deleted rows do not linger after the purge."""
+    def compact(self, tables: tuple[str, ...] = (), *, rewrite: bool = False) -> None:
+        """VACUUM ``tables`` (outside a transaction): deleted rows do not linger after the purge; ``rewrite``:
+        VACUUM FULL, each table copied into new files and the old ones removed."""
         self._ensure_open()
+        verb = "VACUUM FULL" if rewrite else "VACUUM"
         try:
             with self._pool.connection() as con:
                 for table in tables:  # fixed names from the caller, not user input
-                    con.execute(f"VACUUM {table}")
+                    con.execute(f"{verb} {table}")
         except Exception as error:  # noqa: BLE001
             raise _translate(self.dialect, error) from error
 

@@ -2,9 +2,11 @@
 
 One row per door knocked (``contact``): station, street address, name, the
 outcome (``rencontre``, ``absent``, ``refus``), whether the person agreed to be
-recontacted (``consent``) and, only then, a phone number and an email. There
-is no free-text column (sensitive mentions are a later issue's job). Address,
-name, phone and email are stored encrypted (``store/crypto.py``), bound to the
+recontacted (``consent``) and, only then, a phone number and an email, and an
+optional short ``remark``: a free text that passes the sensitive-mention guard
+first (``store/text_review.py``): a caught remark is held for a supervisor and
+the column stays empty until one approves or edits it. Address, name, phone,
+email and remark are stored encrypted (``store/crypto.py``), bound to the
 row's ``contact_id``; they are opened after the scoped SQL has chosen the rows.
 
 **Scoping in the SQL, by door.** Following the CNIL's advice that canvassers
@@ -44,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from dashboard.access.permissions import Grant, Principal, actor_name, require
 from dashboard.errors import IsoloirError
-from dashboard.store import audit, crypto
+from dashboard.store import audit, crypto, text_review
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.guard import audit_refusals, grant_for
@@ -66,7 +68,7 @@ MAX_ADDRESS = 200
 MAX_EMAIL = 254
 MAX_PHONE = 25
 COLUMNS = ["contact_id", "station_id", "address", "full_name", "phone", "email", "consent", "outcome", "created_by", "created_at",
-           "address_id"]
+           "address_id", "remark"]
 # column -> French header of the CSV export
 CSV_HEADERS: dict[str, str] = {
     "contact_id": "n°",
@@ -80,6 +82,7 @@ CSV_HEADERS: dict[str, str] = {
     "created_by": "saisi par",
     "created_at": "saisi le (UTC)",
     "address_id": "identifiant d'adresse",
+    "remark": "remarque",
 }
 _PHONE = re.compile(r"^\+?[0-9 .()-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
@@ -201,14 +204,17 @@ def _door(address_id: object) -> tuple[str, str]:
 @retrying
 def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full_name: str,
                 outcome: str, consent: bool, address_id: str | None = None, station_id: str | None = None,
-                phone: str | None = None, email: str | None = None, now: datetime | None = None) -> int:
+                phone: str | None = None, email: str | None = None, remark: str | None = None,
+                now: datetime | None = None) -> int:
     """Record one contact (``record_feedback``; a canvasser only at one of their doors). Returns its id.
 
     ``address_id`` (``<BAN id>@<station_id>``) is the door; its station is the
     contact's. A canvasser must give one of their doors; the roles recording
     everywhere may give only ``station_id`` (a door outside any zone).
     Phone and email are refused unless ``consent`` (agreed to be recontacted);
-    consent is only possible when the person was met (``rencontre``).
+    consent is only possible when the person was met (``rencontre``). ``remark``
+    goes through the sensitive-mention guard (``text_review.store_free_text``):
+    :func:`remark_held` says afterwards whether it waits for a supervisor.
     """
     now = now or utc_now()
     with audit_refusals(store, by, "record_feedback", "contact"):
@@ -227,6 +233,10 @@ def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full
         if not isinstance(consent, bool):
             raise ContactError("consentement : oui ou non (True/False) attendu")
         phone_clean, email_clean = _phone(phone), _email(email)
+        try:
+            remark_clean = text_review.clean_note(remark, "la remarque")
+        except IsoloirError as error:
+            raise ContactError(error.message_fr) from None
         if not consent and (phone_clean or email_clean):
             raise ContactError(
                 "téléphone et courriel ne sont enregistrés qu'avec l'accord de la personne pour être recontactée"
@@ -248,9 +258,19 @@ def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [contact_id, station, door, *sealed, consent, outcome_clean, actor_name(by), now],
             )
+            caught = text_review.store_free_text(con, "contact_remark", contact_id, remark_clean, station_id=station,
+                                                 user=actor_name(by), now=now)
             audit.insert(con, actor_name(by), "record_feedback", "contact", contact_id,
-                         {"station_id": station, "outcome": outcome_clean, "consent": consent}, at=now)
+                         {"station_id": station, "outcome": outcome_clean, "consent": consent,
+                          **({} if remark_clean is None else {"remark": "held" if caught else "stored"})}, at=now)
     return contact_id
+
+
+def remark_held(store: CampaignStore, contact_id: int) -> bool:
+    """Whether the remark of ``contact_id`` waits for a supervisor (the guard caught it); no text is read."""
+    with store.read() as con:
+        return con.execute("SELECT count(*) FROM text_review WHERE kind = 'contact_remark' AND target_id = ?",
+                           [str(contact_id)]).fetchone()[0] > 0
 
 
 # -- export ---------------------------------------------------------------------------------

@@ -35,13 +35,15 @@ SECRETS_PATH = ROOT / data_key.SECRETS_FILE
 # table -> (row id column, encrypted columns). Another module's personal column joins this list (and then
 # goes through seal/open_); reencrypt() and the at-rest tests follow it.
 ENCRYPTED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "contact": ("contact_id", ("address", "full_name", "phone", "email")),
+    "contact": ("contact_id", ("address", "full_name", "phone", "email", "remark")),
     "app_user": ("user_name", ("display_name", "password_hash")),
     "user_totp": ("user_name", ("secret",)),
     "household": ("household_id", ("label",)),
     "answer": ("answer_id", ("text",)),
     "answer_review": ("review_id", ("text",)),
     "voter": ("voter_id", ("birth_name", "usage_name", "first_names", "birth_date", "sex", "address")),
+    "visit": ("visit_id", ("note",)),
+    "text_review": ("review_id", ("text",)),
 }
 
 _lock = threading.Lock()
@@ -125,10 +127,16 @@ def _missing(value: object) -> bool:
 
 
 def _present(tx: Tx) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """:data:`ENCRYPTED` restricted to the tables the store holds (migration 6 runs before a later migration's tables exist)."""
-    names = {str(r[0]) for r in tx.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()").fetchall()}
-    return {table: spec for table, spec in ENCRYPTED.items() if table in names}
+    """:data:`ENCRYPTED` restricted to the tables and columns the store holds (migration 6 runs before a later
+    migration's tables and columns exist)."""
+    held = {(str(r[0]), str(r[1])) for r in tx.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()").fetchall()}
+    present = {}
+    for table, (id_column, columns) in ENCRYPTED.items():
+        kept = tuple(c for c in columns if (table, c) in held)
+        if kept and (table, id_column) in held:
+            present[table] = (id_column, kept)
+    return present
 
 
 def reencrypt(tx: Tx, ring: Keyring, *, clear_only: bool = False,

@@ -313,6 +313,33 @@ def _voters(d: Dialect) -> list[str]:
     ]
 
 
+def _retention_and_notes(d: Dialect) -> list[str]:
+    """Free texts beside visits and contacts, their review queue, the notice's settings (``store/text_review.py``,
+    ``store/campaign_settings.py``, ``store/purge.py``).
+
+    ``visit.note`` 🔒 and ``contact.remark`` 🔒: a short optional free text, sealed, written only once the
+    sensitive-mention guard let it through or a supervisor approved it. ``text_review``: a caught note or remark
+    (``kind`` ``visit_note`` or ``contact_remark``, ``target_id`` the visit's or the contact's id, ``text`` 🔒,
+    ``categories``), held until a supervisor approves, edits or deletes it (the questionnaires' own
+    ``answer_review`` stays as it is). ``campaign_setting`` gains who is responsible (controller's name and
+    address, contact e-mail, referent or DPO) for the door notice and the register, and ``warning_days``: how
+    many days before the purge the admins are warned."""
+    return [
+        "ALTER TABLE visit ADD COLUMN note VARCHAR",
+        "ALTER TABLE contact ADD COLUMN remark VARCHAR",
+        """CREATE TABLE IF NOT EXISTS text_review (
+            review_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL CHECK (kind IN ('visit_note', 'contact_remark')),
+            target_id VARCHAR NOT NULL, text VARCHAR NOT NULL, categories JSON NOT NULL, station_id VARCHAR,
+            submitted_by VARCHAR NOT NULL, received_at TIMESTAMP NOT NULL)""",
+        "ALTER TABLE campaign_setting ADD COLUMN controller_name VARCHAR",
+        "ALTER TABLE campaign_setting ADD COLUMN controller_address VARCHAR",
+        "ALTER TABLE campaign_setting ADD COLUMN contact_email VARCHAR",
+        "ALTER TABLE campaign_setting ADD COLUMN referent VARCHAR",
+        "ALTER TABLE campaign_setting ADD COLUMN warning_days INTEGER DEFAULT 14",
+        "UPDATE campaign_setting SET warning_days = 14 WHERE warning_days IS NULL",
+    ]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
@@ -326,6 +353,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (9, "questionnaires", _questionnaires),
     (10, "field_teams", _field_teams),
     (11, "voters", _voters),
+    (13, "retention_and_notes", _retention_and_notes),
 ]
 # number -> a data step run after the migration's statements, in the same transaction
 DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}

@@ -39,7 +39,8 @@ from zoneinfo import ZoneInfo
 
 from dashboard.access.permissions import Grant, Principal, actor_name
 from dashboard.errors import IsoloirError
-from dashboard.store import audit, crypto
+from dashboard.privacy.sensitive import detect
+from dashboard.store import audit, crypto, text_review
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.guard import audit_refusals, grant_for
@@ -84,6 +85,7 @@ class VisitInput:
     recorded_at: datetime  # the phone's time, UTC (naive or aware)
     household_id: str | None = None
     phone_seq: int = 0
+    note: str | None = None  # a short optional free text: through the sensitive-mention guard (store/text_review.py)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ class SyncReport:
     answers: list[str] = field(default_factory=list)
     answers_held: dict[str, str] = field(default_factory=dict)
     answers_rejected: dict[str, str] = field(default_factory=dict)
+    # visit notes the sensitive-mention guard caught: visit id -> French note (held for a supervisor, not stored)
+    notes_held: dict[str, str] = field(default_factory=dict)
 
 
 def clean_uuid(value: object, what: str = "identifiant") -> str:
@@ -159,7 +163,7 @@ def _turf_addresses(con: Tx, turf_id: int) -> set[str] | None:
     return {str(r[0]) for r in con.execute("SELECT address_id FROM turf_address WHERE turf_id = ?", [turf_id]).fetchall()}
 
 
-def _clean_visit(visit: VisitInput, now: datetime) -> tuple[str, int, str, str | None, str | None, str, datetime, int]:
+def _clean_visit(visit: VisitInput, now: datetime) -> tuple[str, int, str, str | None, str | None, str, datetime, int, str | None]:
     visit_id = clean_uuid(visit.visit_id, "identifiant de passage")
     household = None if visit.household_id in (None, "") else clean_uuid(visit.household_id, "identifiant de logement")
     address, station = _address(visit.address_id)
@@ -176,7 +180,11 @@ def _clean_visit(visit: VisitInput, now: datetime) -> tuple[str, int, str, str |
     at = _utc(visit.recorded_at)
     if at > now + CLOCK_AHEAD:
         at = now
-    return visit_id, turf_id, address, station, household, outcome, at, max(0, min(seq, 2**62))
+    try:
+        note = text_review.clean_note(visit.note)
+    except IsoloirError as error:
+        raise VisitError(error.message_fr) from None
+    return visit_id, turf_id, address, station, household, outcome, at, max(0, min(seq, 2**62)), note
 
 
 def _clean_household(h: HouseholdInput) -> tuple[str, str, str | None, str, int | None, str | None, str | None, int, bool, datetime]:
@@ -187,6 +195,9 @@ def _clean_household(h: HouseholdInput) -> tuple[str, str, str | None, str, int 
         label = clean_text(h.label, "le repère", MAX_LABEL, required=False)
     except IsoloirError as error:
         raise VisitError(error.message_fr) from None
+    for tag in (entrance, label):  # a tag is a place (« 2e gauche »), never a person: a caught one is refused outright
+        if tag and (found := detect(tag)).sensitive:
+            raise VisitError(f"repère refusé : mention sensible ({', '.join(found.labels_fr)})")
     floor = None if h.floor in (None, "") else int(h.floor)
     if floor is not None and not -5 <= floor <= 99:
         raise VisitError("étage invalide (de -5 à 99)")
@@ -233,7 +244,7 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
         own_turfs = ({int(r[0]) for r in con.execute(TURFS_OF_USER_SQL, [user]).fetchall()} if own else None)
         turf_addresses: dict[int, set[str] | None] = {}
         seen: set[str] = set()
-        for visit_id, turf_id, address, station, household, outcome, at, seq in cleaned_visits:
+        for visit_id, turf_id, address, station, household, outcome, at, seq, note in cleaned_visits:
             if visit_id in seen:  # twice in one batch
                 continue
             seen.add(visit_id)
@@ -255,6 +266,9 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
                 "phone_seq, received_at, flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (visit_id) DO NOTHING",
                 [visit_id, turf_id, address, station, household, outcome, user, at, seq, now, flag],
             )
+            caught = text_review.store_free_text(con, "visit_note", visit_id, note, station_id=station, user=user, now=now)
+            if caught:
+                report.notes_held[visit_id] = text_review.held_message(caught)
             report.new.append(visit_id)
             report.held.append(visit_id)
             if flag:
@@ -276,7 +290,7 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
         audit.insert(con, user, "field_sync", "visit", None, {
             "new": len(report.new), "already_held": len(report.held) - len(report.new), "flagged": len(report.flagged),
             "rejected": len(report.rejected), "households": len(report.households),
-            "households_rejected": len(report.households_rejected)}, at=now)
+            "households_rejected": len(report.households_rejected), "notes_held": len(report.notes_held)}, at=now)
     return report
 
 

@@ -28,7 +28,8 @@ import streamlit as st
 from dashboard.access import passwords, permissions
 from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
-from dashboard.store import audit, campaign_settings, data_right, purge, two_factor, users
+from dashboard.canvass.documents_pdf import document_pdf
+from dashboard.store import audit, campaign_settings, data_right, purge, register, two_factor, users
 from dashboard.store.users import User
 from dashboard.ui import data, session
 from dashboard.ui.navigation import PAGE_FILES
@@ -39,7 +40,7 @@ AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
 GRANT_LABELS = {permissions.Grant.ALL: "tout", permissions.Grant.OWN_ZONES: "ses zones", permissions.Grant.NONE: "—"}
 OBJECT_TYPES = {"user": "compte", "zone": "zone", "campaign": "campagne", "contact": "contact", "station": "bureau", "turf": "secteur"}
-TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits")
+TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits", "Registre et notice")
 PURGE_WORD = "PURGER"
 PURGE_LABELS = purge.PURGED_TABLE_LABELS
 _NOTICE = "admin_notice_"  # + area: (kind, text) shown once, under the form that acted
@@ -264,7 +265,11 @@ def _save_campaign() -> None:
     s = st.session_state
     _act("campaign", lambda actor: campaign_settings.set_campaign_settings(
         data.campaign(), by=actor, election_date=s.get("admin_campaign_date"),
-        retention_days=s.get("admin_campaign_retention"), name=s.get("admin_campaign_name") or None),
+        retention_days=s.get("admin_campaign_retention"), name=s.get("admin_campaign_name") or None,
+        warning_days=s.get("admin_campaign_warning", campaign_settings.DEFAULT_WARNING_DAYS),
+        controller_name=s.get("admin_campaign_controller") or None,
+        controller_address=s.get("admin_campaign_address") or None,
+        contact_email=s.get("admin_campaign_email") or None, referent=s.get("admin_campaign_referent") or None),
         "Paramètres de la campagne enregistrés.")
 
 
@@ -401,6 +406,18 @@ def campaign_tab(user: User) -> None:
                         max_value=campaign_settings.MAX_RETENTION_DAYS, value=current.retention_days, step=1,
                         key="admin_campaign_retention",
                         help="Les données personnelles (contacts de terrain) sont supprimées une fois ce délai écoulé.")
+        st.number_input("Prévenir les administrateurs (jours avant la purge)", min_value=0,
+                        max_value=campaign_settings.MAX_WARNING_DAYS, value=current.warning_days, step=1,
+                        key="admin_campaign_warning")
+        st.markdown("**Responsable du traitement** (notice remise aux portes, registre)")
+        st.text_input("Nom du responsable (candidat, association de financement…)", value=current.controller_name or "",
+                      max_chars=campaign_settings.MAX_CONTROLLER, key="admin_campaign_controller")
+        st.text_input("Adresse postale", value=current.controller_address or "",
+                      max_chars=campaign_settings.MAX_CONTROLLER_ADDRESS, key="admin_campaign_address")
+        st.text_input("Courriel pour exercer ses droits", value=current.contact_email or "", max_chars=254,
+                      key="admin_campaign_email")
+        st.text_input("Référent ou délégué à la protection des données (facultatif)", value=current.referent or "",
+                      max_chars=campaign_settings.MAX_REFERENT, key="admin_campaign_referent")
         st.form_submit_button("Enregistrer", type="primary", key="admin_campaign_submit", on_click=_save_campaign)
     _show_notice("campaign")
     if current.purge_after is None:
@@ -410,6 +427,8 @@ def campaign_tab(user: User) -> None:
         st.info(f"Les données de campagne seront purgées après le {fmt_date(current.purge_after)} "
                 f"(élection du {fmt_date(current.election_date)} + {current.retention_days} jours).",
                 icon=":material/auto_delete:")
+    if warning := current.warning(date.today()):
+        st.warning(warning, icon=":material/auto_delete:")
     if current.updated_at is not None:
         st.caption(f"Dernière modification : {fmt_datetime(current.updated_at)} par {plain(current.updated_by or '—')}.")
     if permissions.permission(user.role, "purge"):
@@ -421,7 +440,8 @@ def _purge() -> None:
         _notify("purge", "error", f"Tapez {PURGE_WORD} pour confirmer la purge.")
         return
     _act("purge", lambda actor: purge.purge_campaign_data(data.campaign(), by=actor),
-         "Données de campagne purgées (contacts, zones, affectations, vues). La purge est inscrite au journal d'audit.")
+         "Données de campagne purgées (contacts, passages, zones, affectations, vues), fichiers réécrits. "
+         "La purge est inscrite au journal d'audit, avec les lignes avant et après.")
     _clear("admin_purge_confirm")
 
 
@@ -438,6 +458,49 @@ def purge_section() -> None:
                       key="admin_purge_confirm", max_chars=20)
         st.form_submit_button("Purger maintenant", key="admin_purge_submit", on_click=_purge)
     _show_notice("purge")
+    last = purge.last_purge(data.campaign())
+    if last is not None:
+        who = "automatique, au démarrage" if last.automatic else f"par {plain(last.by)}"
+        st.markdown(f"**Dernière purge** : {fmt_datetime(last.at)} ({who})")
+        show_table(last_purge_frame(last))
+
+
+def last_purge_frame(report: purge.PurgeReport) -> pd.DataFrame:
+    """The rows per purged table before and after the last purge, as recorded in the audit log."""
+    return pd.DataFrame({"données": [PURGE_LABELS.get(t, t) for t in report.before],
+                         "avant": list(report.before.values()),
+                         "après": [report.after.get(t, 0) for t in report.before]})
+
+
+def purge_banner(user: User) -> None:
+    """The warning before the purge (and once it is overdue), on every page, for the roles that may purge."""
+    if not permissions.permission(user.role, "purge"):
+        return
+    try:
+        warning = campaign_settings.get_campaign_settings(data.campaign()).warning(date.today())
+    except IsoloirError:
+        return
+    if warning:
+        st.warning(warning, icon=":material/auto_delete:")
+
+
+def register_tab() -> None:
+    """The door notice, the processing register and the DPIA summary, generated from the settings, with their PDFs."""
+    current = campaign_settings.get_campaign_settings(data.campaign())
+    if missing := register.missing_settings(current):
+        st.warning("À compléter dans l'onglet Campagne pour la notice : " + ", ".join(missing) + ".",
+                   icon=":material/edit_note:")
+    tables = purge.store_tables(data.campaign())
+    documents = {"notice": register.door_notice(current, tables), "registre": register.processing_register(current, tables),
+                 "aipd": register.dpia_summary(current, tables)}
+    for key, document in documents.items():
+        with st.expander(document.title, expanded=key == "registre"):
+            for section in document.sections:
+                st.markdown(f"**{plain(section.heading)}**")
+                st.markdown("\n".join(f"- {plain(line)}" for line in section.lines))
+            st.download_button(f"Télécharger en PDF : {document.title}", document_pdf(document),
+                               file_name=f"{key}-{date.today().isoformat()}.pdf", mime="application/pdf",
+                               key=f"admin_register_pdf_{key}")
 
 
 def rights_tab() -> None:
@@ -450,7 +513,7 @@ def rights_tab() -> None:
 
 def render(user: User) -> None:
     """The whole page for an admin (the caller checked the role)."""
-    accounts, log, campaign, rights = st.tabs(list(TABS))
+    accounts, log, campaign, rights, documents = st.tabs(list(TABS))
     with accounts:
         accounts_tab(user)
     with log:
@@ -459,3 +522,5 @@ def render(user: User) -> None:
         campaign_tab(user)
     with rights:
         rights_tab()
+    with documents:
+        register_tab()

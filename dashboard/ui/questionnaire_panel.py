@@ -1,5 +1,6 @@
 """Terrain's questionnaire sections: the builder (``edit_zones``), the review queue of held free texts
-(``review_feedback``) and the aggregated results with their CSV (``edit_zones``).
+(``review_feedback``: questionnaire answers, visit notes and contact remarks in one list, ``store/text_review.py``)
+and the aggregated results with their CSV (``edit_zones``).
 
 Every action goes through ``store.questionnaires``, which re-reads the user's rights when it runs and
 audits; this module only draws. Free texts are shown only in the review queue (personal data: a
@@ -16,6 +17,7 @@ from dashboard.access.permissions import Principal
 from dashboard.formats import PARIS_TIME, fmt_datetime
 from dashboard.privacy.sensitive import CATEGORIES
 from dashboard.store import questionnaires as qstore
+from dashboard.store import text_review
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.questionnaires import KINDS, Questionnaire
 
@@ -23,8 +25,7 @@ NEW = "nouveau"
 _SAVED = "questionnaire_saved"
 _DECIDED = "questionnaire_decided"
 _PICK_NEXT = "questionnaire_pick_next"
-DECISIONS_FR = {"approve": "Réponse gardée telle quelle.", "edit": "Réponse corrigée et gardée.",
-                "delete": "Réponse supprimée."}
+DECISIONS_FR = {"approve": "Texte gardé tel quel.", "edit": "Texte corrigé et gardé.", "delete": "Texte supprimé."}
 
 
 def results_table(frame: pd.DataFrame, group_labels: Mapping[str, str], group: str) -> pd.DataFrame:
@@ -39,14 +40,17 @@ def results_table(frame: pd.DataFrame, group_labels: Mapping[str, str], group: s
     })
 
 
-def held_table(held: Sequence[qstore.HeldText], turf_labels: Mapping[int, str]) -> pd.DataFrame:
+def held_table(held: Sequence[text_review.HeldText], turf_labels: Mapping[int, str]) -> pd.DataFrame:
+    """The review queue: answers, visit notes and contact remarks together."""
     return pd.DataFrame({
-        "question": [h.question for h in held],
-        "réponse": [h.text for h in held],
+        "type": [h.kind_fr for h in held],
+        "question": [h.context if h.kind == text_review.ANSWER_KIND else "—" for h in held],
+        "texte": [h.text for h in held],
         "mentions": [", ".join(CATEGORIES.get(c, c) for c in h.categories) for h in held],
-        "secteur": [turf_labels.get(h.turf_id, str(h.turf_id)) for h in held],
-        "militant": [h.canvasser for h in held],
-        f"reçue ({PARIS_TIME})": [fmt_datetime(h.received_at) for h in held],
+        "secteur": ["—" if h.turf_id is None else turf_labels.get(h.turf_id, str(h.turf_id)) for h in held],
+        "bureau": [h.station_id or "—" for h in held],
+        "saisi par": [h.author for h in held],
+        f"reçu ({PARIS_TIME})": [fmt_datetime(h.received_at) for h in held],
     })
 
 
@@ -172,18 +176,18 @@ def draw_review(store: CampaignStore, user: Principal, turf_labels: Mapping[int,
     st.subheader("Réponses mises en attente")
     if decided := st.session_state.pop(_DECIDED, None):
         st.success(decided)
-    held = qstore.held_texts(store, by=user)  # audited: one view_personal_data entry with the count
+    held = text_review.held_texts(store, by=user)  # audited: view_personal_data entries with the counts
     if not held:
-        st.caption("Aucune réponse libre en attente.")
+        st.caption("Aucun texte libre en attente (réponses, notes de passage, remarques).")
         return
-    st.caption("Réponses libres où le contrôle a vu une mention sensible : elles ne sont gardées qu'après votre "
-               "accord. Corrigez-les pour retirer la mention, ou supprimez-les.")
+    st.caption("Réponses libres, notes de passage et remarques où le contrôle a vu une mention sensible : elles ne "
+               "sont gardées qu'après votre accord. Corrigez-les pour retirer la mention, ou supprimez-les.")
     show_table(held_table(held, turf_labels), personal=True)
-    options = {h.review_id: plain(f"{i + 1}. {h.question} — {h.text[:40]}") for i, h in enumerate(held)}
-    picked = st.selectbox("Réponse", list(options), format_func=options.get, key="review_pick")
+    options = {h.review_id: plain(f"{i + 1}. {h.kind_fr} — {h.text[:40]}") for i, h in enumerate(held)}
+    picked = st.selectbox("Texte", list(options), format_func=options.get, key="review_pick")
     chosen = next(h for h in held if h.review_id == picked)
     with st.form(f"review_form_{picked}", enter_to_submit=False):
-        text = st.text_input("Texte corrigé", value=chosen.text, max_chars=qstore.MAX_TEXT)
+        text = st.text_input("Texte corrigé", value=chosen.text, max_chars=max(qstore.MAX_TEXT, text_review.MAX_NOTE))
         keep, fix, drop = st.columns(3)
         decision = None
         if keep.form_submit_button("Garder tel quel"):
@@ -194,7 +198,7 @@ def draw_review(store: CampaignStore, user: Principal, turf_labels: Mapping[int,
             decision = "delete"
     if decision:
         try:
-            qstore.decide(store, picked, decision, by=user, text=text if decision == "edit" else None)
+            text_review.decide(store, picked, decision, by=user, text=text if decision == "edit" else None)
         except IsoloirError as error:
             st.error(plain(error.message_fr))
         else:

@@ -37,9 +37,10 @@ from dashboard.canvass.doors import turf_addresses, turf_walk, with_households
 from dashboard.canvass.sheet import sheet_rows
 from dashboard.canvass.streets import street_layers, street_lines
 from dashboard.canvass.walklist import walklist_csv
-from dashboard.canvass.walklist_pdf import walklist_pdf
+from dashboard.canvass.documents_pdf import walk_sheet_with_notice
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
 from dashboard.formats import NNBSP, fmt_date, fmt_datetime, fmt_number, fmt_percent, to_paris
+from dashboard.store import campaign_settings, purge, register
 from dashboard.store import turfs as turf_store
 from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
@@ -310,7 +311,9 @@ def walklist_file(store: CampaignStore, wh: Warehouse, turf_id: int, kind: str, 
     if kind == "csv":
         return walklist_csv(walk)
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb is not None else None
-    return walklist_pdf(walk, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry, printed_on=printed_on)
+    notice = register.door_notice(campaign_settings.get_campaign_settings(store), purge.store_tables(store))  # last page
+    return walk_sheet_with_notice(walk, notice, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry,
+                                  printed_on=printed_on)
 
 
 def walklist_file_name(turf: Turf, kind: str, day: date) -> str:

@@ -178,7 +178,7 @@ def parse_batch(body: Any) -> tuple[list[visits.VisitInput], list[visits.Househo
                 visit_id=str(v["visit_id"]), turf_id=int(v["turf_id"]), address_id=str(v["address_id"]),
                 outcome=str(v["outcome"]), recorded_at=_when(v["recorded_at"]),
                 household_id=None if v.get("household_id") in (None, "") else str(v["household_id"]),
-                phone_seq=int(v.get("seq", 0))))
+                phone_seq=int(v.get("seq", 0)), note=None if v.get("note") in (None, "") else str(v["note"])))
         for h in body.get("households", []):
             out_households.append(visits.HouseholdInput(
                 household_id=str(h["household_id"]), address_id=str(h["address_id"]), changed_at=_when(h["changed_at"]),
@@ -197,7 +197,8 @@ def send(site: Site, user: User, body: Any) -> dict[str, Any]:
     report = visits.sync(site.store, by=user, visits=batch_visits, households=batch_households, answers=batch_answers)
     return {"held": report.held, "new": report.new, "flagged": report.flagged, "rejected": report.rejected,
             "households": report.households, "households_rejected": report.households_rejected,
-            "answers": report.answers, "answers_held": report.answers_held, "answers_rejected": report.answers_rejected}
+            "answers": report.answers, "answers_held": report.answers_held, "answers_rejected": report.answers_rejected,
+            "notes_held": report.notes_held}
 
 
 def held(site: Site, user: User, body: Any) -> dict[str, Any]:

@@ -289,3 +289,28 @@ def test_other_roles_are_refused_and_write_nothing(demo_env: Path, role: str) ->
     assert (count, accounts) == (before[0] + 1, before[1])  # nothing written but the refusal's audit entry
     last = audit.entries(_store(demo_env), by="cli", limit=1)[0]
     assert (last.user_name, last.action, last.object_id, last.outcome) == (role, "permission_denied", "admin", "denied")
+
+
+def test_purge_warning_on_every_page_for_admins_and_the_register_panel(demo_env: Path) -> None:
+    """From warning_days before the purge the admins see the banner on every page (others do not); the admin page
+    shows the register, the notice and the DPIA generated from the settings, and the last purge's counts."""
+    from dashboard.store import purge
+
+    store = _store(demo_env)
+    campaign_settings.set_campaign_settings(store, by="cli", election_date=date.today() - timedelta(days=25),
+                                            retention_days=30, warning_days=10, controller_name="Camille Exemple")
+    warned = [w.value for w in _ok(app_test("admin").run()).warning]  # the landing page, not the admin page
+    assert any("seront purgées automatiquement" in w and "dans 5 jours" in w for w in warned)
+    assert not any("purgées automatiquement" in w.value for w in _ok(app_test("candidate").run()).warning)
+    purge.purge_campaign_data(store, by="cli")
+    at = _admin_page()
+    assert any("purgées automatiquement" in w.value for w in at.warning)
+    text = _page_text(at)
+    for needed in ("Registre des activités de traitement", "Camille Exemple", "(AIPD)",
+                   "Vos données personnelles", "Dernière purge"):
+        assert needed in text, needed
+    assert any(str(w).startswith("À compléter dans l'onglet Campagne pour la notice : adresse du responsable")
+               for w in (x.value for x in at.warning))
+    frame = _frame(at, "données").value
+    row = frame.loc[frame["données"] == "contacts"].iloc[0]
+    assert (row["avant"], row["après"]) == (3, 0)

@@ -14,6 +14,7 @@ from dashboard.store import CampaignStore, audit, questionnaires, turfs, users, 
 from tests.apptest import app_test, open_page
 
 TEXT = "Mme Leroy est malade, repasser dans quinze jours"
+NOTE = "Famille musulmane pratiquante, sonner deux fois"
 
 
 @pytest.fixture()
@@ -41,20 +42,27 @@ def test_build_answer_review_and_count(store: CampaignStore) -> None:
     own = turfs.turfs_for(store, by=canvasser)[0]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     ids = [str(uuid.uuid4()) for _ in range(2)]
-    visits.sync(store, by=canvasser, visits=[visits.VisitInput(v, own.turf_id, own.address_ids[i], "ouvert", now, None, i)
+    visits.sync(store, by=canvasser, visits=[visits.VisitInput(v, own.turf_id, own.address_ids[i], "ouvert", now, None, i,
+                                                               note=NOTE if i == 1 else None)
                                              for i, v in enumerate(ids)],
                 answers=[questionnaires.AnswerInput(ids[0], q.questionnaire_id, 1, {"q1": "oui", "q2": TEXT}),
                          questionnaires.AnswerInput(ids[1], q.questionnaire_id, 1, {"q1": "non"})])
 
     at = open_page(app_test("candidate").run(), "terrain.py")
     assert not at.exception and "Réponses mises en attente" in [s.value for s in at.subheader]
-    held = next(t for t in at.table if "mentions" in t.value.columns).value
-    assert list(held["réponse"]) == [TEXT] and list(held["mentions"]) == ["santé"]
+    held = next(t for t in at.table if "mentions" in t.value.columns).value  # one list: the answer and the visit note
+    assert list(held["texte"]) == [TEXT, NOTE] and list(held["mentions"]) == ["santé", "religion"]
+    assert list(held["type"]) == ["réponse libre à un questionnaire", "note de passage"]
     at.text_input[[t.label for t in at.text_input].index("Texte corrigé")].input("Repasser dans quinze jours")
     at.button[[b.label for b in at.button].index("Garder corrigé")].click().run()
-    assert not at.exception and "Réponse corrigée et gardée." in [s.value for s in at.success]
+    assert not at.exception and "Texte corrigé et gardé." in [s.value for s in at.success]
     assert questionnaires.held_texts(store, by="cli") == []
     assert [e.detail["decision"] for e in audit.entries(store, by="cli", action="answer_review")] == ["edit"]
+    at.button[[b.label for b in at.button].index("Supprimer")].click().run()  # the note, now the only one
+    assert not at.exception and "Texte supprimé." in [s.value for s in at.success]
+    assert [e.detail["decision"] for e in audit.entries(store, by="cli", action="text_review")] == ["delete"]
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM visit WHERE note IS NOT NULL").fetchone()[0] == 0
 
     at = open_page(app_test("admin").run(), "terrain.py")
     assert not at.exception

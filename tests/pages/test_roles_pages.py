@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 from dashboard.access.permissions import ROLES, may_open
-from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
+from dashboard.store import CampaignStore, audit, contacts, text_review, turfs, users, zones
 from dashboard.ui.navigation import existing_pages
 from tests.apptest import app_test, open_page
 
@@ -90,11 +90,13 @@ def test_the_canvasser_records_a_contact_in_their_zone(demo_env: Path) -> None:
     at.radio[0].set_value("rencontre")
     at.checkbox[0].check()
     fields["Courriel (si accord)"].input("sacha@example.org")
+    fields["Remarque (facultative)"].input("Sort de l'hôpital, repasser en mai")  # health: held, not stored
     next(b for b in at.button if b.label == "Enregistrer le passage").click()
     at.run()
     assert not at.exception and not at.error
-    assert "Passage enregistré." in [s.value for s in at.success]  # shown after the rerun that follows the save
+    assert any(s.value.startswith("Passage enregistré. Remarque mise en attente") for s in at.success)  # after the rerun
     store = CampaignStore(demo_env / "campaign.duckdb")
     frame = contacts.contacts(store, by=users.get_user(store, "canvasser"))
     row = frame[frame["full_name"] == "Sacha Nouveau"].iloc[0]
-    assert row["email"] == "sacha@example.org" and row["created_by"] == "canvasser"
+    assert row["email"] == "sacha@example.org" and row["created_by"] == "canvasser" and row["remark"] is None
+    assert [h.text for h in text_review.held_texts(store, by="cli")] == ["Sort de l'hôpital, repasser en mai"]

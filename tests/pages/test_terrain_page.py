@@ -6,6 +6,8 @@ second canvasser sees nothing of the first one's turf, in the store and on the p
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from urllib.parse import unquote
 from datetime import date, timedelta
 from pathlib import Path
@@ -182,6 +184,10 @@ def test_walk_sheets_go_through_the_export_gate(store: CampaignStore, wh: Wareho
     before = len(audit.entries(store, by="cli", action="export_walklist"))
     pdf = terrain_panel.walklist_file(store, wh, own.turf_id, "pdf", by=canvasser)
     assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftotext"):  # the door notice is the sheet's last page
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, check=True, capture_output=True, timeout=60).stdout.decode()
+        last = text.split("\f")[-2] if text.endswith("\f") else text.split("\f")[-1]
+        assert "Vos données personnelles" in last and "réclamation à la CNIL" in last
     csv = terrain_panel.walklist_file(store, wh, own.turf_id, "csv", by=canvasser).decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("N°;Numéro;Voie") and len(csv.splitlines()) == 1 + len(_walk(wh, own))
     exports = audit.entries(store, by="cli", action="export_walklist")  # newest first

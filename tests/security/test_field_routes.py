@@ -111,6 +111,23 @@ def test_visits_are_sent_once_from_this_site_only(app: Field) -> None:
         assert answer.status == 400 and _json(answer)["erreur"].startswith("envoi mal formé")
 
 
+def test_a_visit_note_goes_through_the_guard(app: Field) -> None:
+    """The phone's note travels with its visit; a caught one is held for a supervisor and said back to the phone."""
+    turf = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    door = turf["doors"][1]["address_id"]
+    notes = {"Boîte aux lettres cassée": False, "Monsieur sous chimiothérapie, ne pas insister": True}
+    sent = [{"visit_id": str(uuid.uuid4()), "turf_id": app.own_turf, "address_id": door, "outcome": "ouvert",
+             "recorded_at": 1_772_355_600_000, "seq": i + 10, "note": note} for i, note in enumerate(notes)]
+    answer = _json(post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"visits": sent}).encode(),
+                        {**SAME, "Cookie": app.canvasser}))
+    assert list(answer["notes_held"]) == [sent[1]["visit_id"]] and "mention sensible" in answer["notes_held"][sent[1]["visit_id"]]
+    with app.site.store.read() as con:
+        stored = dict(con.execute("SELECT visit_id, note IS NOT NULL FROM visit WHERE visit_id IN (?, ?)",
+                                  [v["visit_id"] for v in sent]).fetchall())
+        held = con.execute("SELECT count(*) FROM text_review WHERE target_id = ?", [sent[1]["visit_id"]]).fetchone()[0]
+    assert stored == {sent[0]["visit_id"]: True, sent[1]["visit_id"]: False} and held == 1
+
+
 def test_the_gate_sends_the_page_to_login_and_answers_the_api_in_json(app: Field) -> None:
     from starlette.applications import Starlette
     from starlette.middleware import Middleware

@@ -63,13 +63,14 @@ def test_set_get_purge_after_and_audit(store: CampaignStore, template: tuple[Cam
     assert saved.purge_after == date(2026, 4, 14)
     [entry] = _settings_entries(store)
     assert (entry.user_name, entry.action, entry.object_type, entry.outcome) == ("dir", "settings", "campaign", "success")
-    assert entry.detail == {"name": "Municipales 2026", "election_date": "2026-03-15", "retention_days": 30,
-                            "previous": {"name": None, "election_date": None, "retention_days": 30}}
+    unset = {"warning_days": 14, "controller_name": None, "controller_address": None, "contact_email": None, "referent": None}
+    assert entry.detail == {"name": "Municipales 2026", "election_date": "2026-03-15", "retention_days": 30, **unset,
+                            "previous": {"name": None, "election_date": None, "retention_days": 30, **unset}}
     # replace: French date, retention as text, name cleared; the entry keeps the previous values
     again = set_campaign_settings(store, by="cli", election_date="22/03/2026", retention_days=" 0 ")
     assert (again.name, again.election_date, again.retention_days, again.purge_after) == (None, date(2026, 3, 22), 0, date(2026, 3, 22))
     assert _settings_entries(store)[0].detail["previous"] == {"name": "Municipales 2026", "election_date": "2026-03-15",
-                                                               "retention_days": 30}
+                                                               "retention_days": 30, **unset}
     unset = set_campaign_settings(store, by=admin, election_date=None, retention_days=365)
     assert unset.election_date is None and unset.purge_after is None and unset.retention_days == 365
     with store.write() as con:
@@ -113,3 +114,21 @@ def test_hostile_name_is_bound(store: CampaignStore, hostile: str) -> None:
     saved = set_campaign_settings(store, by="cli", election_date=datetime(2026, 3, 15, 8, 0), retention_days=30, name=hostile)
     assert saved.name == hostile and saved.election_date == date(2026, 3, 15)
     assert get_campaign_settings(store).name == hostile and audit.verify_chain(store) is None
+
+
+def test_who_is_responsible_and_the_warning(store: CampaignStore) -> None:
+    saved = set_campaign_settings(store, by="cli", election_date=date(2026, 3, 22), retention_days=10, name="Liste Test",
+                                  controller_name=" Camille Exemple ", controller_address="1 rue de la Démo, 99999 Fictiville",
+                                  contact_email="donnees@example.org", referent="Dominique Test, referent@example.org",
+                                  warning_days="7")
+    assert (saved.controller_name, saved.contact_email, saved.warning_days) == ("Camille Exemple", "donnees@example.org", 7)
+    assert saved.purge_after == date(2026, 4, 1)
+    assert saved.warning(date(2026, 3, 24)) is None  # 8 days before
+    soon = saved.warning(date(2026, 3, 25))
+    assert soon is not None and "01/04/2026" in soon and "dans 7 jours" in soon
+    assert "est passée" in (saved.warning(date(2026, 4, 1)) or "")
+    with pytest.raises(SettingsError, match="courriel de contact invalide"):
+        set_campaign_settings(store, by="cli", election_date=None, retention_days=10, contact_email="pas un courriel")
+    with pytest.raises(SettingsError, match="avertissement hors bornes"):
+        set_campaign_settings(store, by="cli", election_date=None, retention_days=10, warning_days=91)
+    assert get_campaign_settings(store) == saved  # refused: nothing changed

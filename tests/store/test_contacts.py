@@ -148,7 +148,7 @@ def test_add_contact_as_every_role(store: CampaignStore, people: dict[str, User]
             row = _rows(store, "contact")[-1]
             assert row[:8] == (contact_id, "45999_2", "3 rue B", f"Témoin {role}", "06 12 34 56 78", "Jean.Dupont@example.fr",
                                True, "rencontre")
-            assert row[8:] == (user.user_name, T0, DOORS["45999_2"])
+            assert row[8:] == (user.user_name, T0, DOORS["45999_2"], None)  # no remark
         else:
             before = _rows(store, "contact")
             with pytest.raises(PermissionDenied, match="saisir les retours"):
@@ -251,7 +251,7 @@ def test_export_gate_and_format(store: CampaignStore, people: dict[str, User]) -
     assert rows[0][:4] == ["n°", "bureau de vote", "adresse", "nom"]
     assert len(rows) == 5
     assert rows[1][1:] == ["45999_1", "1 rue de la Paix", "Anne Martin", "", "", "non", "absent", "cli", "2026-03-01 09:00:00",
-                          DOORS["45999_1"]]
+                          DOORS["45999_1"], ""]
     # formulas neutralised for Excel; separators and quotes survive the round trip
     assert rows[4][2:9] == ["5 rue de l'Église", "'=1+1; \"Zoé\"", "'+33 6 12 34 56 78", "zoe@exemple.fr", "oui",
                             "personne rencontrée", "paul"]

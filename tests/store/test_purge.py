@@ -7,7 +7,18 @@ from datetime import date
 
 from dashboard.store import CampaignStore, users
 from dashboard.store.campaign_settings import set_campaign_settings
-from dashboard.store.purge import PURGED_TABLE_LABELS, PURGED_TABLES, purge_campaign_data, purge_status
+from dashboard.store.contacts import add_contact
+from dashboard.store.purge import (
+    KEPT,
+    PURGED_TABLE_LABELS,
+    PURGED_TABLES,
+    last_purge,
+    purge_campaign_data,
+    purge_if_due,
+    purge_status,
+    purge_with_report,
+    store_tables,
+)
 
 
 def test_due_the_day_after_the_retention_period(new_store: Callable[..., CampaignStore]) -> None:
@@ -33,3 +44,90 @@ def test_purge_keeps_accounts_and_settings(new_store: Callable[..., CampaignStor
 
 def test_every_purged_table_has_a_french_label() -> None:
     assert set(PURGED_TABLE_LABELS) == set(PURGED_TABLES)
+
+
+def test_every_table_of_the_store_is_purged_or_kept_for_a_reason(new_store: Callable[..., CampaignStore]) -> None:
+    """A new table (voters, consents…) fails here until it is one line of PURGED or KEPT."""
+    store = new_store()
+    with store.read():  # created and migrated
+        pass
+    tables = store_tables(store)
+    unclassified = tables - set(PURGED_TABLES) - set(KEPT)
+    assert not unclassified, f"tables neither purged nor kept: {sorted(unclassified)}"
+    assert set(PURGED_TABLES) <= tables and not set(PURGED_TABLES) & set(KEPT)
+
+
+PLANTED_NAME = "Zéphyrine Plantefictive"
+
+
+def _plant(store: CampaignStore) -> str:
+    """One contact with a fictitious name and a remark; returns its sealed name as stored."""
+    contact_id = add_contact(store, by="cli", station_id="99999_0001", address="3 rue Imaginaire", full_name=PLANTED_NAME,
+                             outcome="rencontre", consent=False)
+    store.save_view("Vue plantée Zorglub", {}, by="cli")
+    with store.read() as con:
+        return str(con.execute("SELECT full_name FROM contact WHERE contact_id = ?", [contact_id]).fetchone()[0])
+
+
+def test_purge_counts_before_and_after_in_the_audit_and_nothing_left_in_the_file(
+        new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store()
+    token = _plant(store)
+    assert token.startswith("v1:") or ":" in token  # sealed
+    if store.path is not None:  # DuckDB: the values are in the file before the purge (the scan can fail)
+        store.close()
+        data = store.path.read_bytes()
+        assert token.encode() in data and b"Zorglub" in data
+    else:
+        with store.read() as con:
+            node = con.execute("SELECT pg_relation_filenode('contact')").fetchone()[0]
+    report = purge_with_report(store, by="cli")
+    assert report.before["contact"] == 1 and report.before["saved_view"] == 1
+    assert set(report.after.values()) == {0} and report.deleted["contact"] == 1
+    last = last_purge(store)
+    assert last is not None and last.before == report.before and last.after == report.after and not last.automatic
+    assert any("contacts (contact) : 1 avant, 0 après" == line for line in last.lines_fr())
+    if store.path is not None:
+        store.close()
+        data = store.path.read_bytes()
+        assert token.encode() not in data and b"Zorglub" not in data and PLANTED_NAME.encode() not in data
+    else:  # VACUUM FULL: the table's rows are in new files, the old ones removed
+        with store.read() as con:
+            assert con.execute("SELECT pg_relation_filenode('contact')").fetchone()[0] != node
+    assert add_contact(store, by="cli", station_id="99999_0001", address="a", full_name="b", outcome="absent",
+                       consent=False) > 0  # the store works after the rewrite
+
+
+def test_automatic_purge_at_start_only_when_due(new_store: Callable[..., CampaignStore]) -> None:
+    store = new_store()
+    _plant(store)
+    assert purge_if_due(store, today=date(2030, 1, 1)) is None  # no election date: never
+    set_campaign_settings(store, by="cli", election_date=date(2026, 3, 22), retention_days=30)
+    assert purge_if_due(store, today=date(2026, 4, 20)) is None  # the day before
+    report = purge_if_due(store, today=date(2026, 4, 21))
+    assert report is not None and report.automatic and report.by == "purge-auto" and report.before["contact"] == 1
+    assert purge_status(store).rows["contact"] == 0
+    assert purge_if_due(store, today=date(2026, 4, 22)) is None  # nothing held: no purge (and no rewrite) at every start
+    last = last_purge(store)
+    assert last is not None and last.automatic
+
+
+def test_the_server_purges_at_start_when_due(new_store: Callable[..., CampaignStore]) -> None:
+    """The st.App lifespan (dashboard/server.py) runs the purge before serving; a failure does not stop the server."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from dashboard.web import startup
+
+    store = new_store()
+    _plant(store)
+    set_campaign_settings(store, by="cli", election_date=date(2020, 3, 15), retention_days=30)
+
+    async def serve(site: object) -> None:
+        async with startup.lifespan(site)(None):  # type: ignore[arg-type]
+            pass
+
+    asyncio.run(serve(SimpleNamespace(store=store)))
+    assert purge_status(store).rows["contact"] == 0 and last_purge(store).automatic  # type: ignore[union-attr]
+    broken = SimpleNamespace(store=SimpleNamespace(exists=lambda: (_ for _ in ()).throw(OSError("disque absent"))))
+    asyncio.run(serve(broken))  # logged, not raised

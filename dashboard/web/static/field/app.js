@@ -126,8 +126,10 @@ async function flush() {
     const answersRefused = Object.entries(answer.answers_rejected || {});
     for (const [id] of answersRefused) delete S.outbox.answers[id];
     const answersHeld = Object.values(answer.answers_held || {});
+    const notesHeld = Object.values(answer.notes_held || {});
     save();
-    if (answersHeld.length) say(answersHeld[0]);
+    if (notesHeld.length) say(notesHeld[0]);
+    else if (answersHeld.length) say(answersHeld[0]);
     else if (answersRefused.length) say(`Réponses refusées : ${answersRefused[0][1]}`);
     else if (refused.length) say(`${plural(refused.length, 'passage refusé', 'passages refusés')} : ${refused[0][1]}`);
     else if ((answer.flagged || []).length) {
@@ -161,12 +163,17 @@ function record(door, outcome, householdIds) {
   const turf = currentTurf();
   const now = Date.now();
   const ids = [];
+  // the door's note goes with a single visit; the server's guard holds a sensitive one for a supervisor
+  const noteField = $('porte-note');
+  const note = noteField && householdIds.length === 1 ? noteField.value.trim().slice(0, 280) : '';
+  if (noteField) noteField.value = '';
   for (const householdId of householdIds) {
     S.seq += 1;
     const visit = {
       visit_id: crypto.randomUUID(), turf_id: turf.turf.turf_id, address_id: door.address_id,
       household_id: householdId, outcome, recorded_at: now, seq: S.seq, user: S.user,
     };
+    if (note) visit.note = note;
     S.outbox.visits[visit.visit_id] = visit;
     ids.push(visit.visit_id);
     door.history.push({ visit_id: visit.visit_id, household_id: householdId, outcome, at: new Date(now).toISOString(), pending: true });
