@@ -41,6 +41,8 @@ ENCRYPTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "household": ("household_id", ("label",)),
     "answer": ("answer_id", ("text",)),
     "answer_review": ("review_id", ("text",)),
+    "opposition": ("opposition_id", ("identity",)),
+    "privacy_key": ("key_id", ("secret",)),
 }
 
 _lock = threading.Lock()
