@@ -119,7 +119,8 @@ def address_key(address: object) -> str:
     return " ".join([number, *street]).strip() if street or number else ""
 
 
-def _as_date(value: object) -> date | None:
+def parse_date(value: object) -> date | None:
+    """A date from a file or a form (ISO, JJ/MM/AAAA, JJ-MM-AAAA, JJ.MM.AAAA, AAAAMMJJ); None when empty."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -143,7 +144,7 @@ def birth_dates_match(a: object, b: object) -> bool:
 def birth_keys(value: object) -> frozenset[str]:
     """A birth date as the set of its ISO form and, when day and month can be swapped, the swapped one:
     two dates match when their sets meet (:func:`birth_dates_match`), also once each key is hashed."""
-    born = _as_date(value)
+    born = parse_date(value)
     if born is None:
         return frozenset()
     keys = {born.isoformat()}

@@ -1,11 +1,12 @@
 """Purge of the campaign's data once the election is over (CNIL: delete what was collected for the campaign).
 
 :func:`purge_campaign_data` (permission ``purge``: admin only) deletes, in one
-transaction, every contact (the people met), every zone with its stations,
+transaction, every contact (the people met) and their consents, every zone with its stations,
 addresses, counts, version history and assignments, every turf with its walk
 order, assignments and progress, the phone's visits and households, the questionnaires with their
 answers and held free texts, the field teams and goals, and the saved views. It keeps the accounts (the team may need
-them for the next campaign; the admin disables them) and the audit log, which
+them for the next campaign; the admin disables them), the opposition list (``store/opposition.py``: it must
+be honoured by the next campaign and provider too, as the CNIL asks) and the audit log, which
 records the purge with the number of rows deleted per table — never their
 content. :func:`purge_status` says whether the purge is due (the day after
 ``election_date + retention_days`` of the campaign settings).
@@ -26,7 +27,7 @@ from dashboard.store.guard import audit_refusals, grant_for
 # deleted, children first; every one is campaign data (personal or planning)
 PURGED_TABLES = (
     "answer_review", "answer", "answer_set", "questionnaire_version", "questionnaire",
-    "visit", "household", "contact",
+    "visit", "household", "consent", "contact",
     "turf_progress", "turf_assignment", "turf_address", "turf",
     "zone_version", "zone_count", "zone_address", "zone_assignment", "zone_station", "zone",
     "field_goal", "team_member", "team",
@@ -41,6 +42,7 @@ PURGED_TABLE_LABELS: dict[str, str] = {
     "questionnaire": "questionnaires",
     "visit": "passages saisis sur le téléphone",
     "household": "logements relevés",
+    "consent": "consentements",
     "contact": "contacts",
     "turf_progress": "relevés d'avancement",
     "turf_assignment": "affectations de secteurs",
