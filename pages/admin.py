@@ -1,4 +1,5 @@
-"""Administration (``/admin``): accounts, audit log, campaign settings, rights. Admin role only.
+"""Administration (``/admin``): accounts, audit log, campaign settings, rights, people (access, erasure,
+opposition, message lists). Admin role only.
 
 ``dashboard/app.py`` refuses the page to the other roles before running it;
 the page checks again (and the store checks every write: ``by=user``).

@@ -1,4 +1,5 @@
-"""Widgets of the Administration page (``pages/admin.py``): accounts, audit log, campaign settings, rights.
+"""Widgets of the Administration page (``pages/admin.py``): accounts, audit log, campaign settings, rights, people
+(``ui/person_panel.py``: rights of people, opposition list, message lists).
 
 Every write goes through the store (``dashboard.store.users``,
 ``dashboard.store.campaign_settings``) with ``by=`` the logged-in user, so the
@@ -30,7 +31,7 @@ from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
 from dashboard.store import audit, campaign_settings, data_right, purge, two_factor, users
 from dashboard.store.users import User
-from dashboard.ui import data, session
+from dashboard.ui import data, person_panel, session
 from dashboard.ui.navigation import PAGE_FILES
 from dashboard.ui.tables import show_table
 from dashboard.text import plain, sentence
@@ -39,7 +40,7 @@ AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
 GRANT_LABELS = {permissions.Grant.ALL: "tout", permissions.Grant.OWN_ZONES: "ses zones", permissions.Grant.NONE: "—"}
 OBJECT_TYPES = {"user": "compte", "zone": "zone", "campaign": "campagne", "contact": "contact", "station": "bureau", "turf": "secteur"}
-TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits")
+TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits", "Personnes")
 PURGE_WORD = "PURGER"
 PURGE_LABELS = purge.PURGED_TABLE_LABELS
 _NOTICE = "admin_notice_"  # + area: (kind, text) shown once, under the form that acted
@@ -450,7 +451,7 @@ def rights_tab() -> None:
 
 def render(user: User) -> None:
     """The whole page for an admin (the caller checked the role)."""
-    accounts, log, campaign, rights = st.tabs(list(TABS))
+    accounts, log, campaign, rights, people = st.tabs(list(TABS))
     with accounts:
         accounts_tab(user)
     with log:
@@ -459,3 +460,5 @@ def render(user: User) -> None:
         campaign_tab(user)
     with rights:
         rights_tab()
+    with people:
+        person_panel.render(user)
