@@ -570,23 +570,17 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_contacts(args: argparse.Namespace) -> int:
     """``contacts export``: the export gate as in the app: a person logs in (throttled, audited), then
     ``export_personal_data`` is checked and the export audited; the file is readable by its owner only."""
-    from dashboard.store import CampaignStore, contacts, users
+    from dashboard.store import contacts
 
-    settings = _settings(args)
-    store = CampaignStore.from_settings(settings)
-    result = users.verify_login(store, args.user, _read_password(args), client="cli",
-                                demo_allowed=_demo_territory(settings))
-    if not result.ok or result.user is None:
-        raise users.UserError(result.message_fr)
+    store, user = _logged_in(args)
     output: Path = args.output
     if output.exists():
         raise ConfigError(f"le fichier existe déjà : {output} (choisissez un autre nom)")
-    content = contacts.export_contacts_csv(store, by=result.user)
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    rows = max(content.decode("utf-8-sig").count("\r\n") - 1, 0)
-    print(f"{rows} contact(s) exporté(s) dans {output} (export inscrit au journal d'audit ; à supprimer après usage).")
+    export = contacts.export_contacts(store, by=user)
+    _private_write(output, export.content)
+    left_out = f" ; {export.excluded} exclu(s) : opposition" if export.excluded else ""
+    print(f"{export.rows} contact(s) exporté(s) dans {output}{left_out} (export inscrit au journal d'audit ; "
+          "à supprimer après usage).")
     return 0
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard.access import permissions
 from dashboard.ui import admin_panel, session
+from dashboard.web.downloads import download_path
 
 user = session.page_user()
 if not permissions.may_open(user.role, "admin"):
@@ -21,4 +22,4 @@ if not permissions.may_open(user.role, "admin"):
     st.stop()
 
 st.title("Administration")
-admin_panel.render(user)
+admin_panel.render(user, download_path)

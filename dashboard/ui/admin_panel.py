@@ -18,6 +18,7 @@ The audit log is read-only here: there is no edit or delete control.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from functools import partial
@@ -449,8 +450,8 @@ def rights_tab() -> None:
     show_table(pages_frame())
 
 
-def render(user: User) -> None:
-    """The whole page for an admin (the caller checked the role)."""
+def render(user: User, link_for: Callable[[str], str]) -> None:
+    """The whole page for an admin (the caller checked the role); ``link_for(token)``: a one-time download's address."""
     accounts, log, campaign, rights, people = st.tabs(list(TABS))
     with accounts:
         accounts_tab(user)
@@ -461,4 +462,4 @@ def render(user: User) -> None:
     with rights:
         rights_tab()
     with people:
-        person_panel.render(user)
+        person_panel.render(user, link_for)

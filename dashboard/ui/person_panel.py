@@ -14,6 +14,7 @@ Session keys start with ``person_``. Every user-provided text is shown through `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -27,7 +28,6 @@ from dashboard.text import plain, sentence
 from dashboard.access import permissions
 from dashboard.ui import data, session
 from dashboard.ui.tables import show_table
-from dashboard.web.downloads import download_path
 
 ERASE_WORD = "EFFACER"
 _SUMMARY = "person_summary"
@@ -56,9 +56,9 @@ def _show() -> None:
         query = _query()
         record = person.export_person(store, query, by=user)
         st.session_state[_SUMMARY] = ("info", record.summary_fr())
-        st.session_state[_LINK] = download_path(tickets.issue(store, "person", by=user, params={
+        st.session_state[_LINK] = tickets.issue(store, "person", by=user, params={
             "contact_id": query.contact_id, "full_name": query.full_name,
-            "birth_date": None if query.birth_date is None else str(query.birth_date)}))
+            "birth_date": None if query.birth_date is None else str(query.birth_date)})
     except IsoloirError as error:
         st.session_state[_SUMMARY] = ("error", sentence(error.message_fr))
         st.session_state.pop(_LINK, None)
@@ -82,7 +82,7 @@ def _erase() -> None:
                                              f"{done.visits} passage(s). Seule l'opposition reste, sous forme de clés.")
 
 
-def rights_section(user: User) -> None:
+def rights_section(user: User, link_for: Callable[[str], str]) -> None:
     st.subheader("Droits d'une personne")
     st.caption("Accès (tout ce qui est détenu) ou effacement. Cherchez par n° de contact, ou par nom et prénom "
                "(la date de naissance affine la recherche dans la liste d'opposition).")
@@ -99,8 +99,8 @@ def rights_section(user: User) -> None:
     if shown := st.session_state.pop(_SUMMARY, None):
         kind, text = shown
         {"info": st.info, "error": st.error, "success": st.success}[kind](plain(text).replace("\n", "  \n"))
-    if link := st.session_state.pop(_LINK, None):
-        st.markdown(f"[Télécharger ses données (JSON)]({link}) — lien valable 60 secondes, une seule fois.")
+    if token := st.session_state.pop(_LINK, None):
+        st.markdown(f"[Télécharger ses données (JSON)]({link_for(token)}) — lien valable 60 secondes, une seule fois.")
 
 
 def _add_opposition() -> None:
@@ -166,7 +166,7 @@ def opposition_section(user: User) -> None:
         st.caption("Aucune opposition enregistrée.")
 
 
-def messages_section(user: User) -> None:
+def messages_section(user: User, link_for: Callable[[str], str]) -> None:
     st.subheader("Liste de diffusion")
     st.caption("Les contacts ayant consenti à une finalité sur un canal, sans les personnes opposées (comptées).")
     left, right = st.columns(2)
@@ -181,11 +181,12 @@ def messages_section(user: User) -> None:
         except IsoloirError as error:
             st.error(plain(error.message_fr))
             return
-        st.markdown(f"[Télécharger la liste (CSV)]({download_path(token)}) — lien valable 60 secondes, une seule fois ; "
+        st.markdown(f"[Télécharger la liste (CSV)]({link_for(token)}) — lien valable 60 secondes, une seule fois ; "
                     "le nombre de personnes exclues est inscrit au journal d'audit.")
 
 
-def render(user: User) -> None:
-    rights_section(user)
+def render(user: User, link_for: Callable[[str], str]) -> None:
+    """The tab; ``link_for(token)``: the one-time download's address (``web.downloads.download_path``, passed by the page)."""
+    rights_section(user, link_for)
     opposition_section(user)
-    messages_section(user)
+    messages_section(user, link_for)
