@@ -37,7 +37,7 @@ from datetime import date, datetime
 
 from dashboard.access.permissions import Principal, actor_name
 from dashboard.errors import IsoloirError
-from dashboard.privacy.identity import Identity, IdentityIndex, address_key, from_full_name, identity
+from dashboard.privacy.identity import Identity, IdentityIndex, from_full_name, identity
 from dashboard.store import audit, crypto
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
@@ -278,8 +278,3 @@ def entries(store: CampaignStore, *, by: Principal | str) -> list[Entry]:
         audit.insert(con, actor_name(by), "view_personal_data", "opposition", None, {"rows": len(found)})
     return found
 
-
-def same_address(a: object, b: object) -> bool:
-    """Two address labels are the same once normalised (``privacy.identity.address_key``)."""
-    key = address_key(a)
-    return bool(key) and key == address_key(b)
