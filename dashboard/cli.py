@@ -191,6 +191,39 @@ def _parser() -> argparse.ArgumentParser:
     vdemo.add_argument("output", type=Path)
     vdemo.add_argument("--size", type=int, default=5000, help="nombre d'électeurs (défaut 5 000)")
     vdemo.add_argument("--seed", type=int, default=2026)
+    login = argparse.ArgumentParser(add_help=False, parents=[data_dir, password])
+    login.add_argument("--user", required=True, help="votre nom d'utilisateur (mot de passe demandé ; l'action est inscrite au journal)")
+    consent = sub.add_parser("consent", help="consentements par finalité et canal")
+    consent_sub = consent.add_subparsers(dest="consent_action", required=True)
+    withdraw = consent_sub.add_parser("withdraw", parents=[login], help="retirer le consentement d'un contact (tout, ou une finalité / un canal)")
+    withdraw.add_argument("contact_id", type=int)
+    withdraw.add_argument("--purpose", help="recontact, newsletter ou volunteering (défaut : toutes)")
+    withdraw.add_argument("--channel", help="email, sms, telephone ou courrier (défaut : tous)")
+    opposition = sub.add_parser("opposition", help="liste d'opposition (ne plus solliciter)")
+    opposition_sub = opposition.add_subparsers(dest="opposition_action", required=True)
+    oppose = opposition_sub.add_parser("add", parents=[login], help="enregistrer une demande reçue par courriel ou courrier")
+    oppose.add_argument("--source", required=True, choices=["courriel", "courrier"])
+    oppose.add_argument("--received", required=True, help="date de réception (AAAA-MM-JJ ou JJ/MM/AAAA)")
+    oppose.add_argument("--birth-name", help="nom de naissance")
+    oppose.add_argument("--usage-name", help="nom d'usage")
+    oppose.add_argument("--first-names", required=True, help="prénoms")
+    oppose.add_argument("--birth-date", help="date de naissance")
+    oppose.add_argument("--address", help="adresse")
+    person = sub.add_parser("person", help="droits des personnes : tout exporter (accès) ou effacer")
+    person_sub = person.add_subparsers(dest="person_action", required=True)
+    for action, text in (("export", "exporter tout ce qui est détenu sur une personne (JSON et résumé en français)"),
+                         ("erase", "effacer une personne (ne reste que son opposition, sous forme de clés)")):
+        p = person_sub.add_parser(action, parents=[login], help=text)
+        p.add_argument("--contact", type=int, help="n° de contact")
+        p.add_argument("--name", help="nom et prénom")
+        p.add_argument("--birth-date", help="date de naissance (avec --name)")
+        if action == "export":
+            p.add_argument("--output", "-o", required=True, type=Path, help="dossier où écrire personne.json et personne.txt (créé)")
+    messages = sub.add_parser("messages", parents=[login],
+                              help="liste de diffusion : contacts ayant consenti à une finalité sur un canal, opposés exclus (CSV)")
+    messages.add_argument("purpose", help="recontact, newsletter ou volunteering")
+    messages.add_argument("channel", help="email, sms, telephone ou courrier")
+    messages.add_argument("--output", "-o", required=True, type=Path, help="fichier CSV à écrire (refusé s'il existe)")
 
     keys = sub.add_parser("keys", help="clé de chiffrement des données personnelles du magasin de campagne")
     keys_sub = keys.add_subparsers(dest="keys_action", required=True)
@@ -592,7 +625,23 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_contacts(args: argparse.Namespace) -> int:
     """``contacts export``: the export gate as in the app: a person logs in (throttled, audited), then
     ``export_personal_data`` is checked and the export audited; the file is readable by its owner only."""
-    from dashboard.store import contacts, users
+    from dashboard.store import contacts
+
+    store, user = _logged_in(args)
+    output: Path = args.output
+    if output.exists():
+        raise ConfigError(f"le fichier existe déjà : {output} (choisissez un autre nom)")
+    export = contacts.export_contacts(store, by=user)
+    _private_write(output, export.content)
+    left_out = f" ; {export.excluded} exclu(s) : opposition" if export.excluded else ""
+    print(f"{export.rows} contact(s) exporté(s) dans {output}{left_out} (export inscrit au journal d'audit ; "
+          "à supprimer après usage).")
+    return 0
+
+
+def _logged_in(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The store and the account of ``--user`` after its password (throttled and audited as in the app)."""
+    from dashboard.store import users
 
     settings = _settings(args)
     store = _campaign_store(settings)
@@ -600,15 +649,78 @@ def cmd_contacts(args: argparse.Namespace) -> int:
                                 demo_allowed=_demo_territory(settings))
     if not result.ok or result.user is None:
         raise users.UserError(result.message_fr)
+    return store, result.user
+
+
+def _private_write(path: Path, content: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+
+
+def cmd_consent(args: argparse.Namespace) -> int:
+    """``consent withdraw``: rights of the account re-read when it runs (``store/consent.py``), audited."""
+    from dashboard.store import consent
+
+    store, user = _logged_in(args)
+    count = consent.withdraw(store, args.contact_id, by=user, purpose=args.purpose, channel=args.channel, source="cli")
+    print(f"{count} consentement(s) retiré(s) pour le contact n° {args.contact_id} (inscrit au journal d'audit).")
+    return 0
+
+
+def cmd_opposition(args: argparse.Namespace) -> int:
+    """``opposition add``: a request received by e-mail or post (``store/opposition.py``)."""
+    from dashboard.privacy.identity import parse_date
+    from dashboard.store import opposition
+
+    store, user = _logged_in(args)
+    try:
+        received = parse_date(args.received)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if received is None:
+        raise ConfigError("date de réception manquante")
+    entry = opposition.add_request(store, by=user, source=args.source, received_on=received, birth_name=args.birth_name,
+                                   usage_name=args.usage_name, first_names=args.first_names, birth_date=args.birth_date,
+                                   address=args.address)
+    print(f"Opposition n° {entry} enregistrée : la personne est exclue des listes, exports et imports.")
+    return 0
+
+
+def cmd_person(args: argparse.Namespace) -> int:
+    """``person export`` / ``person erase`` (``store/person.py``): rights re-read when it runs, audited."""
+    from dashboard.store import person
+
+    query = person.Query(contact_id=args.contact, full_name=args.name, birth_date=args.birth_date)
+    store, user = _logged_in(args)
+    if args.person_action == "export":
+        record = person.export_person(store, query, by=user)
+        folder: Path = args.output
+        folder.mkdir(mode=0o700, parents=True, exist_ok=False)
+        _private_write(folder / "personne.json", record.to_json().encode("utf-8"))
+        _private_write(folder / "personne.txt", record.summary_fr().encode("utf-8"))
+        counts = record.counts()
+        print(f"Exporté dans {folder} : {counts['contacts']} contact(s), {counts['consents']} consentement(s), "
+              f"{counts['visits']} passage(s), {counts['oppositions']} opposition(s) (inscrit au journal d'audit).")
+        return 0
+    done = person.erase_person(store, query, by=user)
+    print(f"Effacé : {done.contacts} contact(s), {done.consents} consentement(s), {done.visits} passage(s), "
+          f"{done.answers} réponse(s) ; opposition gardée sous forme de clés : n° {', '.join(map(str, done.oppositions_kept))}.")
+    return 0
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    """``messages PURPOSE CHANNEL``: the message list (``store/messages.py``), opposed people left out and counted."""
+    from dashboard.store import messages
+
     output: Path = args.output
     if output.exists():
         raise ConfigError(f"le fichier existe déjà : {output} (choisissez un autre nom)")
-    content = contacts.export_contacts_csv(store, by=result.user)
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    rows = max(content.decode("utf-8-sig").count("\r\n") - 1, 0)
-    print(f"{rows} contact(s) exporté(s) dans {output} (export inscrit au journal d'audit ; à supprimer après usage).")
+    store, user = _logged_in(args)
+    listed = messages.message_list(store, args.purpose, args.channel, by=user)
+    _private_write(output, listed.csv())
+    print(f"{len(listed.rows)} destinataire(s) ({listed.title}) dans {output} ; {listed.excluded} exclu(s) : opposition ; "
+          f"{listed.unreachable} sans coordonnée pour ce canal.")
     return 0
 
 
@@ -807,7 +919,8 @@ COMMANDS = {"import": cmd_import, "info": cmd_info, "demo": cmd_demo, "run": cmd
             "stations": cmd_stations,
             "versions": cmd_versions, "crosswalk": cmd_crosswalk,
             "users": cmd_users, "contacts": cmd_contacts, "voters": cmd_voters, "keys": cmd_keys,
-            "purge": cmd_purge, "sensitive-check": cmd_sensitive_check}
+            "purge": cmd_purge, "sensitive-check": cmd_sensitive_check, "consent": cmd_consent,
+            "opposition": cmd_opposition, "person": cmd_person, "messages": cmd_messages}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""Administration (``/admin``): accounts, audit log, campaign settings, rights. Admin role only.
+"""Administration (``/admin``): accounts, audit log, campaign settings, rights, people (access, erasure,
+opposition, message lists). Admin role only.
 
 ``dashboard/app.py`` refuses the page to the other roles before running it;
 the page checks again (and the store checks every write: ``by=user``).
@@ -11,6 +12,7 @@ import streamlit as st
 
 from dashboard.access import permissions
 from dashboard.ui import admin_panel, session
+from dashboard.web.downloads import download_path
 
 user = session.page_user()
 if not permissions.may_open(user.role, "admin"):
@@ -20,4 +22,4 @@ if not permissions.may_open(user.role, "admin"):
     st.stop()
 
 st.title("Administration")
-admin_panel.render(user)
+admin_panel.render(user, download_path)

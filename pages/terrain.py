@@ -26,6 +26,7 @@ from dashboard.warehouse import queries
 from dashboard.access.permissions import Grant, permission
 from dashboard.errors import IsoloirError
 from dashboard.formats import PARIS_TIME, fmt_date, fmt_number
+from dashboard.store import consent as consent_store
 from dashboard.store import contacts, text_review, tickets, zones
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.users import User
@@ -181,7 +182,13 @@ if permission(user.role, "record_feedback") and station_ids:
         address_id = st.selectbox("Adresse", list(address_labels), format_func=address_labels.get)
         full_name = st.text_input("Nom de la personne", max_chars=contacts.MAX_FULL_NAME)
         outcome = st.radio("Résultat", list(contacts.OUTCOMES), format_func=contacts.OUTCOMES.get, horizontal=True)
-        consent = st.checkbox("Accepte d'être recontactée par la campagne")
+        # consent per purpose, with the exact text read to the person (its version is stored with the consent)
+        texts = consent_store.current_texts(store)
+        agreed = [p for p, label in consent_store.PURPOSES.items()
+                  if st.checkbox(f"Accepte : {label}", help=texts[p].text, key=f"terrain_consent_{p}")]
+        st.caption("Texte lu à la personne (survolez « ? ») : il est enregistré avec son accord.")
+        channels = st.multiselect("Par", list(consent_store.CHANNELS), format_func=consent_store.CHANNELS.get,
+                                  placeholder="déduit des coordonnées données", key="terrain_consent_channels")
         phone = st.text_input("Téléphone (si accord)", max_chars=contacts.MAX_PHONE)
         email = st.text_input("Courriel (si accord)", max_chars=contacts.MAX_EMAIL)
         remark = st.text_input("Remarque (facultative)", max_chars=text_review.MAX_NOTE,
@@ -190,10 +197,14 @@ if permission(user.role, "record_feedback") and station_ids:
             try:
                 if address_id is None:
                     raise contacts.ContactError("choisissez une adresse de vos secteurs")
+                chosen = channels or [c for c, given in (("email", email), ("telephone", phone)) if given]
+                if agreed and not chosen:
+                    raise contacts.ContactError("accord sans moyen de contact : choisissez un canal ou donnez une coordonnée")
                 contact_id = contacts.add_contact(store, by=user, address_id=address_id, station_id=station,
                                                   address=address_labels.get(address_id, ""), full_name=full_name,
-                                                  outcome=outcome, consent=consent, phone=phone or None,
-                                                  email=email or None, remark=remark or None)
+                                                  outcome=outcome, consent=bool(agreed), phone=phone or None,
+                                                  email=email or None, remark=remark or None,
+                                                  consents=[(p, c) for p in agreed for c in chosen])
             except IsoloirError as error:
                 st.error(plain(error.message_fr))
             else:  # said on the next run: a message drawn before st.rerun() never reaches the browser

@@ -60,8 +60,11 @@ def document_pdf(document: Document, *, printed_on: date | None = None) -> bytes
 
 
 def walk_sheet_with_notice(walk: pd.DataFrame, notice: Document, *, zone_name: str = "", turf_name: str = "",
-                           geometry: BaseGeometry | None = None, printed_on: date | None = None) -> bytes:
-    """The walk sheet of ``walk`` (``walklist_pdf``) with ``notice`` as its last page."""
-    pdf = walk_sheet(walk, zone_name=zone_name, turf_name=turf_name, geometry=geometry, printed_on=printed_on)
+                           geometry: BaseGeometry | None = None, printed_on: date | None = None,
+                           excluded: int = 0) -> bytes:
+    """The walk sheet of ``walk`` (``walklist_pdf``; ``excluded``: doors left out for opposition) with ``notice``
+    as its last page."""
+    pdf = walk_sheet(walk, zone_name=zone_name, turf_name=turf_name, geometry=geometry, printed_on=printed_on,
+                     excluded=excluded)
     draw_document(pdf, notice)
     return bytes(pdf.output())

@@ -13,13 +13,17 @@ refusing lines the sheet does not have and outcomes the phone does not know (Fre
 :func:`sheet_visit_id` makes each visit's id on the server from the turf, the walk's day and the door, so a
 sheet typed twice is stored once.
 
+:func:`drop_opposed` leaves out the lines of the doors on the opposition list (``store/opposition.py``: a
+« ne plus solliciter » at the address covers all its households; at one household, that household) and
+says how many: the sheet prints the count, never hides it.
+
 Pure: frames and values in and out; no store, no Streamlit.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -75,6 +79,26 @@ def sheet_rows(walk: pd.DataFrame, households: Sequence[Mapping[str, Any]]) -> p
     for column in OUTCOME_COLUMNS:
         frame[column] = ""
     return frame.astype({"order": "int64", "door": "int64", "doors": "int64"}) if len(frame) else frame
+
+
+def drop_opposed(rows: pd.DataFrame, doors: Collection[tuple[str, str | None]]) -> tuple[pd.DataFrame, int]:
+    """``rows`` (:func:`sheet_rows`, or any frame with ``address_id`` and ``household_id``) without the lines of
+    opposed ``doors`` ((address_id, household_id or None: the whole address)), renumbered 1…n in ``order``,
+    and how many lines were left out."""
+    if not len(rows) or not doors:
+        return rows, 0
+    addresses = {a for a, h in doors if h is None}
+    households = {(a, h) for a, h in doors if h is not None}
+
+    def opposed(address_id: object, household_id: object) -> bool:
+        if str(address_id) in addresses:
+            return True
+        return household_id is not None and not pd.isna(household_id) and (str(address_id), str(household_id)) in households
+
+    mask = [opposed(a, h) for a, h in zip(rows["address_id"], rows["household_id"], strict=True)]
+    kept = rows.loc[[not m for m in mask]].reset_index(drop=True)
+    kept["order"] = range(1, len(kept) + 1)
+    return kept, int(sum(mask))
 
 
 def sheet_visit_id(turf_id: int, day: date, address_id: str, household_id: str | None) -> str:

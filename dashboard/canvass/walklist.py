@@ -264,8 +264,12 @@ def street_visits(walk: pd.DataFrame) -> pd.Series:
     return pd.Series(keys[starts]).value_counts().sort_index()
 
 
-def walklist_csv(walk: pd.DataFrame) -> bytes:
+def walklist_csv(walk: pd.DataFrame, excluded: int = 0) -> bytes:
     """The walk list as CSV bytes: ``;``-separated, UTF-8 with BOM, French headers, blank outcome columns.
 
-    Addresses and estimated counts only (no personal data)."""
-    return french_csv([CSV_HEADERS_FR[c] for c in CSV_COLUMNS], walk[CSV_COLUMNS].itertuples(index=False))
+    Addresses and estimated counts only (no personal data). ``excluded``: doors left out because they are
+    on the opposition list, said in a last line."""
+    rows: list[tuple[object, ...]] = list(walk[CSV_COLUMNS].itertuples(index=False))
+    if excluded:
+        rows.append(("", f"{excluded} porte(s) exclue(s) : opposition (ne plus solliciter)", *[""] * (len(CSV_COLUMNS) - 2)))
+    return french_csv([CSV_HEADERS_FR[c] for c in CSV_COLUMNS], rows)

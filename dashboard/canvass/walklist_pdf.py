@@ -268,20 +268,21 @@ def _ensure_room(pdf: FPDF, rows: int, header_text: str) -> bool:
 
 def walklist_pdf(
     walk: pd.DataFrame, *, zone_name: str = "", turf_name: str = "", geometry: BaseGeometry | None = None,
-    printed_on: date | None = None,
+    printed_on: date | None = None, excluded: int = 0,
 ) -> bytes:
     """The A4 walk sheet of ``walk`` (a frame of :func:`dashboard.canvass.walklist.order_walk`) as PDF bytes.
 
     ``geometry``: the turf's outline (EPSG:4326) drawn under the points; ``printed_on``: the date
-    printed (default today; also the PDF's creation date, so the same inputs give the same bytes).
+    printed (default today; also the PDF's creation date, so the same inputs give the same bytes);
+    ``excluded``: doors left out because they are on the opposition list, printed under the title.
     """
     return bytes(walk_sheet(walk, zone_name=zone_name, turf_name=turf_name, geometry=geometry,
-                            printed_on=printed_on).output())
+                            printed_on=printed_on, excluded=excluded).output())
 
 
 def walk_sheet(
     walk: pd.DataFrame, *, zone_name: str = "", turf_name: str = "", geometry: BaseGeometry | None = None,
-    printed_on: date | None = None,
+    printed_on: date | None = None, excluded: int = 0,
 ) -> FPDF:
     """:func:`walklist_pdf` as the open FPDF document (``canvass/documents_pdf.py`` appends the door notice)."""
     day = printed_on or date.today()
@@ -312,6 +313,10 @@ def walk_sheet(
     pdf.set_text_color(90, 90, 90)
     pdf.set_x(MARGIN)
     pdf.cell(CONTENT_W, 4, "Cochez une case par porte. Aucun nom ni commentaire sur les personnes : seules les réponses cochées comptent.", 0)
+    if excluded:
+        pdf.ln(4)
+        pdf.set_x(MARGIN)
+        pdf.cell(CONTENT_W, 4, f"{excluded} porte(s) exclue(s) de cette feuille : opposition (ne plus solliciter).", 0)
     pdf.set_text_color(0, 0, 0)
     map_top = pdf.get_y() + 6
     # a sheet with one line per household (canvass/sheet.py): one point per door, numbered by its first line

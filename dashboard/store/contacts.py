@@ -28,6 +28,14 @@ row count (never the rows); every contact recorded writes ``record_feedback``
 (station, outcome, consent: no name, address, phone or email); every export
 writes ``export`` with the row count. Refusals write ``permission_denied``.
 
+**Consents** per purpose and channel (``store/consent.py``) are recorded with the contact when given
+(``consents``: (purpose, channel) pairs, each with the text shown and its version); the ``consent`` flag
+stays the « recontact » summary that allows a phone number and an e-mail to be kept.
+
+**Opposition.** The export leaves out every contact on the opposition list (``store/opposition.py``:
+named by an entry, matched by name and address, or at an opposed door) and says how many
+(:class:`ContactExport`, the audit entry).
+
 **Export** (:func:`export_contacts_csv`) needs ``export_personal_data``
 (admin and candidate: the CNIL reserves it to the candidate and the campaign
 director): CSV for a French Excel, UTF-8 with a BOM, ``;`` separator, CRLF
@@ -41,12 +49,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dashboard.access.permissions import Grant, Principal, actor_name, require
 from dashboard.errors import IsoloirError
-from dashboard.store import audit, crypto, text_review
+from dashboard.store import audit, consent as consent_store, crypto, opposition, text_review
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.guard import audit_refusals, grant_for
@@ -205,7 +215,7 @@ def _door(address_id: object) -> tuple[str, str]:
 def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full_name: str,
                 outcome: str, consent: bool, address_id: str | None = None, station_id: str | None = None,
                 phone: str | None = None, email: str | None = None, remark: str | None = None,
-                now: datetime | None = None) -> int:
+                now: datetime | None = None, consents: Iterable[tuple[str, str]] = ()) -> int:
     """Record one contact (``record_feedback``; a canvasser only at one of their doors). Returns its id.
 
     ``address_id`` (``<BAN id>@<station_id>``) is the door; its station is the
@@ -214,8 +224,13 @@ def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full
     Phone and email are refused unless ``consent`` (agreed to be recontacted);
     consent is only possible when the person was met (``rencontre``). ``remark``
     goes through the sensitive-mention guard (``text_review.store_free_text``):
-    :func:`remark_held` says afterwards whether it waits for a supervisor.
+    :func:`remark_held` says afterwards whether it waits for a supervisor. ``consents``: the (purpose, channel)
+    pairs agreed, recorded with their proof in the same transaction (``store/consent.py``); any of them
+    implies ``consent``.
     """
+    consents = list(consents)
+    if isinstance(consent, bool) and consents:
+        consent = True
     now = now or utc_now()
     with audit_refusals(store, by, "record_feedback", "contact"):
         grant = grant_for(by, "record_feedback")
@@ -263,6 +278,7 @@ def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full
             audit.insert(con, actor_name(by), "record_feedback", "contact", contact_id,
                          {"station_id": station, "outcome": outcome_clean, "consent": consent,
                           **({} if remark_clean is None else {"remark": "held" if caught else "stored"})}, at=now)
+            consent_store.record_in(con, contact_id, consents, user=actor_name(by), source="terrain", now=now)
     return contact_id
 
 
@@ -296,14 +312,34 @@ def require_personal_export(store: CampaignStore, by: Principal | str, object_ty
         grant_for(by, "export_personal_data")
 
 
+@dataclass(frozen=True)
+class ContactExport:
+    """The contacts' CSV and what it left out."""
+
+    content: bytes
+    rows: int
+    excluded: int  # contacts on the opposition list, not in the file
+
+
+def not_opposed(rows: list[tuple], columns: list[str], opposed: opposition.OppositionList) -> tuple[list[tuple], int]:  # type: ignore[type-arg]
+    """``rows`` (opened contact rows with ``columns``) without the opposed contacts, and how many were left out."""
+    at = {c: columns.index(c) for c in ("contact_id", "full_name", "address", "address_id")}
+    kept = [r for r in rows if not opposed.contact_opposed(r[at["contact_id"]], r[at["full_name"]], r[at["address"]],
+                                                          r[at["address_id"]])]
+    return kept, len(rows) - len(kept)
+
+
 @retrying
-def export_contacts_csv(store: CampaignStore, *, by: Principal | str) -> bytes:
-    """Every contact as CSV for a French Excel (``export_personal_data``: admin, candidate); audited ``export``."""
+def export_contacts(store: CampaignStore, *, by: Principal | str) -> ContactExport:
+    """Every contact not on the opposition list, as CSV for a French Excel (``export_personal_data``: admin,
+    candidate); audited ``export`` with the rows written and the contacts left out."""
     require_personal_export(store, by, "contacts")
     with store.write() as con:
         rows = crypto.open_rows("contact", con.execute(f"SELECT {', '.join(COLUMNS)} FROM contact ORDER BY contact_id").fetchall(),
                                 COLUMNS)
-        audit.insert(con, actor_name(by), "export", "contacts", None, {"rows": len(rows), "format": "csv"})
+        rows, excluded = not_opposed(rows, COLUMNS, opposition.load_in(con))
+        audit.insert(con, actor_name(by), "export", "contacts", None, {"rows": len(rows), "format": "csv",
+                                                                        "excluded_opposed": excluded})
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_HEADERS[c] for c in COLUMNS)
@@ -312,4 +348,9 @@ def export_contacts_csv(store: CampaignStore, *, by: Principal | str) -> bytes:
         cells = list(row)
         cells[outcome_index] = OUTCOMES.get(cells[outcome_index], cells[outcome_index])
         writer.writerow(_cell(v) for v in cells)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return ContactExport(("\ufeff" + buffer.getvalue()).encode("utf-8"), len(rows), excluded)
+
+
+def export_contacts_csv(store: CampaignStore, *, by: Principal | str) -> bytes:
+    """:func:`export_contacts`' file (the download route and the CLI)."""
+    return export_contacts(store, by=by).content

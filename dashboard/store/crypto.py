@@ -44,6 +44,8 @@ ENCRYPTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "voter": ("voter_id", ("birth_name", "usage_name", "first_names", "birth_date", "sex", "address")),
     "visit": ("visit_id", ("note",)),
     "text_review": ("review_id", ("text",)),
+    "opposition": ("opposition_id", ("identity",)),
+    "privacy_key": ("key_id", ("secret",)),
 }
 
 _lock = threading.Lock()

@@ -313,6 +313,46 @@ def _voters(d: Dialect) -> list[str]:
     ]
 
 
+def _consent_and_opposition(d: Dialect) -> list[str]:
+    """Consent per purpose and channel with its proof, the opposition list (``store/consent.py``,
+    ``store/opposition.py``, ``store/person.py``).
+
+    ``consent_text``: the exact text shown for a purpose, versioned (a new wording is a new version, never an
+    edit). ``consent``: one row per (contact, purpose, channel) agreed, with the text version shown, when, who
+    collected it and how (``source``); ``withdrawn_at`` / ``withdrawn_by`` / ``withdrawal_source`` when it was
+    withdrawn (the row stays: it is the proof of both). ``opposition``: the people who asked not to be
+    solicited: from the field (``terrain``: a « ne plus solliciter » visit, its door ``address_id`` /
+    ``household_id`` and ``visit_id``), or a request received by e-mail or post (``courriel``, ``courrier``:
+    ``identity`` 🔒 the names, first names, birth date and address entered, ``received_on``); ``match_keys``
+    the identity's normalised values as keyed hashes (HMAC-SHA-256 under ``privacy_key``): what the matching
+    reads, and all that is left of the person once erased (``erased_at``). ``privacy_key``: the HMAC key
+    (``secret`` 🔒, one row)."""
+    key = d.generated_key
+    return [
+        """CREATE TABLE IF NOT EXISTS consent_text (
+            purpose VARCHAR NOT NULL CHECK (purpose IN ('recontact', 'newsletter', 'volunteering')),
+            version INTEGER NOT NULL CHECK (version > 0), text VARCHAR NOT NULL, created_by VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL, PRIMARY KEY (purpose, version))""",
+        *d.sequence("consent_seq"),
+        f"""CREATE TABLE IF NOT EXISTS consent (
+            consent_id {key('consent_seq')}, contact_id BIGINT NOT NULL,
+            purpose VARCHAR NOT NULL CHECK (purpose IN ('recontact', 'newsletter', 'volunteering')),
+            channel VARCHAR NOT NULL CHECK (channel IN ('email', 'sms', 'telephone', 'courrier')),
+            text_version INTEGER NOT NULL, given_at TIMESTAMP NOT NULL, collected_by VARCHAR NOT NULL,
+            source VARCHAR NOT NULL, withdrawn_at TIMESTAMP, withdrawn_by VARCHAR, withdrawal_source VARCHAR)""",
+        "CREATE INDEX IF NOT EXISTS consent_contact ON consent (contact_id)",
+        *d.sequence("opposition_seq"),
+        f"""CREATE TABLE IF NOT EXISTS opposition (
+            opposition_id {key('opposition_seq')},
+            source VARCHAR NOT NULL CHECK (source IN ('terrain', 'courriel', 'courrier', 'effacement')),
+            received_on DATE NOT NULL, entered_by VARCHAR NOT NULL, entered_at TIMESTAMP NOT NULL,
+            identity VARCHAR, match_keys VARCHAR, address_id VARCHAR, household_id VARCHAR, visit_id VARCHAR,
+            contact_id BIGINT, erased_at TIMESTAMP)""",
+        "CREATE INDEX IF NOT EXISTS opposition_address ON opposition (address_id)",
+        """CREATE TABLE IF NOT EXISTS privacy_key (key_id INTEGER PRIMARY KEY, secret VARCHAR NOT NULL)""",
+    ]
+
+
 def _retention_and_notes(d: Dialect) -> list[str]:
     """Free texts beside visits and contacts, their review queue, the notice's settings (``store/text_review.py``,
     ``store/campaign_settings.py``, ``store/purge.py``).
@@ -353,6 +393,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (9, "questionnaires", _questionnaires),
     (10, "field_teams", _field_teams),
     (11, "voters", _voters),
+    (12, "consent_and_opposition", _consent_and_opposition),
     (13, "retention_and_notes", _retention_and_notes),
 ]
 # number -> a data step run after the migration's statements, in the same transaction

@@ -7,7 +7,7 @@ table of the store is in neither: a new table of personal data is one line here.
 
 **What goes.** :func:`purge_campaign_data` (permission ``purge``: admin only, or
 the ``purge-auto`` system actor) deletes, in one transaction, every row of
-:data:`PURGED`: contacts and their held remarks, the imported electoral lists, the phone's visits (and their
+:data:`PURGED`: contacts with their consents and held remarks, the imported electoral lists, the phone's visits (and their
 notes) and households, the questionnaires with their answers and held free
 texts, the zones, turfs and assignments, the field teams and goals, and the
 saved views. **What stays** (:data:`KEPT`): the accounts (the team may need
@@ -47,7 +47,7 @@ from dashboard.store.guard import audit_refusals, grant_for
 
 AUTO_ACTOR = "purge-auto"
 OPPOSITION_YEARS = 3
-OPPOSITION_TABLE = "opposition"  # the opposition list's table, once the consent work adds it (KEPT below)
+OPPOSITION_TABLE = "opposition"  # the opposition list's table (store/opposition.py; KEPT below)
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ PURGED: tuple[DataTable, ...] = (
     DataTable("questionnaire", "questionnaires", False),
     DataTable("visit", "passages saisis sur le téléphone", True),
     DataTable("household", "logements relevés", True),
+    DataTable("consent", "consentements", True),
     DataTable("contact", "contacts", True),
     DataTable("voter", "électeurs de la liste électorale", True),
     DataTable("voter_import", "imports de listes électorales", True),

@@ -50,6 +50,8 @@ COLUMN_LABELS: dict[str, str] = {
     "visit.note": "note de passage", "text_review.text": "note ou remarque en attente",
     "voter.birth_name": "nom de naissance", "voter.usage_name": "nom d'usage", "voter.first_names": "prénoms",
     "voter.birth_date": "date de naissance", "voter.sex": "sexe", "voter.address": "adresse déclarée",
+    "opposition.identity": "identité de la personne opposée (noms, prénoms, date de naissance, adresse)",
+    "privacy_key.secret": "clé de rapprochement de la liste d'opposition",
 }
 
 

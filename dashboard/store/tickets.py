@@ -29,7 +29,8 @@ from dashboard.store.guard import audit_refusals, grant_for
 
 LIFETIME = timedelta(seconds=60)
 # kind -> the action it needs (checked when the ticket is issued, and again by the export itself when redeemed)
-KINDS: dict[str, str] = {"contacts": "export_personal_data"}
+KINDS: dict[str, str] = {"contacts": "export_personal_data", "messages": "export_personal_data",
+                         "person": "export_personal_data"}
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 

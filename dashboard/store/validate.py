@@ -8,10 +8,11 @@ a French message naming the field.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date
 
 from dashboard.errors import IsoloirError
 from dashboard.ingest.ids import normalize_station_ref
+from dashboard.privacy.identity import parse_date
 from dashboard.store.errors import ZoneError
 
 MAX_GEOMETRY_BYTES = 5_000_000
@@ -53,21 +54,11 @@ def station_sort_key(station_id: str) -> tuple[str, int, int, str]:
 
 
 def clean_date(value: object, what: str) -> date | None:
-    """A date from a ``date`` (or ``datetime``), an ISO or ``dd/mm/yyyy`` string, or None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
+    """A date from a ``date`` (or ``datetime``), an ISO or ``dd/mm/yyyy`` string (``privacy.identity.parse_date``), or None."""
     try:
-        if "/" in text:
-            day, month, year = text.split("/")
-            return date(int(year), int(month), int(day))
-        return date.fromisoformat(text)
+        return parse_date(value)
     except ValueError:
-        raise IsoloirError(f"{what} invalide : « {text[:40]} » (attendu : AAAA-MM-JJ ou JJ/MM/AAAA)") from None
+        raise IsoloirError(f"{what} invalide : « {str(value).strip()[:40]} » (attendu : AAAA-MM-JJ ou JJ/MM/AAAA)") from None
 
 
 

@@ -44,6 +44,7 @@ from dashboard.store import audit, crypto, text_review
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.guard import audit_refusals, grant_for
+from dashboard.store.opposition import add_field_entries
 from dashboard.store.scope import ADDRESSES_OF_USER_SQL, TURFS_OF_USER_SQL
 from dashboard.store.validate import clean_address_id, clean_text
 
@@ -244,6 +245,7 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
         own_turfs = ({int(r[0]) for r in con.execute(TURFS_OF_USER_SQL, [user]).fetchall()} if own else None)
         turf_addresses: dict[int, set[str] | None] = {}
         seen: set[str] = set()
+        opposed: list[tuple[str, str, str | None, str | None]] = []
         for visit_id, turf_id, address, station, household, outcome, at, seq, note in cleaned_visits:
             if visit_id in seen:  # twice in one batch
                 continue
@@ -271,8 +273,12 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
                 report.notes_held[visit_id] = text_review.held_message(caught)
             report.new.append(visit_id)
             report.held.append(visit_id)
+            if outcome == "ne_plus_solliciter":
+                opposed.append((visit_id, address, household, station))
             if flag:
                 report.flagged.append(visit_id)
+        if opposed:  # « ne plus solliciter »: on the opposition list at once (store/opposition.py)
+            add_field_entries(con, opposed, user=user, now=now)
         if answers:  # the answers of visits of this batch or sent before (the store checks each is the user's)
             from dashboard.store.questionnaires import save_answers
 

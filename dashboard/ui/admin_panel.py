@@ -1,4 +1,5 @@
-"""Widgets of the Administration page (``pages/admin.py``): accounts, audit log, campaign settings, rights.
+"""Widgets of the Administration page (``pages/admin.py``): accounts, audit log, campaign settings, rights, people
+(``ui/person_panel.py``: rights of people, opposition list, message lists).
 
 Every write goes through the store (``dashboard.store.users``,
 ``dashboard.store.campaign_settings``) with ``by=`` the logged-in user, so the
@@ -17,6 +18,7 @@ The audit log is read-only here: there is no edit or delete control.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from functools import partial
@@ -31,7 +33,7 @@ from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
 from dashboard.canvass.documents_pdf import document_pdf
 from dashboard.store import audit, campaign_settings, data_right, purge, register, two_factor, users
 from dashboard.store.users import User
-from dashboard.ui import data, session
+from dashboard.ui import data, person_panel, session
 from dashboard.ui.navigation import PAGE_FILES
 from dashboard.ui.tables import show_table
 from dashboard.text import plain, sentence
@@ -40,7 +42,7 @@ AUDIT_LIMITS = (100, 500, 2000, 10000)
 DETAIL_CHARS = 160
 GRANT_LABELS = {permissions.Grant.ALL: "tout", permissions.Grant.OWN_ZONES: "ses zones", permissions.Grant.NONE: "—"}
 OBJECT_TYPES = {"user": "compte", "zone": "zone", "campaign": "campagne", "contact": "contact", "station": "bureau", "turf": "secteur"}
-TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits", "Registre et notice")
+TABS = ("Comptes", "Journal d'audit", "Campagne", "Droits", "Personnes", "Registre et notice")
 PURGE_WORD = "PURGER"
 PURGE_LABELS = purge.PURGED_TABLE_LABELS
 _NOTICE = "admin_notice_"  # + area: (kind, text) shown once, under the form that acted
@@ -511,9 +513,9 @@ def rights_tab() -> None:
     show_table(pages_frame())
 
 
-def render(user: User) -> None:
-    """The whole page for an admin (the caller checked the role)."""
-    accounts, log, campaign, rights, documents = st.tabs(list(TABS))
+def render(user: User, link_for: Callable[[str], str]) -> None:
+    """The whole page for an admin (the caller checked the role); ``link_for(token)``: a one-time download's address."""
+    accounts, log, campaign, rights, people, documents = st.tabs(list(TABS))
     with accounts:
         accounts_tab(user)
     with log:
@@ -522,5 +524,7 @@ def render(user: User) -> None:
         campaign_tab(user)
     with rights:
         rights_tab()
+    with people:
+        person_panel.render(user, link_for)
     with documents:
         register_tab()

@@ -25,8 +25,9 @@ import pandas as pd
 from dashboard.access.permissions import Grant, Principal, permission
 from dashboard.canvass.coverage import coverage_deck, point_states, turf_coverage
 from dashboard.canvass.doors import OUTCOME_LABELS_FR, turf_addresses, turf_walk
-from dashboard.canvass.sheet import sheet_rows, typed_back
+from dashboard.canvass.sheet import drop_opposed, sheet_rows, typed_back
 from dashboard.formats import fmt_date, fmt_number, fmt_percent
+from dashboard.store import opposition
 from dashboard.store import teams as team_store
 from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
@@ -270,7 +271,8 @@ def draw_sheet_entry(store: CampaignStore, user: Principal, turf: Turf) -> None:
         st.success(plain(saved))
     wh = data.warehouse()
     walk = turf_walk(turf_addresses(wh, turf.address_ids, latest_election(wh)), turf.address_ids)
-    rows = sheet_rows(walk, visit_store.turf_households(store, turf.turf_id, by=user))
+    rows, _ = drop_opposed(sheet_rows(walk, visit_store.turf_households(store, turf.turf_id, by=user)),
+                           opposition.opposed_doors(store))  # the lines of the printed sheet
     if rows.empty:
         st.caption("Aucune adresse sur ce secteur.")
         return

@@ -34,13 +34,13 @@ import shapely
 
 from dashboard.access.permissions import Grant, Principal, permission
 from dashboard.canvass.doors import turf_addresses, turf_walk, with_households
-from dashboard.canvass.sheet import sheet_rows
+from dashboard.canvass.sheet import drop_opposed, sheet_rows
 from dashboard.canvass.streets import street_layers, street_lines
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.documents_pdf import walk_sheet_with_notice
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
 from dashboard.formats import NNBSP, fmt_date, fmt_datetime, fmt_number, fmt_percent, to_paris
-from dashboard.store import campaign_settings, purge, register
+from dashboard.store import campaign_settings, opposition, purge, register
 from dashboard.store import turfs as turf_store
 from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
@@ -308,12 +308,13 @@ def walklist_file(store: CampaignStore, wh: Warehouse, turf_id: int, kind: str, 
     walk = turf_walk(turf_addresses(wh, turf.address_ids, election_id), turf.address_ids)
     # the phone's doors in the phone's order, one line per household recorded (canvass/sheet.py)
     walk = sheet_rows(walk, visit_store.turf_households(store, turf.turf_id, by=by))
+    walk, excluded = drop_opposed(walk, opposition.opposed_doors(store))  # counted on the sheet, never hidden
     if kind == "csv":
-        return walklist_csv(walk)
+        return walklist_csv(walk, excluded)
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb is not None else None
     notice = register.door_notice(campaign_settings.get_campaign_settings(store), purge.store_tables(store))  # last page
     return walk_sheet_with_notice(walk, notice, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry,
-                                  printed_on=printed_on)
+                                  printed_on=printed_on, excluded=excluded)
 
 
 def walklist_file_name(turf: Turf, kind: str, day: date) -> str:

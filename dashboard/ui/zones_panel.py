@@ -37,13 +37,14 @@ from dashboard.canvass.turfs import (DEFAULT_TURF_DOORS, MAX_TURF_DOORS, MAX_TUR
                                      planned_turfs, smallest_size, too_many_turfs_fr, turfs_fr)
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
-from dashboard.canvass.sheet import sheet_rows
+from dashboard.canvass.sheet import drop_opposed, sheet_rows
 from dashboard.errors import IsoloirError
 from dashboard.formats import fmt_number
 from dashboard.canvass.lasso_state import LassoMapState, parse_state
 from dashboard.maps.build import MapSpec, build_map
 from dashboard.maps.view import MapView
 from dashboard.maps.measure_types import TARGET_TYPES
+from dashboard.store import opposition
 from dashboard.store import turfs as turf_store
 from dashboard.store import users, zones
 from dashboard.store import visits as visit_store
@@ -857,10 +858,11 @@ def walklist_files(ctx: Context, store: CampaignStore, user: users.User, turf_id
     turf = export.turf
     walk = walk_of_turf(address_rows(ctx, turf.address_ids), turf.address_ids)
     walk = sheet_rows(walk, visit_store.turf_households(store, turf.turf_id, by=user))  # one line per household
+    walk, excluded = drop_opposed(walk, opposition.opposed_doors(store))  # counted on the sheet, never hidden
     if what == "csv":
-        return walklist_csv(walk)
+        return walklist_csv(walk, excluded)
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb else None
-    return walklist_pdf(walk, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry)
+    return walklist_pdf(walk, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry, excluded=excluded)
 
 
 def walklists_section(ctx: Context, store: CampaignStore, user: users.User, zone: zones.Zone,

@@ -7,8 +7,10 @@ re-read, audited). This route, plain Starlette, then:
    requests get one file; unknown, used or expired tokens get a French 404 page);
 2. finds who the file is for (:func:`download_user`, the ONE place deciding it: the session
    cookie's user, who must hold the ticket);
-3. builds the file through the export function (``contacts.export_contacts_csv``), which re-reads
-   the user's rights from the store at this moment and audits the export, or the refusal (403);
+3. builds the file through the export function (``contacts.export_contacts_csv``, a message list
+   ``messages.message_list``, a person's data ``person.export_person``: opposed people left out of the
+   first two), which re-reads the user's rights from the store at this moment and audits the export, or
+   the refusal (403);
 4. answers it with ``Content-Disposition: attachment`` and ``Cache-Control: no-store``: nothing is
    kept in Streamlit's media store, nothing stays at a URL once the ticket is used.
 
@@ -30,7 +32,7 @@ from starlette.routing import Route
 
 from dashboard.access.permissions import PermissionDenied
 from dashboard.errors import IsoloirError
-from dashboard.store import audit, contacts, sessions, tickets, users
+from dashboard.store import audit, contacts, messages, person, sessions, tickets, users
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.tickets import Ticket
 from dashboard.store.users import User
@@ -40,9 +42,16 @@ log = logging.getLogger(__name__)
 PATH = "/telechargement/{token}"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 GONE = "Lien de téléchargement inconnu, expiré ou déjà utilisé : relancez l'export depuis la page Terrain."
-# kind -> (build the file for the user: the export function checks and audits, file name stem, media type)
-EXPORTS: dict[str, tuple[Callable[[CampaignStore, User], bytes], str, str]] = {
-    "contacts": (lambda store, user: contacts.export_contacts_csv(store, by=user), "contacts", "text/csv; charset=utf-8"),
+CSV = "text/csv; charset=utf-8"
+# kind -> (build the file for the user and the ticket's params: the export function checks and audits, file name
+# stem, media type, extension)
+EXPORTS: dict[str, tuple[Callable[[CampaignStore, User, dict], bytes], str, str, str]] = {  # type: ignore[type-arg]
+    "contacts": (lambda store, user, _: contacts.export_contacts_csv(store, by=user), "contacts", CSV, "csv"),
+    "messages": (lambda store, user, p: messages.message_list(store, str(p.get("purpose")), str(p.get("channel")),
+                                                              by=user).csv(), "liste-diffusion", CSV, "csv"),
+    "person": (lambda store, user, p: person.export_person(
+        store, person.Query(contact_id=p.get("contact_id"), full_name=p.get("full_name"), birth_date=p.get("birth_date")),
+        by=user).to_json().encode("utf-8"), "donnees-personne", "application/json", "json"),
 }
 
 
@@ -76,13 +85,13 @@ def answer(request: Request, store: CampaignStore, token: str) -> Response:
         ticket = tickets.redeem(store, token)
         if ticket is None:
             return _page(404, GONE)
-        build, stem, media_type = EXPORTS[ticket.kind]
+        build, stem, media_type, extension = EXPORTS[ticket.kind]
         user = download_user(request, store, ticket)
         if user is None:
             audit.record(store, ticket.user_name, "permission_denied", ticket.kind, None,
                          {"action": "download", "reason": "session"}, "denied")
             return _page(403, "téléchargement refusé : ce lien n'est pas le vôtre")
-        content = build(store, user)  # rights of now, checked and audited (export or refusal) by the export
+        content = build(store, user, ticket.params)  # rights of now, checked and audited (export or refusal) by the export
     except PermissionDenied as error:
         return _page(403, error.message_fr)
     except IsoloirError as error:
@@ -90,7 +99,7 @@ def answer(request: Request, store: CampaignStore, token: str) -> Response:
     except Exception:  # noqa: BLE001 - the edge: the details to the log, a French page to the browser
         log.exception("download failed")
         return _page(500, "le téléchargement a échoué ; réessayez, ou prévenez l'administrateur")
-    name = f"{stem}-{date.today().isoformat()}.csv"
+    name = f"{stem}-{date.today().isoformat()}.{extension}"
     return Response(content, media_type=media_type,
                     headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -14,7 +14,7 @@ from dashboard.store import CampaignStore, audit, campaign_settings, crypto, ses
 from tests.apptest import app_test, open_page
 
 NEW_PASSWORD = "un-mot-de-passe-solide"
-TABS = ["Comptes", "Journal d'audit", "Campagne", "Droits"]
+TABS = ["Comptes", "Journal d'audit", "Campagne", "Droits", "Personnes", "Registre et notice"]
 
 
 def _store(data_dir: Path) -> CampaignStore:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 from dashboard.access.permissions import ROLES, may_open
-from dashboard.store import CampaignStore, audit, contacts, text_review, turfs, users, zones
+from dashboard.store import CampaignStore, audit, consent, contacts, text_review, turfs, users, zones
 from dashboard.ui.navigation import existing_pages
 from tests.apptest import app_test, open_page
 
@@ -100,3 +100,7 @@ def test_the_canvasser_records_a_contact_in_their_zone(demo_env: Path) -> None:
     row = frame[frame["full_name"] == "Sacha Nouveau"].iloc[0]
     assert row["email"] == "sacha@example.org" and row["created_by"] == "canvasser" and row["remark"] is None
     assert [h.text for h in text_review.held_texts(store, by="cli")] == ["Sort de l'hôpital, repasser en mai"]
+    # the first box is the « recontact » purpose; the channel comes from the e-mail given; its text is the proof
+    [given] = consent.consents_of(store, int(row["contact_id"]), by="cli")
+    assert (given.purpose, given.channel, given.collected_by, given.text) == (
+        "recontact", "email", "canvasser", consent.DEFAULT_TEXTS["recontact"])

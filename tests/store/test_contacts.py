@@ -242,7 +242,7 @@ def test_export_gate_and_format(store: CampaignStore, people: dict[str, User]) -
     assert [row[1:] for row in _log(store)[-3:]] == [("permission_denied", "denied", '{"action": "export_personal_data"}')] * 3
     for role in ("admin", "candidate"):
         data = contacts.export_contacts_csv(store, by=people[role])
-        assert _log(store)[-1] == (people[role].user_name, "export", "success", '{"format": "csv", "rows": 4}')
+        assert _log(store)[-1] == (people[role].user_name, "export", "success", '{"excluded_opposed": 0, "format": "csv", "rows": 4}')
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert "\r\n" in text
@@ -261,7 +261,7 @@ def test_export_of_an_empty_store(new_store: Callable[..., CampaignStore]) -> No
     store = new_store()
     data = contacts.export_contacts_csv(store, by="cli")
     assert data.decode("utf-8-sig").splitlines() == [";".join(contacts.CSV_HEADERS.values())]
-    assert audit.entries(store, by="cli")[0].detail == {"format": "csv", "rows": 0}
+    assert audit.entries(store, by="cli")[0].detail == {"format": "csv", "rows": 0, "excluded_opposed": 0}
 
 
 # -- property: a canvasser reads exactly the rows at the doors of their zones ------------------
