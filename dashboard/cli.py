@@ -24,7 +24,7 @@ from pathlib import Path
 from dashboard.access.permissions import ROLES, check_role
 from dashboard.config import Settings
 from dashboard.errors import ConfigError, IsoloirError, WarehouseMissing
-from dashboard.formats import format_fr
+from dashboard.formats import format_fr, paris_today
 from dashboard.ingest import KINDS, ImportOptions
 
 
@@ -738,7 +738,7 @@ def _demo_territory(settings: Settings) -> bool:
 def _election_date(store, given: date | None) -> date:  # type: ignore[no-untyped-def]
     from dashboard.store.campaign_settings import get_campaign_settings
 
-    return given or get_campaign_settings(store).election_date or date.today()
+    return given or get_campaign_settings(store).election_date or paris_today()
 
 
 def _write_new(path: Path, content: bytes) -> None:

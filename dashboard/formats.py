@@ -64,6 +64,12 @@ PARIS = ZoneInfo("Europe/Paris")
 PARIS_TIME = "heure de Paris"  # for column headers and captions: « le (heure de Paris) »
 
 
+def paris_today() -> date:
+    """Today's date in Europe/Paris (the server's clock may be UTC: from midnight to 1 or 2 a.m. in Paris,
+    ``date.today()`` there is still yesterday)."""
+    return datetime.now(PARIS).date()
+
+
 def to_paris(value: datetime | None) -> datetime | None:
     """A stored timestamp (naive UTC, or aware) as an aware Europe/Paris time; None stays None."""
     if value is None or _missing_time(value):

@@ -1,6 +1,7 @@
 """Terrain : the turfs a user walks (their map, walk lists and progress), the zones and stations they
-work in, the people met there, and the contact form; for the leaders, the questionnaires (builder,
-results, the review queue of held free texts: ``dashboard.ui.questionnaire_panel``).
+work in, the people met there, and the contact form; for the admin and the candidate, the review queue of
+the questionnaires' held free texts (``dashboard.ui.questionnaire_panel``; questionnaires are built, and their
+results read, on Zones, which strategists open too).
 
 Turfs (``dashboard.ui.terrain_panel``): a canvasser sees their turfs only (``store.turfs`` selects them in
 SQL); the admin and the candidate see every turf and the team's progress. Walk sheets (PDF, CSV) are
@@ -103,9 +104,6 @@ if visible and permission(user.role, "edit_zones") is Grant.ALL:
 turf_labels = {t.turf_id: terrain_panel.turf_label(t) for t in turfs} if visible else {}
 if permission(user.role, "review_feedback"):  # free texts the sensitive-mention guard caught
     questionnaire_panel.draw_review(store, user, turf_labels)
-if permission(user.role, "edit_zones") is Grant.ALL:  # questionnaires: built here, answered on the phone
-    built = questionnaire_panel.draw_builder(store, user, {z.zone_id: z.name for z in visible})
-    questionnaire_panel.draw_results(store, user, built, names, turf_labels)
 
 if visible and turfs and permission(user.role, "record_feedback"):
     # the printed sheet of the turf chosen above, typed back: one line per door, one click per outcome

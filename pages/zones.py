@@ -1,6 +1,7 @@
 """Zones : draw canvassing zones on the map (lasso, clicks, attributes), save them, cut them into turfs,
 print walk lists and assign the turfs; follow the field team (coverage map, progress, teams, goals, leaderboard:
-``dashboard/ui/field_team.py``, counts only, so strategists see it without personal data).
+``dashboard/ui/field_team.py``, counts only, so strategists see it without personal data); build the
+questionnaires and read their aggregated results, as a table, a chart and a map (``dashboard/ui/questionnaire_panel.py``).
 
 Opened only by the roles with ``edit_zones`` (admin, candidate, strategist: ``dashboard/app.py``
 refuses the others); every write goes through ``dashboard.store`` (rights checked, audited).
@@ -12,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.store import turfs, zones
-from dashboard.ui import data, field_team, session, zones_panel
+from dashboard.ui import data, field_team, questionnaire_panel, session, zones_panel
 
 user = session.page_user()
 store = data.campaign()
@@ -37,3 +38,6 @@ if zone is not None:
 
 # the field team: live coverage, progress per canvasser, team and station, teams, goals, leaderboard (counts only)
 field_team.draw_team(store, user, all_turfs)
+
+# questionnaires: built here by the roles that build zones, answered on the phone; results in aggregate only
+questionnaire_panel.draw_on_zones(store, user, {z.zone_id: z.name for z in zone_list}, all_turfs)

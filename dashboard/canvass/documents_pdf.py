@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from dashboard.formats import paris_today
 from dashboard.canvass.walklist_pdf import CONTENT_W, MARGIN, _sheet_class, pdf_text, walk_sheet
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from fpdf import FPDF
     from shapely.geometry.base import BaseGeometry
 
+    from dashboard.store.questionnaires import Questionnaire
     from dashboard.store.register import Document
 else:
     FPDF = Any
@@ -47,7 +49,7 @@ def draw_document(pdf: FPDF, document: Document) -> None:
 
 def document_pdf(document: Document, *, printed_on: date | None = None) -> bytes:
     """``document`` alone as an A4 PDF (its creation date ``printed_on``: same inputs, same bytes)."""
-    day = printed_on or date.today()
+    day = printed_on or paris_today()
     pdf = _sheet_class()(orientation="P", unit="mm", format="A4")
     pdf.set_creation_date(datetime(day.year, day.month, day.day))
     pdf.set_title(pdf_text(document.title))
@@ -61,10 +63,10 @@ def document_pdf(document: Document, *, printed_on: date | None = None) -> bytes
 
 def walk_sheet_with_notice(walk: pd.DataFrame, notice: Document, *, zone_name: str = "", turf_name: str = "",
                            geometry: BaseGeometry | None = None, printed_on: date | None = None,
-                           excluded: int = 0) -> bytes:
-    """The walk sheet of ``walk`` (``walklist_pdf``; ``excluded``: doors left out for opposition) with ``notice``
-    as its last page."""
+                           excluded: int = 0, questionnaire: Questionnaire | None = None) -> bytes:
+    """The walk sheet of ``walk`` (``walklist_pdf``; ``excluded``: doors left out for opposition; ``questionnaire``:
+    the turf's, with its answer grid) with ``notice`` as its last page."""
     pdf = walk_sheet(walk, zone_name=zone_name, turf_name=turf_name, geometry=geometry, printed_on=printed_on,
-                     excluded=excluded)
+                     excluded=excluded, questionnaire=questionnaire)
     draw_document(pdf, notice)
     return bytes(pdf.output())

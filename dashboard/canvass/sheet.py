@@ -83,8 +83,9 @@ def sheet_rows(walk: pd.DataFrame, households: Sequence[Mapping[str, Any]]) -> p
 
 def drop_opposed(rows: pd.DataFrame, doors: Collection[tuple[str, str | None]]) -> tuple[pd.DataFrame, int]:
     """``rows`` (:func:`sheet_rows`, or any frame with ``address_id`` and ``household_id``) without the lines of
-    opposed ``doors`` ((address_id, household_id or None: the whole address)), renumbered 1…n in ``order``,
-    and how many lines were left out."""
+    opposed ``doors`` ((address_id, household_id or None: the whole address)), and how many lines were left out.
+    ``order`` is kept as it was (a gap where a door was left out): a sheet printed before a « ne plus solliciter »
+    and typed back after it keeps its line numbers, so no result lands on the wrong door."""
     if not len(rows) or not doors:
         return rows, 0
     addresses = {a for a, h in doors if h is None}
@@ -97,7 +98,6 @@ def drop_opposed(rows: pd.DataFrame, doors: Collection[tuple[str, str | None]]) 
 
     mask = [opposed(a, h) for a, h in zip(rows["address_id"], rows["household_id"], strict=True)]
     kept = rows.loc[[not m for m in mask]].reset_index(drop=True)
-    kept["order"] = range(1, len(kept) + 1)
     return kept, int(sum(mask))
 
 

@@ -16,6 +16,13 @@ ignored, cut into pieces more than ``GAP_M`` apart exactly as the walk list cuts
 
 A street with one address point has a one-point path and a horizontal label.
 :func:`street_layers` turns them into deck.gl layers for the field maps (Terrain, Zones).
+
+:func:`route_path` is the walk route drawn along the streets rather than across blocks: along each street
+from address to address in the walk's order (by house number, one side then the other), and from one
+street to the next through the nearest junction of their lines (where the two address lines cross or, since
+address points stop short of a crossing, come within ``JUNCTION_M`` of each other; straight across when the
+streets do not meet or the junction is a detour of more than ``DETOUR`` times the straight leg), all built
+from the addresses, offline. :func:`path_length_m` measures it.
 Pure: frames in, values out.
 """
 
@@ -29,6 +36,8 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 from pydeck.types import String
+from shapely.geometry import LineString, Point
+from shapely.ops import nearest_points
 
 from dashboard.canvass.geo import LocalProjection
 from dashboard.canvass.housenumbers import normalise_street, parse_housenumbers
@@ -41,6 +50,8 @@ STREET_NAME_LAYER = "noms_de_rues"
 STREET_COLOR = (222, 220, 214, 255)  # a light grey street on the light background that replaces a basemap
 STREET_NAME_COLOR = (60, 60, 60, 255)
 NAME_PX = 12
+JUNCTION_M = 60.0  # two address lines closer than this meet at a junction (address points stop short of it)
+DETOUR = 3.0  # a junction making the leg between two streets longer than this many straight legs is not taken
 CHAR_WIDTH = 0.55  # a name's width per character, in font sizes (deck.gl's sans-serif, roughly)
 
 
@@ -197,3 +208,73 @@ def street_layers(lines: list[StreetLine], *, draw_lines: bool = True, zoom: flo
             get_pixel_offset=[0, 0], pickable=False,
         ))
     return layers
+
+
+def _street_geometry(line: StreetLine, projection: LocalProjection) -> LineString | Point:
+    x, y = projection.forward(np.array([p[0] for p in line.path]), np.array([p[1] for p in line.path]))
+    return LineString(np.column_stack([x, y])) if len(line.path) > 1 else Point(float(x[0]), float(y[0]))
+
+
+def _nearest_line(lines: list[tuple[str, LineString | Point]], key: str, point: Point) -> LineString | Point | None:
+    """The line of street ``key`` nearest ``point`` (a street cut in pieces has several)."""
+    own = [g for k, g in lines if k == key]
+    return min(own, key=point.distance) if own else None
+
+
+def _junction(line_a: LineString | Point, line_b: LineString | Point, a: Point, b: Point) -> tuple[Point, Point]:
+    """Where the route passes from street A to street B: the crossing of their lines nearest the two stops when
+    they cross, else their nearest points."""
+    crossing = line_a.intersection(line_b)
+    if not crossing.is_empty:
+        points = [p for p in getattr(crossing, "geoms", [crossing]) if p.geom_type == "Point"]
+        if points:
+            best = min(points, key=lambda p: a.distance(p) + p.distance(b))
+            return best, best
+    on_a, on_b = nearest_points(line_a, line_b)
+    return on_a, on_b
+
+
+def route_path(walk: pd.DataFrame, lines: list[StreetLine] | None = None) -> list[tuple[float, float]]:
+    """The walk route of ``walk`` (``order_walk``'s rows in order: ``lon``, ``lat``, ``street``, ``street_key``…)
+    as a polyline in lon/lat: address to address along a street, and from one street to the next through the
+    nearest junction of their lines (``lines``: :func:`street_lines` of the walk, computed when not given).
+    Points without a position are skipped; a stop without a street line is joined straight."""
+    if not len(walk):
+        return []
+    lon = pd.to_numeric(walk["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(walk["lat"], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return []
+    lines = street_lines(walk) if lines is None else lines
+    projection = LocalProjection.around(lon[ok], lat[ok])
+    x, y = projection.forward(lon[ok], lat[ok])
+    # streets matched by name (a walk list's key holds the commune, lines drawn from it may not)
+    names = (walk["street_key"].astype(str) if "street_key" in walk else walk["street"].map(normalise_street))
+    keys = names.map(lambda k: k.rpartition("|")[2]).to_numpy(dtype=object)[ok]
+    geometries = [(line.street_key.rpartition("|")[2], _street_geometry(line, projection)) for line in lines]
+    path: list[tuple[float, float]] = [(float(x[0]), float(y[0]))]
+    for i in range(1, len(x)):
+        a, b = Point(float(x[i - 1]), float(y[i - 1])), Point(float(x[i]), float(y[i]))
+        if keys[i] != keys[i - 1]:  # another street: through the nearest junction of the two streets' lines
+            line_a, line_b = _nearest_line(geometries, keys[i - 1], a), _nearest_line(geometries, keys[i], b)
+            if line_a is not None and line_b is not None:
+                on_a, on_b = _junction(line_a, line_b, a, b)
+                straight = a.distance(b)
+                via = a.distance(on_a) + on_a.distance(on_b) + on_b.distance(b)
+                meet = on_a.distance(on_b) <= JUNCTION_M and via <= DETOUR * max(straight, 1.0)
+                for p in (on_a, on_b) if meet else ():  # else the streets do not meet: straight across
+                    if not path or math.hypot(p.x - path[-1][0], p.y - path[-1][1]) > 0.5:
+                        path.append((float(p.x), float(p.y)))
+        path.append((float(b.x), float(b.y)))
+    px, py = projection.inverse(np.array([p[0] for p in path]), np.array([p[1] for p in path]))
+    return [(round(float(u), 6), round(float(v), 6)) for u, v in zip(px, py)]
+
+
+def path_length_m(path: list[tuple[float, float]]) -> float:
+    """Length in metres of a lon/lat polyline (:func:`route_path`)."""
+    if len(path) < 2:
+        return 0.0
+    lon, lat = np.array([p[0] for p in path]), np.array([p[1] for p in path])
+    x, y = LocalProjection.around(lon, lat).forward(lon, lat)
+    return float(np.hypot(np.diff(x), np.diff(y)).sum())

@@ -2,12 +2,19 @@
 
 Page 1: title (turf, zone, date, counts), a vector map of the turf drawn with the PDF
 drawing API (turf outline, the streets drawn from the addresses with their names
-(``dashboard.canvass.streets``), the walking route as a thin line, numbered address
+(``dashboard.canvass.streets``), the walking route as a thin line along the streets
+(``streets.route_path``: from one street to the next through their junction), numbered address
 points, a scale bar and a north mark; no map tiles, nothing fetched), then the table.
 The table lists the addresses in walking order under one band per street: order
 number, house number, side, estimated doors and blank boxes for the outcomes
 (:data:`dashboard.canvass.walklist.OUTCOME_LABELS_FR`). Every page has its number and
 a reminder that the sheet holds no names and is destroyed after the election.
+
+With the turf's questionnaire (the one the phone asks, ``store.questionnaires.for_turf``), the sheet ends
+with its page(s): title, introduction and instructions, each question with its choices numbered, then a
+grid with one row per line of the sheet (its « N° ») and one compact column per question with choices,
+where the canvasser writes the number of the answer of each door opened. Free-text questions are named
+but left to the phone (a text on paper would escape the sensitive-mention guard).
 
 Text uses the PDF core font Helvetica, whose encoding is Latin-1: French fits; other
 characters are transliterated (``’`` → ``'``, ``œ`` → ``oe``, accents of other scripts
@@ -28,12 +35,15 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from dashboard.formats import paris_today
 from dashboard.canvass.geo import LocalProjection
-from dashboard.canvass.streets import StreetLine, street_lines
+from dashboard.canvass.streets import StreetLine, route_path, street_lines
 from dashboard.canvass.walklist import NO_STREET_FR, OUTCOME_COLUMNS, OUTCOME_LABELS_FR
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+
+    from dashboard.store.questionnaires import Questionnaire
 else:
     FPDF = Any
 
@@ -162,8 +172,11 @@ def _draw_map(pdf: FPDF, walk: pd.DataFrame, geometry: BaseGeometry | None, top:
     pdf.set_draw_color(*_ROUTE)
     pdf.set_line_width(0.25)
     valid = np.flatnonzero(ok)
-    for a, b in zip(valid[:-1], valid[1:]):
-        pdf.line(float(px[a]), float(py[a]), float(px[b]), float(py[b]))
+    route = route_path(walk, streets)  # along the streets, through their junctions
+    if len(route) > 1:
+        rx, ry = to_page(np.array([p[0] for p in route]), np.array([p[1] for p in route]))
+        for i in range(len(route) - 1):
+            pdf.line(float(rx[i]), float(ry[i]), float(rx[i + 1]), float(ry[i + 1]))
     pdf.set_fill_color(*_POINT)
     radius = 0.9
     font = 6 if len(valid) <= 80 else 4.5
@@ -266,26 +279,91 @@ def _ensure_room(pdf: FPDF, rows: int, header_text: str) -> bool:
     return False
 
 
+def _questionnaire_pages(pdf: FPDF, walk: pd.DataFrame, questionnaire: Questionnaire, continued: str) -> None:
+    """The questionnaire's page(s): its texts, its questions with numbered choices, and the answer grid (one row
+    per sheet line, one column per question with choices)."""
+    pdf.add_page()
+    pdf.set_xy(MARGIN, MARGIN)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(CONTENT_W, 7, _fit(pdf, pdf_text(f"Questionnaire : {questionnaire.title}", 100), CONTENT_W), 0, align="L")
+    pdf.ln(8)
+    pdf.set_font("Helvetica", "", 8)
+    for label, text in (("À dire à la porte", questionnaire.intro), ("Consignes", questionnaire.instructions)):
+        if pdf_text(text):
+            pdf.set_x(MARGIN)
+            pdf.multi_cell(CONTENT_W, 4, pdf_text(f"{label} : {text}", 600), 0, align="L")
+            pdf.ln(1)
+    gridded = [q for q in questionnaire.questions if q.choices]
+    pdf.ln(1)
+    for number, question in enumerate(questionnaire.questions, start=1):
+        pdf.set_x(MARGIN)
+        pdf.set_font("Helvetica", "B", 8)
+        pdf.multi_cell(CONTENT_W, 4, pdf_text(f"Q{number}. {question.label}", 220), 0, align="L")
+        pdf.set_x(MARGIN + 4)
+        pdf.set_font("Helvetica", "", 8)
+        choices = ("   ".join(f"{i} = {c}" for i, c in enumerate(question.choices, start=1)) if question.choices
+                   else "réponse libre : sur le téléphone seulement (pas de texte sur la feuille)")
+        pdf.multi_cell(CONTENT_W - 4, 4, pdf_text(choices, 600), 0, align="L")
+    if not gridded or not len(walk):
+        return
+    pdf.ln(2)
+    pdf.set_x(MARGIN)
+    pdf.set_font("Helvetica", "", 7.5)
+    pdf.set_text_color(90, 90, 90)
+    pdf.cell(CONTENT_W, 4, "Porte ouverte : écrivez le numéro de la réponse à chaque question (case vide : pas de réponse).", 0)
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(5)
+    numbers = {q.key: i for i, q in enumerate(questionnaire.questions, start=1)}
+    width = (CONTENT_W - 12.0) / len(gridded)
+
+    def header() -> None:
+        pdf.set_x(MARGIN)
+        pdf.set_font("Helvetica", "B", 7.5)
+        pdf.set_fill_color(*_BAND)
+        pdf.cell(12.0, ROW_H, "N°", 1, align="C", fill=True)
+        for q in gridded:
+            pdf.cell(width, ROW_H, f"Q{numbers[q.key]}", 1, align="C", fill=True)
+        pdf.ln(ROW_H)
+
+    header()
+    pdf.set_font("Helvetica", "", 8)
+    for order in walk["order"]:
+        if pdf.get_y() + ROW_H > FOOTER_Y - 3:
+            pdf.add_page()
+            pdf.set_xy(MARGIN, MARGIN)
+            pdf.set_font("Helvetica", "", 8)
+            pdf.cell(CONTENT_W, 6, _fit(pdf, f"{continued} - questionnaire", CONTENT_W), 0, align="L")
+            pdf.ln(8)
+            header()
+            pdf.set_font("Helvetica", "", 8)
+        pdf.set_x(MARGIN)
+        pdf.cell(12.0, ROW_H, str(int(order)), 1, align="C")
+        for _ in gridded:
+            pdf.cell(width, ROW_H, "", 1)
+        pdf.ln(ROW_H)
+
+
 def walklist_pdf(
     walk: pd.DataFrame, *, zone_name: str = "", turf_name: str = "", geometry: BaseGeometry | None = None,
-    printed_on: date | None = None, excluded: int = 0,
+    printed_on: date | None = None, excluded: int = 0, questionnaire: Questionnaire | None = None,
 ) -> bytes:
     """The A4 walk sheet of ``walk`` (a frame of :func:`dashboard.canvass.walklist.order_walk`) as PDF bytes.
 
     ``geometry``: the turf's outline (EPSG:4326) drawn under the points; ``printed_on``: the date
     printed (default today; also the PDF's creation date, so the same inputs give the same bytes);
-    ``excluded``: doors left out because they are on the opposition list, printed under the title.
+    ``excluded``: doors left out because they are on the opposition list, printed under the title;
+    ``questionnaire``: the turf's, printed on its own page(s) after the doors with its answer grid.
     """
     return bytes(walk_sheet(walk, zone_name=zone_name, turf_name=turf_name, geometry=geometry,
-                            printed_on=printed_on, excluded=excluded).output())
+                            printed_on=printed_on, excluded=excluded, questionnaire=questionnaire).output())
 
 
 def walk_sheet(
     walk: pd.DataFrame, *, zone_name: str = "", turf_name: str = "", geometry: BaseGeometry | None = None,
-    printed_on: date | None = None, excluded: int = 0,
+    printed_on: date | None = None, excluded: int = 0, questionnaire: Questionnaire | None = None,
 ) -> FPDF:
     """:func:`walklist_pdf` as the open FPDF document (``canvass/documents_pdf.py`` appends the door notice)."""
-    day = printed_on or date.today()
+    day = printed_on or paris_today()
     zone = pdf_text(zone_name, 80)
     turf = pdf_text(turf_name, 60) or "Secteur"
     pdf = _sheet_class()(orientation="P", unit="mm", format="A4")
@@ -348,4 +426,6 @@ def walk_sheet(
             for _ in OUTCOME_COLUMNS:
                 pdf.cell(_OUTCOME_W, ROW_H, "", 1)
             pdf.ln(ROW_H)
+    if questionnaire is not None and questionnaire.questions:
+        _questionnaire_pages(pdf, walk, questionnaire, continued)
     return pdf

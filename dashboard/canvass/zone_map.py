@@ -62,6 +62,7 @@ REGION_ID = "selection-contour"
 TURFS_LINE_ID = "secteurs-contours"
 TURF_LAYER_ID = "secteurs"
 TURF_POINTS_ID = "secteurs-adresses"
+ROUTE_ID = "parcours"  # the walk route of the turf chosen under « Feuilles de route »
 TURF_LABELS_ID = "secteurs-numeros"
 ZONE_OUTLINE_ID = "zone-contour"
 
@@ -425,10 +426,12 @@ def turf_shapes(plan: TurfPlan) -> list[TurfShape]:
 
 
 def turf_deck(turfs: Sequence[TurfShape], zone: BaseGeometry | None = None, *, points: pd.DataFrame | None = None,
-              width_px: int = 700, height_px: int = 520, streets: Sequence[StreetLine] = ()) -> pdk.Deck | None:
+              width_px: int = 700, height_px: int = 520, streets: Sequence[StreetLine] = (),
+              route: Sequence[tuple[float, float]] = ()) -> pdk.Deck | None:
     """A map of one zone's turfs (no basemap): each turf filled in its colour, numbered, with its tooltip;
     the zone's contour; the streets drawn from the addresses and their names (``streets``:
-    ``dashboard.canvass.streets.street_lines``); the address points (``points``: ``lon``, ``lat``) as dots.
+    ``dashboard.canvass.streets.street_lines``); the address points (``points``: ``lon``, ``lat``) as dots; the
+    walk route of one turf along its streets (``route``: ``streets.route_path``, lon/lat).
     None when nothing has a geometry."""
     drawn = [t for t in turfs if t.geometry is not None and not t.geometry.is_empty]
     outline = zone if zone is not None and not zone.is_empty else None
@@ -460,6 +463,13 @@ def turf_deck(turfs: Sequence[TurfShape], zone: BaseGeometry | None = None, *, p
             "ScatterplotLayer", data=[{"p": [a, b]} for a, b in zip(x.tolist(), y.tolist(), strict=True)],
             id=TURF_POINTS_ID, get_position="p", get_radius=2.5, radius_units=String("pixels"),
             get_fill_color=[40, 40, 40, 200], pickable=False, **position_props(quantizer),
+        ))
+    if len(route) > 1:
+        rx, ry = quantizer.encode(np.array([p[0] for p in route]), np.array([p[1] for p in route]))
+        layers.append(pdk.Layer(
+            "PathLayer", data=[{"path": [[a, b] for a, b in zip(rx.tolist(), ry.tolist(), strict=True)]}], id=ROUTE_ID,
+            get_path="path", get_color=[31, 78, 121, 220], width_units=String("pixels"), get_width=2.5, pickable=False,
+            **position_props(quantizer),
         ))
     labelled = [(t, label_point(t.geometry)) for t in drawn]
     labelled = [(t, p) for t, p in labelled if p is not None]

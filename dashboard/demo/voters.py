@@ -10,13 +10,13 @@ number the street does not have, a street the commune does not have).
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from dashboard.csv_export import french_csv
 from dashboard.demo import names
 
 HEADER = ("Bureau de vote", "Nom de naissance", "Nom d'usage", "Prénoms", "Date de naissance", "Sexe", "Adresse",
@@ -107,8 +107,5 @@ def generate_voter_list(addresses: pd.DataFrame, size: int, seed: int = 2026, el
 def write_voter_csv(frame: pd.DataFrame, path: Path) -> Path:
     """The list as a town hall exports it: ``;``-separated, UTF-8 with a BOM."""
     path = Path(path)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
-        writer.writerow(frame.columns)
-        writer.writerows(frame.itertuples(index=False, name=None))
+    path.write_bytes(french_csv(list(frame.columns), frame.itertuples(index=False, name=None)))
     return path

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard.formats import paris_today
 from dashboard.errors import ImportRejected
 from dashboard.ingest.tables import RawTable, header_key, read_table
 
@@ -231,7 +232,7 @@ def read_voter_list(path: Path, mapping: VoterMapping | None = None, *, on: date
     """Read and check an REU extract; :class:`ImportRejected` (French, with the line) on the first bad row.
 
     ``on``: dates of birth after it (or under 16 years before it) are impossible."""
-    on = on or date.today()
+    on = on or paris_today()
     table = read_table(path, separator=mapping.separator if mapping else None,
                        header_line=mapping.header_line if mapping else None, sheet=mapping.sheet if mapping else None)
     found = detect_columns(table, mapping)

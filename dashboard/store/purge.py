@@ -38,6 +38,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from dashboard.formats import paris_today
 from dashboard.access.permissions import Principal, actor_name
 from dashboard.store import audit
 from dashboard.store.backend import retrying, utc_now
@@ -157,7 +158,7 @@ def _counts(store: CampaignStore) -> dict[str, int]:
 
 def purge_status(store: CampaignStore, today: date | None = None) -> PurgeStatus:
     after = get_campaign_settings(store).purge_after
-    today = today or date.today()
+    today = today or paris_today()
     return PurgeStatus(after, after is not None and today >= after, _counts(store))
 
 

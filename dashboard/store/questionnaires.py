@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dashboard.access.permissions import Principal, actor_name
+from dashboard.access.permissions import Grant, Principal, actor_name, permission
 from dashboard.csv_export import french_csv
 from dashboard.errors import IsoloirError
 from dashboard.privacy.sensitive import detect
@@ -262,10 +262,14 @@ def _for_zone(con: Tx, zone_id: int | None) -> Questionnaire | None:
 
 
 def for_turf(store: CampaignStore, turf_id: int, *, by: Principal | str) -> Questionnaire | None:
-    """The questionnaire a canvasser gives on ``turf_id``: the active one of its zone, else the campaign's active one.
-    The caller has already read the turf with the user's rights (``turfs.get_turf``); this reads no personal data."""
-    with audit_refusals(store, by, "record_feedback", "questionnaire"):
-        grant_for(by, "record_feedback")
+    """The questionnaire a canvasser gives on ``turf_id``: the active one of its zone, else the campaign's active one
+    (also printed on the turf's walk sheet). The caller has already read the turf with the user's rights
+    (``turfs.get_turf``); this reads no personal data: ``record_feedback``, or ``edit_zones`` for those who build
+    questionnaires and print walk sheets."""
+    action = ("edit_zones" if not isinstance(by, str) and permission(by.role, "edit_zones") is Grant.ALL
+              else "record_feedback")
+    with audit_refusals(store, by, action, "questionnaire"):
+        grant_for(by, action)
     if not store.exists():
         return None
     with store.read() as con:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from dashboard.formats import paris_today
 from dashboard.access.permissions import ACTIONS, ROLES, Grant, permission
 from dashboard.store import crypto
 from dashboard.store.campaign_settings import CampaignSettings
@@ -166,7 +167,7 @@ def processing_register(settings: CampaignSettings, tables: frozenset[str] = fro
                         today: date | None = None) -> Document:
     """The register of processing activities (GDPR art. 30) of the campaign (see the module doc); what is kept is
     said for the tables the store holds (``tables``)."""
-    day = (today or date.today()).strftime("%d/%m/%Y")
+    day = (today or paris_today()).strftime("%d/%m/%Y")
     sections = (
         Section("Traitement", (f"Prospection politique et organisation du porte-à-porte de {_campaign(settings)}.",
                                f"Registre généré par Isoloir le {day} à partir de sa configuration.")),

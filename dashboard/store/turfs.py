@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from dashboard.formats import paris_today
 from dashboard.access.permissions import Grant, PermissionDenied, Principal, actor_name, is_system_actor, permission, require
 from dashboard.errors import IsoloirError
 from dashboard.store import audit, crypto
@@ -592,7 +593,7 @@ def progress(store: CampaignStore, *, by: Principal | str, zone_id: int | None =
         zid = None if zone_id is None else zone_id_of(zone_id)
     if not store.exists():
         return []
-    today = today or date.today()
+    today = today or paris_today()
     with store.read() as con:
         turfs = _read_turfs(con, scope, zone_id=zid)
         recorded = _last_recorded(con, [t.turf_id for t in turfs])

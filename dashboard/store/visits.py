@@ -214,11 +214,13 @@ def _clean_household(h: HouseholdInput) -> tuple[str, str, str | None, str, int 
 @retrying
 def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInput] = (),
          households: Sequence[HouseholdInput] = (), now: datetime | None = None,
-         answers: Sequence[AnswerInput] = ()) -> SyncReport:
+         answers: Sequence[AnswerInput] = (), sheet: tuple[int, str | None] | None = None) -> SyncReport:
     """Store a batch sent by the phone, in one transaction: households first, then visits (idempotent on
     their ids), then the questionnaire answers of those visits (``questionnaires.save_answers``: held once
     per visit, free texts through the sensitive-mention guard). Rights re-read now; see the module doc for
-    flags and refusals."""
+    flags and refusals. ``sheet``: (turf id, canvasser asked or None) for a paper sheet typed back
+    (:func:`record_sheet`): its visits are credited to the canvasser the turf is assigned to
+    (:func:`_sheet_canvasser`), not to the person typing."""
     now = now or utc_now()
     if len(visits) + len(households) + len(answers) > MAX_BATCH:
         raise VisitError(f"trop d'éléments à la fois : {MAX_BATCH} au plus par envoi")
@@ -243,6 +245,7 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
             _save_households(con, cleaned_households, user, own, now, report)
         held_before = _ids_held(con, [v[0] for v in cleaned_visits])
         own_turfs = ({int(r[0]) for r in con.execute(TURFS_OF_USER_SQL, [user]).fetchall()} if own else None)
+        credited = user if sheet is None else _sheet_canvasser(con, sheet[0], user, own, sheet[1])
         turf_addresses: dict[int, set[str] | None] = {}
         seen: set[str] = set()
         opposed: list[tuple[str, str, str | None, str | None]] = []
@@ -266,7 +269,7 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
             con.execute(
                 "INSERT INTO visit (visit_id, turf_id, address_id, station_id, household_id, outcome, canvasser, recorded_at, "
                 "phone_seq, received_at, flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (visit_id) DO NOTHING",
-                [visit_id, turf_id, address, station, household, outcome, user, at, seq, now, flag],
+                [visit_id, turf_id, address, station, household, outcome, credited, at, seq, now, flag],
             )
             caught = text_review.store_free_text(con, "visit_note", visit_id, note, station_id=station, user=user, now=now)
             if caught:
@@ -293,11 +296,43 @@ def sync(store: CampaignStore, *, by: Principal | str, visits: Sequence[VisitInp
             report.answers.extend(answer_report.saved)
             report.answers_held.update(answer_report.held)
             report.answers_rejected.update(answer_report.rejected)
-        audit.insert(con, user, "field_sync", "visit", None, {
+        detail: dict[str, Any] = {
             "new": len(report.new), "already_held": len(report.held) - len(report.new), "flagged": len(report.flagged),
             "rejected": len(report.rejected), "households": len(report.households),
-            "households_rejected": len(report.households_rejected), "notes_held": len(report.notes_held)}, at=now)
+            "households_rejected": len(report.households_rejected), "notes_held": len(report.notes_held)}
+        if sheet is not None:  # a paper sheet: whose walk it was, beside who typed it (the entry's user)
+            detail |= {"sheet_turf": int(sheet[0]), "canvasser": credited}
+        audit.insert(con, user, "field_sync", "visit", None, detail, at=now)
     return report
+
+
+def sheet_assignees(con: Tx, turf_id: int) -> list[str]:
+    """Who a turf's paper sheet belongs to: the canvassers the turf is assigned to, else those of its zone."""
+    turf = sorted(str(r[0]) for r in con.execute(
+        "SELECT user_name FROM turf_assignment WHERE turf_id = ?", [int(turf_id)]).fetchall())
+    if turf:
+        return turf
+    return sorted(str(r[0]) for r in con.execute(
+        "SELECT za.user_name FROM turf t JOIN zone_assignment za ON za.zone_id = t.zone_id WHERE t.turf_id = ?",
+        [int(turf_id)]).fetchall())
+
+
+def _sheet_canvasser(con: Tx, turf_id: int, user: str, own: bool, asked: str | None) -> str:
+    """The canvasser a sheet typed back is credited to: a canvasser typing their own sheet, themselves; the
+    admin typing it, the canvasser the turf is assigned to (``asked`` among them when there are several;
+    the admin only when nobody is assigned). French refusals otherwise."""
+    if own:
+        if asked not in (None, user):
+            raise VisitError("vous ne pouvez saisir que vos propres feuilles")
+        return user
+    assignees = sheet_assignees(con, turf_id)
+    if asked is not None:
+        if asked not in assignees:
+            raise VisitError(f"« {asked[:40]} » n'est pas affecté à ce secteur")
+        return asked
+    if len(assignees) > 1:
+        raise VisitError("plusieurs militants ont ce secteur : choisissez celui qui a fait la feuille")
+    return assignees[0] if assignees else user
 
 
 def _save_households(con: Tx, rows: list[tuple], user: str, own: bool, now: datetime, report: SyncReport) -> None:
@@ -507,17 +542,18 @@ def paper_time(day: date, now: datetime) -> datetime:
 
 
 def record_sheet(store: CampaignStore, turf_id: int, day: date, lines: Sequence[tuple[str, str, str | None, str]], *,
-                 by: Principal | str, now: datetime | None = None) -> SyncReport:
+                 by: Principal | str, now: datetime | None = None, canvasser: str | None = None) -> SyncReport:
     """Store the outcomes typed from a turf's paper sheet walked on ``day`` as visits, through :func:`sync` (same
     rights, flags and refusals as the phone): ``lines`` are (visit id made on the server, address id, household id
-    or None, outcome), in sheet order. An id already held (the sheet typed twice) is not stored again."""
+    or None, outcome), in sheet order. An id already held (the sheet typed twice) is not stored again. The visits
+    are the walk of the canvasser the turf is assigned to (``canvasser`` when several are), whoever types them."""
     now = now or utc_now()
     if day > _utc(now + CLOCK_AHEAD).date():
         raise VisitError("date de passage dans le futur : impossible")
     at = paper_time(day, now)
     batch = [VisitInput(visit_id, int(turf_id), address, outcome, at, household, seq)
              for seq, (visit_id, address, household, outcome) in enumerate(lines, start=1)]
-    return sync(store, by=by, visits=batch, now=now)
+    return sync(store, by=by, visits=batch, now=now, sheet=(int(turf_id), canvasser))
 
 
 def turf_households(store: CampaignStore, turf_id: int, *, by: Principal | str) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ import streamlit as st
 
 from dashboard.access import passwords, permissions
 from dashboard.errors import IsoloirError
-from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number
+from dashboard.formats import PARIS, fmt_date, fmt_datetime, fmt_number, paris_today
 from dashboard.canvass.documents_pdf import document_pdf
 from dashboard.store import audit, campaign_settings, data_right, purge, register, two_factor, users
 from dashboard.store.users import User
@@ -429,7 +429,7 @@ def campaign_tab(user: User) -> None:
         st.info(f"Les données de campagne seront purgées après le {fmt_date(current.purge_after)} "
                 f"(élection du {fmt_date(current.election_date)} + {current.retention_days} jours).",
                 icon=":material/auto_delete:")
-    if warning := current.warning(date.today()):
+    if warning := current.warning(paris_today()):
         st.warning(warning, icon=":material/auto_delete:")
     if current.updated_at is not None:
         st.caption(f"Dernière modification : {fmt_datetime(current.updated_at)} par {plain(current.updated_by or '—')}.")
@@ -479,7 +479,7 @@ def purge_banner(user: User) -> None:
     if not permissions.permission(user.role, "purge"):
         return
     try:
-        warning = campaign_settings.get_campaign_settings(data.campaign()).warning(date.today())
+        warning = campaign_settings.get_campaign_settings(data.campaign()).warning(paris_today())
     except IsoloirError:
         return
     if warning:
@@ -501,7 +501,7 @@ def register_tab() -> None:
                 st.markdown(f"**{plain(section.heading)}**")
                 st.markdown("\n".join(f"- {plain(line)}" for line in section.lines))
             st.download_button(f"Télécharger en PDF : {document.title}", document_pdf(document),
-                               file_name=f"{key}-{date.today().isoformat()}.pdf", mime="application/pdf",
+                               file_name=f"{key}-{paris_today().isoformat()}.pdf", mime="application/pdf",
                                key=f"admin_register_pdf_{key}")
 
 

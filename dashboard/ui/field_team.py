@@ -9,7 +9,8 @@ Where they are drawn (``docs/design.md``, the permission table):
   ``store.teams``: no address outcome other than « porte ouverte », no voter;
 - :func:`draw_sheet_entry` on **Terrain** (``record_feedback``: the admin, a canvasser on their own turfs): one
   line per door of the printed sheet (``canvass/sheet.py``), one click per outcome, stored as visits with ids
-  made on the server (``store.visits.record_sheet``: a sheet typed twice is stored once).
+  made on the server (``store.visits.record_sheet``: a sheet typed twice is stored once), credited to the
+  canvasser the turf is assigned to (chosen here when several are), not to the admin typing it.
 
 Pure builders first (the tests call them), then the Streamlit parts.
 """
@@ -26,7 +27,7 @@ from dashboard.access.permissions import Grant, Principal, permission
 from dashboard.canvass.coverage import coverage_deck, point_states, turf_coverage
 from dashboard.canvass.doors import OUTCOME_LABELS_FR, turf_addresses, turf_walk
 from dashboard.canvass.sheet import drop_opposed, sheet_rows, typed_back
-from dashboard.formats import fmt_date, fmt_number, fmt_percent
+from dashboard.formats import fmt_date, fmt_number, fmt_percent, paris_today
 from dashboard.store import opposition
 from dashboard.store import teams as team_store
 from dashboard.store import visits as visit_store
@@ -37,6 +38,7 @@ from dashboard.text import plain
 SHEET_SAVED = "field_sheet_saved"  # the confirmation shown on the run after a sheet was typed back
 TEAM_SAVED = "field_team_saved"
 MAP_HEIGHT = 480
+LIVE_REFRESH_S = 10  # the live coverage and progress rerun on their own this often (seconds)
 
 
 # -- pure builders ----------------------------------------------------------------------------------
@@ -93,6 +95,14 @@ def goal_chart(daily: pd.DataFrame, target: int, metric: str) -> alt.LayerChart:
     return (line + rule).properties(height=260)
 
 
+def progress_summary(per_user: pd.DataFrame) -> str:
+    """One line over the progress tables (``store.visits.progress_by_canvasser``): today's and the campaign's visits
+    and how many canvassers sent them today."""
+    active = int((per_user["visits_day"] > 0).sum())
+    return (f"Aujourd'hui : {fmt_number(int(per_user['visits_day'].sum()))} passage(s) de {fmt_number(active)} "
+            f"militant(s) ; depuis le début : {fmt_number(int(per_user['visits'].sum()))} passage(s).")
+
+
 def station_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Progress per polling station (``store.visits.progress_by_station``) with French headers."""
     return pd.DataFrame({
@@ -109,15 +119,39 @@ def draw_team(store: CampaignStore, user: Principal, all_turfs: Sequence[Turf]) 
     """The field team section of the Zones page (``edit_zones`` at all)."""
     import streamlit as st
 
-    from dashboard.ui import data
-    from dashboard.ui.tables import show_table
-    from dashboard.ui.terrain_panel import field_progress_table, turf_label
-    from dashboard.ui.map_panel import deck_beside_legend
+    from dashboard.ui.terrain_panel import turf_label
 
     if permission(user.role, "edit_zones") is not Grant.ALL:
         return
-    today = date.today()
     st.header("Suivi du terrain")
+    # the coverage map and the progress tables rerun on their own every LIVE_REFRESH_S seconds (a fragment: the
+    # rest of the page stays as it is), so visits sent from the phones show without a click
+    st.fragment(run_every=timedelta(seconds=LIVE_REFRESH_S))(_draw_live)(store, user, all_turfs)
+    today = paris_today()
+    board = team_store.progress_by_team(store, by=user, day=today)
+    _draw_teams(store, user)
+    _draw_goals(store, user, all_turfs, {str(t.turf_id): turf_label(t) for t in all_turfs})
+
+    st.subheader("Classement des équipes")
+    if board.empty or int(board["doors"].sum()) == 0:
+        st.caption("Le classement apparaît dès les premiers passages.")
+    else:
+        top = board.iloc[0]
+        st.metric(f"En tête : {top['team']}", f"{fmt_number(int(top['opened']))} portes ouvertes",
+                  f"{fmt_number(int(top['opened_day']))} aujourd'hui")
+        st.altair_chart(board_chart(board), width="stretch")
+
+
+def _draw_live(store: CampaignStore, user: Principal, all_turfs: Sequence[Turf]) -> None:
+    """Live coverage and progress (the fragment of :func:`draw_team`): every call re-reads the counts."""
+    import streamlit as st
+
+    from dashboard.ui import data
+    from dashboard.ui.map_panel import deck_beside_legend
+    from dashboard.ui.tables import show_table
+    from dashboard.ui.terrain_panel import field_progress_table
+
+    today = paris_today()
     counts = visit_store.coverage(store, by=user)
     coverage = turf_coverage(all_turfs, counts)
     st.subheader("Couverture en direct")
@@ -135,34 +169,22 @@ def draw_team(store: CampaignStore, user: Principal, all_turfs: Sequence[Turf]) 
         never = int((states["state"] == "never").sum())
         st.caption(f"{fmt_number(knocked)} / {fmt_number(doors)} portes frappées ({fmt_percent(knocked / doors if doors else 0, 0)}), "
                    f"{fmt_number(sum(c.opened for c in coverage))} ouvertes ; {fmt_number(never)} adresse(s) jamais frappée(s). "
-                   "Mis à jour à chaque envoi des téléphones.")
+                   f"Mis à jour toutes les {fmt_number(LIVE_REFRESH_S)} secondes.")
     else:
         st.caption("Aucun secteur : découpez une zone en secteurs pour suivre le terrain.")
 
     st.subheader("Avancement")
     per_user = visit_store.progress_by_canvasser(store, by=user, day=today)
-    board = team_store.progress_by_team(store, by=user, day=today)
     if per_user.empty:
         st.caption("Aucun passage enregistré pour l'instant.")
     else:
+        st.caption(progress_summary(per_user))
         st.markdown("**Par militant**")
         show_table(field_progress_table(per_user, "canvasser"))
         st.markdown("**Par équipe**")
-        show_table(team_board(board))
+        show_table(team_board(team_store.progress_by_team(store, by=user, day=today)))
         st.markdown("**Par bureau de vote**")
         show_table(station_table(visit_store.progress_by_station(store, by=user, day=today)))
-
-    _draw_teams(store, user)
-    _draw_goals(store, user, all_turfs, {str(t.turf_id): turf_label(t) for t in all_turfs})
-
-    st.subheader("Classement des équipes")
-    if board.empty or int(board["doors"].sum()) == 0:
-        st.caption("Le classement apparaît dès les premiers passages.")
-    else:
-        top = board.iloc[0]
-        st.metric(f"En tête : {top['team']}", f"{fmt_number(int(top['opened']))} portes ouvertes",
-                  f"{fmt_number(int(top['opened_day']))} aujourd'hui")
-        st.altair_chart(board_chart(board), width="stretch")
 
 
 def _draw_teams(store: CampaignStore, user: Principal) -> None:
@@ -278,9 +300,17 @@ def draw_sheet_entry(store: CampaignStore, user: Principal, turf: Turf) -> None:
         return
     st.caption("Une ligne par porte, dans l'ordre de la feuille (N°). Un clic par résultat ; laissez vide une porte "
                "non frappée. Une feuille saisie deux fois n'est comptée qu'une fois.")
+    # the visits are the walk of the canvasser the sheet was assigned to, not of the person typing it
+    own = permission(user.role, "record_feedback") is Grant.OWN_ZONES
+    canvasser: str | None = None
+    if not own and len(turf.assigned_to) > 1:
+        canvasser = st.selectbox("Feuille de", list(turf.assigned_to), key=f"field_sheet_of_{turf.turf_id}")
+    elif not own:
+        st.caption("Passages comptés pour : " + (plain(turf.assigned_to[0]) if turf.assigned_to
+                                                  else "vous (secteur affecté à personne)") + ".")
     with st.form(f"field_sheet_{turf.turf_id}", enter_to_submit=False):
-        day = st.date_input("Jour du passage", value=date.today(), max_value=date.today(),
-                            min_value=date.today() - timedelta(days=366), format="DD/MM/YYYY")
+        day = st.date_input("Jour du passage", value=paris_today(), max_value=paris_today(),
+                            min_value=paris_today() - timedelta(days=366), format="DD/MM/YYYY")
         chosen: dict[int, str | None] = {}
         for row in rows.itertuples(index=False):
             where = " ".join(p for p in (str(row.number or ""), str(row.street or "")) if p)
@@ -295,7 +325,7 @@ def draw_sheet_entry(store: CampaignStore, user: Principal, turf: Turf) -> None:
                     raise visit_store.VisitError("aucun résultat coché")
                 report = visit_store.record_sheet(store, turf.turf_id, day,
                                                   [(t.visit_id, t.address_id, t.household_id, t.outcome) for t in typed],
-                                                  by=user)
+                                                  by=user, canvasser=canvasser)
             except IsoloirError as error:
                 st.error(plain(error.message_fr))
             else:

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.errors import IsoloirError
-from dashboard.formats import fmt_date, fmt_datetime
+from dashboard.formats import fmt_date, fmt_datetime, paris_today
 from dashboard.store import consent, opposition, person, tickets
 from dashboard.store.users import User
 from dashboard.text import plain, sentence
@@ -110,7 +110,7 @@ def _add_opposition() -> None:
     s = st.session_state
     try:
         entry = opposition.add_request(
-            data.campaign(), by=user, source=str(s.get("person_opp_source")), received_on=s.get("person_opp_received") or date.today(),
+            data.campaign(), by=user, source=str(s.get("person_opp_source")), received_on=s.get("person_opp_received") or paris_today(),
             birth_name=s.get("person_opp_birth_name") or None, usage_name=s.get("person_opp_usage_name") or None,
             first_names=s.get("person_opp_first_names") or None, birth_date=s.get("person_opp_birth") or None,
             address=s.get("person_opp_address") or None)
@@ -144,7 +144,7 @@ def opposition_section(user: User) -> None:
     with st.form("person_opp_form", enter_to_submit=False):
         st.selectbox("Reçue par", opposition.REQUEST_SOURCES, key="person_opp_source",
                      format_func=opposition.SOURCES.get)
-        st.date_input("Reçue le", value=date.today(), max_value=date.today(), format="DD/MM/YYYY", key="person_opp_received")
+        st.date_input("Reçue le", value=paris_today(), max_value=paris_today(), format="DD/MM/YYYY", key="person_opp_received")
         st.text_input("Nom de naissance", max_chars=120, key="person_opp_birth_name")
         st.text_input("Nom d'usage", max_chars=120, key="person_opp_usage_name")
         st.text_input("Prénoms", max_chars=120, key="person_opp_first_names")

@@ -1,6 +1,8 @@
-"""Terrain's questionnaire sections: the builder (``edit_zones``), the review queue of held free texts
-(``review_feedback``: questionnaire answers, visit notes and contact remarks in one list, ``store/text_review.py``)
-and the aggregated results with their CSV (``edit_zones``).
+"""The questionnaire sections: on **Zones** (``edit_zones``: admin, candidate, strategist, the roles that build
+zones) the builder and the aggregated results (table, chart, map of one answer's share per station or turf,
+aggregate-only CSV: :func:`draw_on_zones`); on **Terrain** (``review_feedback``) the review queue of held free
+texts (personal data, which strategists may not see: questionnaire answers, visit notes and contact remarks in one
+list, ``store/text_review.py``).
 
 Every action goes through ``store.questionnaires``, which re-reads the user's rights when it runs and
 audits; this module only draws. Free texts are shown only in the review queue (personal data: a
@@ -9,17 +11,19 @@ static table, escaped), never in the results, which are counts and shares per st
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from dashboard.access.permissions import Principal
+from dashboard.access.permissions import Grant, Principal, permission
+from dashboard.canvass.answer_map import Area, answer_map
 from dashboard.formats import PARIS_TIME, fmt_datetime
 from dashboard.privacy.sensitive import CATEGORIES
 from dashboard.store import questionnaires as qstore
 from dashboard.store import text_review
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.questionnaires import KINDS, Questionnaire
+from dashboard.store.turfs import Turf
 
 NEW = "nouveau"
 _SAVED = "questionnaire_saved"
@@ -129,10 +133,41 @@ def draw_builder(store: CampaignStore, user: Principal, zones: Mapping[int, str]
     return existing
 
 
+def draw_on_zones(store: CampaignStore, user: Principal, zone_names: Mapping[int, str], all_turfs: Sequence[Turf]) -> None:
+    """The Zones page's questionnaires: the builder, then the results with their map (``edit_zones`` at all; every
+    action re-checks the rights in the store when it runs)."""
+    import shapely
+
+    from dashboard.canvass.sources import stations_by_id
+    from dashboard.ui import data
+    from dashboard.ui.terrain_panel import turf_label
+    from dashboard.warehouse.queries import station_summaries
+
+    if permission(user.role, "edit_zones") is not Grant.ALL:
+        return
+    built = draw_builder(store, user, zone_names)
+    wh = data.warehouse()
+    station_ids = sorted({a.rpartition("@")[2] for t in all_turfs for a in t.address_ids})
+    summary = station_summaries(wh, station_ids) if station_ids else None
+    station_labels = {} if summary is None else dict(zip(summary["station_id"], summary["label"]))
+    turf_labels = {t.turf_id: turf_label(t) for t in all_turfs}
+
+    def areas(group: str, keys: Sequence[str]) -> list[Area]:
+        if group == "turf":
+            return [Area(str(t.turf_id), turf_labels[t.turf_id], shapely.from_wkb(t.geometry_wkb) if t.geometry_wkb else None)
+                    for t in all_turfs]
+        shapes = stations_by_id(wh, sorted(set(station_ids) | set(keys)))
+        return [Area(str(s), station_labels.get(str(s), str(s)), g) for s, g in zip(shapes["station_id"], shapes.geometry)]
+
+    draw_results(store, user, built, station_labels, turf_labels, areas)
+
+
 def draw_results(store: CampaignStore, user: Principal, existing: Sequence[Questionnaire],
-                 station_labels: Mapping[str, str], turf_labels: Mapping[int, str]) -> None:
-    """« Résultats des questionnaires »: counts and shares per station or turf, a chart of one question,
-    the CSV of the aggregates (no visit, no address, no free text)."""
+                 station_labels: Mapping[str, str], turf_labels: Mapping[int, str],
+                 areas: Callable[[str, Sequence[str]], Sequence[Area]] | None = None) -> None:
+    """« Résultats des questionnaires »: counts and shares per station or turf, a chart of one question, the map
+    of one answer's share (``areas(group, keys)``: the outlines), the CSV of the aggregates (no visit, no address,
+    no free text)."""
     import streamlit as st
 
     from dashboard.text import plain
@@ -159,9 +194,35 @@ def draw_results(store: CampaignStore, user: Principal, existing: Sequence[Quest
     chart = one.assign(groupe=[labels.get(g, g) for g in one["group"]]).pivot_table(
         index="groupe", columns="choice", values="count", aggfunc="sum", fill_value=0)
     st.bar_chart(chart, horizontal=True, stack=True, x_label="réponses", y_label="")
+    if areas is not None:
+        _draw_answer_map(frame, group, areas, one)
     st.download_button("Résultats agrégés (CSV)", qstore.results_csv(frame.assign(group=[labels.get(g, g) for g in frame["group"]]), group),
                        file_name=f"questionnaire-{qid}-{'bureaux' if group == 'station' else 'secteurs'}.csv",
                        mime="text/csv", icon=":material/download:", key="questionnaire_csv")
+
+
+def _draw_answer_map(frame: pd.DataFrame, group: str, areas: Callable[[str, Sequence[str]], Sequence[Area]],
+                     one: pd.DataFrame) -> None:
+    """The map of one answer of the question charted: its share per station or turf, with counts in the tooltip."""
+    import streamlit as st
+
+    from dashboard.text import plain
+    from dashboard.ui import data
+    from dashboard.ui.map_panel import deck_beside_legend
+
+    choices = list(dict.fromkeys(one["choice"].astype(str)))
+    choice = st.selectbox("Réponse à cartographier", choices, format_func=plain, key="questionnaire_map_choice")
+    if choice is None:
+        return
+    key = str(one["question_key"].iloc[0])
+    drawn = answer_map(areas(group, sorted(set(frame["group"].astype(str)))), frame, question_key=key,
+                       question=str(one["question"].iloc[0]), choice=choice,
+                       group_fr="bureau de vote" if group == "station" else "secteur",
+                       map_style=data.settings().map_style)
+    if drawn is None:
+        st.caption("Aucun contour à dessiner pour ces réponses.")
+        return
+    deck_beside_legend(drawn.deck, drawn.legend, key="questionnaire_map", height=480, legend_width=1.6)
 
 
 def draw_review(store: CampaignStore, user: Principal, turf_labels: Mapping[int, str]) -> None:

@@ -35,12 +35,12 @@ import shapely
 from dashboard.access.permissions import Grant, Principal, permission
 from dashboard.canvass.doors import turf_addresses, turf_walk, with_households
 from dashboard.canvass.sheet import drop_opposed, sheet_rows
-from dashboard.canvass.streets import street_layers, street_lines
+from dashboard.canvass.streets import route_path, street_layers, street_lines
 from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.documents_pdf import walk_sheet_with_notice
 from dashboard.canvass.walklist import OUTCOME_COLUMNS, OUTCOME_LABELS_FR
-from dashboard.formats import NNBSP, fmt_date, fmt_datetime, fmt_number, fmt_percent, to_paris
-from dashboard.store import campaign_settings, opposition, purge, register
+from dashboard.formats import NNBSP, fmt_date, fmt_datetime, fmt_number, fmt_percent, to_paris, paris_today
+from dashboard.store import campaign_settings, opposition, purge, questionnaires, register
 from dashboard.store import turfs as turf_store
 from dashboard.store import visits as visit_store
 from dashboard.store.campaign import CampaignStore
@@ -258,12 +258,13 @@ def turf_deck(turfs: Sequence[Turf], selected: Turf | None, walk: pd.DataFrame, 
             get_line_color=list(SELECTED_OUTLINE), line_width_units=_PIXELS, get_line_width=3, pickable=False,
         ))
     view = fit_view(bounds, width_px=width, height_px=height, padding=0.08)
+    lines = street_lines(walk) if len(walk) else []
     if len(walk):  # the streets from the addresses: their names always (each of the turf's few streets named,
         # even when longer than its line, unless names overlap), their lines where no basemap draws them
-        layers += street_layers(street_lines(walk), draw_lines=map_style is None, zoom=float(view.zoom), fit_along=False)
-    if len(points) > 1:
+        layers += street_layers(lines, draw_lines=map_style is None, zoom=float(view.zoom), fit_along=False)
+    if len(points) > 1:  # the route along the streets, from one to the next through their junction
         layers.append(pdk.Layer(
-            "PathLayer", data=[{"path": [p["p"] for p in points]}], id="parcours", get_path="path",
+            "PathLayer", data=[{"path": [list(p) for p in route_path(walk, lines)]}], id="parcours", get_path="path",
             get_color=[*POINT_COLOR, 150], width_units=_PIXELS, get_width=2, pickable=False,
         ))
     if points:
@@ -314,7 +315,8 @@ def walklist_file(store: CampaignStore, wh: Warehouse, turf_id: int, kind: str, 
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb is not None else None
     notice = register.door_notice(campaign_settings.get_campaign_settings(store), purge.store_tables(store))  # last page
     return walk_sheet_with_notice(walk, notice, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry,
-                                  printed_on=printed_on, excluded=excluded)
+                                  printed_on=printed_on, excluded=excluded,
+                                  questionnaire=questionnaires.for_turf(store, turf.turf_id, by=by))
 
 
 def walklist_file_name(turf: Turf, kind: str, day: date) -> str:
@@ -362,7 +364,7 @@ def draw_field_review(store: CampaignStore, user: Principal, turfs: Sequence[Tur
 
     from dashboard.ui.tables import show_table
 
-    today = date.today()
+    today = paris_today()
     st.subheader("Passages saisis sur le téléphone")
     per_user = visit_store.progress_by_canvasser(store, by=user, day=today)
     if per_user.empty:
@@ -398,7 +400,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
     from dashboard.ui.tables import show_table
     from dashboard.ui.map_panel import deck_beside_legend
 
-    today = date.today()
+    today = paris_today()
     visible = turf_store.turfs_for(store, by=user)  # a canvasser's turfs only: selected in the SQL
     # doors done: the latest report, or the doors knocked from the phone page when more (live, per turf)
     knocked = visit_store.doors_knocked(store, [t.turf_id for t in visible], by=user)
@@ -469,7 +471,7 @@ def draw(store: CampaignStore, user: Principal, *, own: bool) -> list[Turf]:
                     file_name=walklist_file_name(chosen, kind, today), on_click="ignore",
                     # built, allowed and audited on click only (export_walklist in the audit log)
                     data=lambda kind=kind, turf_id=chosen.turf_id: walklist_file(
-                        store, wh, turf_id, kind, by=user, election_id=election, printed_on=date.today()),
+                        store, wh, turf_id, kind, by=user, election_id=election, printed_on=paris_today()),
                     help="Adresses dans l'ordre de passage et cases à cocher, sans aucun nom ; chaque export est "
                          "inscrit au journal d'audit.",
                 )

@@ -21,7 +21,7 @@ from dashboard.access.data_key import DataKeyError
 from dashboard.canvass.addressmatch import AUTO_SCORE, REVIEW_SCORE, STATUS_LABELS
 from dashboard.canvass.voters import REVIEW_COLUMNS, PreparedVoters, prepare_voter_import, write_prepared
 from dashboard.errors import ImportRejected, IsoloirError
-from dashboard.formats import format_fr
+from dashboard.formats import format_fr, paris_today
 from dashboard.ingest.tables import RawTable, read_table
 from dashboard.ingest.voters import looks_like_voter_list
 from dashboard.privacy.segmentation import AGE_BANDS, SEXES
@@ -216,7 +216,7 @@ def draw_segmentation(user: User) -> None:
     if other:
         asked[other] = "?"
     try:
-        election = get_campaign_settings(store).election_date or date.today()
+        election = get_campaign_settings(store).election_date or paris_today()
         selection = voter_store.select_voters(store, by=user, asked=asked, on=election, names=names)
     except IsoloirError as error:
         st.error(plain(error.message_fr), icon=":material/block:")

@@ -28,7 +28,7 @@ from dashboard.targeting.scores import ScoreTable, compute_scores
 import dashboard.canvass.sources as sources
 from dashboard.canvass.selection import Selection, select, stations_at_least
 from dashboard.canvass.turfs import cut_turfs
-from dashboard.canvass.streets import street_lines
+from dashboard.canvass.streets import route_path, street_lines
 from dashboard.canvass.walklist import in_walk_order
 from dashboard.canvass.counts import DEFAULT_SCORE_COLUMNS, zone_counts
 from dashboard.canvass.counts import ZoneCounts as SelectionCounts
@@ -39,12 +39,12 @@ from dashboard.canvass.walklist import walklist_csv
 from dashboard.canvass.walklist_pdf import walklist_pdf
 from dashboard.canvass.sheet import drop_opposed, sheet_rows
 from dashboard.errors import IsoloirError
-from dashboard.formats import fmt_number
+from dashboard.formats import fmt_number, paris_today
 from dashboard.canvass.lasso_state import LassoMapState, parse_state
 from dashboard.maps.build import MapSpec, build_map
 from dashboard.maps.view import MapView
 from dashboard.maps.measure_types import TARGET_TYPES
-from dashboard.store import opposition
+from dashboard.store import opposition, questionnaires
 from dashboard.store import turfs as turf_store
 from dashboard.store import users, zones
 from dashboard.store import visits as visit_store
@@ -833,8 +833,12 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
     shapes = [TurfShape(t.number, t.name, t.doors, len(t.address_ids),
                         shapely.from_wkb(t.geometry_wkb) if t.geometry_wkb else None) for t in zone_turfs]
     rows = address_rows(ctx, [a for t in zone_turfs for a in t.address_ids])
+    # the route of the turf chosen under « Feuilles de route » (the first one until then), along its streets
+    walked = next((t for t in zone_turfs if t.turf_id == st.session_state.get(f"zones_walk_turf_{zone.zone_id}")),
+                  zone_turfs[0])
+    walk = walk_of_turf(rows.loc[rows["address_id"].astype(str).isin(walked.address_ids)], walked.address_ids)
     deck = turf_deck(shapes, shape, points=_points(rows), width_px=MAP_WIDTH, height_px=PREVIEW_HEIGHT,
-                     streets=street_lines(rows))
+                     streets=street_lines(rows), route=route_path(walk))
     map_col, table_col = st.columns([3, 2])
     if deck is not None:
         map_col.pydeck_chart(deck, height=PREVIEW_HEIGHT, key="zones_turfs_map")
@@ -862,7 +866,8 @@ def walklist_files(ctx: Context, store: CampaignStore, user: users.User, turf_id
     if what == "csv":
         return walklist_csv(walk, excluded)
     geometry = shapely.from_wkb(turf.geometry_wkb) if turf.geometry_wkb else None
-    return walklist_pdf(walk, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry, excluded=excluded)
+    return walklist_pdf(walk, zone_name=turf.zone_name, turf_name=turf.name, geometry=geometry, excluded=excluded,
+                        questionnaire=questionnaires.for_turf(store, turf.turf_id, by=user))
 
 
 def walklists_section(ctx: Context, store: CampaignStore, user: users.User, zone: zones.Zone,
@@ -896,7 +901,7 @@ def _whole_zone_assignment(store: CampaignStore, user: users.User, zone: zones.Z
         with st.form(f"zones_assign_zone_{zone.zone_id}", border=False):
             team = st.multiselect("Militant(s)", list(people), format_func=people.get, key="zones_zone_team",
                                   placeholder="Un militant ou une équipe")
-            due = st.date_input("Échéance", value=date.today() + timedelta(days=14), format="DD/MM/YYYY",
+            due = st.date_input("Échéance", value=paris_today() + timedelta(days=14), format="DD/MM/YYYY",
                                 key="zones_zone_due")
             if st.form_submit_button("Confier la zone", icon=":material/assignment_ind:"):
                 try:
@@ -942,7 +947,7 @@ def assignment_section(store: CampaignStore, user: users.User, zone: zones.Zone,
         turf_id = st.selectbox("Secteur à affecter", list(labels), format_func=labels.get, key=f"zones_assign_turf_{zone.zone_id}")
         team = st.multiselect("Militant(s)", list(people), format_func=people.get, key="zones_assign_team",
                               placeholder="Un militant ou une équipe")
-        due = st.date_input("Échéance", value=date.today() + timedelta(days=14), format="DD/MM/YYYY", key="zones_assign_due")
+        due = st.date_input("Échéance", value=paris_today() + timedelta(days=14), format="DD/MM/YYYY", key="zones_assign_due")
         if st.form_submit_button("Affecter", type="primary", icon=":material/assignment_ind:"):
             try:
                 turf = turf_store.assign_turf(store, turf_id, team, by=user, due_date=due,

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from dashboard.formats import paris_today
 from dashboard.access.permissions import PermissionDenied
 from dashboard.errors import IsoloirError
 from dashboard.store import audit, contacts, messages, person, sessions, tickets, users
@@ -99,7 +100,7 @@ def answer(request: Request, store: CampaignStore, token: str) -> Response:
     except Exception:  # noqa: BLE001 - the edge: the details to the log, a French page to the browser
         log.exception("download failed")
         return _page(500, "le téléchargement a échoué ; réessayez, ou prévenez l'administrateur")
-    name = f"{stem}-{date.today().isoformat()}.{extension}"
+    name = f"{stem}-{paris_today().isoformat()}.{extension}"
     return Response(content, media_type=media_type,
                     headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'})
 

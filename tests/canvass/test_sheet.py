@@ -76,3 +76,25 @@ def test_typed_back_lines_make_stable_ids_and_impossible_entries_are_refused(tow
         typed_back(rows, {999: "absent"}, turf_id=3, day=DAY)
     with pytest.raises(CanvassError, match="inconnu"):
         typed_back(rows, {1: "soutien"}, turf_id=3, day=DAY)
+
+
+def test_the_sheet_carries_the_phone_questionnaire_with_a_grid_row_per_line(town) -> None:  # noqa: ANN001
+    from dashboard.store.questionnaires import Question, Questionnaire
+    from tests.canvass.test_walklist_pdf import _text_of
+
+    walk, households = town
+    rows = sheet_rows(walk, households)
+    questionnaire = Questionnaire(7, None, 2, "Rentrée", "Bonjour, je suis bénévole.", "Deux minutes au plus.", (
+        Question("q1", "oui_non", "Irez-vous voter ?"), Question("q2", "echelle", "Votre quartier, de 1 à 5 ?"),
+        Question("q3", "texte", "Un mot ?")))
+    plain = walklist_pdf(rows, turf_name="Secteur 1", printed_on=DAY)
+    pdf = walklist_pdf(rows, turf_name="Secteur 1", printed_on=DAY, questionnaire=questionnaire)
+    text = _text_of(pdf)
+    assert "Questionnaire : Rentrée" in text and "Bonjour, je suis bénévole." in text and "Deux minutes" in text
+    assert "Q1. Irez-vous voter ?" in text and "1 = oui" in text and "2 = non" in text and "5 = 5" in text
+    assert "Q3. Un mot ?" in text and "sur le téléphone seulement" in text  # no free text on paper
+    assert "Questionnaire" not in _text_of(plain)
+    # the grid: one row per sheet line (its N° printed again), the choice questions only as columns
+    grid = text[text.index("Porte ouverte"):]
+    assert "Q1" in grid and "Q2" in grid and "Q3" not in grid
+    assert [f"({n}) Tj" in grid for n in (1, len(rows), len(rows) + 1)] == [True, True, False]

@@ -132,3 +132,61 @@ def test_at_a_zone_s_zoom_only_the_names_that_fit_are_written() -> None:
     assert legible(lines, 12.0) == []  # 12 m per px: a 150 m street is 12 px long, no name fits
     assert legible([], 15.0) == []
     assert 1 <= len(legible(lines, 12.0, fit_along=False)) <= 2  # a turf map names its streets unless names overlap
+
+
+def _street(name: str, points: list[tuple[float, float, int]]) -> list[dict]:
+    projection = LocalProjection(*ORIGIN)
+    rows = []
+    for x, y, number in points:
+        lon, lat = projection.inverse(np.array([x]), np.array([y]))
+        ban = f"99001_{name[-1]}_{number:05d}"
+        rows.append({"address_id": f"{ban}@99001_1", "ban_id": ban, "commune_code": "99001", "station_id": "99001_1",
+                     "label": f"{number} {name}", "housenumber": str(number), "street": name, "postcode": "99000",
+                     "city": "Ville", "lon": float(lon[0]), "lat": float(lat[0]), "n_addresses": 1, "doors": 1})
+    return rows
+
+
+def test_the_route_goes_from_one_street_to_the_next_through_their_junction() -> None:
+    from dashboard.canvass.streets import JUNCTION_M, path_length_m, route_path
+    from dashboard.canvass.walklist import route_length_m
+
+    # an L: « Rue A » along y = 0 (x 0 → 150), « Rue B » along x = 180 (y 30 → 180); odd and even sides 8 m apart
+    a = _street("Rue A", [(15.0 * i, 8.0 if i % 2 == 0 else -8.0, i + 1) for i in range(11)])
+    b = _street("Rue B", [(188.0 if i % 2 == 0 else 172.0, 30.0 + 15.0 * i, i + 1) for i in range(11)])
+    walk = order_walk(pd.DataFrame(a + b), start=_lonlat(0.0, 0.0))
+    path = route_path(walk)
+    xy = [_metres(*p) for p in path]
+    stops = [_metres(lon, lat) for lon, lat in zip(walk["lon"], walk["lat"])]
+    assert len(path) == len(walk) + 2  # two junction points added, every stop kept in order
+    assert [p for p in xy if min(np.hypot(p[0] - s[0], p[1] - s[1]) for s in stops) > 0.5] == xy[11:13]
+    (ja, jb) = xy[11:13]
+    assert abs(ja[1]) < 3 and 140 < ja[0] < 155  # the end of Rue A's line (mid-street)
+    assert abs(jb[0] - 180) < 3 and 25 < jb[1] < 50  # the start of Rue B's line (its points averaged per 30 m)
+    assert np.hypot(ja[0] - jb[0], ja[1] - jb[1]) < JUNCTION_M
+    assert path_length_m(path) >= route_length_m(walk) - 1e-6  # along the streets, never shorter than straight legs
+
+    # two parallel streets 300 m apart do not meet: straight from one to the other, nothing added
+    far = make_town(2, 5, street_gap_m=300.0)
+    far_walk = order_walk(far)
+    assert len(route_path(far_walk)) == len(far_walk)
+    assert abs(path_length_m(route_path(far_walk)) - route_length_m(far_walk)) < 0.5
+
+
+def _lonlat(x: float, y: float) -> tuple[float, float]:
+    lon, lat = LocalProjection(*ORIGIN).inverse(np.array([x]), np.array([y]))
+    return float(lon[0]), float(lat[0])
+
+
+def test_the_zone_map_draws_the_chosen_turf_route() -> None:
+    from shapely.geometry import box
+
+    from dashboard.canvass.streets import route_path
+    from dashboard.canvass.zone_map import ROUTE_ID, TurfShape, turf_deck
+
+    walk = order_walk(make_town(2, 4))
+    route = route_path(walk)
+    shape = TurfShape(1, "Secteur 1", 16, 16, box(*walk["lon"].agg(["min"]), *walk["lat"].agg(["min"]),
+                                                   *walk["lon"].agg(["max"]), *walk["lat"].agg(["max"])))
+    layers = {layer.id: layer for layer in turf_deck([shape], route=route).layers}
+    assert len(layers[ROUTE_ID].data[0]["path"]) == len(route) > 1
+    assert ROUTE_ID not in {layer.id for layer in turf_deck([shape]).layers}

@@ -8,10 +8,16 @@ The campaign has a questionnaire: its introduction shows above the doors, its qu
 two are answered (one online with a free text the guard holds for review, one offline after the reload), the
 others passed: the answers reach the store once, with their visits.
 Screenshots of the turf list, the building's households and the waiting counter go to ``tests/e2e/artifacts/``.
+
+The supervisor's live view (:func:`test_supervisor_sees_phone_sync`, same server and browser): visits sent through
+the phone page's sync endpoint show on the strategist's Zones page (coverage caption and map, progress per
+canvasser) without a click, by the coverage block's own refresh.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,6 +31,7 @@ pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 TIMEOUT = 60_000
+LIVE_TIMEOUT = 180_000  # a 10-s refresh whose rerun (coverage of 800 addresses) takes tens of seconds on a loaded CI box
 QUESTIONS = [{"label": "Irez-vous voter ?", "kind": "oui_non"}, {"label": "Un mot ?", "kind": "texte"}]
 HELD = "Sa femme est enceinte, repasser"
 
@@ -165,7 +172,7 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
         context.close()
 
     rows = read_store(app.campaign, "SELECT visit_id, address_id, outcome, canvasser, recorded_at, flag, household_id "
-                                    "FROM visit ORDER BY recorded_at, phone_seq")
+                                    "FROM visit WHERE recorded_at >= ? ORDER BY recorded_at, phone_seq", [started])
     assert len(rows) == 17 and len({r[0] for r in rows}) == 17, "a visit was lost or counted twice"
     assert [(orders[r[1]], r[2]) for r in rows] == expected
     assert {r[3] for r in rows} == {"canvasser"} and {r[5] for r in rows} == {None}
@@ -180,3 +187,71 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
     choices = read_store(app.campaign, "SELECT visit_id, question_key, choice, text FROM answer")
     assert sorted((by_visit[r[0]], r[1], r[2], r[3]) for r in choices) == [(1, "q1", "oui", None), (12, "q1", "non", None)]
     assert [by_visit[r[0]] for r in read_store(app.campaign, "SELECT visit_id FROM answer_review")] == [1]
+
+
+SEND = """async ([turfId, addresses]) => {
+    const visits = addresses.map((a, i) => ({visit_id: crypto.randomUUID(), turf_id: turfId, address_id: a,
+                                             outcome: 'ouvert', recorded_at: Date.now(), seq: 1000 + i}));
+    const answer = await fetch('api/envoi', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                             body: JSON.stringify({visits})});
+    return [answer.status, await answer.json()];
+}"""
+TURF = """async () => {
+    const list = await (await fetch('api/secteurs')).json();
+    const turf = await (await fetch('api/secteurs/' + list.turfs[0].turf_id)).json();
+    return [list.turfs[0].turf_id, turf.doors.map((d) => [d.address_id, d.history.length])];
+}"""
+COVERAGE = re.compile(r"^(\d+) / [\d\s]+ portes frappées .*, (\d+) ouvertes")  # 3 173: a narrow no-break space
+
+
+def _coverage(page) -> tuple[int, int]:  # noqa: ANN001
+    """(doors knocked, doors opened) in the supervisor's coverage caption."""
+    caption = page.get_by_text(COVERAGE).first
+    caption.wait_for(timeout=TIMEOUT)
+    knocked, opened = COVERAGE.match(caption.inner_text()).groups()
+    return int(knocked), int(opened)
+
+
+def _visits(page) -> int:  # noqa: ANN001
+    """The campaign's visits in the supervisor's progress line (0 while « Aucun passage enregistré »)."""
+    line = page.get_by_text(re.compile(r"^(Aucun passage enregistré|Aujourd'hui : )")).first
+    line.wait_for(timeout=TIMEOUT)
+    found = re.search(r"depuis le début : (\d+) passage", line.inner_text())
+    return int(found.group(1)) if found else 0
+
+
+def test_supervisor_sees_phone_sync(app: App, browser) -> None:  # noqa: ANN001
+    phone = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    desk = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        supervisor = desk.new_page()
+        supervisor.goto(f"{app.url}/zones")
+        log_in(supervisor, "strategist")
+        supervisor.get_by_text("Couverture en direct").wait_for(timeout=TIMEOUT)
+        knocked, opened = _coverage(supervisor)
+        visits = _visits(supervisor)
+
+        canvasser = phone.new_page()
+        canvasser.goto(f"{app.url}/porte-a-porte/")
+        log_in(canvasser, "canvasser")
+        turf_id, doors = canvasser.evaluate(TURF)
+        fresh = [address for address, history in doors if history == 0][-3:]  # doors never knocked: each counts
+        assert len(fresh) == 3
+        status, report = canvasser.evaluate(SEND, [turf_id, fresh])
+        assert status == 200 and len(report["new"]) == 3, report
+        sent = time.monotonic()
+
+        # no click on the supervisor's page: its coverage block refreshes itself
+        supervisor.get_by_text(re.compile(rf"^{knocked + 3} / [\d\s]+ portes frappées .*, {opened + 3} ouvertes")).wait_for(
+            timeout=LIVE_TIMEOUT)
+        seen = time.monotonic() - sent
+        supervisor.get_by_text(re.compile(rf"depuis le début : {visits + 3} passage")).wait_for(timeout=TIMEOUT)
+        supervisor.get_by_text("Par militant").wait_for(timeout=TIMEOUT)
+        ARTIFACTS.mkdir(exist_ok=True)
+        supervisor.get_by_text("Couverture en direct").scroll_into_view_if_needed()
+        supervisor.screenshot(path=str(ARTIFACTS / "field-supervisor-live.png"))
+        # a figure, not a bound (the wait above is): about one refresh period on an idle machine, more under load
+        print(f"visits seen on the supervisor's page {seen:.1f} s after the phone's send")  # noqa: T201
+    finally:
+        phone.close()
+        desk.close()

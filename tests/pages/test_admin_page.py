@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Dataframe
 
+from dashboard.formats import paris_today
 from dashboard.store import CampaignStore, audit, campaign_settings, crypto, sessions, users
 from tests.apptest import app_test, open_page
 
@@ -297,7 +298,7 @@ def test_purge_warning_on_every_page_for_admins_and_the_register_panel(demo_env:
     from dashboard.store import purge
 
     store = _store(demo_env)
-    campaign_settings.set_campaign_settings(store, by="cli", election_date=date.today() - timedelta(days=25),
+    campaign_settings.set_campaign_settings(store, by="cli", election_date=paris_today() - timedelta(days=25),
                                             retention_days=30, warning_days=10, controller_name="Camille Exemple")
     warned = [w.value for w in _ok(app_test("admin").run()).warning]  # the landing page, not the admin page
     assert any("seront purgées automatiquement" in w and "dans 5 jours" in w for w in warned)

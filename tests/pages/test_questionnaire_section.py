@@ -1,15 +1,18 @@
-"""Terrain's questionnaire sections (AppTest through the whole app, on a copy of the demo): the admin builds a
-questionnaire in the page; a canvasser's answers come from the phone's sync; a caught free text waits in the
-review queue of the candidate, who corrects it (audited) before it is an answer; the results show counts only."""
+"""The questionnaire sections (AppTest through the whole app, on a copy of the demo): the strategist builds a
+questionnaire on Zones; a canvasser's answers come from the phone's sync; a caught free text waits in the
+review queue of the candidate on Terrain, who corrects it (audited) before it is an answer; the results on Zones
+show counts only, as a table and as a map of one answer's share with its counts."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
+from dashboard.canvass.answer_map import LAYER_ID
 from dashboard.store import CampaignStore, audit, questionnaires, turfs, users, visits
 from tests.apptest import app_test, open_page
 
@@ -23,7 +26,7 @@ def store(demo_env: Path) -> CampaignStore:
 
 
 def test_build_answer_review_and_count(store: CampaignStore) -> None:
-    at = open_page(app_test("admin").run(), "terrain.py")
+    at = open_page(app_test("strategist").run(), "zones.py")  # strategists build them (Terrain is closed to them)
     assert not at.exception and "Questionnaires" in [s.value for s in at.subheader]
     at.number_input(key="questionnaire_count_nouveau").set_value(2).run()
     at.text_input[[t.label for t in at.text_input].index("Titre")].input("Rentrée")
@@ -37,6 +40,8 @@ def test_build_answer_review_and_count(store: CampaignStore) -> None:
     assert "Questionnaire enregistré (version 1)." in [s.value for s in at.success]
     (q,) = questionnaires.questionnaires(store, by="cli")
     assert (q.title, q.intro, [x.kind for x in q.questions]) == ("Rentrée", "Bonjour, je suis bénévole.", ["oui_non", "texte"])
+    with store.read() as con:
+        assert con.execute("SELECT created_by FROM questionnaire").fetchall() == [("strategist",)]
 
     canvasser = users.get_user(store, "canvasser")
     own = turfs.turfs_for(store, by=canvasser)[0]
@@ -65,8 +70,20 @@ def test_build_answer_review_and_count(store: CampaignStore) -> None:
         assert con.execute("SELECT count(*) FROM visit WHERE note IS NOT NULL").fetchone()[0] == 0
 
     at = open_page(app_test("admin").run(), "terrain.py")
+    assert not at.exception and "Questionnaires" not in [s.value for s in at.subheader]  # no builder on Terrain
+
+    at = open_page(app_test("strategist").run(), "zones.py")
     assert not at.exception
     results = next(df.value for df in at.dataframe if "part (%)" in df.value.columns)
     assert sorted((r, str(n)) for r, n in zip(results["réponse"], results["nombre"])) == [("non", "1"), ("oui", "1")]
     assert TEXT not in results.to_csv() and "Repasser" not in results.to_csv()
     assert [d.proto.label for d in at.get("download_button")][-1] == "Résultats agrégés (CSV)"
+    # the map: one station filled by the share of « oui », its tooltip giving the count and the few answers
+    deck = next(json.loads(c.proto.json) for c in at.get("deck_gl_json_chart") if f'"{LAYER_ID}"' in c.proto.json)
+    records = next(layer["data"] for layer in deck["layers"] if layer["id"] == LAYER_ID)
+    answered = {r["k"]: r["d"] for r in records if "réponse" in r["d"] and not r["d"].startswith("aucune")}
+    station = own.address_ids[0].rpartition("@")[2]
+    both = [a.rpartition("@")[2] for a in own.address_ids[:2]].count(station)  # the two doors answered in this station
+    expected = "oui : 1 sur 2 réponses (50\u202f%)" if both == 2 else "oui : 1 sur 1 réponse (100\u202f%)"
+    assert answered[station].startswith(expected) and "peu de réponses" in answered[station]
+    assert TEXT not in json.dumps(deck, ensure_ascii=False)

@@ -125,7 +125,12 @@ def test_a_paper_sheet_typed_twice_is_stored_once(store: CampaignStore, template
     assert len(first.new) == 2 and again.new == [] and len(again.held) == 2
     with store.read() as con:
         rows = con.execute("SELECT outcome, recorded_at, canvasser FROM visit ORDER BY phone_seq").fetchall()
-    assert rows == [("ouvert", datetime(2026, 3, 1, 11, 0), "dir"), ("refus", datetime(2026, 3, 1, 11, 0), "dir")]
+    # typed by the director, credited to paul, whose turf it is (the audit entry keeps who typed it)
+    assert rows == [("ouvert", datetime(2026, 3, 1, 11, 0), "paul"), ("refus", datetime(2026, 3, 1, 11, 0), "paul")]
+    with store.read() as con:
+        typed = con.execute("SELECT user_name, CAST(detail AS VARCHAR) FROM audit_log WHERE action = 'field_sync' "
+                            "ORDER BY id").fetchall()
+    assert typed[0][0] == "dir" and '"canvasser": "paul"' in typed[0][1]
     wrong = visits.record_sheet(store, t2, day, [(str(uuid.uuid4()), DOORS[0], None, "absent")], by=people["dir"],
                                 now=T0 + timedelta(hours=9))
     assert list(wrong.rejected.values()) == ["cette adresse n'est pas sur ce secteur"]
@@ -133,3 +138,22 @@ def test_a_paper_sheet_typed_twice_is_stored_once(store: CampaignStore, template
         visits.record_sheet(store, t1, day + timedelta(days=3), lines, by=people["dir"], now=T0)
     with pytest.raises(PermissionDenied):
         visits.record_sheet(store, t1, day, lines, by=people["strat"], now=T0)
+
+
+def test_a_paper_sheet_is_credited_to_the_canvasser_it_was_assigned_to(store: CampaignStore, template) -> None:  # noqa: ANN001
+    _, people, (t1, t2) = template
+    day = T0.date()
+    line = [(str(uuid.uuid4()), DOORS[2], None, "absent")]
+    with pytest.raises(visits.VisitError, match="propres feuilles"):  # a canvasser types only their own sheet
+        visits.record_sheet(store, t2, day, line, by=people["lea"], now=T0, canvasser="paul")
+    visits.record_sheet(store, t2, day, line, by=people["lea"], now=T0 + timedelta(hours=8))
+    turfs.assign_turf(store, t2, "zoe", by="cli", now=T0)  # two canvassers on turf 2: the director must say whose
+    second = [(str(uuid.uuid4()), DOORS[3], None, "ouvert")]
+    with pytest.raises(visits.VisitError, match="choisissez"):
+        visits.record_sheet(store, t2, day, second, by=people["dir"], now=T0 + timedelta(hours=8))
+    with pytest.raises(visits.VisitError, match="n'est pas affecté"):
+        visits.record_sheet(store, t2, day, second, by=people["dir"], now=T0 + timedelta(hours=8), canvasser="paul")
+    visits.record_sheet(store, t2, day, second, by=people["dir"], now=T0 + timedelta(hours=8), canvasser="zoe")
+    with store.read() as con:
+        rows = con.execute("SELECT address_id, canvasser FROM visit ORDER BY address_id").fetchall()
+    assert rows == [(DOORS[2], "lea"), (DOORS[3], "zoe")]
