@@ -1,4 +1,4 @@
-"""Draws a :class:`MapView`: cached per view, pydeck chart with selection, legend beside it."""
+"""Draws a :class:`MapView`: cached per view, the one map component with selection, legend beside it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dashboard.maps.view import MapView, from_dict
 from dashboard.maps.measure_types import MeasureResult
 from dashboard.maps.territory import Scope, Territory, resolve, restrict
 from dashboard.ui import data
+from dashboard.ui.map_component import map_component
 from dashboard.text import plain
 from layers.encode import Quantizer
 from layers.legend import legend_html
@@ -104,16 +105,13 @@ def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, select
                      map_style=data.settings().map_style, selected=selected)
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
-        event = st.pydeck_chart(spec.deck, on_select="rerun", selection_mode="single-object", key=key, height=height)
+        state = map_component(spec.deck, key=key, height=height, select="single", click_layers=[spec.layer_id])
     with legend_col:
         st.html(legend_html(spec.legend, large=large_legend))
         if notes_beside:
             for note in spec.notes:
                 st.caption(f":material/info: {plain(note)}")
-    clicked = None
-    objects = (event.selection or {}).get("objects", {}) if event is not None else {}
-    for picked in objects.get(spec.layer_id, []):
-        clicked = str(picked.get("i") or picked.get("properties", {}).get("i") or "") or None
+    clicked = state.clicked_keys[-1] if state.clicked_keys else None
     return spec, clicked
 
 
@@ -121,6 +119,6 @@ def deck_beside_legend(deck: object, legend: object, *, key: str, height: int, l
     """A map with no selection and its legend in a column beside it (Cibles, Terrain, the field team's coverage)."""
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
-        st.pydeck_chart(deck, height=height, key=key)
+        map_component(deck, key=key, height=height)
     with legend_col:
         st.html(legend_html(legend))

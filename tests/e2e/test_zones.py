@@ -20,7 +20,7 @@ from dashboard.canvass.selection import select
 from dashboard.maps.build import MapSources, build_map
 from dashboard.maps.view import MapView
 from dashboard.warehouse.database import Warehouse
-from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, MAP, log_in, read_store, start_app, stop_app, wait_until_idle
 from tests.e2e.test_lasso_map import draw, painted, pixel_degrees, square, unproject
 
 pytestmark = pytest.mark.e2e
@@ -141,7 +141,7 @@ def test_a_lasso_becomes_a_zone_cut_into_turfs_with_a_walk_list_pdf(browser, app
     assert page.get_by_label("Portes par secteur", exact=True).input_value() == "40"
     _click_until(page, "Découper en secteurs", page.get_by_text("Aperçu", exact=True))
     wait_until_idle(page)
-    preview = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    preview = page.locator(f'{MAP}[data-tools="false"]').first  # the lasso map has its toolbar
     preview.locator("canvas").first.wait_for(timeout=60_000)
     preview.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)

@@ -23,7 +23,7 @@ from dashboard.maps.measures import compute
 from dashboard.maps.territory import Scope, Territory, resolve
 from dashboard.warehouse.database import Warehouse, warehouse_path
 from layers.legend import legend_html
-from tests.apptest import app_test
+from tests.apptest import app_test, decks
 
 ALL = Scope(())
 NNBSP = "\u202f"
@@ -184,9 +184,9 @@ def test_the_legend_of_the_map_names_the_method(tiny: Warehouse) -> None:
 
 
 def _deck(at) -> dict:  # noqa: ANN001 - AppTest
-    charts = at.get("deck_gl_json_chart")
+    charts = decks(at)
     assert len(charts) == 1
-    return json.loads(charts[0].proto.json)
+    return charts[0]
 
 
 def _stations(deck: dict) -> dict[str, dict]:

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.maps.view import MapView
 from dashboard.store import CampaignStore
-from tests.apptest import app_test
+from tests.apptest import app_test, decks
 
 @pytest.fixture()
 def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -36,9 +36,9 @@ def _app(**params: str) -> AppTest:
 
 
 def _deck(at: AppTest) -> dict:
-    charts = at.get("deck_gl_json_chart")
+    charts = decks(at)
     assert len(charts) == 1
-    return json.loads(charts[0].proto.json)
+    return charts[0]
 
 
 def test_carte_opens_on_the_latest_election_with_a_legend(demo_env: Path) -> None:

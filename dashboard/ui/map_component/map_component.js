@@ -1,4 +1,10 @@
-// Isoloir lasso map: a Streamlit components-v2 module drawing a pydeck deck with a freehand lasso.
+// Isoloir's map: a Streamlit components-v2 module drawing a pydeck deck (every page's map), with an
+// optional freehand lasso toolbar, click selection, and a choropleth drawn from geometry tiles fetched
+// once from immutable URLs (see dashboard/ui/map_component.py and dashboard/maps/tiles.py).
+//
+// Paint marker (the browser benchmark's contract): after every frame in which deck.gl drew the map
+// with a new set of values, window.isoloirPaints is incremented, performance.mark("isoloir-paint")
+// is set and document.documentElement.dataset.isoloirPaint holds the count.
 //
 // The deck.gl bundle is the one shipped inside the installed `pydeck` package,
 // served by the Streamlit server itself (see dashboard/ui/lasso_map.py): never a CDN.
@@ -178,6 +184,12 @@ function validState(state) {
   return out;
 }
 
+function countPaint() {
+  globalThis.isoloirPaints = (globalThis.isoloirPaints || 0) + 1;
+  try { performance.mark("isoloir-paint"); } catch (_) { /* no performance timeline */ }
+  document.documentElement.dataset.isoloirPaint = String(globalThis.isoloirPaints);
+}
+
 // -- one map ------------------------------------------------------------------------------
 class LassoMap {
   constructor(parent) {
@@ -263,6 +275,14 @@ class LassoMap {
     return { ...DEFAULT_LABELS, ...(this.data.labels || {}) };
   }
 
+  tools() {
+    return this.data.tools !== false;
+  }
+
+  selectMode() {
+    return ["toggle", "single", "none"].includes(this.data.select) ? this.data.select : "toggle";
+  }
+
   refreshToolbar() {
     const labels = this.labels();
     this.lassoButton.textContent = labels.lasso;
@@ -274,6 +294,8 @@ class LassoMap {
     this.subtractButton.setAttribute("aria-pressed", String(this.op === "subtract"));
     this.clearButton.disabled = this.lassos.length === 0 && this.clicked.size === 0;
     this.root.dataset.mode = this.mode ? this.op : "pan";
+    this.toolbar.style.display = this.tools() ? "" : "none";
+    this.root.dataset.tools = String(this.tools());
     this.status.textContent = this.mode ? labels.hint : "";
   }
 
@@ -351,6 +373,8 @@ class LassoMap {
     }
     this.viewSig = sig;
     this.deckHash = this.data.deck_hash;
+    this.paintPending = true;
+    this.deck.redraw(true);
     this.message.textContent = "";
     this.message.style.display = "none";
     this.root.dataset.ready = "true";
@@ -399,6 +423,13 @@ class LassoMap {
     this.deck.setProps({
       layers: this.allLayers(),
       getTooltip: tooltipFunction(this.data.tooltip),
+      onAfterRender: () => {
+        if (this.paintPending) {
+          this.paintPending = false;
+          this.root.dataset.painted = String((Number(this.root.dataset.painted) || 0) + 1);
+          countPaint();
+        }
+      },
       onViewStateChange: ({ viewState }) => {
         this.view = plainView(viewState);
         savedViews.set(this.data.instance, { sig: this.viewSig, view: this.view });
@@ -426,7 +457,7 @@ class LassoMap {
 
   allLayers() {
     const extra = [];
-    if (this.clicked.size) {
+    if (this.clicked.size && this.selectMode() === "toggle") {
       const field = this.keyField();
       for (const layer of this.baseLayers) {
         if (!this.clickable(layer) || !Array.isArray(layer.props.data) || typeof layer.clone !== "function") continue;
@@ -519,11 +550,15 @@ class LassoMap {
   }
 
   onClick(info) {
-    if (this.mode || !info || !info.object || !this.clickable(info.layer)) return;
+    const mode = this.selectMode();
+    if (this.mode || mode === "none" || !info || !info.object || !this.clickable(info.layer)) return;
     const value = info.object[this.keyField()];
     if (value === undefined || value === null || value === "") return;
     const key = String(value);
-    if (this.clicked.has(key)) this.clicked.delete(key);
+    if (mode === "single") {
+      if (this.clicked.size === 1 && this.clicked.has(key)) return;
+      this.clicked = new Set([key]);
+    } else if (this.clicked.has(key)) this.clicked.delete(key);
     else this.clicked.add(key);
     this.redraw();
     this.send();
@@ -609,7 +644,7 @@ class LassoMap {
   }
 }
 
-export default function lassoMap(component) {
+export default function isoloirMap(component) {
   const { data, parentElement, setStateValue } = component;
   let instance = instances.get(parentElement);
   if (!instance) {
