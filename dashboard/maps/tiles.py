@@ -15,8 +15,8 @@ common space: ``origin + (x, y) * step``), the deltas running on from one ring t
 open (the first vertex is not repeated); the first ring of a part is its exterior.
 
 The **values** of a view (:func:`groups_for`) are, per tile, one byte per station: 0 not drawn
-(no result in this view), 1 no data, 2 + k class (or category) k; and a ``uint16`` index per
-station into the list of distinct tooltip texts. The browser colours the stations from the
+(no result in this view), 1 no data, 2 + k class (or category) k; and an index per station into the
+list of distinct tooltip texts (one byte up to 256 texts, else a little-endian ``uint16``). The browser colours the stations from the
 palette, so changing the election, measure or classes sends only these bytes.
 """
 
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from dashboard.maps.geometry import COARSEST_LEVEL, station_shapes, total_bounds
 from dashboard.warehouse.database import Warehouse
@@ -86,13 +87,36 @@ def tile_path(set_id: str, stamp: str, level: int, departement: str) -> str:
     return f"{ROUTE_PREFIX}{quote(set_id, safe='')}/{stamp}/{shown}/{quote(departement, safe='')}.bin"
 
 
+DEPARTEMENT_SQL = ("CASE WHEN commune_code LIKE '97%' OR commune_code LIKE '98%' THEN left(commune_code, 3) "
+                   "ELSE left(commune_code, 2) END")
+
+
 def tile_stations(wh: Warehouse, set_id: str, departement: str) -> pd.DataFrame:
     """The tile's stations in tile order: station_id, commune_code, bv_code, name."""
+    return wh.query(
+        f"""SELECT station_id, commune_code, bv_code, coalesce(name, '') AS name FROM station
+            WHERE set_id = ? AND {DEPARTEMENT_SQL} = ? ORDER BY commune_code, station_id""",
+        [set_id, departement])
+
+
+def set_tiles(wh: Warehouse, set_id: str) -> dict[str, tuple[pd.Index, tuple[float, float, float, float]]]:
+    """Per département of the boundary version: its stations' ids in tile order and the tile's bounds (one query)."""
     frame = wh.query(
-        """SELECT station_id, commune_code, bv_code, coalesce(name, '') AS name FROM station
-           WHERE set_id = ? ORDER BY commune_code, station_id""", [set_id])
-    keep = frame["commune_code"].map(departement_of) == departement
-    return frame[keep].reset_index(drop=True)
+        f"""SELECT {DEPARTEMENT_SQL} AS dep, s.station_id,
+                   coalesce(d.geometry, s.geometry)::BLOB AS wkb
+            FROM station s LEFT JOIN station_display d
+              ON d.station_id = s.station_id AND d.set_id = s.set_id AND d.level = ?
+            WHERE s.set_id = ? ORDER BY dep, s.commune_code, s.station_id""", [COARSEST_LEVEL, set_id])
+    if frame.empty:
+        return {}
+    boxes = shapely.bounds(shapely.from_wkb([bytes(b) for b in frame["wkb"]]))
+    out = {}
+    for dep, rows in frame.groupby("dep", sort=False).indices.items():
+        b = boxes[rows]
+        out[str(dep)] = (pd.Index(frame["station_id"].to_numpy()[rows]),
+                         (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])),
+                          float(np.nanmax(b[:, 3]))))
+    return out
 
 
 # -- bytes ----------------------------------------------------------------------------------------
@@ -223,37 +247,35 @@ def _b64(array: np.ndarray) -> str:
 
 
 def groups_for(wh: Warehouse, frame: pd.DataFrame, class_codes: np.ndarray, text_codes: np.ndarray,
-               stamps: dict[str, str], tile_orders: dict[tuple[str, str], pd.DataFrame],
-               tile_bounds: dict[tuple[str, str], tuple[float, float, float, float]]) -> list[dict]:
+               stamps: dict[str, str], sets: dict[str, dict[str, tuple[pd.Index, tuple[float, float, float, float]]]],
+               ) -> list[dict]:
     """Per tile the view touches: its URL template, size, bounds, and the bytes of its values.
 
     ``frame``: the measure's rows (``station_id``, ``set_id``, ``commune_code``); ``class_codes``
-    (uint8, see the module doc) and ``text_codes`` (uint16) aligned with them. ``stamps``,
-    ``tile_orders`` and ``tile_bounds`` are filled as needed (the caller caches them per warehouse
-    version).
+    (uint8, see the module doc) and ``text_codes`` (uint8, or uint16 past 256 texts) aligned with them. ``stamps`` and
+    ``sets`` (:func:`set_stamp`, :func:`set_tiles` per set) are filled as needed: the caller keeps
+    them per warehouse version.
     """
-    deps = frame["commune_code"].astype(str).map(departement_of)
+    deps = frame["commune_code"].astype(str).map(departement_of).to_numpy()
+    set_ids = frame["set_id"].astype(str).to_numpy()
+    station_ids = frame["station_id"].astype(str).to_numpy()
     out = []
-    for (set_id, dep), rows in frame.groupby([frame["set_id"].astype(str), deps], sort=True).groups.items():
-        key = (set_id, dep)
+    for (set_id, dep), rows in pd.DataFrame({"s": set_ids, "d": deps}).groupby(["s", "d"], sort=True).indices.items():
         if set_id not in stamps:
             stamps[set_id] = set_stamp(wh, set_id)
-        if key not in tile_orders:
-            tile_orders[key] = tile_stations(wh, set_id, dep)
-        order = tile_orders[key]
-        if key not in tile_bounds:
-            ids = pd.DataFrame({"station_id": order["station_id"], "set_id": set_id})
-            tile_bounds[key] = total_bounds(station_shapes(wh, ids, COARSEST_LEVEL)) or (0.0, 0.0, 0.0, 0.0)
-        position = pd.Series(np.arange(len(order)), index=order["station_id"].to_numpy())
-        rows = np.asarray(list(rows))
-        where = position.reindex(frame["station_id"].to_numpy()[rows]).to_numpy()
-        found = ~np.isnan(where)
+        if set_id not in sets:
+            sets[set_id] = set_tiles(wh, set_id)
+        if dep not in sets[set_id]:
+            continue  # stations without geometry in this version: nothing to draw
+        order, bounds = sets[set_id][dep]
+        where = order.get_indexer(station_ids[rows])
+        found = where >= 0
         classes = np.zeros(len(order), dtype=np.uint8)
-        texts = np.zeros(len(order), dtype=np.uint16)
-        classes[where[found].astype(np.int64)] = class_codes[rows[found]]
-        texts[where[found].astype(np.int64)] = text_codes[rows[found]]
+        texts = np.zeros(len(order), dtype=text_codes.dtype)
+        classes[where[found]] = class_codes[rows[found]]
+        texts[where[found]] = text_codes[rows[found]]
         out.append({"path": tile_path(set_id, stamps[set_id], None, dep), "n": len(order),
-                    "bounds": [round(float(b), 5) for b in tile_bounds[key]], "c": _b64(classes), "t": _b64(texts)})
+                    "bounds": [round(b, 5) for b in bounds], "c": _b64(classes), "t": _b64(texts)})
     return out
 
 
@@ -281,7 +303,7 @@ def drawn_stations(wh: Warehouse, geo: dict) -> dict[str, dict[str, object]]:
         set_id, _, _, dep = parse_tile_path(group["path"])
         order = tile_stations(wh, set_id, dep)
         codes = np.frombuffer(base64.b64decode(group["c"]), dtype=np.uint8)
-        texts = np.frombuffer(base64.b64decode(group["t"]), dtype=np.uint16)
+        texts = np.frombuffer(base64.b64decode(group["t"]), dtype=np.uint8 if geo.get("text_bytes") == 1 else np.uint16)
         if len(order) != len(codes) or len(codes) != int(group["n"]):
             raise ValueError("Tuile et valeurs ne correspondent pas.")
         for f in np.flatnonzero(codes != ABSENT).tolist():

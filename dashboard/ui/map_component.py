@@ -181,7 +181,7 @@ def component_data(deck: pdk.Deck, *, key: str, height: int, labels: Mapping[str
         "deck_hash": hashlib.sha1(spec.encode("utf-8")).hexdigest(),
         "tooltip": deck_tooltip(deck),
         "height": int(height),
-        "labels": {**DEFAULT_LABELS, **(dict(labels) if labels else {})},
+        "labels": {**DEFAULT_LABELS, **(dict(labels) if labels else {})} if tools else {"error": DEFAULT_LABELS["error"]},
         "key_field": key_field,
         "click_layers": list(click_layers) if click_layers is not None else None,
         "state": state.to_dict(),

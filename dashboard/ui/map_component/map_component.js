@@ -479,7 +479,8 @@ class LassoMap {
     }
     for (const group of geo.groups) {
       group.cls = base64Bytes(group.c);
-      group.txt = new Uint16Array(base64Bytes(group.t).buffer);
+      const bytes = base64Bytes(group.t);
+      group.txt = geo.text_bytes === 1 ? bytes : new Uint16Array(bytes.buffer, 0, bytes.length >> 1);
     }
     const level = Number.isInteger(geo.level) ? geo.level : 0;
     await Promise.all(geo.groups.map((group) => this.ensureTile(group, level)));
