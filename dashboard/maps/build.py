@@ -198,7 +198,7 @@ def geo_message(wh: Warehouse, cache: TileCache, result: MeasureResult, view: Ma
     if len(palette) > tiles.MAX_CLASSES:
         raise ValueError("Trop de classes pour la carte.")
     codes = np.where(index >= 0, index + tiles.FIRST_CLASS, tiles.NO_DATA).astype(np.uint8)
-    texts, text_codes = np.unique(frame["text"].fillna("").astype(str).to_numpy(), return_inverse=True)
+    text_codes, texts = pd.factorize(frame["text"].fillna("").astype(str), sort=False)
     if len(texts) > 65_535:
         raise ValueError("Trop de libellés distincts pour la carte.")
     text_type = np.uint8 if len(texts) <= 256 else np.uint16
@@ -208,7 +208,7 @@ def geo_message(wh: Warehouse, cache: TileCache, result: MeasureResult, view: Ma
         "groups": groups,
         "palette": [[int(c) for c in rgb] for rgb in palette],
         "nodata": [int(c) for c in NO_DATA],
-        "texts": texts.tolist(),
+        "texts": [str(t) for t in texts],
         "text_bytes": 1 if text_type is np.uint8 else 2,
         "level": int(level),
         "levels": [[int(lv), float(t)] for lv, t in tiles.DISPLAY_LEVELS],
