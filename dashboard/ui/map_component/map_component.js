@@ -388,7 +388,9 @@ class LassoMap {
     this.data = data || {};
     this.setStateValue = setStateValue;
     const height = Number(this.data.height) > 0 ? Number(this.data.height) : 620;
-    this.map.style.height = `${height}px`;
+    const cssHeight = typeof this.data.css_height === "string" ? this.data.css_height : "";
+    this.map.style.height = cssHeight || `${height}px`;
+    this.map.style.minHeight = cssHeight ? "240px" : "";
     this.root.dataset.ready = "false";
     if (this.deckHash === null) {
       const initial = validState(this.data.state);
