@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -38,3 +39,26 @@ def app_test(user_name: str | None = "admin", **params: str) -> AppTest:
 def open_page(at: AppTest, page_file: str) -> AppTest:
     """Open ``pages/<page_file>`` as if its address were typed (the app must have run once)."""
     return at.switch_page(f"../pages/{page_file}").run()
+
+
+def maps(at: AppTest) -> list[dict]:
+    """What each map of the page received (``dashboard.ui.map_component``'s data), in page order."""
+    from dashboard.ui.map_component import COMPONENT_NAME
+
+    return [json.loads(c.proto.json) for c in at.get("bidi_component") if c.proto.component_name == COMPONENT_NAME]
+
+
+def decks(at: AppTest) -> list[dict]:
+    """The deck (deck.gl JSON) of each map of the page, in page order."""
+    return [json.loads(m["deck"]) for m in maps(at)]
+
+
+def carte_stations(at: AppTest, index: int = 0) -> dict[str, dict]:
+    """Station id → colour ``c`` and tooltip text ``v`` of a map's choropleth drawn from geometry tiles."""
+    from dashboard.config import Settings
+    from dashboard.maps.tiles import drawn_stations
+    from dashboard.warehouse.database import Warehouse
+
+    geo = maps(at)[index]["geo"]
+    with Warehouse(Settings.load().warehouse_path, read_only=True) as wh:
+        return drawn_stations(wh, geo)

@@ -1,6 +1,6 @@
 """What the lasso map sends back: lassos drawn on the map and stations clicked (no Streamlit here).
 
-The browser component (``dashboard.ui.lasso_map``) reports its state as plain
+The browser component (``dashboard.ui.map_component``) reports its state as plain
 JSON: ``{"lassos": [{"op": "add" | "subtract", "coords": [[lon, lat], ...]}],
 "clicked": ["key", ...], "view": {"longitude": …, "latitude": …, "zoom": …}}``.
 That JSON comes from the browser, so it is treated as hostile:

@@ -1,4 +1,4 @@
-"""Draws a :class:`MapView`: cached per view, pydeck chart with selection, legend beside it."""
+"""Draws a :class:`MapView`: cached per view, the one map component with selection, legend beside it."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard.maps.build import (Encoded, MapSources, MapSpec, bounds_for, build_map, encode_for, measure_for,
-                                  outline_stations)
+from dashboard.maps.build import (Encoded, MapSources, MapSpec, TileCache, bounds_for, build_map, encode_for,
+                                  geo_message, measure_for, outline_stations)
 from dashboard.maps.view import MapView, from_dict
 from dashboard.maps.measure_types import PERSONAL_KINDS, MeasureResult
 from dashboard.maps.territory import Scope, Territory, resolve, restrict
 from dashboard.store import voters as voter_store
 from dashboard.ui import data, session
+from dashboard.ui.map_component import map_component
 from dashboard.text import plain
 from layers.encode import Quantizer
 from layers.legend import legend_html
@@ -72,6 +73,31 @@ def _outlines(version: int, view_key: str, limit: tuple[str, ...] | None) -> pd.
     return outline_stations(data.warehouse(), view, limited_scope(view, limit))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tile_cache(version: int) -> TileCache:
+    """Boundary stamps, tile orders and bounds of one warehouse version (shared by every session)."""
+    return TileCache()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _geo(version: int, view_json: str, limit: tuple[str, ...] | None, level: int, line_px: float,
+         selected: str | None) -> dict[str, object]:
+    view = from_dict(json.loads(view_json)).view
+    result = _measure(version, _view_key(view), limit)
+    return geo_message(data.warehouse(), _tile_cache(version), result, view, level=level, line_px=line_px,
+                       selected=selected)
+
+
+def tiles_for(view: MapView, limit: tuple[str, ...] | None):  # noqa: ANN201 - build_map's geo callable
+    """The choropleth from geometry tiles (``build_map(geo=…)``), cached per view, classes and selection."""
+    version = data.version()
+    if view.layer == "bv" and view.kind in PERSONAL_KINDS:  # the user's own counts (``sources``): never cached
+        return lambda result, level, line_px, selected: geo_message(
+            data.warehouse(), _tile_cache(version), result, view, level=level, line_px=line_px, selected=selected)
+    view_json = json.dumps(view.to_dict(), sort_keys=True)
+    return lambda result, level, line_px, selected: _geo(version, view_json, limit, level, line_px, selected)
+
+
 def sources(limit: tuple[str, ...] | None = None) -> MapSources:
     version = data.version()
 
@@ -97,7 +123,7 @@ def sources(limit: tuple[str, ...] | None = None) -> MapSources:
 def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, selected: str | None = None,
          large_legend: bool = False, legend_width: float = 1.3,
          limit: tuple[str, ...] | None = None, fit_height: int | None = None,
-         notes_beside: bool = False) -> tuple[MapSpec, str | None]:
+         notes_beside: bool = False, css_height: str | None = None) -> tuple[MapSpec, str | None]:
     """Draw the map and its legend; returns the spec and the id of the clicked station (or IRIS).
 
     ``limit``: only these stations are measured and drawn (a canvasser's zones).
@@ -105,22 +131,21 @@ def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, select
     ``width`` is the map's smallest expected width in pixels (the server does not know the
     browser's): the view is fitted to it so that the whole territory shows on a laptop; ``fit_height``
     likewise for the height, when the drawn height is set by CSS (Présentation), else ``height``.
-    ``notes_beside``: the map's notes go under the legend (the caller then shows none).
+    ``notes_beside``: the map's notes go under the legend (the caller then shows none). ``css_height``: the
+    map's height as CSS (Présentation in full screen), in place of ``height``.
     """
     spec = build_map(view, sources(limit), width_px=width, height_px=fit_height or height,
-                     map_style=data.settings().map_style, selected=selected)
+                     map_style=data.settings().map_style, selected=selected, geo=tiles_for(view, limit))
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
-        event = st.pydeck_chart(spec.deck, on_select="rerun", selection_mode="single-object", key=key, height=height)
+        state = map_component(spec.deck, key=key, height=height, select="single", click_layers=[spec.layer_id],
+                              geo=spec.geo, css_height=css_height)
     with legend_col:
         st.html(legend_html(spec.legend, large=large_legend))
         if notes_beside:
             for note in spec.notes:
                 st.caption(f":material/info: {plain(note)}")
-    clicked = None
-    objects = (event.selection or {}).get("objects", {}) if event is not None else {}
-    for picked in objects.get(spec.layer_id, []):
-        clicked = str(picked.get("i") or picked.get("properties", {}).get("i") or "") or None
+    clicked = state.clicked_keys[-1] if state.clicked_keys else None
     return spec, clicked
 
 
@@ -128,6 +153,6 @@ def deck_beside_legend(deck: object, legend: object, *, key: str, height: int, l
     """A map with no selection and its legend in a column beside it (Cibles, Terrain, the field team's coverage)."""
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
-        st.pydeck_chart(deck, height=height, key=key)
+        map_component(deck, key=key, height=height)
     with legend_col:
         st.html(legend_html(legend))

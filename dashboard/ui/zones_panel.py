@@ -53,7 +53,7 @@ from dashboard.store.errors import EditConflict
 from dashboard.targeting.target_map import SCORE_CHOICES, score_result
 from dashboard.maps.territory import Scope, Territory
 from dashboard.ui import choices, data, map_panel
-from dashboard.ui.lasso_map import STATE_KEY, lasso_map
+from dashboard.ui.map_component import STATE_KEY, lasso_map, map_component
 from dashboard.text import plain
 from dashboard.canvass.zone_map import (
     TurfShape, add_overlays, addresses_with_doors, assigned_overlaps, build_region, counts_lines, plan_frame, plan_from_state, plan_to_state,
@@ -799,7 +799,8 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
                          streets=street_lines(rows))
         map_col, table_col = st.columns([3, 2])
         if deck is not None:
-            map_col.pydeck_chart(deck, height=PREVIEW_HEIGHT, key="zones_preview_map")
+            with map_col:
+                map_component(deck, key="zones_preview_map", height=PREVIEW_HEIGHT)
         table_col.dataframe(plan_frame(plan), hide_index=True, height=PREVIEW_HEIGHT, width="stretch")
         started = any(t.assigned_to or t.doors_done for t in zone_turfs)
         confirm = False
@@ -841,7 +842,8 @@ def turfs_section(ctx: Context, store: CampaignStore, user: users.User, zone: zo
                      streets=street_lines(rows), route=route_path(walk))
     map_col, table_col = st.columns([3, 2])
     if deck is not None:
-        map_col.pydeck_chart(deck, height=PREVIEW_HEIGHT, key="zones_turfs_map")
+        with map_col:
+            map_component(deck, key="zones_turfs_map", height=PREVIEW_HEIGHT)
     progress = turf_store.progress(store, by=user, zone_id=zone.zone_id)
     done, total = sum(p.doors_done for p in progress), sum(p.doors for p in progress)
     table_col.markdown(f"**{turfs_fr(len(zone_turfs))}** — avancement {fmt_number(done)} / {doors_fr(total)}")

@@ -144,7 +144,7 @@ def test_a_stroke_going_back_on_itself_keeps_only_its_area() -> None:
 APP_SCRIPT = '''
 import pydeck as pdk
 import streamlit as st
-from dashboard.ui.lasso_map import lasso_map, state_json
+from dashboard.ui.map_component import lasso_map, state_json
 deck = pdk.Deck(
     layers=[pdk.Layer("PolygonLayer", data=[{"p": [[0, 0], [1, 0], [1, 1]], "i": "a", "n": "<b>x</b>"}], id="x",
                       get_polygon="p", pickable=True)],
@@ -158,7 +158,7 @@ st.write(state_json(lasso_map(deck, key="lasso")))
 def test_component_data_carries_the_deck_as_st_pydeck_chart_would() -> None:
     import pydeck as pdk
 
-    from dashboard.ui.lasso_map import DEFAULT_LABELS, bundle_path, component_data
+    from dashboard.ui.map_component import DEFAULT_LABELS, bundle_path, component_data
 
     tooltip = {"html": "<b>{n}</b>", "style": {"color": "#222"}}
     deck = pdk.Deck(layers=[pdk.Layer("PolygonLayer", data=[{"p": [[0, 0], [1, 0], [1, 1]], "i": "a"}], id="x")],

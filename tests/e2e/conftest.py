@@ -20,6 +20,19 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ROOT = Path(__file__).resolve().parents[2]
+# Isoloir's map (dashboard/ui/map_component): CSS locators pierce the component's shadow root;
+# ``data-painted`` appears once deck.gl has drawn the map's data (its paint marker).
+MAP = ".lm-root"
+MAP_CANVAS = '.lm-root[data-painted] .lm-deck canvas'
+LASSO = '.lm-root[data-tools="true"]'  # the map with the lasso toolbar (Zones), beside maps without one
+# document.querySelector does not pierce shadow roots: the first map canvas, for page.evaluate
+FIND_MAP_CANVAS = """() => {
+  for (const host of document.querySelectorAll('*')) {
+    const found = host.shadowRoot && host.shadowRoot.querySelector('.lm-deck canvas');
+    if (found) return found;
+  }
+  return document.querySelector('.lm-deck canvas');
+}"""
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from dashboard.maps.build import MapSources, build_map  # noqa: E402
 from dashboard.maps.view import MapView  # noqa: E402
-from dashboard.ui.lasso_map import lasso_map, state_json  # noqa: E402
+from dashboard.ui.map_component import lasso_map, state_json  # noqa: E402
 from dashboard.warehouse.database import Warehouse  # noqa: E402
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">Salle & <b>Co</b>'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, FIND_MAP_CANVAS, MAP_CANVAS, log_in, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -19,16 +19,15 @@ def app(demo_dir: Path):  # noqa: ANN201
     stop_app(process)
 
 
-def _painted(page, selector: str) -> float:  # noqa: ANN001
-    """Share of non-background pixels of the first canvas under ``selector`` (0: blank)."""
+def _painted(page) -> float:  # noqa: ANN001
+    """Share of non-background pixels of the first map's canvas (0: blank)."""
     return page.evaluate(
-        """(sel) => { const c = document.querySelector(sel); if (!c) return -1;
+        """() => { const c = (""" + FIND_MAP_CANVAS + """)(); if (!c) return -1;
                const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
                const ctx = g.getContext('2d'); ctx.drawImage(c, 0, 0);
                const d = ctx.getImageData(0, 0, g.width, g.height).data; let n = 0;
                for (let i = 0; i < d.length; i += 4 * 16) { if (d[i + 3] > 0 && (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235)) n++; }
                return n / (d.length / (4 * 16)); }""",
-        selector,
     )
 
 
@@ -36,14 +35,14 @@ def test_strategist_sees_scores_targets_and_transfers(browser, app: str) -> None
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(f"{app}/cibles")
     log_in(page, "strategist")
-    page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
+    page.locator(MAP_CANVAS).first.wait_for(timeout=60_000)
     wait_until_idle(page)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "cibles_scores.png"))
     assert page.url.endswith("/cibles")
     main = page.locator('[data-testid="stMain"]')
     assert "Priorité combinée" in main.inner_text()
-    assert _painted(page, '[data-testid="stDeckGlJsonChart"] canvas') > 0.2, "the score map is blank"
+    assert _painted(page) > 0.2, "the score map is blank"
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
     export = page.get_by_role("button", name="Exporter la liste des cibles (CSV)")
     assert export.count() == 1

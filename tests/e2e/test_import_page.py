@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REAL_ADMIN_PASSWORD, REAL_ADMIN_TOTP_SECRET, SHARED_DATA
-from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, MAP_CANVAS, log_in, read_store, start_app, stop_app, wait_until_idle
 from tests.e2e.test_map_page import drawn_share
 from tests.marseille_iris import MARSEILLE, write_marseille_iris, write_marseille_results
 
@@ -106,7 +106,7 @@ def test_marseille_imported_through_the_page_then_an_iris_indicator_on_the_map(
                       "SELECT count(DISTINCT station_id) FROM station_iris WHERE station_id LIKE '13055_%'")[0][0] == 471
 
     page.get_by_role("link", name="Voir « Population » (2015) estimé par bureau sur la carte").click()
-    page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=120_000)
+    page.locator(MAP_CANVAS).first.wait_for(timeout=120_000)
     wait_until_idle(page)
     share, colours = drawn_share(page)
     elapsed = time.monotonic() - started

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from tests.e2e.conftest import ARTIFACTS, log_in, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, MAP_CANVAS, log_in, wait_until_idle
 
 
 def choose(page, label: str, option: str) -> None:  # noqa: ANN001 - Playwright page
@@ -17,7 +17,7 @@ def choose(page, label: str, option: str) -> None:  # noqa: ANN001 - Playwright 
 
 
 def map_canvas(page):  # noqa: ANN001, ANN201 - Playwright objects
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas = page.locator(MAP_CANVAS).first
     canvas.wait_for(timeout=60_000)
     return canvas
 

@@ -23,7 +23,7 @@ import pytest
 from dashboard.access import permissions
 from dashboard.ui import navigation
 from tests.conftest import TEST_COOKIE_KEY
-from tests.e2e.conftest import ARTIFACTS, log_in, read_store, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, MAP, MAP_CANVAS, log_in, read_store, start_app, stop_app, wait_until_idle
 from tests.security.conftest import Client
 
 pytestmark = pytest.mark.e2e
@@ -316,7 +316,7 @@ def assert_refused(page, key: str, role: str) -> None:  # noqa: ANN001
     main, sidebar = set(element_kinds(page, "stMain")), set(element_kinds(page, "stSidebar"))
     assert main <= REFUSAL_MAIN, f"{role} on /{key}: the page drew {main - REFUSAL_MAIN}"
     assert sidebar <= REFUSAL_SIDEBAR, f"{role} on /{key}: the sidebar holds {sidebar - REFUSAL_SIDEBAR}"
-    assert page.locator('[data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]').count() == 0
+    assert page.locator(f'{MAP}, [data-testid="stDataFrame"]').count() == 0
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -332,7 +332,7 @@ def test_role_sees_its_pages_and_is_refused_the_others(browser, app: App, role: 
         assert path_of(page) == f"/{permissions.landing_page(role)}", f"{role} landed on {page.url}"
         assert REFUSED not in titles(page) and f"({role})" in logged_in_as(page)
         if permissions.landing_page(role) == "carte":
-            page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
+            page.locator(MAP_CANVAS).first.wait_for(timeout=60_000)
             wait_until_idle(page)
         page.screenshot(path=str(ARTIFACTS / f"role_{role}.png"), full_page=True)
 

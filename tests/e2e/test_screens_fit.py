@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, FIND_MAP_CANVAS, MAP, MAP_CANVAS, log_in, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
 SIZES = [(1280, 720), (1440, 900), (1920, 1080)]
 GEOMETRY = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
-  const canvas = document.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
+  const canvas = (""" + FIND_MAP_CANVAS + """)();
   const r = canvas ? canvas.getBoundingClientRect() : null;
   return {scrollHeight: main.scrollHeight, scrollWidth: main.scrollWidth, innerHeight, innerWidth,
           canvas: r && [r.left, r.top, r.right, r.bottom]};
@@ -45,7 +45,7 @@ def test_presentation_fits_the_screen(browser, app: str, width: int, height: int
     log_in(page, "admin")
     # the demo's first slide, not an empty page
     page.get_by_role("heading", name="Participation — législatives 2024, 2d tour").wait_for(timeout=60_000)
-    page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(timeout=60_000)
+    page.locator(MAP_CANVAS).first.wait_for(timeout=60_000)
     wait_until_idle(page)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / f"presentation_{width}x{height}.png"))
@@ -93,7 +93,7 @@ def test_zones_turf_map_readable_at_160_turfs_and_capped(browser, app: str) -> N
     wait_until_idle(page)
     count = int(preview.inner_text().split("Aperçu")[-1].split("secteurs")[0].strip(" :\u202f").replace("\u202f", ""))
     assert 140 <= count <= 300, count
-    deck = page.locator('[data-testid="stDeckGlJsonChart"]').last
+    deck = page.locator(MAP).last
     deck.scroll_into_view_if_needed()
     page.wait_for_timeout(2000)
     page.screenshot(path=str(ARTIFACTS / "zones_160_secteurs.png"))

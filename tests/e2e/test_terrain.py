@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from dashboard.canvass.streets import STREET_COLOR, STREET_NAME_COLOR
-from tests.e2e.conftest import ARTIFACTS, App, log_in, read_store, served_copy, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, MAP, App, log_in, read_store, served_copy, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +47,7 @@ def test_the_canvasser_sees_their_turf_map_and_downloads_its_walk_sheet(app: App
         page.goto(f"{app.url}/terrain")
         log_in(page, "canvasser")
         page.get_by_role("heading", name="Mes secteurs").wait_for(timeout=60_000)
-        chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+        chart = page.locator(MAP).first
         chart.locator("canvas").first.wait_for(timeout=60_000)
         wait_until_idle(page)
         page.wait_for_timeout(1500)  # deck.gl draws on the next animation frames

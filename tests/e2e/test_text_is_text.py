@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.store import CampaignStore
-from tests.e2e.conftest import log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import MAP, log_in, start_app, stop_app, wait_until_idle
 
 HOST = "127.0.0.1:9"
 PHISH = f"![t](http://{HOST}/x.png) [Session expirée : reconnectez-vous](http://{HOST}/phish)"
@@ -52,7 +52,7 @@ def test_title_parameter_shows_as_text(browser, hostile_app: str) -> None:
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{hostile_app}/carte?{urllib.parse.urlencode({'titre': PHISH})}")
     log_in(page, "admin")
-    page.locator('[data-testid="stDeckGlJsonChart"]').first.wait_for(timeout=90_000)
+    page.locator(MAP).first.wait_for(timeout=90_000)
     wait_until_idle(page)
     _assert_inert(page, requests, PHISH)
     page.close()
@@ -64,11 +64,11 @@ def test_slide_name_and_title_show_as_text_on_presentation(browser, hostile_app:
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{hostile_app}/presentation?plein=0")
     log_in(page, "admin")
-    page.locator('[data-testid="stDeckGlJsonChart"]').first.wait_for(timeout=90_000)
+    page.locator(MAP).first.wait_for(timeout=90_000)
     wait_until_idle(page)
     _assert_inert(page, requests, SLIDE)
     page.goto(f"{hostile_app}/presentation?{urllib.parse.urlencode({'election': 'leg2024_t2', 'titre': PHISH})}")
-    page.locator('[data-testid="stDeckGlJsonChart"]').first.wait_for(timeout=90_000)
+    page.locator(MAP).first.wait_for(timeout=90_000)
     wait_until_idle(page)
     _assert_inert(page, requests, PHISH)
     page.close()

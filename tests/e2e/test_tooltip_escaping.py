@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, MAP_CANVAS, log_in, start_app, stop_app, wait_until_idle
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">Salle & <b>Co</b>'
 
@@ -31,7 +31,7 @@ def test_tooltip_shows_hostile_names_as_text(browser, hostile_app: str) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{hostile_app}/carte")
     log_in(page, "viewer")
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas = page.locator(MAP_CANVAS).first
     canvas.wait_for(timeout=60_000)
     wait_until_idle(page)
     box = canvas.bounding_box()

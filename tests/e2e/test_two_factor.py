@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from dashboard.store import CampaignStore, users
-from tests.e2e.conftest import ARTIFACTS, read_store, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, MAP, read_store, start_app, stop_app, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ def test_an_admin_enrols_with_the_key_shown(browser, app: tuple[str, Path]) -> N
         page.get_by_text("Double authentification obligatoire").wait_for(timeout=60_000)
         wait_until_idle(page)
         # only the enrolment screen: no map, no table, no navigation
-        assert page.locator('[data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]').count() == 0
+        assert page.locator(f'{MAP}, [data-testid="stDataFrame"]').count() == 0
         assert page.locator('[data-testid="stSidebarNav"]').count() == 0
         qr = page.locator('[data-testid="stImage"] img')
         assert qr.count() == 1 and qr.evaluate("img => img.complete && img.naturalWidth > 100")

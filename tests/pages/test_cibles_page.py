@@ -10,11 +10,11 @@ import pytest
 
 from dashboard.targeting.scores import parse_fr_number
 from dashboard.targeting.target_map import LABELS_LAYER_ID, TOP_LAYER_ID
-from tests.apptest import app_test, open_page
+from tests.apptest import app_test, decks, maps, open_page
 
 
 def _deck(at) -> dict:  # noqa: ANN001 - AppTest
-    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return decks(at)[0]
 
 
 def _layer(deck: dict, layer_id: str) -> dict:
@@ -109,5 +109,5 @@ def test_pooling_with_neighbours_is_the_users_choice(demo_env: Path) -> None:
 def test_refused_to_canvassers(demo_env: Path, role: str) -> None:
     at = open_page(app_test(role).run(), "cibles.py")
     assert at.title[0].value == "Accès refusé"
-    assert not at.get("deck_gl_json_chart")
+    assert not maps(at)
 

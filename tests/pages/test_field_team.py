@@ -13,7 +13,7 @@ import pytest
 
 from dashboard.canvass.coverage import POINT_LAYER, TURF_LAYER
 from dashboard.store import CampaignStore, teams, turfs, users, visits
-from tests.apptest import app_test, open_page
+from tests.apptest import app_test, decks, open_page
 
 
 @pytest.fixture()
@@ -44,7 +44,7 @@ def test_the_strategist_follows_coverage_teams_and_goals_without_personal_data(s
 
     at = _ok(open_page(_ok(app_test("strategist").run()), "zones.py"))
     assert "Suivi du terrain" in [h.value for h in at.header]
-    deck = next(json.loads(c.proto.json) for c in at.get("deck_gl_json_chart") if "couverture_secteurs" in c.proto.json)
+    deck = next(d for d in decks(at) if "couverture_secteurs" in json.dumps(d))
     layers = {layer["id"]: layer["data"] for layer in deck["layers"]}
     detail = next(r["d"] for r in layers[TURF_LAYER] if r["k"] == own.turf_id)
     assert detail.startswith(f"3 / {own.doors} portes frappées") and "1 ouvertes" in detail

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dashboard.store import CampaignStore, audit, sessions, users
-from tests.apptest import app_test, log_in
+from tests.apptest import app_test, log_in, maps
 
 
 def _texts(at) -> str:  # noqa: ANN001 - AppTest
@@ -18,25 +18,25 @@ def test_without_a_session_nothing_of_the_app_runs(demo_env: Path) -> None:
     at = app_test(None).run()
     assert not at.exception
     assert at.title[0].value == "Isoloir — session fermée"
-    assert not at.get("deck_gl_json_chart")
+    assert not maps(at)
 
 
 def test_a_session_opens_the_map(demo_env: Path) -> None:
     at = app_test("strategist").run()
-    assert not at.exception and at.get("deck_gl_json_chart")
+    assert not at.exception and maps(at)
 
 
 def test_an_expired_session_is_closed(demo_env: Path) -> None:
     at = log_in(app_test(None), "viewer", hours=-0.01).run()
-    assert at.title[0].value == "Isoloir — session fermée" and not at.get("deck_gl_json_chart")
+    assert at.title[0].value == "Isoloir — session fermée" and not maps(at)
 
 
 def test_a_disabled_account_is_logged_out_at_its_next_click(demo_env: Path) -> None:
     at = app_test("viewer").run()
-    assert at.get("deck_gl_json_chart")
+    assert maps(at)
     users.disable_user(CampaignStore(demo_env / "campaign.duckdb"), "viewer", by="cli")
     at.run()
-    assert at.title[0].value == "Isoloir — session fermée" and not at.get("deck_gl_json_chart")
+    assert at.title[0].value == "Isoloir — session fermée" and not maps(at)
 
 
 def test_a_role_change_ends_the_session_at_the_next_run(demo_env: Path) -> None:
@@ -47,7 +47,7 @@ def test_a_role_change_ends_the_session_at_the_next_run(demo_env: Path) -> None:
     assert at.title[0].value == "Isoloir — session fermée"
     assert not any(b.label == "Enregistrer la vue" for b in at.button)
     at = app_test("strategist").run()  # logged in again: the new role
-    assert at.get("deck_gl_json_chart") and not any(b.label == "Enregistrer la vue" for b in at.button)
+    assert maps(at) and not any(b.label == "Enregistrer la vue" for b in at.button)
 
 
 def test_logout_ends_the_session_server_side_and_is_audited(demo_env: Path) -> None:

@@ -79,7 +79,9 @@ def test_build_answer_review_and_count(store: CampaignStore) -> None:
     assert TEXT not in results.to_csv() and "Repasser" not in results.to_csv()
     assert [d.proto.label for d in at.get("download_button")][-1] == "Résultats agrégés (CSV)"
     # the map: one station filled by the share of « oui », its tooltip giving the count and the few answers
-    deck = next(json.loads(c.proto.json) for c in at.get("deck_gl_json_chart") if f'"{LAYER_ID}"' in c.proto.json)
+    from tests.apptest import decks
+
+    deck = next(d for d in decks(at) if any(layer["id"] == LAYER_ID for layer in d["layers"]))
     records = next(layer["data"] for layer in deck["layers"] if layer["id"] == LAYER_ID)
     answered = {r["k"]: r["d"] for r in records if "réponse" in r["d"] and not r["d"].startswith("aucune")}
     station = own.address_ids[0].rpartition("@")[2]

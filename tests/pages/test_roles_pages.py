@@ -9,7 +9,7 @@ from pathlib import Path
 from dashboard.access.permissions import ROLES, may_open
 from dashboard.store import CampaignStore, audit, consent, contacts, text_review, turfs, users, zones
 from dashboard.ui.navigation import existing_pages
-from tests.apptest import app_test, open_page
+from tests.apptest import app_test, carte_stations, maps, open_page
 
 PAGES = existing_pages()
 
@@ -36,12 +36,11 @@ def test_every_page_as_every_role(demo_env: Path) -> None:
                 last = audit.entries(CampaignStore(demo_env / "campaign.duckdb"), by="cli", limit=1)[0]
                 assert (last.user_name, last.action, last.object_type, last.object_id, last.outcome) == (
                     role, "permission_denied", "page", key, "denied"), (role, key)
-                assert not at.get("deck_gl_json_chart") and not at.dataframe and not at.get("download_button")
+                assert not maps(at) and not at.dataframe and not at.get("download_button")
 
 
 def _stations(at) -> set[str]:  # noqa: ANN001 - AppTest
-    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    return {r["i"] for layer in deck["layers"] if layer["id"] == "bureaux" for r in layer["data"]}
+    return set(carte_stations(at))
 
 
 def test_the_canvasser_map_holds_only_their_zones(demo_env: Path) -> None:
@@ -60,7 +59,7 @@ def test_the_canvasser_map_holds_only_their_zones(demo_env: Path) -> None:
         if "canvasser" in turf.assigned_to:
             turfs.unassign_turf(store, turf.turf_id, "canvasser", by="cli")
     at = open_page(app_test("canvasser").run(), "carte.py")
-    assert not at.get("deck_gl_json_chart") and "Aucune zone" in at.info[0].value
+    assert not maps(at) and "Aucune zone" in at.info[0].value
 
 
 def test_terrain_shows_each_role_what_it_may(demo_env: Path) -> None:

@@ -20,7 +20,7 @@ from dashboard.store import CampaignStore, audit, turfs, users, zones
 from dashboard.store.turfs import Turf
 from dashboard.ui import terrain_panel
 from dashboard.warehouse.database import Warehouse
-from tests.apptest import app_test, open_page
+from tests.apptest import app_test, decks, maps, open_page
 from dashboard.canvass.streets import STREET_LAYER, STREET_NAME_LAYER
 from dashboard.canvass.walklist import NO_STREET_FR
 from layers.view import IGN_ATTRIBUTION, IGN_TILE_HOST
@@ -47,9 +47,9 @@ def _frame(at, column: str) -> pd.DataFrame:  # noqa: ANN001 - AppTest
 
 
 def _deck(at) -> dict:  # noqa: ANN001
-    charts = at.get("deck_gl_json_chart")
+    charts = decks(at)
     assert len(charts) == 1
-    return json.loads(charts[0].proto.json)
+    return charts[0]
 
 
 def _layer(deck: dict, layer_id: str) -> list[dict]:
@@ -117,7 +117,7 @@ def test_the_canvasser_sees_only_their_turf(store: CampaignStore, wh: Warehouse)
     assert [p["o"] for p in points] == [str(i) for i in range(1, len(points) + 1)]
     assert len(points) == len(_walk(wh, own[0]))
     assert {layer["id"] for layer in deck["layers"]} >= {"secteurs", "secteur_choisi", "parcours", "adresses", "numeros"}
-    assert json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"] == "<b>{t}</b><br/>{d}"
+    assert maps(at)[0]["tooltip"]["html"] == "<b>{t}</b><br/>{d}"
     assert "Secteurs" in at.get("html")[0].proto.body  # the legend
     # streets: their names from the turf's addresses, IGN's Plan as the basemap online, with its attribution
     names = {r["n"] for r in _layer(deck, STREET_NAME_LAYER)}
@@ -216,7 +216,7 @@ def test_a_second_canvasser_sees_nothing_of_the_first_ones_turf(store: CampaignS
     paul = _user(store, "paul")
     # without any assignment: nothing at all
     at = open_page(app_test("paul").run(), "terrain.py")
-    assert not at.exception and not at.get("deck_gl_json_chart") and not _downloads(at)
+    assert not at.exception and not maps(at) and not _downloads(at)
     assert "Aucune zone" in at.info[0].value
     # one turf of the same zone (turf 2) and one of the other zone
     same_zone = next(t for t in everything if t.zone_id == first.zone_id and t.number == 2)

@@ -9,7 +9,7 @@ import pyotp
 from streamlit.testing.v1 import AppTest
 
 from dashboard.store import CampaignStore, audit, two_factor, users
-from tests.apptest import app_test, open_page
+from tests.apptest import app_test, maps, open_page
 from tests.conftest import enrol_two_factor
 
 PASSWORD = "brouette-cactus-lundi-47"
@@ -48,7 +48,7 @@ def test_a_real_candidate_sees_only_the_enrolment_screen_then_enrols(demo_env: P
     at = _ok(app_test("claire").run())
     assert at.title[0].value == "Double authentification obligatoire"
     assert "candidat" in at.info[0].value and "obligatoire" in at.info[0].value
-    assert not at.get("deck_gl_json_chart") and not at.sidebar.children  # nothing else of the app, no navigation
+    assert not maps(at) and not at.sidebar.children  # nothing else of the app, no navigation
     assert len(at.get("image")) == 1  # the QR code
     secret = _secret(at)
     assert two_factor.pending_secret(store, "claire") == secret
@@ -70,7 +70,7 @@ def test_a_real_candidate_sees_only_the_enrolment_screen_then_enrols(demo_env: P
     assert two_factor.is_enrolled(store, "claire") and two_factor.status(store, "claire").recovery_codes_left == 10
 
     at = _ok(_button(at, "J'ai noté mes codes").click().run())
-    assert at.get("deck_gl_json_chart")  # the app itself now
+    assert maps(at)  # the app itself now
     assert not any("Codes de secours" in w.value for w in at.warning)  # shown once
     entries = audit.entries(store, by="cli", action="two_factor_enrol", user_name="claire")
     assert [e.outcome for e in entries] == ["success", "failure"]
@@ -83,7 +83,7 @@ def test_an_enrolled_admin_and_the_demo_admin_are_not_gated(demo_env: Path) -> N
     enrol_two_factor(store, boss, pyotp.random_base32(32))
     for name in ("directrice", "admin"):
         at = _ok(app_test(name).run())
-        assert at.get("deck_gl_json_chart"), name
+        assert maps(at), name
         assert not any(t.value.startswith("Double authentification") for t in at.title)
 
 

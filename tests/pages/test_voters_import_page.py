@@ -69,8 +69,9 @@ def test_carte_draws_voter_counts_for_those_allowed_only(demo_env: Path, tmp_pat
     assert KINDS["voters"] in at.selectbox(key="carte_kind").options
     at.selectbox(key="carte_kind").select("voters").run()
     assert not at.exception and not at.error, at.error
-    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    texts = [r["v"] for r in next(lay for lay in deck["layers"] if lay["id"] == "bureaux")["data"]]
+    from tests.apptest import carte_stations
+
+    texts = [s["v"] for s in carte_stations(at).values()]
     assert any("électeur(s)" in t for t in texts) and "aucun nom sur la carte" in at.html[0].value
     strategist = app_test("strategist").run()
     assert not strategist.exception

@@ -1,8 +1,21 @@
-"""A pydeck map with a freehand lasso and click-to-toggle, as a bidirectional Streamlit component.
+"""Isoloir's one map: every page's deck.gl map, as a bidirectional Streamlit (components v2) component.
 
-``st.pydeck_chart`` has no lasso, so this component renders the same deck
-(``deck.to_json()``, the same tooltip template) with the deck.gl bundle
-shipped inside the installed ``pydeck`` package, plus a toolbar:
+It renders a pydeck deck (``deck.to_json()``, the same tooltip template, values HTML-escaped) with the
+deck.gl bundle shipped inside the installed ``pydeck`` package; ``st.pydeck_chart`` is not used. What a
+page asks for (:func:`map_component`):
+
+* ``tools=True`` (Zones, :func:`lasso_map`): the lasso toolbar below, clicks toggle stations;
+* ``select="single"`` (Carte, Présentation): a click reports one station (the page draws its detail);
+* ``select="none"`` (Cibles, Terrain, the field team's coverage): a map to look at;
+* ``geo=`` (:mod:`dashboard.maps.tiles`): the choropleth's geometry is fetched by the browser from an
+  immutable URL (``/carte-geo/…``, cached by the browser) and only one class index per station comes
+  with the message; the colours are made in the browser from the palette.
+
+After each frame in which deck.gl drew the map with new values, the browser counts a paint:
+``window.isoloirPaints`` (+1), ``performance.mark("isoloir-paint")`` and
+``document.documentElement.dataset.isoloirPaint`` (the count): the browser benchmark's marker.
+
+The lasso toolbar:
 
 * **Lasso** toggles drawing mode: a transparent overlay takes the pointer
   (mouse, pen or finger, through Pointer Events) and draws the freehand path;
@@ -23,10 +36,10 @@ view does not change; a new initial view (another territory) recentres the map.
 Mount it again under another ``key`` to start from an empty selection.
 
 Serving (no CDN, no copy in git, no configuration): the component's own
-files (``dashboard/ui/lasso_map/``) and pydeck's ``nbextension/static/``
+files (``dashboard/ui/map_component/``) and pydeck's ``nbextension/static/``
 directory are declared to Streamlit's components-v2 manager as asset
 directories, so the Streamlit server serves them under
-``/_stcore/bidi-components/isoloir.lasso_map/`` and
+``/_stcore/bidi-components/isoloir.map_component/`` and
 ``/_stcore/bidi-components/isoloir.deckgl/index.js``. That is what
 ``[[tool.streamlit.component.components]]`` in an installed package's
 ``pyproject.toml`` would do, but pydeck's directory is outside this package,
@@ -37,6 +50,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -47,9 +61,9 @@ import streamlit as st
 
 from dashboard.canvass.lasso_state import LassoMapState, parse_state
 
-COMPONENT_NAME = "isoloir.lasso_map"
+COMPONENT_NAME = "isoloir.map_component"
 BUNDLE_COMPONENT_NAME = "isoloir.deckgl"
-ASSET_DIR = Path(__file__).with_name("lasso_map")
+ASSET_DIR = Path(__file__).with_name("map_component")
 PYDECK_STATIC = "nbextension/static"  # inside the pydeck package: index.js, the deck.gl bundle
 STATE_KEY = "selection"
 DEFAULT_LABELS: dict[str, str] = {
@@ -60,7 +74,7 @@ DEFAULT_LABELS: dict[str, str] = {
     "hint": "Dessinez un contour fermé sur la carte",
     "error": "Carte indisponible",
 }
-_MANIFEST_NAME, _LASSO_COMPONENT, _BUNDLE_COMPONENT = "isoloir", "lasso_map", "deckgl"
+_MANIFEST_NAME, _MAP_COMPONENT, _BUNDLE_COMPONENT = "isoloir", "map_component", "deckgl"
 
 _renderers: dict[int, tuple[object, Callable[..., Any]]] = {}
 
@@ -77,7 +91,7 @@ def _declare_assets(manager: Any) -> None:
     version = getattr(pdk, "__version__", "0")
     wanted = (
         (BUNDLE_COMPONENT_NAME, _BUNDLE_COMPONENT, PYDECK_STATIC, Path(pdk.__file__).resolve().parent),
-        (COMPONENT_NAME, _LASSO_COMPONENT, ASSET_DIR.name, ASSET_DIR.parent),
+        (COMPONENT_NAME, _MAP_COMPONENT, ASSET_DIR.name, ASSET_DIR.parent),
     )
     for full_name, name, asset_dir, package_root in wanted:
         if manager.get_component_path(full_name) is None:
@@ -138,7 +152,7 @@ def _renderer() -> Callable[..., Any]:
     cached = _renderers.get(id(manager))
     if cached is not None and cached[0] is manager:
         return cached[1]
-    mount = st.components.v2.component(COMPONENT_NAME, css="lasso_map.css", js="lasso_map.js")
+    mount = st.components.v2.component(COMPONENT_NAME, css="map_component.css", js="map_component.js")
     _renderers.clear()  # one runtime at a time (tests create several in turn)
     _renderers[id(manager)] = (manager, mount)
     return mount
@@ -153,20 +167,34 @@ def deck_tooltip(deck: pdk.Deck) -> dict[str, Any] | None:
     return tooltip if isinstance(tooltip, dict) else None
 
 
+SELECT_MODES = ("toggle", "single", "none")
+CSS_HEIGHT = re.compile(r"calc\(100vh - \d{1,4}px\)|\d{1,4}px")  # the map's height set by CSS (Présentation)
+
+
 def component_data(deck: pdk.Deck, *, key: str, height: int, labels: Mapping[str, str] | None,
-                   key_field: str, click_layers: Sequence[str] | None, state: LassoMapState) -> dict[str, Any]:
-    """What the browser receives (JSON): the deck, its tooltip, the toolbar's labels and the known state."""
+                   key_field: str, click_layers: Sequence[str] | None, state: LassoMapState,
+                   tools: bool = True, select: str = "toggle", geo: Mapping[str, Any] | None = None,
+                   css_height: str | None = None) -> dict[str, Any]:
+    """What the browser receives (JSON): the deck, its tooltip, the toolbar's labels, the known state, the geometry."""
+    if select not in SELECT_MODES:
+        raise ValueError(f"Mode de sélection inconnu : « {select} ».")
+    if css_height is not None and not CSS_HEIGHT.fullmatch(css_height):
+        raise ValueError(f"Hauteur de carte invalide : « {css_height} ».")
     spec = deck.to_json()
     return {
         "deck": spec,
         "deck_hash": hashlib.sha1(spec.encode("utf-8")).hexdigest(),
         "tooltip": deck_tooltip(deck),
         "height": int(height),
-        "labels": {**DEFAULT_LABELS, **(dict(labels) if labels else {})},
+        "labels": {**DEFAULT_LABELS, **(dict(labels) if labels else {})} if tools else {"error": DEFAULT_LABELS["error"]},
         "key_field": key_field,
         "click_layers": list(click_layers) if click_layers is not None else None,
         "state": state.to_dict(),
         "instance": key,
+        "tools": bool(tools),
+        "select": select,
+        "geo": dict(geo) if geo is not None else None,
+        "css_height": css_height,
     }
 
 
@@ -180,6 +208,46 @@ def _known_state(key: str) -> LassoMapState:
     return parse_state(raw)
 
 
+def map_component(
+    deck: pdk.Deck,
+    *,
+    key: str,
+    height: int = 620,
+    tools: bool = False,
+    select: str = "none",
+    labels: Mapping[str, str] | None = None,
+    key_field: str = "i",
+    click_layers: Sequence[str] | None = None,
+    geo: Mapping[str, Any] | None = None,
+    css_height: str | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> LassoMapState:
+    """Draw ``deck``; returns the lassos, the clicked keys and the last view.
+
+    ``height``: the map's height in pixels (the toolbar, when ``tools``, sits above it) — give the
+    deck's initial view the same height. ``tools``: the lasso toolbar. ``select``: ``"toggle"``
+    (a click adds or removes its key, the clicked polygons outlined), ``"single"`` (a click reports
+    its key alone; the page outlines it) or ``"none"``. ``labels``: the toolbar's texts (keys
+    ``lasso``, ``add``, ``subtract``, ``clear``, ``hint``, ``error``), French by default.
+    ``key_field``: the record property a click reports; ``click_layers``: the ids of the layers whose
+    polygons answer a click (default: every pickable layer). ``geo``: the choropleth drawn from
+    geometry tiles (:func:`dashboard.maps.build.geo_message`), beneath the deck's own layers.
+    ``css_height``: the map's height as CSS (``calc(100vh - 190px)``: Présentation in full screen), in
+    place of ``height``, at least 240 px.
+    ``on_change``: called (as a widget callback) when the user draws, clicks or clears.
+
+    Every lasso or click reruns the script. A rerun keeps the view and the drawings, a new ``key``
+    clears them.
+    """
+    mount = _renderer()
+    data = component_data(deck, key=key, height=height, labels=labels, key_field=key_field,
+                          click_layers=click_layers, state=_known_state(key), tools=tools, select=select, geo=geo,
+                          css_height=css_height)
+    result = mount(key=key, data=data, height="content", on_selection_change=on_change or _ignore)
+    raw = result.get(STATE_KEY) if isinstance(result, Mapping) else getattr(result, STATE_KEY, None)
+    return parse_state(raw)
+
+
 def lasso_map(
     deck: pdk.Deck,
     *,
@@ -190,26 +258,9 @@ def lasso_map(
     click_layers: Sequence[str] | None = None,
     on_change: Callable[[], None] | None = None,
 ) -> LassoMapState:
-    """Draw ``deck`` with the lasso toolbar; returns the lassos, the clicked keys and the last view.
-
-    ``height``: the map's height in pixels (the toolbar sits above it), as
-    for ``st.pydeck_chart`` — give the deck's initial view the same height.
-    ``labels``: the toolbar's texts (keys ``lasso``, ``add``, ``subtract``,
-    ``clear``, ``hint``, ``error``), French by default. ``key_field``: the
-    record property a click toggles; ``click_layers``: the ids of the layers
-    whose polygons toggle on click (default: every pickable layer).
-    ``on_change``: called (as a widget callback) when the user draws,
-    clicks or clears.
-
-    Every lasso or click reruns the script. Nothing is cached in the browser
-    between sessions; a rerun keeps the drawings, a new ``key`` clears them.
-    """
-    mount = _renderer()
-    data = component_data(deck, key=key, height=height, labels=labels, key_field=key_field,
-                          click_layers=click_layers, state=_known_state(key))
-    result = mount(key=key, data=data, height="content", on_selection_change=on_change or _ignore)
-    raw = result.get(STATE_KEY) if isinstance(result, Mapping) else getattr(result, STATE_KEY, None)
-    return parse_state(raw)
+    """The map with the lasso toolbar, clicks toggling stations (Zones): :func:`map_component` with its tools."""
+    return map_component(deck, key=key, height=height, tools=True, select="toggle", labels=labels,
+                         key_field=key_field, click_layers=click_layers, on_change=on_change)
 
 
 def _ignore() -> None:
