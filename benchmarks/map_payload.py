@@ -286,6 +286,11 @@ def baseline_data(wh: Warehouse, view: MapView) -> BaselineData:
 
 
 def naive_payload(data: BaselineData, size: MapSize) -> str:
+    """Full-precision GeoJSON of the whole frame in a GeoJsonLayer of a plain pydeck Deck, serialised."""
+    return naive_deck(data, size).to_json()
+
+
+def naive_deck(data: BaselineData, size: MapSize) -> pdk.Deck:
     """Full-precision GeoJSON of the whole frame in a GeoJsonLayer of a plain pydeck Deck."""
     gdf = gpd.GeoDataFrame(data.frame.assign(fill=[list(c) for c in data.colors]), geometry=data.geometry, crs=4326)
     layer = pdk.Layer(
@@ -294,9 +299,8 @@ def naive_payload(data: BaselineData, size: MapSize) -> str:
     )
     bounds = tuple(float(b) for b in gdf.total_bounds)
     view_state = fit_view(bounds, width_px=size.width_px, height_px=size.height_px)  # type: ignore[arg-type]
-    deck = pdk.Deck(layers=[layer], initial_view_state=view_state,
+    return pdk.Deck(layers=[layer], initial_view_state=view_state,
                     tooltip={"html": "<b>{name}</b><br/>Bureau {bv_code}<br/>{text}"})
-    return deck.to_json()
 
 
 def folium_payload(data: BaselineData, size: MapSize) -> str:
