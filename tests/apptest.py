@@ -51,3 +51,14 @@ def maps(at: AppTest) -> list[dict]:
 def decks(at: AppTest) -> list[dict]:
     """The deck (deck.gl JSON) of each map of the page, in page order."""
     return [json.loads(m["deck"]) for m in maps(at)]
+
+
+def carte_stations(at: AppTest, index: int = 0) -> dict[str, dict]:
+    """Station id → colour ``c`` and tooltip text ``v`` of a map's choropleth drawn from geometry tiles."""
+    from dashboard.config import Settings
+    from dashboard.maps.tiles import drawn_stations
+    from dashboard.warehouse.database import Warehouse
+
+    geo = maps(at)[index]["geo"]
+    with Warehouse(Settings.load().warehouse_path, read_only=True) as wh:
+        return drawn_stations(wh, geo)

@@ -18,6 +18,7 @@ import pydeck as pdk
 
 from dashboard.formats import fmt_number, fmt_percent, fmt_points
 from dashboard.maps.iris_measures import compute_indicator
+from dashboard.maps import tiles
 from dashboard.maps.geometry import COARSEST_LEVEL, iris_shapes, station_shapes, total_bounds
 from dashboard.maps.view import MapView
 from dashboard.maps.measure_types import MeasureResult
@@ -64,6 +65,7 @@ class MapSpec:
     scope: Scope
     layer_id: str = MAP_LAYER_ID
     extra: dict[str, object] = field(default_factory=dict)
+    geo: dict[str, object] | None = None  # the choropleth from geometry tiles (then not in the deck)
 
 
 # -- the expensive, cacheable steps -------------------------------------------
@@ -140,26 +142,28 @@ def category_colors(categories: list[tuple[str, str, str]]) -> dict[str, tuple[i
     return out
 
 
-def colour_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, int, int]], Legend]:
-    """One colour per frame row, and the legend that explains them."""
+def class_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, int, int]], np.ndarray, Legend]:
+    """The palette, one class (or category) index per frame row (-1: no data), and the legend that explains them."""
     frame = result.frame
     values = frame["value"].to_numpy(dtype=float)
     title = view.title or result.title
     if view.kind == "winner" and view.layer == "bv" and result.categories:
-        palette = category_colors(result.categories)
-        colors = [palette.get(c, NO_DATA) if isinstance(c, str) else NO_DATA for c in frame["category"]]
+        colours = category_colors(result.categories)
+        keys = [key for key, _, _ in result.categories]
+        position = {key: i for i, key in enumerate(keys)}
+        index = np.array([position.get(c, -1) if isinstance(c, str) else -1 for c in frame["category"]], dtype=np.int64)
         counts = frame["category"].value_counts()
-        entries = [(label, palette[key], int(counts.get(key, 0))) for key, label, _ in result.categories if counts.get(key, 0)]
+        entries = [(label, colours[key], int(counts.get(key, 0))) for key, label, _ in result.categories if counts.get(key, 0)]
         missing = int(frame["category"].isna().sum())
         if missing:
             entries.append(("sans donnée", NO_DATA, missing))
-        return colors, categorical_legend(title, entries, note="Couleur du bloc du candidat ou de la liste en tête")
+        return [colours[k] for k in keys], index, categorical_legend(
+            title, entries, note="Couleur du bloc du candidat ou de la liste en tête")
     center = 0.0 if result.diverging else None
     classes = classify(values, view.classes, view.method, center=center)
     palette_name = DIVERGING_PALETTE if result.diverging else SEQUENTIAL_PALETTE.get(view.kind if view.layer == "bv" else "turnout", "bleus")
     class_rgb = class_colors(classes, palette_name, center=center) if classes.breaks else []
     index = class_index(values, classes) if classes.breaks else np.full(len(values), -1)
-    colors = [class_rgb[i] if i >= 0 else NO_DATA for i in index]
     counts = [int((index == i).sum()) for i in range(len(class_rgb))]
     no_data = int((index < 0).sum())
     what = "bureaux" if view.layer == "bv" else "IRIS"
@@ -168,12 +172,63 @@ def colour_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, i
         note += f" · {no_data} {what} sans donnée"
     legend = class_legend(title, classes, class_rgb, _formatter(result.unit), counts, no_data=no_data, note=note,
                           details=tuple(result.legend_notes))
-    return colors, legend
+    return list(class_rgb), np.asarray(index, dtype=np.int64), legend
+
+
+def colour_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, int, int]], Legend]:
+    """One colour per frame row, and the legend that explains them."""
+    palette, index, legend = class_rows(result, view)
+    return [palette[i] if i >= 0 else NO_DATA for i in index.tolist()], legend
+
+
+@dataclass
+class TileCache:
+    """What :func:`dashboard.maps.tiles.groups_for` fills per warehouse version (the UI keeps one per version)."""
+
+    stamps: dict[str, str] = field(default_factory=dict)
+    orders: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
+    bounds: dict[tuple[str, str], tuple[float, float, float, float]] = field(default_factory=dict)
+
+
+def geo_message(wh: Warehouse, cache: TileCache, result: MeasureResult, view: MapView, *, level: int,
+                line_px: float, selected: str | None) -> dict[str, object]:
+    """The choropleth as the map component draws it from geometry tiles: tile URLs, a class byte and a text
+    index per station, the palette, the distinct tooltip texts (see :mod:`dashboard.maps.tiles`)."""
+    frame = result.frame
+    palette, index, _ = class_rows(result, view)
+    if len(palette) > tiles.MAX_CLASSES:
+        raise ValueError("Trop de classes pour la carte.")
+    codes = np.where(index >= 0, index + tiles.FIRST_CLASS, tiles.NO_DATA).astype(np.uint8)
+    texts, text_codes = np.unique(frame["text"].fillna("").astype(str).to_numpy(), return_inverse=True)
+    if len(texts) > 65_535:
+        raise ValueError("Trop de libellés distincts pour la carte.")
+    groups = tiles.groups_for(wh, frame, codes, text_codes.astype(np.uint16), cache.stamps, cache.orders, cache.bounds)
+    return {
+        "layer": MAP_LAYER_ID,
+        "groups": groups,
+        "palette": [[int(c) for c in rgb] for rgb in palette],
+        "nodata": [int(c) for c in NO_DATA],
+        "texts": texts.tolist(),
+        "level": int(level),
+        "levels": [[int(lv), float(t)] for lv, t in tiles.DISPLAY_LEVELS],
+        "max_error_px": tiles.MAX_SIMPLIFICATION_PX,
+        "line_px": float(line_px),
+        "opacity": 0.75,
+        "with_commune": bool(frame["commune_code"].nunique() > 1),
+        "label": "Bureau",
+        "selected": selected,
+    }
 
 
 def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, height_px: int = 650,
-              map_style: str | None = None, selected: str | None = None) -> MapSpec:
-    """Everything the page draws for ``view``."""
+              map_style: str | None = None, selected: str | None = None,
+              geo: Callable[[MeasureResult, int, float, str | None], dict[str, object]] | None = None) -> MapSpec:
+    """Everything the page draws for ``view``.
+
+    ``geo`` (station layer only): the choropleth is left out of the deck and described for the map
+    component's geometry tiles instead (``spec.geo``: :func:`geo_message` with the view's level,
+    outline width and selection).
+    """
     scope = sources.scope(view)
     result = sources.measure(view, scope)
     frame = result.frame
@@ -191,6 +246,14 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
     level = display_level(view_state.zoom, latitude, max_error_px=MAX_SIMPLIFICATION_PX)
     # one zoom level of headroom: the user zooms in a little without seeing the grid
     quantizer = quantizer_for(bounds, view_state.zoom + ZOOM_HEADROOM, pixel_fraction=GRID_PIXEL_FRACTION)
+    line_px = 1.0 if view_state.zoom >= OUTLINE_MIN_ZOOM else 0.0
+    label = "Bureau" if layer == "bv" else "IRIS"
+    if geo is not None and layer == "bv":
+        _, _, legend = class_rows(result, view)
+        message = geo(result, level, line_px, selected)
+        spec_deck = deck([], view_state, map_style=map_style, tooltip=tooltip(label, number_field="b"), height=height_px)
+        return MapSpec(spec_deck, legend, view.title or result.title, list(result.notes), result, level,
+                       float(view_state.zoom), scope, MAP_LAYER_ID, extra={"quantizer": quantizer}, geo=message)
     encoded = sources.encoded(layer, frame, level, quantizer)
     colors, legend = colour_rows(result, view)
     rows = np.asarray(encoded.rows, dtype=np.int64)
@@ -211,7 +274,7 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
             [colors[r] for r in rows.tolist()], per_polygon(frame["name"]), list(key_ids[rows]),
             per_polygon(frame["text"]), quantizer, numbers=per_polygon(ids),
             # white borders would wash out thousands of small polygons at a country-wide zoom
-            line_width_px=1.0 if view_state.zoom >= OUTLINE_MIN_ZOOM else 0.0,
+            line_width_px=line_px,
         )
     ]
     if outlines is not None and not outlines.empty:
@@ -222,7 +285,6 @@ def build_map(view: MapView, sources: MapSources, *, width_px: int = 1200, heigh
         if len(chosen):
             layers.append(outline_layer("selection", [encoded.polygons[i] for i in chosen], quantizer,
                                         color=(20, 20, 20), width_px=4))
-    label = "Bureau" if layer == "bv" else "IRIS"
     spec_deck = deck(layers, view_state, map_style=map_style, tooltip=tooltip(label, number_field="b"), height=height_px)
     return MapSpec(spec_deck, legend, view.title or result.title, list(result.notes), result, level,
                    float(view_state.zoom), scope, layers[0].id, extra={"quantizer": quantizer})

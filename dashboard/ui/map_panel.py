@@ -8,8 +8,8 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard.maps.build import (Encoded, MapSources, MapSpec, bounds_for, build_map, encode_for, measure_for,
-                                  outline_stations)
+from dashboard.maps.build import (Encoded, MapSources, MapSpec, TileCache, bounds_for, build_map, encode_for,
+                                  geo_message, measure_for, outline_stations)
 from dashboard.maps.view import MapView, from_dict
 from dashboard.maps.measure_types import MeasureResult
 from dashboard.maps.territory import Scope, Territory, resolve, restrict
@@ -72,6 +72,28 @@ def _outlines(version: int, view_key: str, limit: tuple[str, ...] | None) -> pd.
     return outline_stations(data.warehouse(), view, limited_scope(view, limit))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tile_cache(version: int) -> TileCache:
+    """Boundary stamps, tile orders and bounds of one warehouse version (shared by every session)."""
+    return TileCache()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _geo(version: int, view_json: str, limit: tuple[str, ...] | None, level: int, line_px: float,
+         selected: str | None) -> dict[str, object]:
+    view = from_dict(json.loads(view_json)).view
+    result = _measure(version, _view_key(view), limit)
+    return geo_message(data.warehouse(), _tile_cache(version), result, view, level=level, line_px=line_px,
+                       selected=selected)
+
+
+def tiles_for(view: MapView, limit: tuple[str, ...] | None):  # noqa: ANN201 - build_map's geo callable
+    """The choropleth from geometry tiles (``build_map(geo=…)``), cached per view, classes and selection."""
+    version = data.version()
+    view_json = json.dumps(view.to_dict(), sort_keys=True)
+    return lambda result, level, line_px, selected: _geo(version, view_json, limit, level, line_px, selected)
+
+
 def sources(limit: tuple[str, ...] | None = None) -> MapSources:
     version = data.version()
 
@@ -102,10 +124,11 @@ def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, select
     ``notes_beside``: the map's notes go under the legend (the caller then shows none).
     """
     spec = build_map(view, sources(limit), width_px=width, height_px=fit_height or height,
-                     map_style=data.settings().map_style, selected=selected)
+                     map_style=data.settings().map_style, selected=selected, geo=tiles_for(view, limit))
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
-        state = map_component(spec.deck, key=key, height=height, select="single", click_layers=[spec.layer_id])
+        state = map_component(spec.deck, key=key, height=height, select="single", click_layers=[spec.layer_id],
+                              geo=spec.geo)
     with legend_col:
         st.html(legend_html(spec.legend, large=large_legend))
         if notes_beside:

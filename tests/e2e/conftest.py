@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # ``data-painted`` appears once deck.gl has drawn the map's data (its paint marker).
 MAP = ".lm-root"
 MAP_CANVAS = '.lm-root[data-painted] .lm-deck canvas'
+LASSO = '.lm-root[data-tools="true"]'  # the map with the lasso toolbar (Zones), beside maps without one
 # document.querySelector does not pierce shadow roots: the first map canvas, for page.evaluate
 FIND_MAP_CANVAS = """() => {
   for (const host of document.querySelectorAll('*')) {

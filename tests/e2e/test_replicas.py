@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.campaign_stores import PG_URL, pg_skip_or_fail, schema_url
-from tests.e2e.conftest import ARTIFACTS, log_in, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, LASSO, log_in, start_app, stop_app, wait_until_idle
 from tests.e2e.test_lasso_map import draw, square
 
 ZONE_NAME = "Zone partagée entre répliques"
@@ -65,10 +65,10 @@ def _open(browser, url: str, user: str, path: str):  # noqa: ANN001, ANN202 - Pl
 def test_a_zone_saved_through_one_replica_is_listed_by_the_other(browser, replicas: tuple[str, str, str]) -> None:
     url_a, url_b, _ = replicas
     context_a, page_a = _open(browser, url_a, "strategist", "/zones")
-    page_a.locator('.lm-root[data-ready="true"]').wait_for(timeout=90_000)
+    page_a.locator(f'{LASSO}[data-ready="true"]').wait_for(timeout=90_000)
     wait_until_idle(page_a)
     page_a.get_by_role("button", name="Lasso").click()
-    draw(page_a, square(page_a.locator(".lm-deck").bounding_box(), 0.30, 0.22, 0.56, 0.50))
+    draw(page_a, square(page_a.locator(f"{LASSO} .lm-deck").bounding_box(), 0.30, 0.22, 0.56, 0.50))
     page_a.locator('[data-testid="stMetric"]', has_text="Bureaux retenus").wait_for(timeout=60_000)
     wait_until_idle(page_a)
     page_a.get_by_label("Nom de la zone").fill(ZONE_NAME)
@@ -79,7 +79,7 @@ def test_a_zone_saved_through_one_replica_is_listed_by_the_other(browser, replic
     context_b, page_b = _open(browser, url_b, "strategist", "/zones")
     table = page_b.locator('[data-testid="stTable"] table').first
     table.get_by_text(ZONE_NAME).wait_for(timeout=60_000)
-    page_b.locator('.lm-root[data-ready="true"]').wait_for(timeout=90_000)
+    page_b.locator(f'{LASSO}[data-ready="true"]').wait_for(timeout=90_000)
     wait_until_idle(page_b)
     page_b.screenshot(path=str(ARTIFACTS / "replicas_zone_on_b.png"))
     context_a.close()

@@ -20,7 +20,7 @@ from dashboard.canvass.selection import select
 from dashboard.maps.build import MapSources, build_map
 from dashboard.maps.view import MapView
 from dashboard.warehouse.database import Warehouse
-from tests.e2e.conftest import ARTIFACTS, MAP, log_in, read_store, start_app, stop_app, wait_until_idle
+from tests.e2e.conftest import ARTIFACTS, LASSO, MAP, log_in, read_store, start_app, stop_app, wait_until_idle
 from tests.e2e.test_lasso_map import draw, painted, pixel_degrees, square, unproject
 
 pytestmark = pytest.mark.e2e
@@ -89,14 +89,14 @@ def test_a_lasso_becomes_a_zone_cut_into_turfs_with_a_walk_list_pdf(browser, app
     log_in(page, "strategist")  # through the form
     page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]', has_text="Zones").click()
     page.wait_for_url("**/zones*", timeout=30_000)
-    page.locator('.lm-root[data-ready="true"]').wait_for(timeout=90_000)  # the lasso map (CSS pierces its shadow root)
+    page.locator(f'{LASSO}[data-ready="true"]').wait_for(timeout=90_000)  # the lasso map (CSS pierces its shadow root)
     wait_until_idle(page)
     page.wait_for_timeout(1000)
     share, colours = painted(_image(page))
     assert share > 0.25 and colours >= 5, (share, colours)  # the stations are drawn, not a blank canvas
 
     # a lasso with the mouse over the north of the city
-    box = page.locator(".lm-deck").bounding_box()
+    box = page.locator(f"{LASSO} .lm-deck").bounding_box()
     page.get_by_role("button", name="Lasso").click()
     corners = square(box, 0.30, 0.22, 0.56, 0.50)
     draw(page, corners)
@@ -106,7 +106,7 @@ def test_a_lasso_becomes_a_zone_cut_into_turfs_with_a_walk_list_pdf(browser, app
     addresses = int(_metric(page, "Adresses"))
     assert shown >= 3 and addresses > 100
     page.wait_for_timeout(500)
-    page.locator(".lm-map").screenshot(path=str(ARTIFACTS / "zones_lasso_carte.png"))
+    page.locator(f"{LASSO} .lm-map").screenshot(path=str(ARTIFACTS / "zones_lasso_carte.png"))
     page.screenshot(path=str(ARTIFACTS / "zones_lasso.png"))
 
     # saved under a name: in the list with the number of stations shown before saving
@@ -133,7 +133,7 @@ def test_a_lasso_becomes_a_zone_cut_into_turfs_with_a_walk_list_pdf(browser, app
         nearest = np.min(np.hypot(vertices[:, 0] - lon, (vertices[:, 1] - lat) / np.cos(np.radians(lat))))
         assert nearest < 1.5 * pixel_degrees(initial), (lon, lat, nearest)
     page.wait_for_timeout(800)
-    page.locator(".lm-map").screenshot(path=str(ARTIFACTS / "zones_enregistree_carte.png"))
+    page.locator(f"{LASSO} .lm-map").screenshot(path=str(ARTIFACTS / "zones_enregistree_carte.png"))
     share, colours = painted(_image(page))
     assert share > 0.25 and colours >= 5, (share, colours)
 
@@ -180,5 +180,5 @@ def _image(page, element=None):  # noqa: ANN001, ANN202 - Playwright objects, a 
 
     from PIL import Image
 
-    target = element if element is not None else page.locator(".lm-map")
+    target = element if element is not None else page.locator(f"{LASSO} .lm-map")
     return Image.open(io.BytesIO(target.screenshot()))

@@ -4,7 +4,6 @@ hand-made warehouse, on the Carte page (demo) and on the real Bondy files."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from dashboard.maps.measures import compute
 from dashboard.maps.territory import Scope, Territory, resolve
 from dashboard.warehouse.database import Warehouse, warehouse_path
 from layers.legend import legend_html
-from tests.apptest import app_test, decks
+from tests.apptest import app_test, carte_stations
 
 ALL = Scope(())
 NNBSP = "\u202f"
@@ -183,16 +182,6 @@ def test_the_legend_of_the_map_names_the_method(tiny: Warehouse) -> None:
 # -- the Carte page (demo: `isoloir demo` stores station_iris) --------------------------------
 
 
-def _deck(at) -> dict:  # noqa: ANN001 - AppTest
-    charts = decks(at)
-    assert len(charts) == 1
-    return charts[0]
-
-
-def _stations(deck: dict) -> dict[str, dict]:
-    return {r["i"]: r for layer in deck["layers"] if layer["id"] == "bureaux" for r in layer["data"]}
-
-
 def test_demo_stores_station_iris(demo_dir: Path) -> None:
     with Warehouse(warehouse_path(demo_dir), read_only=True) as wh:
         methods = wh.query("SELECT set_id, method, count(DISTINCT station_id) AS n FROM station_iris GROUP BY ALL ORDER BY 1")
@@ -206,7 +195,7 @@ def test_carte_draws_the_indicator_per_station(demo_env: Path) -> None:
                   mode="share").run()
     assert not at.exception and not at.error
     assert at.title[0].value.startswith("Résidences principales occupées par des locataires — part des")
-    stations = _stations(_deck(at))
+    stations = carte_stations(at)
     assert len(stations) == 40 and len({tuple(r["c"]) for r in stations.values()}) >= 3
     assert all(f"{NNBSP}% · incertitude " in r["v"] for r in stations.values())
     legend = at.html[0].value
@@ -221,7 +210,7 @@ def test_carte_offers_the_measure_and_falls_back_to_areas(demo_env: Path) -> Non
     at.selectbox(key="carte_kind").select("indicator").run()
     assert not at.exception and not at.error
     assert any(s.label == "Indicateur" for s in at.selectbox)
-    assert len(_stations(_deck(at))) == 41
+    assert len(carte_stations(at)) == 41
     legend = at.html[0].value
     assert "pondération par les surfaces, calculée à la volée" in legend and "isoloir interpolate" in legend
     assert at.query_params["mesure"] == "indicator" and at.query_params["indicateur"]

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.maps.view import MapView
 from dashboard.store import CampaignStore
-from tests.apptest import app_test, decks
+from tests.apptest import app_test, carte_stations, decks, maps
 
 @pytest.fixture()
 def demo_env(demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -45,10 +45,10 @@ def test_carte_opens_on_the_latest_election_with_a_legend(demo_env: Path) -> Non
     at = _app()
     assert not at.exception
     assert at.title[0].value == "Participation — Législatives 2024 — 2d tour"
-    deck = _deck(at)
-    layer = next(layer for layer in deck["layers"] if layer["id"] == "bureaux")
-    assert len({record["i"] for record in layer["data"]}) == 41
-    assert set(layer["data"][0]) == {"p", "c", "n", "i", "v", "b"}  # only what the map needs
+    assert len(carte_stations(at)) == 41
+    geo = maps(at)[0]["geo"]  # the geometry comes from its tiles: the message holds a few bytes per station
+    assert all(set(group) == {"path", "n", "bounds", "c", "t"} for group in geo["groups"])
+    assert not any(layer["id"] == "bureaux" for layer in _deck(at)["layers"])
     legend = at.html[0].value
     assert "Quantiles · 5 classes" in legend and "\u202f%" in legend
     assert at.query_params["election"] == "leg2024_t2"
@@ -61,8 +61,7 @@ def test_every_measure_can_be_chosen_and_drawn(demo_env: Path, kind: str) -> Non
     at.selectbox(key="carte_election_id").select("leg2024_t1").run()
     at.selectbox(key="carte_kind").select(kind).run()
     assert not at.exception and not at.error
-    deck = _deck(at)
-    colours = {tuple(r["c"]) for r in next(lay for lay in deck["layers"] if lay["id"] == "bureaux")["data"]}
+    colours = {tuple(r["c"]) for r in carte_stations(at).values()}
     assert len(colours) >= 2
     if kind.startswith("swing"):
         assert at.selectbox(key="carte_reference_id").value == "euro2024"  # the previous election by default
@@ -80,8 +79,7 @@ def test_link_with_view_and_station_opens_its_detail(demo_env: Path) -> None:
     assert any(h.value.startswith("Bureau 12") for h in at.header)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rang (participation)"].endswith("/ 40")
-    deck = _deck(at)
-    assert any(layer["id"] == "selection" for layer in deck["layers"])  # the station is outlined on the map
+    assert maps(at)[0]["geo"]["selected"] == "45999_12"  # the station is outlined on the map
     next(b for b in at.button if b.label == "Fermer la fiche du bureau").click().run()
     assert not any(h.value.startswith("Bureau 12") for h in at.header)
     assert "bv" not in at.query_params
@@ -110,11 +108,9 @@ def test_territory_choice_restricts_the_map(real_data_dir: Path, monkeypatch: py
         cached.clear()
     at = _app(election="leg2024_t1", communes="29019")
     assert not at.exception
-    deck = _deck(at)
-    assert len({r["i"] for r in deck["layers"][-1]["data"]}) == 104 or len(
-        {r["i"] for lay in deck["layers"] if lay["id"] == "bureaux" for r in lay["data"]}) == 104
+    assert len(carte_stations(at)) == 104
     at.multiselect(key="carte_communes").select("92019").run()
-    stations = {r["i"] for lay in _deck(at)["layers"] if lay["id"] == "bureaux" for r in lay["data"]}
+    stations = set(carte_stations(at))
     assert {s.split("_")[0] for s in stations} == {"29019", "92019"} and len(stations) == 104 + 19
     at.radio(key="carte_layer").set_value("iris").run()
     assert any("Aucun indicateur IRIS" in w.value for w in at.warning)

@@ -9,7 +9,7 @@ from pathlib import Path
 from dashboard.access.permissions import ROLES, may_open
 from dashboard.store import CampaignStore, audit, contacts, turfs, users, zones
 from dashboard.ui.navigation import existing_pages
-from tests.apptest import app_test, decks, maps, open_page
+from tests.apptest import app_test, carte_stations, maps, open_page
 
 PAGES = existing_pages()
 
@@ -40,8 +40,7 @@ def test_every_page_as_every_role(demo_env: Path) -> None:
 
 
 def _stations(at) -> set[str]:  # noqa: ANN001 - AppTest
-    deck = decks(at)[0]
-    return {r["i"] for layer in deck["layers"] if layer["id"] == "bureaux" for r in layer["data"]}
+    return set(carte_stations(at))
 
 
 def test_the_canvasser_map_holds_only_their_zones(demo_env: Path) -> None:

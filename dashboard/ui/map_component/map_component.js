@@ -124,14 +124,16 @@ function interpolate(template, object, escape) {
   });
 }
 
-function tooltipFunction(tooltip) {
+function tooltipFunction(tooltip, objectOf) {
   if (!tooltip || typeof tooltip !== "object" || (!tooltip.html && !tooltip.text)) return null;
   return (info) => {
     if (!info || !info.picked || !info.object || typeof info.object !== "object") return null;
+    const object = objectOf ? objectOf(info) : info.object;
+    if (!object || typeof object !== "object") return null;
     const out = {};
     if (tooltip.style) out.style = tooltip.style;
-    if (tooltip.html) out.html = interpolate(String(tooltip.html), info.object, true);
-    else out.text = interpolate(String(tooltip.text), info.object, false); // shown with innerText
+    if (tooltip.html) out.html = interpolate(String(tooltip.html), object, true);
+    else out.text = interpolate(String(tooltip.text), object, false); // shown with innerText
     return out;
   };
 }
@@ -182,6 +184,72 @@ function validState(state) {
   }
   if (Array.isArray(state.clicked)) out.clicked = state.clicked.filter((k) => typeof k === "string");
   return out;
+}
+
+// -- geometry tiles -----------------------------------------------------------------------------
+// Tiles by URL template, across maps and reruns (the browser's HTTP cache keeps them across visits).
+const geoTiles = globalThis.__isoloirGeoTiles || (globalThis.__isoloirGeoTiles = new Map());
+
+function base64Bytes(text) {
+  const raw = atob(text || "");
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+// The tile format of dashboard/maps/tiles.py: "ISGT", uint32 header length, JSON header, varints.
+function decodeTile(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ISGT") throw new Error("contours : format inconnu");
+  const length = new DataView(buffer).getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  let pos = 8 + length;
+  const varint = () => {
+    let value = 0;
+    let scale = 1;
+    let byte;
+    do {
+      byte = bytes[pos++];
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80);
+    return value;
+  };
+  const parts = [];
+  let x = 0;
+  let y = 0;
+  for (let f = 0; f < header.n; f++) {
+    const nParts = varint();
+    for (let k = 0; k < nParts; k++) {
+      const nRings = varint();
+      const holes = [];
+      const coords = [];
+      for (let r = 0; r < nRings; r++) {
+        const n = varint();
+        if (r > 0) holes.push(coords.length);
+        for (let j = 0; j < n; j++) {
+          const dx = varint();
+          const dy = varint();
+          x += dx % 2 ? -(dx + 1) / 2 : dx / 2;
+          y += dy % 2 ? -(dy + 1) / 2 : dy / 2;
+          coords.push(x, y);
+        }
+      }
+      parts.push({ f, p: holes.length ? { positions: coords, holeIndices: holes } : coords });
+    }
+  }
+  return { header, parts };
+}
+
+// Integer grid positions to Web Mercator common space on the GPU (as layers/choropleth.py's position_props).
+function positionProps(header) {
+  const s = header.step;
+  return {
+    coordinateSystem: "cartesian",
+    coordinateOrigin: [header.origin[0], header.origin[1], 0],
+    modelMatrix: [s, 0, 0, 0, 0, s, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
+    positionFormat: "XY",
+  };
 }
 
 function countPaint() {
@@ -328,31 +396,47 @@ class LassoMap {
       this.clicked = new Set(initial.clicked);
     }
     this.setMode(this.mode);
-    if (this.data.deck_hash === this.deckHash && this.deck) {
-      this.root.dataset.ready = "true";
-      return;
-    }
-    let api;
+    const deckChanged = !(this.data.deck_hash === this.deckHash && this.deck);
+    if (deckChanged && !(await this.applyDeck())) return;
+    let geoChanged = false;
     try {
-      api = await loadBundle();
+      geoChanged = await this.applyGeo();
     } catch (error) {
       this.fail(error);
       return;
     }
     if (this.disposed) return;
+    if (deckChanged || geoChanged) {
+      this.paintPending = true;
+      this.deck.redraw(true);
+    }
+    this.message.textContent = "";
+    this.message.style.display = "none";
+    this.root.dataset.ready = "true";
+  }
+
+  async applyDeck() {
+    let api;
+    try {
+      api = await loadBundle();
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    if (this.disposed) return false;
     this.api = api;
     let json;
     try {
       json = JSON.parse(this.data.deck);
     } catch (error) {
       this.fail(error);
-      return;
+      return false;
     }
     if (json.mapStyle === "__MAP_STYLE__") delete json.mapStyle; // pydeck's "no basemap" placeholder
     const sig = viewSignature(json.initialViewState);
     const provider = json.mapProvider || null;
     if (!this.deck || provider !== this.provider) await this.whenSized();
-    if (this.disposed) return;
+    if (this.disposed) return false;
     try {
       if (!this.deck || provider !== this.provider) {
         this.createDeck(json, sig, provider);
@@ -365,19 +449,169 @@ class LassoMap {
         }
         if ("mapStyle" in json) props.mapStyle = json.mapStyle;
         this.baseLayers = (props.layers || []).filter(Boolean);
-        this.deck.setProps({ ...props, layers: this.allLayers(), getTooltip: tooltipFunction(this.data.tooltip) });
+        this.deck.setProps({ ...props, layers: this.allLayers(), getTooltip: this.tooltip() });
       }
     } catch (error) {
       this.fail(error);
-      return;
+      return false;
     }
     this.viewSig = sig;
     this.deckHash = this.data.deck_hash;
-    this.paintPending = true;
-    this.deck.redraw(true);
-    this.message.textContent = "";
-    this.message.style.display = "none";
-    this.root.dataset.ready = "true";
+    return true;
+  }
+
+  tooltip() {
+    return tooltipFunction(this.data.tooltip, (info) => this.objectOf(info));
+  }
+
+  // -- the choropleth from geometry tiles (dashboard/maps/tiles.py) -----------------------------
+  // Returns whether new values were set (a paint to count once drawn).
+  async applyGeo() {
+    const geo = this.data.geo && typeof this.data.geo === "object" ? this.data.geo : null;
+    const sig = geo ? JSON.stringify(geo) : "";
+    if (sig === this.geoSig) return false;
+    this.geoSig = sig;
+    this.geo = geo;
+    if (!geo) {
+      this.geoLayers = [];
+      this.deck.setProps({ layers: this.allLayers() });
+      return false;
+    }
+    for (const group of geo.groups) {
+      group.cls = base64Bytes(group.c);
+      group.txt = new Uint16Array(base64Bytes(group.t).buffer);
+    }
+    const level = Number.isInteger(geo.level) ? geo.level : 0;
+    await Promise.all(geo.groups.map((group) => this.ensureTile(group, level)));
+    if (this.disposed || this.geo !== geo) return false;
+    this.buildGeoLayers();
+    this.deck.setProps({ layers: this.allLayers() });
+    return true;
+  }
+
+  ensureTile(group, level) {
+    const known = geoTiles.get(group.path);
+    if (known && known.level <= level) return known.promise; // as fine or finer: kept
+    const url = group.path.replace("{level}", String(level));
+    const promise = fetch(url, { credentials: "same-origin" }).then((response) => {
+      if (!response.ok) throw new Error(`contours : HTTP ${response.status}`);
+      return response.arrayBuffer();
+    }).then((buffer) => decodeTile(buffer));
+    const entry = { level, promise };
+    geoTiles.set(group.path, entry);
+    promise.then((tile) => { entry.tile = tile; }, () => {
+      if (geoTiles.get(group.path) === entry) {
+        if (known) geoTiles.set(group.path, known);
+        else geoTiles.delete(group.path);
+      }
+    });
+    return promise.then(() => entry.tile);
+  }
+
+  levelFor(zoom, latitude) {
+    const geo = this.geo;
+    const budget = geo.max_error_px * 78271.517 * Math.cos((latitude * Math.PI) / 180) / 2 ** zoom;
+    let chosen = geo.levels[0][0];
+    for (const [level, tolerance] of geo.levels) if (tolerance <= budget) chosen = level;
+    return chosen;
+  }
+
+  // Zoomed in: the tiles in view are fetched again at the finer level the zoom needs.
+  scheduleRefine() {
+    clearTimeout(this.refineTimer);
+    this.refineTimer = setTimeout(() => this.refine().catch((error) => console.error("Isoloir map:", error)), 250);
+  }
+
+  async refine() {
+    const geo = this.geo;
+    const viewport = this.deck && this.geo ? this.deck.getViewports()[0] : null;
+    if (!viewport) return;
+    const level = this.levelFor(viewport.zoom, viewport.latitude);
+    const [west, south, east, north] = viewport.getBounds();
+    const wanted = geo.groups.filter((group) => {
+      const [minLon, minLat, maxLon, maxLat] = group.bounds;
+      const known = geoTiles.get(group.path);
+      return maxLon >= west && minLon <= east && maxLat >= south && minLat <= north && (!known || known.level > level);
+    });
+    if (!wanted.length) return;
+    await Promise.all(wanted.map((group) => this.ensureTile(group, level)));
+    if (this.disposed || this.geo !== geo) return;
+    this.buildGeoLayers();
+    this.deck.setProps({ layers: this.allLayers() });
+  }
+
+  buildGeoLayers() {
+    const geo = this.geo;
+    if (!this.polygonBase) {
+      this.polygonBase = convert(this.api, { layers: [{ "@@type": "PolygonLayer", id: "isoloir-base", data: [] }] }).layers[0];
+    }
+    const palette = geo.palette.map((c) => [c[0], c[1], c[2], 255]);
+    const noData = [...geo.nodata, 255];
+    const hidden = [0, 0, 0, 0];
+    const colour = (code) => (code === 0 ? hidden : code === 1 ? noData : palette[code - 2] || noData);
+    const lineWidth = Number(geo.line_px) || 0;
+    const layers = [];
+    const outlines = [];
+    this.geoByLayer = new Map();
+    geo.groups.forEach((group, index) => {
+      const entry = geoTiles.get(group.path);
+      const tile = entry && entry.tile;
+      if (!tile || tile.header.n !== group.n) return;
+      const cls = group.cls;
+      // the same stations drawn as before (a new measure or classes): the same data, no new tessellation
+      const same = tile.drawnFrom && tile.drawnFrom.length === cls.length
+        && cls.every((code, i) => (code === 0) === (tile.drawnFrom[i] === 0));
+      if (!same) {
+        tile.drawn = tile.parts.filter((part) => cls[part.f] !== 0);
+        tile.drawnFrom = cls;
+      }
+      const data = tile.drawn;
+      const id = `${geo.layer}#${index}`;
+      const position = positionProps(tile.header);
+      this.geoByLayer.set(id, { group, tile });
+      layers.push(this.polygonBase.clone({
+        id,
+        data,
+        ...position,
+        getPolygon: (d) => d.p,
+        getFillColor: (d) => colour(cls[d.f]),
+        getLineColor: [255, 255, 255],
+        getLineWidth: lineWidth,
+        lineWidthUnits: "pixels",
+        filled: true,
+        stroked: lineWidth > 0,
+        opacity: Number(geo.opacity) || 0.75,
+        pickable: true,
+        autoHighlight: true,
+        updateTriggers: { getFillColor: group.c },
+      }));
+      const selected = geo.selected ? tile.header.ids.indexOf(geo.selected) : -1;
+      if (selected >= 0 && cls[selected] !== 0) {
+        outlines.push(this.polygonBase.clone({
+          id: `selection#${index}`,
+          data: tile.parts.filter((part) => part.f === selected),
+          ...position,
+          getPolygon: (d) => d.p,
+          filled: false,
+          stroked: true,
+          getLineColor: [20, 20, 20],
+          getLineWidth: 4,
+          lineWidthUnits: "pixels",
+          pickable: false,
+        }));
+      }
+    });
+    this.geoLayers = [...layers, ...outlines];
+  }
+
+  // What a tooltip and a click read of a picked object: a tile's station as {n, i, b, v}.
+  objectOf(info) {
+    const found = info && info.layer && this.geoByLayer ? this.geoByLayer.get(info.layer.id) : null;
+    if (!found || !info.object || typeof info.object.f !== "number") return info ? info.object : null;
+    const { group, tile } = found;
+    const f = info.object.f;
+    const number = this.geo.with_commune ? `${tile.header.numbers[f]} (${tile.header.communes[f]})` : tile.header.numbers[f];
+    return { n: tile.header.names[f], i: tile.header.ids[f], b: number, v: this.geo.texts[group.txt[f]] ?? "" };
   }
 
   // A deck created in a container not yet laid out (Streamlit mounting the element anew, e.g.
@@ -422,7 +656,7 @@ class LassoMap {
     this.baseLayers = (this.deck.props.layers || []).filter(Boolean);
     this.deck.setProps({
       layers: this.allLayers(),
-      getTooltip: tooltipFunction(this.data.tooltip),
+      getTooltip: this.tooltip(),
       onAfterRender: () => {
         if (this.paintPending) {
           this.paintPending = false;
@@ -433,6 +667,7 @@ class LassoMap {
       onViewStateChange: ({ viewState }) => {
         this.view = plainView(viewState);
         savedViews.set(this.data.instance, { sig: this.viewSig, view: this.view });
+        if (this.geo) this.scheduleRefine();
       },
     });
   }
@@ -452,7 +687,8 @@ class LassoMap {
   clickable(layer) {
     if (!layer || !layer.props || !layer.props.pickable) return false;
     const ids = this.data.click_layers;
-    return !Array.isArray(ids) || ids.includes(layer.id);
+    const id = this.geoByLayer && this.geoByLayer.has(layer.id) ? this.geo.layer : layer.id;
+    return !Array.isArray(ids) || ids.includes(id);
   }
 
   allLayers() {
@@ -501,7 +737,9 @@ class LassoMap {
     const base = this.mode
       ? this.baseLayers.map((l) => (l.props.autoHighlight && typeof l.clone === "function" ? l.clone({ autoHighlight: false }) : l))
       : this.baseLayers;
-    return [...base, ...extra];
+    const geo = this.geoLayers || [];
+    const under = base.findIndex((l) => l && l.id === "fond") + 1; // the plain background, when no basemap
+    return [...base.slice(0, under), ...geo, ...base.slice(under), ...extra];
   }
 
   redraw() {
@@ -552,7 +790,8 @@ class LassoMap {
   onClick(info) {
     const mode = this.selectMode();
     if (this.mode || mode === "none" || !info || !info.object || !this.clickable(info.layer)) return;
-    const value = info.object[this.keyField()];
+    const object = this.objectOf(info);
+    const value = object ? object[this.keyField()] : undefined;
     if (value === undefined || value === null || value === "") return;
     const key = String(value);
     if (mode === "single") {
