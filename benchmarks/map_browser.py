@@ -612,6 +612,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, help="where Brest is imported and the demo city built (kept)")
     parser.add_argument("--skip-folium", action="store_true")
     parser.add_argument("--skip-phone", action="store_true")
+    parser.add_argument("--skip-brest", action="store_true")
     parser.add_argument("--skip-baselines", action="store_true", help="ours only")
     parser.add_argument("--verbose", action="store_true", help="print the largest responses of each first view")
     args = parser.parse_args(argv)
@@ -637,7 +638,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     logs = work / "logs"
     figures: dict[str, Any] = {"repeat": args.repeat}
     started = time.perf_counter()
-    brest = prepare_brest(work)
+    brest = None if args.skip_brest else prepare_brest(work)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -647,7 +648,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             else:
                 territories.append(("france", args.national_dir, "", "viewer"))
             if brest is None:
-                print("Brest: skipped (no shared sample data ../shared/data)", flush=True)
+                print("Brest: skipped" + ("" if args.skip_brest else " (no shared sample data ../shared/data)"), flush=True)
             else:
                 territories.append(("brest", brest, BREST_COMMUNE, BENCH_USER))
             for key, data_dir, communes, user in territories:
