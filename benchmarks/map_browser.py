@@ -2,7 +2,7 @@
 the bytes over the wire, in headless Debian Chromium (Playwright), against three baselines in the same run.
 
     python benchmarks/map_browser.py [--national-dir DIR] [--quick] [--repeat N] [--work-dir DIR]
-        [--skip-folium] [--skip-phone]
+        [--paths ours,today,naive,folium] [--skip-brest] [--skip-phone] [--verbose]
 
 What is timed (median of ``--repeat`` runs, 5 by default, 1 with ``--quick``):
 
@@ -275,9 +275,17 @@ def wait_gl_quiet(page: Any, draws_before: int) -> float:
 
 def choose_measure(page: Any) -> float:
     """Open the "Mesure" select box, then click "En tête"; the click's time (ms since navigation)."""
-    page.get_by_role("combobox", name=MEASURE_LABEL, exact=True).click()
     option = page.get_by_role("option", name=CHANGED_MEASURE, exact=True)
-    option.wait_for(timeout=60_000)
+    for attempt in range(5):  # a rerun landing meanwhile (the map reporting its view) closes the list
+        wait_idle(page)
+        page.get_by_role("combobox", name=MEASURE_LABEL, exact=True).click()
+        try:
+            option.wait_for(timeout=15_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: open the list again
+            if attempt == 4:
+                raise
+            page.keyboard.press("Escape")
     started = float(page.evaluate("() => performance.now()"))
     option.click()
     return started
@@ -545,6 +553,7 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(numerator / denominator, 1)
 
 
+PATHS = ("ours", "today", "naive", "folium")
 CONTRACT_KEYS = ("france_first_paint_s", "france_measure_change_s", "france_measure_change_bytes", "brest_bytes",
                  "brest_folium_ratio", "brest_measure_change_bytes")
 
@@ -610,14 +619,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="one run of each (default: median of 5)")
     parser.add_argument("--repeat", type=int, help="runs per figure (default 5, 1 with --quick)")
     parser.add_argument("--work-dir", type=Path, help="where Brest is imported and the demo city built (kept)")
-    parser.add_argument("--skip-folium", action="store_true")
     parser.add_argument("--skip-phone", action="store_true")
     parser.add_argument("--skip-brest", action="store_true")
-    parser.add_argument("--skip-baselines", action="store_true", help="ours only")
+    parser.add_argument("--paths", default=",".join(PATHS),
+                        help=f"comma-separated subset of {','.join(PATHS)} (default: all; naive and folium on Brest only)")
     parser.add_argument("--verbose", action="store_true", help="print the largest responses of each first view")
     args = parser.parse_args(argv)
     if args.repeat is None:
         args.repeat = 1 if args.quick else 5
+    args.paths = [path.strip() for path in args.paths.split(",") if path.strip()]
+    if set(args.paths) - set(PATHS):
+        parser.error(f"--paths: unknown {', '.join(sorted(set(args.paths) - set(PATHS)))}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.national_dir is not None and not (args.national_dir / "warehouse.duckdb").exists():
@@ -655,18 +667,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 password = BENCH_PASSWORD if user == BENCH_USER else DEMO_PASSWORD.format(user)
                 query = f"/carte?election={ELECTION}" + (f"&communes={communes}" if communes else "")
                 ours = Target(app_command(data_dir), query, user, password, True, {"ISOLOIR_BASEMAP": "aucun"})
-                paths = [("", ours)]
-                if not args.skip_baselines:
+                paths = [("", ours)] if "ours" in args.paths else []
+                if "today" in args.paths:
                     paths.append(("_today", Target(baseline_command(data_dir, "today", communes), "/", None, None, False)))
-                    if key == "brest":  # France's full-precision GeoJSON would be hundreds of MB
-                        paths.append(("_naive", Target(baseline_command(data_dir, "naive", communes), "/", None, None, False)))
+                if "naive" in args.paths and key == "brest":  # France's full-precision GeoJSON: hundreds of MB
+                    paths.append(("_naive", Target(baseline_command(data_dir, "naive", communes), "/", None, None, False)))
                 for suffix, target in paths:
                     for mode, timer in (("cold", time_cold), ("warm", time_warm)):
                         prefix = f"{key}{suffix}_{mode}"
                         (logs / prefix).mkdir(parents=True, exist_ok=True)
                         print(f"{prefix}…", flush=True)
                         figures.update(figures_of(prefix, timer(browser, target, args.repeat, logs / prefix)))
-                if key == "brest" and not args.skip_baselines and not args.skip_folium:
+                if key == "brest" and "folium" in args.paths:
                     assets = leaflet_assets()
                     if assets is None:
                         print('Brest folium: skipped (pip install -e ".[bench]" for folium and xstatic-leaflet)')

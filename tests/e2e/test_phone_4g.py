@@ -21,9 +21,10 @@ pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 FOUR_G = {"offline": False, "latency": 20, "downloadThroughput": 4_000_000 / 8, "uploadThroughput": 3_000_000 / 8}
-# Measured: the app's code (~5.3 MB, Streamlit's bundle and deck.gl) alone takes ~11 s at 4 Mbit/s with an
-# empty cache; the rest is the loaded 2-core test machine (see the README's browser benchmark).
-USABLE_S = 45.0
+# The app's code (5.3 MB measured: Streamlit's bundle and deck.gl) alone takes ~11 s at 4 Mbit/s with an
+# empty cache; measured 37.6 s in all on the shared 2-core machine under a load average of 16 (see the
+# README's browser benchmark), hence the margin.
+USABLE_S = 60.0
 
 
 @pytest.fixture(scope="module")
