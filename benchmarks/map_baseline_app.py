@@ -8,7 +8,7 @@
 * ``naive``: ``st.pydeck_chart`` of a pydeck ``GeoJsonLayer`` of the full-precision GeoDataFrame
   (``benchmarks/map_payload.py``'s naive baseline), its data memoised per view.
 
-A "Mesure" select box (Participation, En tête) lets ``benchmarks/map_browser.py`` time a measure change
+A "Mesure" select box (Participation, En tête, Abstention) lets ``benchmarks/map_browser.py`` time a measure change
 exactly as on the Carte page. Started by ``map_browser.py`` from the repository root, so the app's
 ``.streamlit/config.toml`` (WebSocket compression on) applies to the baselines too.
 """
@@ -30,7 +30,7 @@ from dashboard.maps.view import MapView  # noqa: E402
 from dashboard.warehouse.database import Warehouse, warehouse_path  # noqa: E402
 from map_payload import ELECTION, MapSize, baseline_data, memoised, naive_deck  # noqa: E402
 
-MEASURES = ("turnout", "winner")
+MEASURES = ("turnout", "winner", "abstention")  # map_browser.py's CHANGED_MEASURE
 
 
 def _args() -> argparse.Namespace:
