@@ -494,6 +494,7 @@ def time_phone(browser: Any, data_dir: Path, repeat: int, logs: Path) -> Runs:
                 wait_idle(page)
                 runs.first_bytes.append(wire.total)
                 runs.first_deflated.append(wire.deflated_total)
+                runs.first_data.append(wire.data)
                 page.close()
             finally:
                 context.close()
