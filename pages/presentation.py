@@ -71,7 +71,7 @@ try:
     with st.container(key=style.PRESENTATION_STAGE_KEY):
         spec, _ = map_panel.draw(view, key=f"presentation_map_{index}", height=560 if full_screen else 640,
                                  width=MAP_FIT[0], fit_height=MAP_FIT[1], large_legend=True, legend_width=1.6,
-                                 notes_beside=True)
+                                 notes_beside=True, css_height=style.presentation_map_height(full_screen))
 except IsoloirError as error:
     st.error(plain(error.message_fr))
     st.stop()

@@ -186,8 +186,7 @@ class TileCache:
     """What :func:`dashboard.maps.tiles.groups_for` fills per warehouse version (the UI keeps one per version)."""
 
     stamps: dict[str, str] = field(default_factory=dict)
-    orders: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)
-    bounds: dict[tuple[str, str], tuple[float, float, float, float]] = field(default_factory=dict)
+    sets: dict[str, dict[str, tuple[pd.Index, tuple[float, float, float, float]]]] = field(default_factory=dict)
 
 
 def geo_message(wh: Warehouse, cache: TileCache, result: MeasureResult, view: MapView, *, level: int,
@@ -199,16 +198,18 @@ def geo_message(wh: Warehouse, cache: TileCache, result: MeasureResult, view: Ma
     if len(palette) > tiles.MAX_CLASSES:
         raise ValueError("Trop de classes pour la carte.")
     codes = np.where(index >= 0, index + tiles.FIRST_CLASS, tiles.NO_DATA).astype(np.uint8)
-    texts, text_codes = np.unique(frame["text"].fillna("").astype(str).to_numpy(), return_inverse=True)
+    text_codes, texts = pd.factorize(frame["text"].fillna("").astype(str), sort=False)
     if len(texts) > 65_535:
         raise ValueError("Trop de libellés distincts pour la carte.")
-    groups = tiles.groups_for(wh, frame, codes, text_codes.astype(np.uint16), cache.stamps, cache.orders, cache.bounds)
+    text_type = np.uint8 if len(texts) <= 256 else np.uint16
+    groups = tiles.groups_for(wh, frame, codes, text_codes.astype(text_type), cache.stamps, cache.sets)
     return {
         "layer": MAP_LAYER_ID,
         "groups": groups,
         "palette": [[int(c) for c in rgb] for rgb in palette],
         "nodata": [int(c) for c in NO_DATA],
-        "texts": texts.tolist(),
+        "texts": [str(t) for t in texts],
+        "text_bytes": 1 if text_type is np.uint8 else 2,
         "level": int(level),
         "levels": [[int(lv), float(t)] for lv, t in tiles.DISPLAY_LEVELS],
         "max_error_px": tiles.MAX_SIMPLIFICATION_PX,

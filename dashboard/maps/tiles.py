@@ -15,8 +15,8 @@ common space: ``origin + (x, y) * step``), the deltas running on from one ring t
 open (the first vertex is not repeated); the first ring of a part is its exterior.
 
 The **values** of a view (:func:`groups_for`) are, per tile, one byte per station: 0 not drawn
-(no result in this view), 1 no data, 2 + k class (or category) k; and a ``uint16`` index per
-station into the list of distinct tooltip texts. The browser colours the stations from the
+(no result in this view), 1 no data, 2 + k class (or category) k; and an index per station into the
+list of distinct tooltip texts (one byte up to 256 texts, else a little-endian ``uint16``). The browser colours the stations from the
 palette, so changing the election, measure or classes sends only these bytes.
 """
 
@@ -31,8 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from dashboard.maps.geometry import COARSEST_LEVEL, station_shapes, total_bounds
+from dashboard.maps.geometry import COARSEST_LEVEL, total_bounds
 from dashboard.warehouse.database import Warehouse
 from layers.encode import Quantizer, encode_polygons, from_common
 from layers.simplify import DISPLAY_LEVELS
@@ -51,6 +52,13 @@ def departement_of(commune_code: str) -> str:
     """The département of an INSEE commune code (three characters overseas: 971…, 975…, 98…)."""
     code = str(commune_code)
     return code[:3] if code.startswith(("97", "98")) else code[:2]
+
+
+def departements_of(commune_codes: pd.Series) -> np.ndarray:
+    """:func:`departement_of` of many codes at once."""
+    codes = commune_codes.astype(str)
+    overseas = codes.str.startswith(("97", "98")).to_numpy(dtype=bool)
+    return np.where(overseas, codes.str[:3].to_numpy(dtype=object), codes.str[:2].to_numpy(dtype=object))
 
 
 def level_max_zoom(level: int) -> float:
@@ -86,13 +94,37 @@ def tile_path(set_id: str, stamp: str, level: int, departement: str) -> str:
     return f"{ROUTE_PREFIX}{quote(set_id, safe='')}/{stamp}/{shown}/{quote(departement, safe='')}.bin"
 
 
+DEPARTEMENT_SQL = ("CASE WHEN commune_code LIKE '97%' OR commune_code LIKE '98%' THEN left(commune_code, 3) "
+                   "ELSE left(commune_code, 2) END")
+
+
 def tile_stations(wh: Warehouse, set_id: str, departement: str) -> pd.DataFrame:
     """The tile's stations in tile order: station_id, commune_code, bv_code, name."""
+    return wh.query(
+        f"""SELECT station_id, commune_code, bv_code, coalesce(name, '') AS name FROM station
+            WHERE set_id = ? AND {DEPARTEMENT_SQL} = ? ORDER BY commune_code, station_id""",
+        [set_id, departement])
+
+
+def set_tiles(wh: Warehouse, set_id: str) -> dict[str, tuple[pd.Index, tuple[float, float, float, float]]]:
+    """Per département of the boundary version: its stations' ids in tile order and the tile's bounds (one query)."""
     frame = wh.query(
-        """SELECT station_id, commune_code, bv_code, coalesce(name, '') AS name FROM station
-           WHERE set_id = ? ORDER BY commune_code, station_id""", [set_id])
-    keep = frame["commune_code"].map(departement_of) == departement
-    return frame[keep].reset_index(drop=True)
+        f"""SELECT {DEPARTEMENT_SQL} AS dep, s.station_id,
+                   coalesce(d.geometry, s.geometry)::BLOB AS wkb
+            FROM station s LEFT JOIN station_display d
+              ON d.station_id = s.station_id AND d.set_id = s.set_id AND d.level = ?
+            WHERE s.set_id = ? ORDER BY dep, s.commune_code, s.station_id""", [COARSEST_LEVEL, set_id])
+    if frame.empty:
+        return {}
+    boxes = shapely.bounds(shapely.from_wkb([bytes(b) for b in frame["wkb"]]))
+    ids = frame["station_id"].to_numpy(dtype=object)
+    out = {}
+    for dep, rows in frame.groupby("dep", sort=False).indices.items():
+        b = boxes[rows]
+        out[str(dep)] = (pd.Index(ids[rows]),
+                         (float(np.nanmin(b[:, 0])), float(np.nanmin(b[:, 1])), float(np.nanmax(b[:, 2])),
+                          float(np.nanmax(b[:, 3]))))
+    return out
 
 
 # -- bytes ----------------------------------------------------------------------------------------
@@ -136,37 +168,77 @@ def read_varints(data: bytes, offset: int = 0) -> np.ndarray:
 
 def build_tile(wh: Warehouse, set_id: str, departement: str, level: int) -> bytes:
     """The tile's bytes (see the module doc)."""
+    return build_tiles(wh, set_id, level, departement).get(departement) or _encode_tile(_NO_STATIONS, level)
+
+
+def build_tiles(wh: Warehouse, set_id: str, level: int, departement: str | None = None) -> dict[str, bytes]:
+    """The tiles of every département of the version at ``level`` (one read), or of ``departement`` alone."""
     if level not in LEVELS:
         raise ValueError(f"Niveau inconnu : {level}.")
-    stations = tile_stations(wh, set_id, departement)
-    keys = pd.DataFrame({"station_id": stations["station_id"], "set_id": set_id})
-    bounds = total_bounds(station_shapes(wh, keys, COARSEST_LEVEL)) or (0.0, 0.0, 0.0, 0.0)
-    quantizer = tile_quantizer(level, bounds)
-    polygons, rows = encode_polygons(list(station_shapes(wh, keys, level)), quantizer)
-    order = np.argsort(rows, kind="stable")
-    parts_per_station = np.bincount(rows, minlength=len(stations)) if len(rows) else np.zeros(len(stations), np.int64)
-    chunks: list[np.ndarray] = []
-    last_x = last_y = 0
+    where, params = ("", [level, set_id]) if departement is None else (f" AND {DEPARTEMENT_SQL} = ?",
+                                                                       [level, set_id, departement])
+    frame = wh.query(
+        f"""SELECT {DEPARTEMENT_SQL.replace('commune_code', 's.commune_code')} AS dep, s.station_id, s.commune_code,
+                   s.bv_code, coalesce(s.name, '') AS name, coalesce(d.geometry, s.geometry)::BLOB AS wkb
+            FROM station s LEFT JOIN station_display d
+              ON d.station_id = s.station_id AND d.set_id = s.set_id AND d.level = ?
+            WHERE s.set_id = ?{where.replace('commune_code', 's.commune_code')}
+            ORDER BY dep, s.commune_code, s.station_id""", params)
+    return {str(dep): _encode_tile(frame.iloc[rows].reset_index(drop=True), level)
+            for dep, rows in frame.groupby("dep", sort=False).indices.items()}
+
+
+_NO_STATIONS = pd.DataFrame({"station_id": [], "commune_code": [], "bv_code": [], "name": [], "wkb": []})
+
+
+def _stream(polygons: list[object], rows: np.ndarray, n_stations: int) -> np.ndarray:
+    """The tile body's integers (see the module doc), vectorised over every vertex."""
+    order = np.argsort(rows, kind="stable").tolist()
+    parts_per_station = np.bincount(rows, minlength=n_stations) if len(rows) else np.zeros(n_stations, np.int64)
+    # tokens in order: a station's part count, a part's ring count, a ring's vertex count (then its 2n deltas)
+    values: list[int] = []
+    is_ring: list[bool] = []
+    coords: list[list[int]] = []
     position = 0
-    for station in range(len(stations)):
+    for station in range(n_stations):
         count = int(parts_per_station[station])
-        chunks.append(np.array([count], dtype=np.uint64))
-        for index in order[position:position + count].tolist():
+        values.append(count)
+        is_ring.append(False)
+        for index in order[position:position + count]:
             polygon = polygons[index]
             flat, holes = (polygon["positions"], polygon["holeIndices"]) if isinstance(polygon, dict) else (polygon, [])
             cuts = [0, *holes, len(flat)]
-            chunks.append(np.array([len(cuts) - 1], dtype=np.uint64))
+            values.append(len(cuts) - 1)
+            is_ring.append(False)
             for start, stop in zip(cuts[:-1], cuts[1:], strict=True):
-                ring = np.asarray(flat[start:stop], dtype=np.int64)
-                xs, ys = ring[0::2], ring[1::2]
-                deltas = np.empty(ring.size, dtype=np.int64)
-                deltas[0::2] = np.diff(xs, prepend=last_x)
-                deltas[1::2] = np.diff(ys, prepend=last_y)
-                last_x, last_y = int(xs[-1]), int(ys[-1])
-                chunks.append(np.array([xs.size], dtype=np.uint64))
-                chunks.append(zigzag(deltas))
+                values.append((stop - start) // 2)
+                is_ring.append(True)
+                coords.append(flat[start:stop])
         position += count
-    body = varints(np.concatenate(chunks)) if chunks else b""
+    tokens = np.asarray(values, dtype=np.int64)
+    ring = np.asarray(is_ring, dtype=bool)
+    sizes = 1 + np.where(ring, 2 * tokens, 0)
+    offsets = np.cumsum(sizes) - sizes
+    stream = np.empty(int(sizes.sum()), dtype=np.uint64)
+    stream[offsets] = tokens.astype(np.uint64)
+    if coords:
+        xy = np.fromiter((v for c in coords for v in c), dtype=np.int64, count=int(2 * tokens[ring].sum()))
+        deltas = np.empty_like(xy)
+        deltas[0::2] = np.diff(xy[0::2], prepend=0)
+        deltas[1::2] = np.diff(xy[1::2], prepend=0)
+        lengths = 2 * tokens[ring]
+        starts = np.cumsum(lengths) - lengths
+        where = np.repeat(offsets[ring] + 1 - starts, lengths) + np.arange(xy.size)
+        stream[where] = zigzag(deltas)
+    return stream
+
+
+def _encode_tile(stations: pd.DataFrame, level: int) -> bytes:
+    shapes = shapely.from_wkb([bytes(b) for b in stations["wkb"]]) if len(stations) else np.empty(0, dtype=object)
+    bounds = total_bounds(shapes) or (0.0, 0.0, 0.0, 0.0)
+    quantizer = tile_quantizer(level, bounds)
+    polygons, rows = encode_polygons(list(shapes), quantizer)
+    body = varints(_stream(polygons, rows, len(stations)))
     ox, oy = quantizer.origin_common
     header = json.dumps({
         "n": len(stations), "level": level, "origin": [ox, oy], "step": quantizer.step,
@@ -223,37 +295,35 @@ def _b64(array: np.ndarray) -> str:
 
 
 def groups_for(wh: Warehouse, frame: pd.DataFrame, class_codes: np.ndarray, text_codes: np.ndarray,
-               stamps: dict[str, str], tile_orders: dict[tuple[str, str], pd.DataFrame],
-               tile_bounds: dict[tuple[str, str], tuple[float, float, float, float]]) -> list[dict]:
+               stamps: dict[str, str], sets: dict[str, dict[str, tuple[pd.Index, tuple[float, float, float, float]]]],
+               ) -> list[dict]:
     """Per tile the view touches: its URL template, size, bounds, and the bytes of its values.
 
     ``frame``: the measure's rows (``station_id``, ``set_id``, ``commune_code``); ``class_codes``
-    (uint8, see the module doc) and ``text_codes`` (uint16) aligned with them. ``stamps``,
-    ``tile_orders`` and ``tile_bounds`` are filled as needed (the caller caches them per warehouse
-    version).
+    (uint8, see the module doc) and ``text_codes`` (uint8, or uint16 past 256 texts) aligned with them. ``stamps`` and
+    ``sets`` (:func:`set_stamp`, :func:`set_tiles` per set) are filled as needed: the caller keeps
+    them per warehouse version.
     """
-    deps = frame["commune_code"].astype(str).map(departement_of)
+    deps = departements_of(frame["commune_code"])
+    set_ids = frame["set_id"].astype(str).to_numpy(dtype=object)
+    station_ids = frame["station_id"].astype(str).to_numpy(dtype=object)
     out = []
-    for (set_id, dep), rows in frame.groupby([frame["set_id"].astype(str), deps], sort=True).groups.items():
-        key = (set_id, dep)
+    for (set_id, dep), rows in pd.DataFrame({"s": set_ids, "d": deps}).groupby(["s", "d"], sort=True).indices.items():
         if set_id not in stamps:
             stamps[set_id] = set_stamp(wh, set_id)
-        if key not in tile_orders:
-            tile_orders[key] = tile_stations(wh, set_id, dep)
-        order = tile_orders[key]
-        if key not in tile_bounds:
-            ids = pd.DataFrame({"station_id": order["station_id"], "set_id": set_id})
-            tile_bounds[key] = total_bounds(station_shapes(wh, ids, COARSEST_LEVEL)) or (0.0, 0.0, 0.0, 0.0)
-        position = pd.Series(np.arange(len(order)), index=order["station_id"].to_numpy())
-        rows = np.asarray(list(rows))
-        where = position.reindex(frame["station_id"].to_numpy()[rows]).to_numpy()
-        found = ~np.isnan(where)
+        if set_id not in sets:
+            sets[set_id] = set_tiles(wh, set_id)
+        if dep not in sets[set_id]:
+            continue  # stations without geometry in this version: nothing to draw
+        order, bounds = sets[set_id][dep]
+        where = order.get_indexer(station_ids[rows])
+        found = where >= 0
         classes = np.zeros(len(order), dtype=np.uint8)
-        texts = np.zeros(len(order), dtype=np.uint16)
-        classes[where[found].astype(np.int64)] = class_codes[rows[found]]
-        texts[where[found].astype(np.int64)] = text_codes[rows[found]]
+        texts = np.zeros(len(order), dtype=text_codes.dtype)
+        classes[where[found]] = class_codes[rows[found]]
+        texts[where[found]] = text_codes[rows[found]]
         out.append({"path": tile_path(set_id, stamps[set_id], None, dep), "n": len(order),
-                    "bounds": [round(float(b), 5) for b in tile_bounds[key]], "c": _b64(classes), "t": _b64(texts)})
+                    "bounds": [round(b, 5) for b in bounds], "c": _b64(classes), "t": _b64(texts)})
     return out
 
 
@@ -281,7 +351,7 @@ def drawn_stations(wh: Warehouse, geo: dict) -> dict[str, dict[str, object]]:
         set_id, _, _, dep = parse_tile_path(group["path"])
         order = tile_stations(wh, set_id, dep)
         codes = np.frombuffer(base64.b64decode(group["c"]), dtype=np.uint8)
-        texts = np.frombuffer(base64.b64decode(group["t"]), dtype=np.uint16)
+        texts = np.frombuffer(base64.b64decode(group["t"]), dtype=np.uint8 if geo.get("text_bytes") == 1 else np.uint16)
         if len(order) != len(codes) or len(codes) != int(group["n"]):
             raise ValueError("Tuile et valeurs ne correspondent pas.")
         for f in np.flatnonzero(codes != ABSENT).tolist():

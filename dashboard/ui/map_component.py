@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -167,21 +168,25 @@ def deck_tooltip(deck: pdk.Deck) -> dict[str, Any] | None:
 
 
 SELECT_MODES = ("toggle", "single", "none")
+CSS_HEIGHT = re.compile(r"calc\(100vh - \d{1,4}px\)|\d{1,4}px")  # the map's height set by CSS (Présentation)
 
 
 def component_data(deck: pdk.Deck, *, key: str, height: int, labels: Mapping[str, str] | None,
                    key_field: str, click_layers: Sequence[str] | None, state: LassoMapState,
-                   tools: bool = True, select: str = "toggle", geo: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   tools: bool = True, select: str = "toggle", geo: Mapping[str, Any] | None = None,
+                   css_height: str | None = None) -> dict[str, Any]:
     """What the browser receives (JSON): the deck, its tooltip, the toolbar's labels, the known state, the geometry."""
     if select not in SELECT_MODES:
         raise ValueError(f"Mode de sélection inconnu : « {select} ».")
+    if css_height is not None and not CSS_HEIGHT.fullmatch(css_height):
+        raise ValueError(f"Hauteur de carte invalide : « {css_height} ».")
     spec = deck.to_json()
     return {
         "deck": spec,
         "deck_hash": hashlib.sha1(spec.encode("utf-8")).hexdigest(),
         "tooltip": deck_tooltip(deck),
         "height": int(height),
-        "labels": {**DEFAULT_LABELS, **(dict(labels) if labels else {})},
+        "labels": {**DEFAULT_LABELS, **(dict(labels) if labels else {})} if tools else {"error": DEFAULT_LABELS["error"]},
         "key_field": key_field,
         "click_layers": list(click_layers) if click_layers is not None else None,
         "state": state.to_dict(),
@@ -189,6 +194,7 @@ def component_data(deck: pdk.Deck, *, key: str, height: int, labels: Mapping[str
         "tools": bool(tools),
         "select": select,
         "geo": dict(geo) if geo is not None else None,
+        "css_height": css_height,
     }
 
 
@@ -213,6 +219,7 @@ def map_component(
     key_field: str = "i",
     click_layers: Sequence[str] | None = None,
     geo: Mapping[str, Any] | None = None,
+    css_height: str | None = None,
     on_change: Callable[[], None] | None = None,
 ) -> LassoMapState:
     """Draw ``deck``; returns the lassos, the clicked keys and the last view.
@@ -224,7 +231,9 @@ def map_component(
     ``lasso``, ``add``, ``subtract``, ``clear``, ``hint``, ``error``), French by default.
     ``key_field``: the record property a click reports; ``click_layers``: the ids of the layers whose
     polygons answer a click (default: every pickable layer). ``geo``: the choropleth drawn from
-    geometry tiles (:func:`dashboard.maps.tiles.geo_message`), beneath the deck's own layers.
+    geometry tiles (:func:`dashboard.maps.build.geo_message`), beneath the deck's own layers.
+    ``css_height``: the map's height as CSS (``calc(100vh - 190px)``: Présentation in full screen), in
+    place of ``height``, at least 240 px.
     ``on_change``: called (as a widget callback) when the user draws, clicks or clears.
 
     Every lasso or click reruns the script. A rerun keeps the view and the drawings, a new ``key``
@@ -232,7 +241,8 @@ def map_component(
     """
     mount = _renderer()
     data = component_data(deck, key=key, height=height, labels=labels, key_field=key_field,
-                          click_layers=click_layers, state=_known_state(key), tools=tools, select=select, geo=geo)
+                          click_layers=click_layers, state=_known_state(key), tools=tools, select=select, geo=geo,
+                          css_height=css_height)
     result = mount(key=key, data=data, height="content", on_selection_change=on_change or _ignore)
     raw = result.get(STATE_KEY) if isinstance(result, Mapping) else getattr(result, STATE_KEY, None)
     return parse_state(raw)

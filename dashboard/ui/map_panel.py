@@ -113,7 +113,7 @@ def sources(limit: tuple[str, ...] | None = None) -> MapSources:
 def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, selected: str | None = None,
          large_legend: bool = False, legend_width: float = 1.3,
          limit: tuple[str, ...] | None = None, fit_height: int | None = None,
-         notes_beside: bool = False) -> tuple[MapSpec, str | None]:
+         notes_beside: bool = False, css_height: str | None = None) -> tuple[MapSpec, str | None]:
     """Draw the map and its legend; returns the spec and the id of the clicked station (or IRIS).
 
     ``limit``: only these stations are measured and drawn (a canvasser's zones).
@@ -121,14 +121,15 @@ def draw(view: MapView, *, key: str, height: int = 620, width: int = 700, select
     ``width`` is the map's smallest expected width in pixels (the server does not know the
     browser's): the view is fitted to it so that the whole territory shows on a laptop; ``fit_height``
     likewise for the height, when the drawn height is set by CSS (Présentation), else ``height``.
-    ``notes_beside``: the map's notes go under the legend (the caller then shows none).
+    ``notes_beside``: the map's notes go under the legend (the caller then shows none). ``css_height``: the
+    map's height as CSS (Présentation in full screen), in place of ``height``.
     """
     spec = build_map(view, sources(limit), width_px=width, height_px=fit_height or height,
                      map_style=data.settings().map_style, selected=selected, geo=tiles_for(view, limit))
     map_col, legend_col = st.columns([5, legend_width])
     with map_col:
         state = map_component(spec.deck, key=key, height=height, select="single", click_layers=[spec.layer_id],
-                              geo=spec.geo)
+                              geo=spec.geo, css_height=css_height)
     with legend_col:
         st.html(legend_html(spec.legend, large=large_legend))
         if notes_beside:

@@ -60,12 +60,16 @@ def demo_banner(territory: str) -> None:
         )
 
 
+def presentation_map_height(full_screen: bool) -> str | None:
+    """The map's CSS height on Présentation: in full screen, the window's height less the title row and margins."""
+    return f"calc(100vh - {PRESENTATION_TOP_PX + PRESENTATION_BOTTOM_PX}px)" if full_screen else None
+
+
 def presentation(full_screen: bool, demo: bool) -> None:
     """Présentation's CSS: in full screen, the window holds the title row, the map and its legend, nothing else;
     the demo banner becomes a corner tag (``demo``: the territory is the demo)."""
     if not full_screen:
         return
-    map_height = f"calc(100vh - {PRESENTATION_TOP_PX + PRESENTATION_BOTTOM_PX}px)"
     css = f"""
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
@@ -73,9 +77,6 @@ def presentation(full_screen: bool, demo: bool) -> None:
 [data-testid="stMainBlockContainer"] {{ padding: 0.6rem 1.2rem 0 1.2rem !important; max-width: 100% !important; }}
 [data-testid="stMain"] {{ overflow: hidden; }}
 [data-testid="stMainBlockContainer"] h1 {{ font-size: clamp(1.4rem, 2.2vw, 2.4rem); padding: 0.2rem 0; line-height: 1.2; }}
-.st-key-{PRESENTATION_STAGE_KEY} [data-testid="stDeckGlJsonChart"],
-.st-key-{PRESENTATION_STAGE_KEY} [data-testid="stDeckGlJsonChart"] > div {{
-  height: {map_height} !important; min-height: 240px; }}
 .st-key-{PRESENTATION_STAGE_KEY} [data-testid="stElementToolbar"] {{ display: none !important; }}
 .isoloir-demo-tag {{ position: fixed; right: 10px; bottom: 8px; z-index: 1000; padding: 2px 8px; border-radius: 10px;
   background: rgba(255, 243, 205, 0.92); color: #7a5b00; font-size: 0.75rem; border: 1px solid #e7c65c; }}

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 PATH = tiles.ROUTE_PREFIX + "{set_id}/{stamp}/{level:int}/{departement}.bin"
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPE = "application/octet-stream"
-KEPT = 256  # tiles kept in memory (plain and gzipped bytes)
+KEPT = 512  # tiles kept in memory (plain and gzipped bytes)
+BATCH_LEVEL = 3  # from this display level up, a request builds the level's tiles for the whole version
 
 
 class TileStore:
@@ -58,13 +59,16 @@ class TileStore:
         wh = self.warehouse()
         if level not in tiles.LEVELS or tiles.set_stamp(wh, set_id) != stamp:
             return None
-        plain = tiles.build_tile(wh, set_id, departement, level)
-        built = (plain, gzip.compress(plain, compresslevel=6, mtime=0))
+        # the coarse levels (a whole country in view) are built for every département in one read
+        wanted = None if level >= BATCH_LEVEL else departement
+        built_now = {dep: (plain, gzip.compress(plain, compresslevel=6, mtime=0))
+                     for dep, plain in tiles.build_tiles(wh, set_id, level, wanted).items()}
         with self._lock:
-            self._tiles[key] = built
+            for dep, pair in built_now.items():
+                self._tiles[(set_id, stamp, level, dep)] = pair
             while len(self._tiles) > KEPT:
                 self._tiles.popitem(last=False)
-        return built
+        return built_now.get(departement)
 
 
 def etag(set_id: str, stamp: str, level: int, departement: str) -> str:

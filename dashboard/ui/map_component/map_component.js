@@ -388,7 +388,9 @@ class LassoMap {
     this.data = data || {};
     this.setStateValue = setStateValue;
     const height = Number(this.data.height) > 0 ? Number(this.data.height) : 620;
-    this.map.style.height = `${height}px`;
+    const cssHeight = typeof this.data.css_height === "string" ? this.data.css_height : "";
+    this.map.style.height = cssHeight || `${height}px`;
+    this.map.style.minHeight = cssHeight ? "240px" : "";
     this.root.dataset.ready = "false";
     if (this.deckHash === null) {
       const initial = validState(this.data.state);
@@ -479,7 +481,8 @@ class LassoMap {
     }
     for (const group of geo.groups) {
       group.cls = base64Bytes(group.c);
-      group.txt = new Uint16Array(base64Bytes(group.t).buffer);
+      const bytes = base64Bytes(group.t);
+      group.txt = geo.text_bytes === 1 ? bytes : new Uint16Array(bytes.buffer, 0, bytes.length >> 1);
     }
     const level = Number.isInteger(geo.level) ? geo.level : 0;
     await Promise.all(geo.groups.map((group) => this.ensureTile(group, level)));
