@@ -27,6 +27,13 @@ of the Carte page's size (700 x 620 px unless ``--width``/``--height`` say other
   function (same colours) and a tooltip; bytes of ``m.get_root().render()``, the
   HTML streamlit-folium ships.
 
+* the new path (the map component's, ``*_tiles_*`` keys): ``build_map(geo=…)``, the deck without
+  the choropleth plus the values message (``dashboard.maps.build.geo_message``: a class byte and a
+  text index per station, the palette); the first view adds the geometry tiles the view needs at
+  its level (``dashboard.maps.tiles.build_tile``), gzipped as ``/carte-geo/`` serves them; a measure
+  change (``CHANGED_KIND``) sends only the message again. Its fidelity is measured on the decoded
+  tiles (``dashboard.maps.tiles.decode_tile``) like ours below.
+
 Baseline times are given whole (measure + full geometry query + serialisation,
 comparable with our cold rerun) and for the serialisation alone (what a cached
 frame would still cost per rerun, comparable with our warm rerun). Every time is
