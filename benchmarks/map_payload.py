@@ -27,6 +27,13 @@ of the Carte page's size (700 x 620 px unless ``--width``/``--height`` say other
   function (same colours) and a tooltip; bytes of ``m.get_root().render()``, the
   HTML streamlit-folium ships.
 
+* the new path (the map component's, ``*_tiles_*`` keys): ``build_map(geo=…)``, the deck without
+  the choropleth plus the values message (``dashboard.maps.build.geo_message``: a class byte and a
+  text index per station, the palette); the first view adds the geometry tiles the view needs at
+  its level (``dashboard.maps.tiles.build_tile``), gzipped as ``/carte-geo/`` serves them; a measure
+  change (``CHANGED_KIND``) sends only the message again. Its fidelity is measured on the decoded
+  tiles (``dashboard.maps.tiles.decode_tile``) like ours below.
+
 Baseline times are given whole (measure + full geometry query + serialisation,
 comparable with our cold rerun) and for the serialisation alone (what a cached
 frame would still cost per rerun, comparable with our warm rerun). Every time is
@@ -45,6 +52,7 @@ Figures, not assertions. The last line printed is a JSON object with every figur
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import math
@@ -70,11 +78,14 @@ import shapely
 from dashboard.demo.build import build_demo
 from dashboard.warehouse.importer import import_files
 from dashboard.ingest import ImportOptions
-from dashboard.maps.build import ZOOM_HEADROOM, MapSources, MapSpec, build_map, colour_rows
+from dashboard.canvass.lasso_state import LassoMapState
+from dashboard.maps import tiles
+from dashboard.maps.build import ZOOM_HEADROOM, MapSources, MapSpec, TileCache, build_map, colour_rows, geo_message
 from dashboard.maps.geometry import station_shapes
 from dashboard.maps.view import MapView
 from dashboard.maps.measures import compute
 from dashboard.maps.territory import resolve
+from dashboard.ui.map_component import component_data
 from dashboard.warehouse.database import Warehouse, warehouse_path
 from layers.colors import rgb_to_hex
 from layers.encode import Quantizer, from_common, to_common
@@ -286,6 +297,11 @@ def baseline_data(wh: Warehouse, view: MapView) -> BaselineData:
 
 
 def naive_payload(data: BaselineData, size: MapSize) -> str:
+    """Full-precision GeoJSON of the whole frame in a GeoJsonLayer of a plain pydeck Deck, serialised."""
+    return naive_deck(data, size).to_json()
+
+
+def naive_deck(data: BaselineData, size: MapSize) -> pdk.Deck:
     """Full-precision GeoJSON of the whole frame in a GeoJsonLayer of a plain pydeck Deck."""
     gdf = gpd.GeoDataFrame(data.frame.assign(fill=[list(c) for c in data.colors]), geometry=data.geometry, crs=4326)
     layer = pdk.Layer(
@@ -294,9 +310,8 @@ def naive_payload(data: BaselineData, size: MapSize) -> str:
     )
     bounds = tuple(float(b) for b in gdf.total_bounds)
     view_state = fit_view(bounds, width_px=size.width_px, height_px=size.height_px)  # type: ignore[arg-type]
-    deck = pdk.Deck(layers=[layer], initial_view_state=view_state,
+    return pdk.Deck(layers=[layer], initial_view_state=view_state,
                     tooltip={"html": "<b>{name}</b><br/>Bureau {bv_code}<br/>{text}"})
-    return deck.to_json()
 
 
 def folium_payload(data: BaselineData, size: MapSize) -> str:
@@ -341,9 +356,11 @@ def _common_geometry(geometry: object) -> object:
     return shapely.transform(geometry, lambda xy: np.column_stack(to_common(xy[:, 0], xy[:, 1])))
 
 
-def fidelity(spec: MapSpec, data: BaselineData) -> dict[str, Any]:
-    """Max and 99th percentile, over stations, of the sent-vs-full Hausdorff distance, in pixels at the fitted zoom."""
-    parts = _decoded_parts(spec)
+def fidelity(spec: MapSpec, data: BaselineData, parts: dict[str, list[shapely.Polygon]] | None = None) -> dict[str, Any]:
+    """Max and 99th percentile, over stations, of the sent-vs-full Hausdorff distance, in pixels at the fitted zoom.
+
+    ``parts``: what is drawn, per station (default: the deck's integer polygons; the tiles' for the new path)."""
+    parts = _decoded_parts(spec) if parts is None else parts
     pixels_per_unit = 2.0**spec.zoom
     distances, missing = [], 0
     for station_id, geometry in zip(data.frame["station_id"], data.geometry, strict=True):
@@ -367,6 +384,71 @@ def fidelity(spec: MapSpec, data: BaselineData) -> dict[str, Any]:
     }
 
 
+# -- the new path: geometry tiles once, values per view -----------------------------------
+# The measure change, as timed in the browser (benchmarks/map_browser.py's CHANGED_MEASURE): Participation ->
+# En tête, or Abstention nationally (En tête has more categories there than the tiles' class byte holds).
+CHANGED_KIND = {"brest": "winner", "city": "winner", "national": "abstention"}
+
+
+def render_tiles(wh: Warehouse, view: MapView, size: MapSize, cache: TileCache) -> MapSpec:
+    """The map as the app draws it now: the deck without the choropleth, and the tiles' values (``spec.geo``)."""
+    def geo(result: Any, level: int, line_px: float, selected: str | None) -> dict[str, object]:
+        return geo_message(wh, cache, result, view, level=level, line_px=line_px, selected=selected)
+
+    return build_map(view, MapSources.direct(wh), width_px=size.width_px, height_px=size.height_px, geo=geo)
+
+
+def tiles_message(spec: MapSpec, size: MapSize) -> str:
+    """What the map component receives for ``spec`` (JSON), as the Carte page mounts it."""
+    data = component_data(spec.deck, key="carte_map", height=size.height_px, labels=None, key_field="i",
+                          click_layers=None, state=LassoMapState(), tools=False, select="single", geo=spec.geo)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def tiles_of(wh: Warehouse, spec: MapSpec) -> dict[str, bytes]:
+    """The tiles the first view fetches (at the view's level), by path, as built by the server."""
+    assert spec.geo is not None
+    level = int(spec.geo["level"])  # type: ignore[call-overload]
+    out = {}
+    for group in spec.geo["groups"]:  # type: ignore[union-attr]
+        set_id, stamp, _, dep = tiles.parse_tile_path(group["path"])
+        out[tiles.tile_path(set_id, stamp, level, dep)] = tiles.build_tile(wh, set_id, dep, level)
+    return out
+
+
+def tile_parts(tile_bytes: dict[str, bytes]) -> dict[str, list[shapely.Polygon]]:
+    """What the browser draws from the tiles, per station id, in Web Mercator common units."""
+    parts: dict[str, list[shapely.Polygon]] = {}
+    for data in tile_bytes.values():
+        tile = tiles.decode_tile(data)
+        for station_id, station in zip(tile.header["ids"], tile.stations, strict=True):
+            for rings in station:
+                common = [np.column_stack(to_common(ring[:, 0], ring[:, 1])) for ring in rings]
+                parts.setdefault(str(station_id), []).append(shapely.Polygon(common[0], common[1:]))
+    return parts
+
+
+def measure_tiles(wh: Warehouse, view: MapView, repeat: int, size: MapSize, changed_kind: str) -> dict[str, Any]:
+    """Bytes of the first view (tiles gzipped as served + the first message) and of a measure change (the
+    message again, values only), and the server time of a cold rerun (measure, values; tiles not rebuilt)."""
+    cache = TileCache()
+    spec = render_tiles(wh, view, size, cache)
+    built = tiles_of(wh, spec)
+    message = tiles_message(spec, size)
+    changed = tiles_message(render_tiles(wh, replace(view, kind=changed_kind), size, cache), size)
+    cold = median_time(lambda: render_tiles(wh, view, size, TileCache()), repeat, BASELINE_BUDGET_S)
+    warm = median_time(lambda: render_tiles(wh, view, size, cache), repeat, BASELINE_BUDGET_S)
+    tile_time = median_time(lambda: tiles_of(wh, spec), 1 if len(built) > 5 else repeat, BASELINE_BUDGET_S)
+    gzipped = sum(len(gzip.compress(data, compresslevel=6, mtime=0)) for data in built.values())
+    return {
+        "spec": spec, "tiles": built, "tile_count": len(built),
+        "tile_bytes": sum(len(data) for data in built.values()), "tile_gzip_bytes": gzipped,
+        "message_bytes": len(message.encode("utf-8")), "message_deflated": deflated(message),
+        "change_bytes": len(changed.encode("utf-8")), "change_deflated": deflated(changed),
+        "cold_s": cold, "warm_s": warm, "tile_build_s": tile_time,
+    }
+
+
 # -- report ---------------------------------------------------------------------------
 def fmt_int(n: float) -> str:
     return f"{int(round(n)):,}".replace(",", " ")
@@ -379,6 +461,7 @@ def fmt_s(seconds: float) -> str:
 def run_case(case: Case, *, repeat: int, skip_folium: bool, size: MapSize) -> dict[str, Any]:
     with Warehouse(warehouse_path(case.data_dir), read_only=True) as wh:
         ours = measure_ours(wh, case.view, repeat, size)
+        tiled = measure_tiles(wh, case.view, repeat, size, CHANGED_KIND[case.key])
         data = baseline_data(wh, case.view)
         data.seconds = median_time(lambda: baseline_data(wh, case.view), repeat, BASELINE_BUDGET_S)
         naive, naive_render = timed(lambda: naive_payload(data, size))
@@ -414,6 +497,26 @@ def run_case(case: Case, *, repeat: int, skip_folium: bool, size: MapSize) -> di
         figures[f"{k}_folium_render_s"] = round(folium_render, 4)
         figures[f"{k}_folium_ratio"] = round(figures[f"{k}_folium_bytes"] / ours["bytes"], 1)
         figures[f"{k}_folium_deflated_bytes"] = deflated(folium_html)
+    first = tiled["tile_gzip_bytes"] + tiled["message_deflated"]
+    figures.update({
+        f"{k}_tiles": tiled["tile_count"],
+        f"{k}_tiles_bytes": tiled["tile_bytes"],
+        f"{k}_tiles_gzip_bytes": tiled["tile_gzip_bytes"],
+        f"{k}_tiles_message_bytes": tiled["message_bytes"],
+        f"{k}_tiles_message_deflated_bytes": tiled["message_deflated"],
+        # on the wire: tiles gzipped (as /carte-geo/ serves them) + the message deflated (WebSocket compression)
+        f"{k}_tiles_first_bytes": first,
+        f"{k}_tiles_change_bytes": tiled["change_bytes"],
+        f"{k}_tiles_change_deflated_bytes": tiled["change_deflated"],
+        f"{k}_tiles_cold_s": round(tiled["cold_s"], 4),
+        f"{k}_tiles_warm_s": round(tiled["warm_s"], 4),
+        f"{k}_tiles_build_s": round(tiled["tile_build_s"], 4),
+    })
+    if folium_html is not None:
+        figures[f"{k}_tiles_folium_raw_ratio"] = round(figures[f"{k}_folium_bytes"] / (tiled["tile_bytes"] + tiled["message_bytes"]), 1)
+        figures[f"{k}_tiles_folium_ratio"] = round(figures[f"{k}_folium_deflated_bytes"] / first, 1)
+        # a measure change: folium sends its whole HTML again, the new path only the values message
+        figures[f"{k}_tiles_change_folium_ratio"] = round(figures[f"{k}_folium_deflated_bytes"] / tiled["change_deflated"], 1)
     if case.fidelity:
         fid = fidelity(spec, data)
         figures[f"{k}_max_px"] = round(fid["max_px"], 3)
@@ -421,6 +524,10 @@ def run_case(case: Case, *, repeat: int, skip_folium: bool, size: MapSize) -> di
         figures[f"{k}_median_px"] = round(fid["median_px"], 3)
         figures[f"{k}_missing_stations"] = fid["missing"]
         figures[f"{k}_metres_per_px"] = round(fid["metres_per_px"], 2)
+        tile_fid = fidelity(tiled["spec"], data, tile_parts(tiled["tiles"]))
+        figures[f"{k}_tiles_max_px"] = round(tile_fid["max_px"], 3)
+        figures[f"{k}_tiles_p99_px"] = round(tile_fid["p99_px"], 3)
+        figures[f"{k}_tiles_missing_stations"] = tile_fid["missing"]
     print_case(case, figures, skip_folium)
     return figures
 
@@ -449,6 +556,18 @@ def print_case(case: Case, f: dict[str, Any], skip_folium: bool) -> None:
           + ("" if skip_folium else f", folium cold {f[f'{k}_folium_s'] / max(f[f'{k}_cold_s'], 1e-9):.1f}, "
                                     f"folium warm {f[f'{k}_folium_render_s'] / max(f[f'{k}_warm_s'], 1e-9):.1f}"))
     print(f"  peak Python memory of the cold build (tracemalloc; DuckDB and GEOS buffers not traced): {f[f'{k}_peak_mb']:.1f} MB")
+    print(f"  new path (geometry tiles once, values per view): {f[f'{k}_tiles']} tile(s) of {fmt_int(f[f'{k}_tiles_bytes'])} B "
+          f"({fmt_int(f[f'{k}_tiles_gzip_bytes'])} gzipped, built in {fmt_s(f[f'{k}_tiles_build_s'])}) + message "
+          f"{fmt_int(f[f'{k}_tiles_message_bytes'])} B ({fmt_int(f[f'{k}_tiles_message_deflated_bytes'])} deflated): first view "
+          f"{fmt_int(f[f'{k}_tiles_first_bytes'])} B on the wire; measure change {fmt_int(f[f'{k}_tiles_change_bytes'])} B "
+          f"({fmt_int(f[f'{k}_tiles_change_deflated_bytes'])} deflated); rerun cold {fmt_s(f[f'{k}_tiles_cold_s'])}, "
+          f"warm {fmt_s(f[f'{k}_tiles_warm_s'])}"
+          + ("" if skip_folium else f"; folium / new: first view {f[f'{k}_tiles_folium_raw_ratio']:.1f}x raw, "
+                                    f"{f[f'{k}_tiles_folium_ratio']:.1f}x deflated, "
+                                    f"measure change {f[f'{k}_tiles_change_folium_ratio']:.1f}x"))
+    if f"{k}_tiles_max_px" in f:
+        print(f"  new path fidelity at the fitted zoom: max {f[f'{k}_tiles_max_px']:.2f} px, p99 {f[f'{k}_tiles_p99_px']:.2f} px"
+              + (f"; {f[f'{k}_tiles_missing_stations']} stations not drawn" if f[f"{k}_tiles_missing_stations"] else ""))
     if f"{k}_max_px" in f:
         verdict = "ok" if f[f"{k}_max_px"] <= 1.0 else "ABOVE 1 px"
         print(f"  fidelity at the fitted zoom (1 px = {f[f'{k}_metres_per_px']:.1f} m on the ground): "

@@ -39,8 +39,13 @@ def test_map_payload_on_the_demo_city(demo_dir: Path, tmp_path: Path, capsys: py
     assert figures["city_ours_vertices"] <= figures["city_full_vertices"]
     assert figures["city_missing_stations"] == 0
     assert figures["city_max_px"] <= 1.0  # no vertex displaced by more than a pixel at the fitted zoom
+    # the new path: geometry tiles once, then only values; its tiles are as faithful
+    assert figures["city_tiles_max_px"] <= 1.0 and figures["city_tiles_missing_stations"] == 0
+    assert 0 < figures["city_tiles_change_deflated_bytes"] < figures["city_tiles_first_bytes"]
+    assert figures["city_tiles_change_bytes"] < figures["city_ours_bytes"]
     if _has_folium():
         assert figures["city_ours_bytes"] < figures["city_folium_bytes"]
+        assert figures["city_tiles_change_folium_ratio"] > 10
     assert not any(key.startswith(("brest_", "national_")) for key in figures)
 
 
@@ -180,3 +185,48 @@ def test_voters_benchmark_on_the_demo_city(demo_dir: Path, tmp_path: Path, capsy
     assert figures["voters"] == 400 and figures["seconds"] > 0
     assert 0.95 <= figures["match_rate"] <= 1 and figures["unmatched"] >= 0
     assert figures["match_rate"] * 400 + figures["unmatched"] + figures["doubtful"] == pytest.approx(400, abs=1)
+
+
+def test_map_browser_counts_bytes_of_http_and_websocket_frames() -> None:
+    bench = _load("map_browser")
+    wire = bench.WireCount()
+    wire.on_request({"requestId": "1", "request": {"url": "http://x/static/js/index.abc.js?v=1"}})
+    wire.on_request({"requestId": "2", "request": {"url": "http://x/carte-geo/s/a/1/29.bin"}})
+    wire.on_loading_finished({"requestId": "1", "encodedDataLength": 1000})
+    wire.on_loading_finished({"requestId": "2", "encodedDataLength": 300})
+    wire.on_frame({"response": {"opcode": 1, "payloadData": "héllo"}})  # text: its UTF-8 bytes
+    wire.on_frame({"response": {"opcode": 2, "payloadData": "AAECAw=="}})  # binary: base64 of 4 bytes
+    assert (wire.http, wire.code, wire.websocket, wire.frames) == (1300, 1000, 6 + 4, 2)
+    assert wire.total == 1310 and wire.data == 310 and wire.deflated_total > 1300
+    wire.reset()
+    assert wire.total == wire.data == wire.frames == 0
+
+
+def test_map_browser_json_contract_without_territories(capsys: pytest.CaptureFixture[str]) -> None:
+    """The last line is one JSON object with the issue's keys, null when not measured (never invented)."""
+    bench = _load("map_browser")
+    if not bench.CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed")
+    returned = bench.main(["--quick", "--skip-brest", "--skip-phone"])
+    out = capsys.readouterr().out.strip().splitlines()
+    figures = json.loads(out[-1])
+    assert figures == returned and figures["repeat"] == 1
+    for key in bench.CONTRACT_KEYS:
+        assert key in figures and figures[key] is None
+    assert any("France: skipped" in line for line in out)
+    with pytest.raises(SystemExit):
+        bench.main(["--national-dir", str(REPO_ROOT / "no-such-dir")])
+
+
+def test_map_browser_summary_takes_the_measured_figures() -> None:
+    bench = _load("map_browser")
+    runs = bench.Runs(first_paint_s=[1.0, 3.0, 2.0], first_bytes=[10, 30, 20], first_deflated=[5, 5, 5],
+                      first_data=[100, 100, 100], change_s=[0.2, 0.1, 0.3], change_bytes=[7, 7, 9],
+                      change_deflated=[3, 3, 3])
+    figures = {**bench.figures_of("brest_cold", runs), **bench.figures_of("brest_warm", runs),
+               "brest_folium_first_bytes": 2500, "brest_folium_measure_change_bytes": 2500}
+    result = bench.summary(figures)
+    assert result["brest_bytes"] == 100 and result["brest_folium_ratio"] == 25.0
+    assert result["brest_measure_change_bytes"] == 7 and result["brest_warm_measure_change_s"] == 0.2
+    assert result["france_first_paint_s"] is None and result["brest_cold_first_paint_s"] == 2.0
+    assert "Brest, ours, cold" in bench.table(result, bench.ROWS) and "France" not in bench.table(result, bench.ROWS)
