@@ -770,13 +770,14 @@ def cmd_voters(args: argparse.Namespace) -> int:
         return 0
     store = CampaignStore.from_settings(settings)
     if args.voters_action == "import":
-        from dashboard.canvass.voters import prepare_voter_import, write_prepared
+        from dashboard.canvass.voters import opposition_exclude, prepare_voter_import, write_prepared
 
         if not settings.warehouse_path.exists():
             raise WarehouseMissing("entrepôt absent : importez d'abord les adresses REU de la commune")
         with Warehouse(settings.warehouse_path, read_only=True) as wh:
             prepared = prepare_voter_import(args.file, wh, mapping=args.mapping, commune=args.commune,
-                                            election_date=_election_date(store, args.election_date))
+                                            election_date=_election_date(store, args.election_date),
+                                            exclude=opposition_exclude(store))
         report = prepared.report if args.dry_run else write_prepared(prepared, store, by="cli")
         if args.review_csv is not None:
             _write_new(args.review_csv, report.review_csv())
