@@ -45,10 +45,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dashboard.access.permissions import Grant, PermissionDenied, permission
-from dashboard.canvass.doors import door_count, phone_turf, turf_addresses, turf_walk
+from dashboard.canvass.doors import door_count, drop_opposed_doors, phone_turf, turf_addresses, turf_walk
 from dashboard.errors import IsoloirError
 from dashboard.store import turfs as turf_store
-from dashboard.store import questionnaires, visits
+from dashboard.store import opposition, questionnaires, visits
 from dashboard.store.users import User
 from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import latest_election
@@ -131,12 +131,13 @@ def turf_detail(site: Site, user: User, turf_id: int) -> dict[str, Any]:
     state = visits.turf_state(site.store, turf.turf_id, by=user)  # rights re-read, audited
     wh = _WAREHOUSES.get(site.settings.warehouse_path)
     walk = turf_walk(turf_addresses(wh, turf.address_ids, latest_election(wh)), turf.address_ids)
-    doors = phone_turf(walk, state.households, state.visits)
+    doors, excluded = drop_opposed_doors(phone_turf(walk, state.households, state.visits),
+                                         opposition.load(site.store).door_opposed)  # never shown, counted
     known = {d["address_id"]: len(d["households"]) for d in doors}
     estimates = {d["address_id"]: d["estimated_doors"] for d in doors}
     return {"turf": {"turf_id": turf.turf_id, "name": turf.name, "zone_name": turf.zone_name,
                      "doors": door_count(estimates, known)},
-            "doors": doors, "loaded_at": datetime.now(timezone.utc).isoformat(),
+            "doors": doors, "excluded": excluded, "loaded_at": datetime.now(timezone.utc).isoformat(),
             "questionnaire": questionnaire_of(site, user, turf.turf_id)}
 
 

@@ -163,3 +163,18 @@ def test_the_gate_sends_the_page_to_login_and_answers_the_api_in_json(app: Field
     status, _, body = call("GET", "/porte-a-porte/api/secteurs", {"Host": HOST, "Accept": "application/json",
                                                                   "Cookie": app.canvasser})
     assert status == 200 and json.loads(body)["user"] == "canvasser"
+
+
+def test_an_opposed_door_leaves_the_phone_payload_and_is_counted(app: Field) -> None:
+    """« Ne plus solliciter » puts the door on the opposition list: the next load no longer shows it (counted in
+    ``excluded``), the other doors keep their walk order (the paper sheet's line numbers)."""
+    headers = {**SAME, "Cookie": app.canvasser}
+    before = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    door = before["doors"][-1]
+    visit = {"visit_id": str(uuid.uuid4()), "turf_id": app.own_turf, "address_id": door["address_id"],
+             "outcome": "ne_plus_solliciter", "recorded_at": 1_772_355_600_000, "seq": 40, "household_id": None}
+    assert _json(post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"visits": [visit]}).encode(), headers))["new"]
+    after = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    assert door["address_id"] not in {d["address_id"] for d in after["doors"]}
+    assert after["excluded"] == before["excluded"] + max(len(door["households"]), 1)
+    assert [d["order"] for d in after["doors"]] == [d["order"] for d in before["doors"][:-1]]

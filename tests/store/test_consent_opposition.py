@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.access.permissions import PermissionDenied
+from dashboard.canvass.doors import drop_opposed_doors
 from dashboard.canvass.sheet import drop_opposed
 from dashboard.privacy.identity import identity
 from dashboard.store import CampaignStore, audit, consent, contacts, crypto, messages, opposition, person, visits
@@ -223,3 +224,6 @@ def test_an_opposed_person_never_appears_on_an_export_a_message_list_or_a_walk_s
     sheet = pd.DataFrame({"order": range(1, len(DOORS) + 1), "address_id": DOORS, "household_id": [None] * len(DOORS)})
     kept, excluded = drop_opposed(sheet, opposition.load(store).doors)
     assert not set(kept["address_id"]) & set(opposed_doors) and excluded == len(set(opposed_doors))
+    phone = [{"address_id": d, "order": i + 1, "households": [], "history": []} for i, d in enumerate(DOORS)]
+    shown, left_out = drop_opposed_doors(phone, opposition.load(store).door_opposed)  # the phone page's payload
+    assert not {d["address_id"] for d in shown} & set(opposed_doors) and left_out == len(set(opposed_doors))
