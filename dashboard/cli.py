@@ -700,11 +700,13 @@ def cmd_person(args: argparse.Namespace) -> int:
         _private_write(folder / "personne.json", record.to_json().encode("utf-8"))
         _private_write(folder / "personne.txt", record.summary_fr().encode("utf-8"))
         counts = record.counts()
-        print(f"Exporté dans {folder} : {counts['contacts']} contact(s), {counts['consents']} consentement(s), "
+        print(f"Exporté dans {folder} : {counts['contacts']} contact(s), {counts['voters']} inscription(s) sur la liste "
+              f"électorale, {counts['consents']} consentement(s), "
               f"{counts['visits']} passage(s), {counts['oppositions']} opposition(s) (inscrit au journal d'audit).")
         return 0
     done = person.erase_person(store, query, by=user)
-    print(f"Effacé : {done.contacts} contact(s), {done.consents} consentement(s), {done.visits} passage(s), "
+    print(f"Effacé : {done.contacts} contact(s), {done.voters} inscription(s) sur la liste électorale, "
+          f"{done.consents} consentement(s), {done.visits} passage(s), "
           f"{done.answers} réponse(s) ; opposition gardée sous forme de clés : n° {', '.join(map(str, done.oppositions_kept))}.")
     return 0
 

@@ -221,8 +221,12 @@ def add_request(store: CampaignStore, *, by: Principal | str, source: str, recei
 def add_for_contact(con: Tx, contact_id: int, full_name: str | None, address: str | None, address_id: str | None, *,
                     user: str, source: str, now: datetime) -> int:
     """A keyed-only entry for a contact (an erasure): the hashed identity of its name and address, no clear value."""
+    return add_keyed(con, from_full_name(full_name, address=address), address_id, user=user, source=source, now=now)
+
+
+def add_keyed(con: Tx, person: Identity, address_id: str | None = None, *, user: str, source: str, now: datetime) -> int:
+    """A keyed-only entry for ``person`` (an erased contact or voter): hashes only, no clear value."""
     digest = digest_with(_secret(con, create=True))  # type: ignore[arg-type]
-    person = from_full_name(full_name, address=address)
     opposition_id = int(con.execute(con.dialect.next_id("opposition", "opposition_id", "opposition_seq")).fetchone()[0])
     con.execute("INSERT INTO opposition (opposition_id, source, received_on, entered_by, entered_at, match_keys, "
                 "address_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
