@@ -178,3 +178,37 @@ def test_an_opposed_door_leaves_the_phone_payload_and_is_counted(app: Field) -> 
     assert door["address_id"] not in {d["address_id"] for d in after["doors"]}
     assert after["excluded"] == before["excluded"] + max(len(door["households"]), 1)
     assert [d["order"] for d in after["doors"]] == [d["order"] for d in before["doors"][:-1]]
+
+
+def test_a_consent_given_at_an_open_door_is_recorded_once_with_its_proof(app: Field) -> None:
+    """The phone's consent step after « ouvert »: the exact texts come with the turf; the step is recorded as a
+    contact met at the door with its consents (text version, who, when, source ``porte_a_porte``), once per phone id."""
+    from dashboard.store import consent
+
+    headers = {**SAME, "Cookie": app.canvasser}
+    turf = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    texts = turf["consent_texts"]
+    assert set(texts) == {"recontact", "volunteering"} and texts["recontact"]["text"].startswith("J'accepte")
+    door = turf["doors"][2]
+    step = {"consent_id": str(uuid.uuid4()), "address_id": door["address_id"], "address": door["label"],
+            "full_name": "Aline Fictive", "email": "aline@example.fr", "purposes": ["recontact", "volunteering"],
+            "versions": {p: t["version"] for p, t in texts.items()}, "recorded_at": 1_772_355_600_000}
+    body = json.dumps({"visits": [], "consents": [step]}).encode()
+    first = _json(post(app.routes, "/porte-a-porte/api/envoi", body, headers))
+    again = _json(post(app.routes, "/porte-a-porte/api/envoi", body, headers))
+    assert first["consents"] == again["consents"] == [step["consent_id"]] and first["consents_refused"] == {}
+    with app.site.store.read() as con:
+        rows = con.execute("SELECT contact_id FROM contact WHERE client_id = ?", [step["consent_id"]]).fetchall()
+    assert len(rows) == 1
+    given = consent.consents_of(app.site.store, int(rows[0][0]), by="cli")
+    assert {(k.purpose, k.channel) for k in given} == {("recontact", "email"), ("volunteering", "email")}
+    assert all(k.source == "porte_a_porte" and k.collected_by == "canvasser" and k.text == texts[k.purpose]["text"]
+               for k in given)
+    stale = {**step, "consent_id": str(uuid.uuid4()), "versions": {"recontact": 99}, "purposes": ["recontact"]}
+    other = {**step, "consent_id": str(uuid.uuid4()), "email": None}
+    answer = _json(post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"consents": [stale, other]}).encode(), headers))
+    assert answer["consents"] == [] and "périmé" in answer["consents_refused"][stale["consent_id"]]
+    assert "courriel ou téléphone" in answer["consents_refused"][other["consent_id"]]
+    bad = post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"consents": [{**step, "purposes": ["newsletter"]}]}).encode(),
+               headers)
+    assert bad.status == 400
