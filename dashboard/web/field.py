@@ -50,6 +50,7 @@ from dashboard.canvass.doors import door_count, drop_opposed_doors, phone_turf, 
 from dashboard.errors import IsoloirError
 from dashboard.store import turfs as turf_store
 from dashboard.store import consent, contacts, opposition, questionnaires, visits
+from dashboard.store import voters as voter_store
 from dashboard.store.users import User
 from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import latest_election
@@ -134,6 +135,9 @@ def turf_detail(site: Site, user: User, turf_id: int) -> dict[str, Any]:
     walk = turf_walk(turf_addresses(wh, turf.address_ids, latest_election(wh)), turf.address_ids)
     doors, excluded = drop_opposed_doors(phone_turf(walk, state.households, state.visits),
                                          opposition.load(site.store).door_opposed)  # never shown, counted
+    names = voter_store.voters_at_doors(site.store, by=user, address_ids=[d["address_id"] for d in doors])
+    for door in doors:  # the electoral list by name at each door, in walk order; the opposed never
+        door["voters"] = names.get(door["address_id"], [])
     known = {d["address_id"]: len(d["households"]) for d in doors}
     estimates = {d["address_id"]: d["estimated_doors"] for d in doors}
     return {"turf": {"turf_id": turf.turf_id, "name": turf.name, "zone_name": turf.zone_name,

@@ -212,3 +212,38 @@ def test_a_consent_given_at_an_open_door_is_recorded_once_with_its_proof(app: Fi
     bad = post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"consents": [{**step, "purposes": ["newsletter"]}]}).encode(),
                headers)
     assert bad.status == 400
+
+
+def test_the_phone_shows_the_voters_by_name_at_the_canvassers_doors_never_the_opposed(app: Field) -> None:
+    """The electoral list on the phone: names at each door of the canvasser's turf, sorted; a person opposed after
+    the import (a letter) is left out at once; another turf's voters never reach this canvasser."""
+    from datetime import date
+
+    import pandas as pd
+
+    from dashboard.store import opposition
+    from dashboard.store import voters as voter_store
+
+    turf = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    door = turf["doors"][3]["address_id"]
+    elsewhere = turfs.get_turf(app.site.store, app.other_turf, by="cli").address_ids[0]
+    people = [("ROCHEFORT", "", "Zélie", "1960-02-03", door), ("ABADIE", "VERNET", "Paul Émile", "1975-11-30", door),
+              ("FICTIF", "", "Octave", "1948-06-07", door), ("AILLEURS", "", "Rose", "1990-01-01", elsewhere)]
+    n = len(people)
+    frame = pd.DataFrame({
+        "line": range(2, n + 2), "commune_code": ["45999"] * n, "station_id": [p[4].split("@")[1] for p in people],
+        "list_kind": ["principale"] * n, "address_id": [p[4] for p in people], "candidate_id": [None] * n,
+        "match_method": ["exact"] * n, "match_score": [100.0] * n, "match_status": ["auto"] * n, "match_reason": [None] * n,
+        "birth_name": [p[0] for p in people], "usage_name": [p[1] for p in people], "first_names": [p[2] for p in people],
+        "birth_date": [p[3] for p in people], "sex": ["F", "M", "M", "F"], "address": ["1 rue Fictive"] * n})
+    voter_store.store_voter_list(app.site.store, by="cli", voters=frame, file_name="l.csv", file_sha256="0" * 64,
+                                 election_date=date(2026, 3, 15), counts_={"rows": n, "matched": n}, options={})
+    opposition.add_request(app.site.store, by="cli", source="courrier", received_on=date(2026, 3, 1), birth_name="Fictif",
+                           first_names="octave", birth_date="07/06/1948")
+    answer = get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser})
+    shown = next(d for d in _json(answer)["doors"] if d["address_id"] == door)
+    assert shown["voters"] == ["ROCHEFORT Zélie", "VERNET (né·e ABADIE) Paul Émile"]
+    assert b"FICTIF" not in answer.body and b"AILLEURS" not in answer.body
+    canvasser = next(u for u in users.list_users(app.site.store, by="cli") if u.role == "canvasser")
+    assert voter_store.voters_at_doors(app.site.store, by=canvasser, address_ids=[elsewhere]) == {}  # not their door
+    assert voter_store.voters_at_doors(app.site.store, by="cli", address_ids=[elsewhere]) == {elsewhere: ["AILLEURS Rose"]}

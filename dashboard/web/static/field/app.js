@@ -289,6 +289,13 @@ function floorName(f) {
 function householdName(h, index) {
   return h.label || `${floorName(h.floor)} · porte ${index + 1}`;
 }
+function voterList(door) {
+  // the electoral list at this door, by name (the server leaves out the opposed and other canvassers' doors)
+  const names = door.voters || [];
+  if (!names.length) return [];
+  return [el('details', { className: 'electeurs' }, el('summary', { text: plural(names.length, 'électeur inscrit', 'électeurs inscrits') }),
+    el('ul', {}, ...names.map((n) => el('li', { text: n }))))];
+}
 function renderDoor(turf, door) {
   show('ecran-porte');
   $('porte-nom').textContent = `${door.order}. ${door.label}`;
@@ -302,7 +309,7 @@ function renderDoor(turf, door) {
       save(); render();
     }));
     buttons.hidden = false;
-    box.replaceChildren();
+    box.replaceChildren(...voterList(door));
     $('ajout').open = false;
     return;
   }
@@ -327,7 +334,7 @@ function renderDoor(turf, door) {
       ...onFloor.map((h, i) => householdCard(door, h, i))));
     }
   }
-  box.replaceChildren(...parts);
+  box.replaceChildren(...voterList(door), ...parts);
 }
 function householdCard(door, h, index) {
   const st = status(lastOutcome(door, h.household_id));
