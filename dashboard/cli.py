@@ -700,11 +700,13 @@ def cmd_person(args: argparse.Namespace) -> int:
         _private_write(folder / "personne.json", record.to_json().encode("utf-8"))
         _private_write(folder / "personne.txt", record.summary_fr().encode("utf-8"))
         counts = record.counts()
-        print(f"Exporté dans {folder} : {counts['contacts']} contact(s), {counts['consents']} consentement(s), "
+        print(f"Exporté dans {folder} : {counts['contacts']} contact(s), {counts['voters']} inscription(s) sur la liste "
+              f"électorale, {counts['consents']} consentement(s), "
               f"{counts['visits']} passage(s), {counts['oppositions']} opposition(s) (inscrit au journal d'audit).")
         return 0
     done = person.erase_person(store, query, by=user)
-    print(f"Effacé : {done.contacts} contact(s), {done.consents} consentement(s), {done.visits} passage(s), "
+    print(f"Effacé : {done.contacts} contact(s), {done.voters} inscription(s) sur la liste électorale, "
+          f"{done.consents} consentement(s), {done.visits} passage(s), "
           f"{done.answers} réponse(s) ; opposition gardée sous forme de clés : n° {', '.join(map(str, done.oppositions_kept))}.")
     return 0
 
@@ -770,13 +772,14 @@ def cmd_voters(args: argparse.Namespace) -> int:
         return 0
     store = CampaignStore.from_settings(settings)
     if args.voters_action == "import":
-        from dashboard.canvass.voters import prepare_voter_import, write_prepared
+        from dashboard.canvass.voters import opposition_exclude, prepare_voter_import, write_prepared
 
         if not settings.warehouse_path.exists():
             raise WarehouseMissing("entrepôt absent : importez d'abord les adresses REU de la commune")
         with Warehouse(settings.warehouse_path, read_only=True) as wh:
             prepared = prepare_voter_import(args.file, wh, mapping=args.mapping, commune=args.commune,
-                                            election_date=_election_date(store, args.election_date))
+                                            election_date=_election_date(store, args.election_date),
+                                            exclude=opposition_exclude(store))
         report = prepared.report if args.dry_run else write_prepared(prepared, store, by="cli")
         if args.review_csv is not None:
             _write_new(args.review_csv, report.review_csv())

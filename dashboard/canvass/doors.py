@@ -19,7 +19,7 @@ Everything here is pure (frames and lists in, values out): no store, no Streamli
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -147,3 +147,28 @@ def phone_turf(walk: pd.DataFrame, households: Sequence[Mapping[str, Any]],
             "history": [v for a in ids for v in history.get(a, [])],
         })
     return doors
+
+
+def drop_opposed_doors(doors: Sequence[Mapping[str, Any]],
+                       opposed: Callable[[object, object], bool]) -> tuple[list[dict[str, Any]], int]:
+    """:func:`phone_turf`'s doors without those on the opposition list, and how many were left out.
+
+    ``opposed(address_id, household_id)`` (``store/opposition.OppositionList.door_opposed``): an address-level
+    entry (``household_id`` None) removes the whole door, a household's entry only that household. Each door
+    keeps its ``order`` (the paper sheet's line numbers stay those of the walk); a door whose every known household
+    is opposed goes too. Counted like the walk sheets: one per household left out, one for a door without known
+    households."""
+    kept: list[dict[str, Any]] = []
+    excluded = 0
+    for door in doors:
+        households = list(door["households"])
+        if opposed(door["address_id"], None):
+            excluded += max(len(households), 1)
+            continue
+        remaining = [h for h in households if not opposed(door["address_id"], h["household_id"])]
+        excluded += len(households) - len(remaining)
+        if households and not remaining:  # every known household of the door opposed: the door goes too
+            continue
+        kept.append({**door, "households": remaining})
+    return kept, excluded
+

@@ -26,6 +26,8 @@ from dashboard.csv_export import french_csv
 from dashboard.errors import ImportRejected
 from dashboard.formats import format_fr
 from dashboard.ingest.voters import VoterIdentity, VoterMapping, read_voter_list, read_voter_mapping, station_id
+from dashboard.privacy.identity import identity
+from dashboard.store import opposition
 from dashboard.store import voters as voter_store
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ REVIEW_COLUMNS: dict[str, str] = {
     "line": "ligne", "station_id": "bureau", "address": "adresse (fichier)", "status": "état", "method": "méthode",
     "score": "score", "candidate": "adresse proposée", "reason": "raison",
 }
+OPPOSED_STATUS = "exclu : opposition"  # a row the opposition list left out, listed for review (no name)
+OPPOSED_REASON = "personne sur la liste d'opposition (ne plus solliciter) : non importée"
 _ADDRESS_SQL = ("SELECT address_id, commune_code, station_id, label, housenumber, street, postcode, city FROM address "
                 "WHERE commune_code IN (SELECT unnest(?::VARCHAR[]))")
 
@@ -159,10 +163,15 @@ def prepare_voter_import(path: Path, wh: Warehouse, *, mapping: Path | VoterMapp
                                  line=int(frame["line"].iloc[position]))
     frame = frame.assign(station_id=stations)
     excluded = 0
+    left_out = pd.DataFrame(columns=list(REVIEW_COLUMNS))
     if exclude is not None:
         keep = [not exclude(VoterIdentity(r.birth_name, r.usage_name, r.first_names, r.birth_date, r.address, r.commune_code))
                 for r in frame.itertuples(index=False)]
         excluded = len(frame) - sum(keep)
+        out = frame[[not k for k in keep]]
+        left_out = pd.DataFrame({"line": out["line"], "station_id": out["station_id"], "address": out["address"],
+                                 "status": OPPOSED_STATUS, "method": "—", "score": 0.0, "candidate": None,
+                                 "reason": OPPOSED_REASON}).reset_index(drop=True)
         frame = frame[keep].reset_index(drop=True)
     used = sorted(set(frame["commune_code"]))
     index = AddressIndex(wh.query(_ADDRESS_SQL, [used]))
@@ -190,6 +199,8 @@ def prepare_voter_import(path: Path, wh: Warehouse, *, mapping: Path | VoterMapp
         "candidate": [m.candidate_label for m, r in zip(matches, review_mask, strict=True) if r],
         "reason": voters.loc[review_mask, "match_reason"],
     }).reset_index(drop=True)
+    if len(left_out):
+        review = pd.concat([left_out, review], ignore_index=True).sort_values("line", kind="stable").reset_index(drop=True)
     statuses = voters["match_status"].value_counts()
     report = VoterImportReport(
         file_name=path.name, rows=voter_list.rows, matched=int(statuses.get("auto", 0)),
@@ -201,6 +212,18 @@ def prepare_voter_import(path: Path, wh: Warehouse, *, mapping: Path | VoterMapp
                "commune": commune, "exclude": exclude is not None}
     report.seconds = time.perf_counter() - started
     return PreparedVoters(report, voters, hashlib.sha256(path.read_bytes()).hexdigest(), options, election_date)
+
+
+def opposition_exclude(store: CampaignStore) -> Exclude:
+    """The store's opposition list as the import's ``exclude`` predicate: a row is left out when its birth name,
+    usage name, first names, birth date and address match an entry within the stated tolerance
+    (``privacy/identity.py``; read once, one hashed lookup per row). Every import goes through it."""
+    is_opposed = opposition.load(store).is_opposed
+
+    def exclude(person: VoterIdentity) -> bool:
+        return is_opposed(identity(birth_name=person.birth_name, usage_name=person.usage_name,
+                                   first_names=person.first_names, birth_date=person.birth_date, address=person.address))
+    return exclude
 
 
 def write_prepared(prepared: PreparedVoters, store: CampaignStore, *, by: Principal | str) -> VoterImportReport:

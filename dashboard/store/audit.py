@@ -78,6 +78,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "consent_withdrawn": "consentement retiré",
     "consent_text": "nouvelle version d'un texte de consentement",
     "opposition_add": "opposition enregistrée",
+    "opposition_expire": "oppositions supprimées après leur durée de conservation",
     "message_list": "liste de diffusion exportée",
     "person_export": "export des données d'une personne (droit d'accès)",
     "person_erase": "effacement des données d'une personne",

@@ -215,7 +215,8 @@ def _door(address_id: object) -> tuple[str, str]:
 def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full_name: str,
                 outcome: str, consent: bool, address_id: str | None = None, station_id: str | None = None,
                 phone: str | None = None, email: str | None = None, remark: str | None = None,
-                now: datetime | None = None, consents: Iterable[tuple[str, str]] = ()) -> int:
+                now: datetime | None = None, consents: Iterable[tuple[str, str]] = (), client_id: str | None = None,
+                source: str = "terrain") -> int:
     """Record one contact (``record_feedback``; a canvasser only at one of their doors). Returns its id.
 
     ``address_id`` (``<BAN id>@<station_id>``) is the door; its station is the
@@ -226,7 +227,9 @@ def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full
     goes through the sensitive-mention guard (``text_review.store_free_text``):
     :func:`remark_held` says afterwards whether it waits for a supervisor. ``consents``: the (purpose, channel)
     pairs agreed, recorded with their proof in the same transaction (``store/consent.py``); any of them
-    implies ``consent``.
+    implies ``consent``. ``client_id``: the sender's own id of this contact (the phone page's): a contact already
+    stored under it is returned as it is, nothing written (a batch sent twice). ``source``: the consents' origin
+    (``terrain`` the Terrain form, ``porte_a_porte`` the phone page).
     """
     consents = list(consents)
     if isinstance(consent, bool) and consents:
@@ -264,21 +267,26 @@ def add_contact(store: CampaignStore, *, by: Principal | str, address: str, full
                     f"SELECT count(*) FROM ({ADDRESSES_OF_USER_SQL}) d WHERE d.address_id = ?", [actor_name(by), door]
                 ).fetchone()[0] > 0
                 require(by, "record_feedback", in_own_zones=inside)  # type: ignore[arg-type]
+            if client_id is not None:
+                known = con.execute("SELECT contact_id FROM contact WHERE client_id = ?", [str(client_id)[:64]]).fetchone()
+                if known is not None:
+                    return int(known[0])
             ring = crypto.keyring()
             contact_id = int(con.execute(con.dialect.next_id("contact", "contact_id", "contact_seq")).fetchone()[0])
             sealed = [ring.seal(v, "contact", c, contact_id) for c, v in
                       (("address", address_clean), ("full_name", name_clean), ("phone", phone_clean), ("email", email_clean))]
             con.execute(
                 "INSERT INTO contact (contact_id, station_id, address_id, address, full_name, phone, email, consent, outcome, created_by, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [contact_id, station, door, *sealed, consent, outcome_clean, actor_name(by), now],
+                "created_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [contact_id, station, door, *sealed, consent, outcome_clean, actor_name(by), now,
+                 None if client_id is None else str(client_id)[:64]],
             )
             caught = text_review.store_free_text(con, "contact_remark", contact_id, remark_clean, station_id=station,
                                                  user=actor_name(by), now=now)
             audit.insert(con, actor_name(by), "record_feedback", "contact", contact_id,
                          {"station_id": station, "outcome": outcome_clean, "consent": consent,
                           **({} if remark_clean is None else {"remark": "held" if caught else "stored"})}, at=now)
-            consent_store.record_in(con, contact_id, consents, user=actor_name(by), source="terrain", now=now)
+            consent_store.record_in(con, contact_id, consents, user=actor_name(by), source=source, now=now)
     return contact_id
 
 

@@ -380,6 +380,13 @@ def _retention_and_notes(d: Dialect) -> list[str]:
     ]
 
 
+def _phone_consents(d: Dialect) -> list[str]:
+    """Consents given at the door on the phone page (``web/field.py``): ``contact.client_id``, the phone's id of
+    the contact it sends with its consents, so a batch sent twice records it once (``store/contacts.add_contact``
+    looks it up in its write transaction; no index, so later migrations can still alter ``contact`` on DuckDB)."""
+    return ["ALTER TABLE contact ADD COLUMN client_id VARCHAR"]
+
+
 # (number, name, statements of the dialect), in order; numbers never reused
 MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (1, "baseline", _baseline),
@@ -395,6 +402,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Dialect], list[str]]]] = [
     (11, "voters", _voters),
     (12, "consent_and_opposition", _consent_and_opposition),
     (13, "retention_and_notes", _retention_and_notes),
+    (15, "phone_consents", _phone_consents),
 ]
 # number -> a data step run after the migration's statements, in the same transaction
 DATA_STEPS: dict[int, Callable[[Tx], None]] = {6: _seal_clear_values}

@@ -22,6 +22,11 @@ key, the opposed doors, the opposed contacts): checking 50,000 people is a looku
 the walk sheets (``canvass/sheet.drop_opposed`` with :func:`opposed_doors`), and offered to imports as a
 predicate (:meth:`OppositionList.is_opposed`, :func:`predicate`). An opposed person is excluded and
 counted: every report says how many were left out.
+
+**Kept** :data:`OPPOSITION_YEARS` years from the request (``received_on``; the period the CNIL recommends
+for opposition lists), through the campaign's purge (``store/purge.py`` keeps the table); then
+:func:`expire` deletes the entry, at every start with the automatic purge (``purge.purge_if_due``),
+audited ``opposition_expire`` with the count and the cut-off date, never an identity.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ from dashboard.store.validate import clean_text
 SOURCES: dict[str, str] = {"terrain": "terrain (ne plus solliciter)", "courriel": "demande par courriel",
                            "courrier": "demande par courrier", "effacement": "effacement des données"}
 REQUEST_SOURCES = ("courriel", "courrier")
+EXPIRY_ACTOR = "purge-auto"  # the system actor of the purge at start (store/purge.AUTO_ACTOR)
+OPPOSITION_YEARS = 3  # kept this long from the request (received_on), then deleted by :func:`expire`
 MAX_NAME = 120
 MAX_ADDRESS = 200
 
@@ -221,8 +228,12 @@ def add_request(store: CampaignStore, *, by: Principal | str, source: str, recei
 def add_for_contact(con: Tx, contact_id: int, full_name: str | None, address: str | None, address_id: str | None, *,
                     user: str, source: str, now: datetime) -> int:
     """A keyed-only entry for a contact (an erasure): the hashed identity of its name and address, no clear value."""
+    return add_keyed(con, from_full_name(full_name, address=address), address_id, user=user, source=source, now=now)
+
+
+def add_keyed(con: Tx, person: Identity, address_id: str | None = None, *, user: str, source: str, now: datetime) -> int:
+    """A keyed-only entry for ``person`` (an erased contact or voter): hashes only, no clear value."""
     digest = digest_with(_secret(con, create=True))  # type: ignore[arg-type]
-    person = from_full_name(full_name, address=address)
     opposition_id = int(con.execute(con.dialect.next_id("opposition", "opposition_id", "opposition_seq")).fetchone()[0])
     con.execute("INSERT INTO opposition (opposition_id, source, received_on, entered_by, entered_at, match_keys, "
                 "address_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -277,4 +288,31 @@ def entries(store: CampaignStore, *, by: Principal | str) -> list[Entry]:
         found = entries_in(con)
         audit.insert(con, actor_name(by), "view_personal_data", "opposition", None, {"rows": len(found)})
     return found
+
+
+def expiry_cutoff(today: date) -> date:
+    """Entries received before this day are past :data:`OPPOSITION_YEARS` years (29 February → 28)."""
+    try:
+        return today.replace(year=today.year - OPPOSITION_YEARS)
+    except ValueError:
+        return today.replace(year=today.year - OPPOSITION_YEARS, day=28)
+
+
+@retrying
+def expire(store: CampaignStore, today: date, *, now: datetime | None = None) -> int:
+    """Delete the entries received more than :data:`OPPOSITION_YEARS` years before ``today`` (Paris's day);
+    audited ``opposition_expire`` by the purge's system actor with the count; the files compacted. Returns the count."""
+    if not store.exists():
+        return 0
+    now = now or utc_now()
+    cutoff = expiry_cutoff(today)
+    with store.write() as con:
+        count = int(con.execute("SELECT count(*) FROM opposition WHERE received_on < ?", [cutoff]).fetchone()[0])
+        if not count:
+            return 0
+        con.execute("DELETE FROM opposition WHERE received_on < ?", [cutoff])
+        audit.insert(con, EXPIRY_ACTOR, "opposition_expire", "opposition", None,
+                     {"deleted": count, "received_before": cutoff.isoformat(), "years": OPPOSITION_YEARS}, at=now)
+    store.backend.compact(("opposition",), rewrite=True)  # nothing of the expired identities left in the files
+    return count
 

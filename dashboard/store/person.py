@@ -5,7 +5,12 @@ contacts whose full name matches (``privacy.identity``: accents, case, hyphens, 
 and the opposition entries matching the identity (by their keyed hashes: an erased person is still
 found there, without a name) make up the person.
 
-**Access** (:func:`export_person`): the contacts (name, address, phone, e-mail, outcome), their consents
+**Voters**: the electoral list's rows of the person (``voter``, sealed) are part of them: a voter whose birth
+name or usage name, first names and birth date (or, without a birth date asked, the address of one of the
+person's contacts) match under ``privacy.identity.same_person``'s tolerance.
+
+**Access** (:func:`export_person`): the contacts (name, address, phone, e-mail, outcome), the voter rows
+(names, birth date, sex, address, station, the import they came from), their consents
 with proofs (text and version shown, date, collector, withdrawal), the visits recorded at their doors
 (outcome, date, canvasser) with the questionnaire answers given at those visits, the opposition entries,
 and the audit lines about their contacts and entries; as a JSON document and a French summary
@@ -17,7 +22,8 @@ the households and answers of those visits), and replaces every matching opposit
 identity by nothing: what stays is the **minimal keyed record** needed to honour the opposition
 (source, dates, the keyed hashes, and for a field entry its door). When the person had no entry yet, one
 is made (``effacement``) from the keyed hashes of their name and address, so a later import or contact
-cannot bring them back. Needs ``purge`` (the admin); the rights are re-read when it runs; the audit line
+cannot bring them back; each erased voter row likewise leaves one keyed entry (names, birth date, address
+hashed), so the next import of an electoral list excludes them (``canvass/voters.opposition_exclude``). Needs ``purge`` (the admin); the rights are re-read when it runs; the audit line
 ``person_erase`` holds counts and ids only, never the erased name.
 """
 
@@ -31,7 +37,7 @@ from typing import Any
 from dashboard.access.permissions import Principal, actor_name
 from dashboard.errors import IsoloirError
 from dashboard.formats import format_fr
-from dashboard.privacy.identity import Identity, IdentityIndex, from_full_name
+from dashboard.privacy.identity import Identity, IdentityIndex, from_full_name, identity, same_person
 from dashboard.store import audit, consent as consent_store, crypto, opposition
 from dashboard.store.backend import Tx, retrying, utc_now
 from dashboard.store.campaign import CampaignStore
@@ -62,6 +68,7 @@ class PersonRecord:
     """Everything the store holds about one person."""
 
     contacts: list[dict[str, Any]] = field(default_factory=list)
+    voters: list[dict[str, Any]] = field(default_factory=list)
     consents: list[dict[str, Any]] = field(default_factory=list)
     visits: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
@@ -70,7 +77,7 @@ class PersonRecord:
 
     @property
     def empty(self) -> bool:
-        return not (self.contacts or self.oppositions)
+        return not (self.contacts or self.voters or self.oppositions)
 
     def counts(self) -> dict[str, int]:
         return {k: len(v) for k, v in asdict(self).items()}
@@ -88,6 +95,10 @@ class PersonRecord:
                          f" — {OUTCOMES.get(str(c['outcome']), c['outcome'])}"
                          + (f", téléphone {c['phone']}" if c.get("phone") else "")
                          + (f", courriel {c['email']}" if c.get("email") else ""))
+        for v in self.voters:
+            names = " ".join(str(n) for n in (v["birth_name"], v["usage_name"] and f"({v['usage_name']})", v["first_names"]) if n)
+            lines.append(f"Liste électorale importée (bureau {v['station_id']}) : {names}, né(e) le {v['birth_date']}, "
+                         f"{v['address']}")
         for k in self.consents:
             state = f"retiré le {str(k['withdrawn_at'])[:10]}" if k["withdrawn_at"] else "en vigueur"
             lines.append(f"Consentement « {consent_store.PURPOSES[k['purpose']]} » par {consent_store.CHANNELS[k['channel']]}"
@@ -138,7 +149,38 @@ def _name_matches(index: IdentityIndex[int], wanted: Identity) -> list[int]:
     return found
 
 
-def _opposition_ids(con: Tx, query: Query, contact_ids: list[int], contacts: list[dict[str, Any]]) -> list[int]:
+VOTER_COLUMNS = ["voter_id", "import_id", "line", "commune_code", "station_id", "address_id", "birth_name", "usage_name",
+                 "first_names", "birth_date", "sex", "address"]
+
+
+def voter_identity(voter: dict[str, Any]) -> Identity:
+    """A voter row (opened) as ``privacy.identity`` sees it."""
+    return identity(birth_name=voter["birth_name"], usage_name=voter["usage_name"], first_names=voter["first_names"],
+                    birth_date=voter["birth_date"], address=voter["address"])
+
+
+def _voters(con: Tx, query: Query, contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The voter rows of the person: matching the query (full name and birth date) or one of their contacts
+    (full name and address), under the stated tolerance. Reads the sealed list whole (a rights request is rare)."""
+    wanted: list[Identity] = [from_full_name(c["full_name"], address=c["address"]) for c in contacts]
+    if query.full_name:
+        wanted.append(_query_identity(query))
+    wanted = [w for w in wanted if not w.empty]
+    if not wanted:
+        return []
+    rows = crypto.open_rows("voter", con.execute(
+        f"SELECT {', '.join(VOTER_COLUMNS)} FROM voter ORDER BY voter_id").fetchall(), VOTER_COLUMNS)  # noqa: S608
+    found = []
+    for row in rows:
+        voter = dict(zip(VOTER_COLUMNS, row, strict=True))
+        person = voter_identity(voter)
+        if any(same_person(person, w) for w in wanted):
+            found.append(voter)
+    return found
+
+
+def _opposition_ids(con: Tx, query: Query, contact_ids: list[int], contacts: list[dict[str, Any]],
+                    voters: list[dict[str, Any]] | None = None) -> list[int]:
     ids = {int(r[0]) for r in con.execute(
         f"SELECT opposition_id FROM opposition WHERE contact_id IN ({', '.join('?' * len(contact_ids))})",  # noqa: S608
         contact_ids).fetchall()} if contact_ids else set()
@@ -151,6 +193,7 @@ def _opposition_ids(con: Tx, query: Query, contact_ids: list[int], contacts: lis
         people = [from_full_name(c["full_name"], address=c["address"]) for c in contacts]
         if query.full_name:
             people.append(_query_identity(query))
+        people += [voter_identity(v) for v in voters or []]
         for person in people:
             ids.update(opposed.index.matches(person.keyed(opposed.digest)))
     return sorted(ids)
@@ -182,9 +225,11 @@ def _collect(con: Tx, query: Query) -> tuple[PersonRecord, list[int], list[int],
                            f"FROM answer WHERE visit_id IN ({marks}) ORDER BY answer_id", visit_ids).fetchall()  # noqa: S608
         names = ["answer_id", "visit_id", "questionnaire_id", "version", "question_key", "choice", "text", "created_at"]
         record.answers = [dict(zip(names, r, strict=True)) for r in crypto.open_rows("answer", rows, names)]
-    opposition_ids = _opposition_ids(con, query, contact_ids, record.contacts)
+    record.voters = _voters(con, query, record.contacts)
+    opposition_ids = _opposition_ids(con, query, contact_ids, record.contacts, record.voters)
     record.oppositions = [asdict(e) for e in opposition.entries_in(con, opposition_ids)]
-    objects = [("contact", str(i)) for i in contact_ids] + [("opposition", str(i)) for i in opposition_ids]
+    objects = ([("contact", str(i)) for i in contact_ids] + [("opposition", str(i)) for i in opposition_ids]
+               + [("voter", str(v["voter_id"])) for v in record.voters])
     for object_type, object_id in objects:
         for at, user, action, detail, outcome in con.execute(
                 'SELECT "at", user_name, action, detail, outcome FROM audit_log WHERE object_type = ? AND object_id = ? '
@@ -211,6 +256,7 @@ class Erasure:
     contacts: int
     consents: int
     visits: int
+    voters: int
     answers: int
     oppositions_kept: list[int]
 
@@ -230,7 +276,12 @@ def erase_person(store: CampaignStore, query: Query, *, by: Principal | str, now
         kept = list(opposition_ids) + [
             opposition.add_for_contact(con, int(c["contact_id"]), c["full_name"], c["address"], None,
                                        user=actor_name(by), source="effacement", now=now)
-            for c in record.contacts]
+            for c in record.contacts] + [
+            opposition.add_keyed(con, voter_identity(v), user=actor_name(by), source="effacement", now=now)
+            for v in record.voters]
+        if record.voters:
+            voter_ids = [int(v["voter_id"]) for v in record.voters]
+            con.execute(f"DELETE FROM voter WHERE voter_id IN ({', '.join('?' * len(voter_ids))})", voter_ids)  # noqa: S608
         if kept:
             marks = ", ".join("?" * len(kept))
             con.execute(f"UPDATE opposition SET identity = NULL, contact_id = NULL, visit_id = NULL, erased_at = ? "
@@ -243,9 +294,11 @@ def erase_person(store: CampaignStore, query: Query, *, by: Principal | str, now
             marks = ", ".join("?" * len(visit_ids))
             for table in ("answer", "answer_review", "answer_set", "visit"):
                 con.execute(f"DELETE FROM {table} WHERE visit_id IN ({marks})", visit_ids)  # noqa: S608
-        result = Erasure(len(contact_ids), len(record.consents), len(visit_ids), len(record.answers), sorted(kept))
+        result = Erasure(len(contact_ids), len(record.consents), len(visit_ids), len(record.voters), len(record.answers),
+                         sorted(kept))
         audit.insert(con, actor_name(by), "person_erase", "person", None,
                      {"contacts": result.contacts, "consents": result.consents, "visits": result.visits,
+                      "voters": result.voters,
                       "answers": result.answers, "oppositions_kept": result.oppositions_kept}, at=now)
     return result
 

@@ -15,7 +15,8 @@ them for the next campaign; the admin disables them), the audit log, the
 settings, sessions and download tickets that expire by themselves, and the
 opposition list when there is one (« ne plus solliciter » must still be honoured
 after the campaign: kept :data:`OPPOSITION_YEARS` years from the request, the
-period the CNIL recommends for opposition lists, then deleted by its own module).
+period the CNIL recommends for opposition lists, then deleted by its own module:
+``opposition.expire``, which :func:`purge_if_due` runs at every start).
 
 **Verifiable.** The rows per table are counted before and after, in the purge's
 transaction, and recorded in the audit log (``purge``: ``before``, ``after``,
@@ -40,14 +41,14 @@ from datetime import date, datetime
 
 from dashboard.formats import paris_today
 from dashboard.access.permissions import Principal, actor_name
-from dashboard.store import audit
+from dashboard.store import audit, opposition
 from dashboard.store.backend import retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.campaign_settings import get_campaign_settings
 from dashboard.store.guard import audit_refusals, grant_for
 
-AUTO_ACTOR = "purge-auto"
-OPPOSITION_YEARS = 3
+AUTO_ACTOR = opposition.EXPIRY_ACTOR
+OPPOSITION_YEARS = opposition.OPPOSITION_YEARS
 OPPOSITION_TABLE = "opposition"  # the opposition list's table (store/opposition.py; KEPT below)
 
 
@@ -193,9 +194,12 @@ def purge_with_report(store: CampaignStore, *, by: Principal | str, now: datetim
 
 
 def purge_if_due(store: CampaignStore, today: date | None = None, now: datetime | None = None) -> PurgeReport | None:
-    """The automatic purge at start: when the purge day has come and any purged table holds a row; else None."""
+    """The automatic purge at start: when the purge day has come and any purged table holds a row; else None.
+    First, whatever the campaign's dates, the opposition entries past their :data:`OPPOSITION_YEARS` years go
+    (``opposition.expire``, audited apart)."""
     if not store.exists():
         return None
+    opposition.expire(store, today or paris_today(), now=now)
     status = purge_status(store, today)
     if not status.due or not any(status.rows.values()):
         return None

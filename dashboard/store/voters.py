@@ -24,13 +24,15 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from dashboard.access.permissions import Principal, actor_name
 from dashboard.ingest.street_names import street_key
 from dashboard.ingest.voters import split_address
+from dashboard.privacy.identity import identity
 from dashboard.privacy.segmentation import Criteria, UnlawfulSegmentation, check_criteria, counts, segment
-from dashboard.store import audit, crypto
+from dashboard.store import audit, crypto, opposition
 from dashboard.store.backend import retrying, utc_now
 from dashboard.store.campaign import CampaignStore
 from dashboard.store.data_right import authorise
@@ -219,3 +221,46 @@ def select_voters(store: CampaignStore, *, by: Principal | str, asked: dict[str,
     if names:
         keep += ["birth_name", "usage_name", "first_names", "address"]
     return Selection(criteria, len(selected), counts(selected), selected[keep].copy())
+
+
+def voter_name(birth_name: object, usage_name: object, first_names: object) -> str:
+    """« USAGE (née BIRTH) Prénoms » as a list shows a voter; the birth name alone when there is no usage name."""
+    birth, usage, first = (str(v or "").strip() for v in (birth_name, usage_name, first_names))
+    surname = f"{usage} (né·e {birth})" if usage and usage.upper() != birth.upper() else birth
+    return f"{surname} {first}".strip()
+
+
+@retrying
+def voters_at_doors(store: CampaignStore, *, by: Principal | str, address_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The voters by name at these doors (the phone page's doors), each door's names sorted, for a role holding
+    ``view_personal_data`` (a canvasser: their own doors only, in SQL; refusals audited). A voter matching the
+    opposition list as it is now (an entry added after the import) is never returned. Audited with counts."""
+    ids = [str(a) for a in address_ids]
+    with audit_refusals(store, by, "view_personal_data", "voters"):
+        scope = own_zones_user(by, "view_personal_data")
+    if not ids:
+        return {}
+    where, params = "v.address_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+    if scope is not None:
+        where += f" AND v.address_id IN ({ADDRESSES_OF_USER_SQL})"
+        params.append(scope)
+    with store.write() as con:
+        rows = crypto.open_rows("voter", con.execute(
+            "SELECT v.voter_id, v.address_id, v.birth_name, v.usage_name, v.first_names, v.birth_date, v.address "
+            f"FROM voter v WHERE {where}", params).fetchall(),  # noqa: S608 - fixed SQL, bound values
+            ["voter_id", "address_id", "birth_name", "usage_name", "first_names", "birth_date", "address"])
+        if not rows:
+            return {}
+        opposed = opposition.load_in(con)
+        found: dict[str, list[str]] = {}
+        left_out = 0
+        for _, address_id, birth, usage, first, born, written in rows:
+            if opposed.door_opposed(address_id) or opposed.is_opposed(identity(
+                    birth_name=birth, usage_name=usage, first_names=first, birth_date=born, address=written)):
+                left_out += 1
+                continue
+            found.setdefault(str(address_id), []).append(voter_name(birth, usage, first))
+        audit.insert(con, actor_name(by), "view_personal_data", "voters", None,
+                     {"rows": len(rows) - left_out, "doors": len(found), "names": True, "excluded_opposed": left_out})
+    return {door: sorted(names, key=str.casefold) for door, names in found.items()}
+

@@ -78,8 +78,9 @@ def _erase() -> None:
         st.session_state[_SUMMARY] = ("error", sentence(error.message_fr))
         return
     st.session_state["person_erase_confirm"] = ""
-    st.session_state[_SUMMARY] = ("success", f"Effacé : {done.contacts} contact(s), {done.consents} consentement(s), "
-                                             f"{done.visits} passage(s). Seule l'opposition reste, sous forme de clés.")
+    st.session_state[_SUMMARY] = ("success", f"Effacé : {done.contacts} contact(s), "
+                                             f"{done.voters} inscription(s) sur la liste électorale, "
+                                             f"{done.consents} consentement(s), {done.visits} passage(s). Seule l'opposition reste, sous forme de clés.")
 
 
 def rights_section(user: User, link_for: Callable[[str], str]) -> None:

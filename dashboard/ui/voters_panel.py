@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard.access.data_key import DataKeyError
 from dashboard.canvass.addressmatch import AUTO_SCORE, REVIEW_SCORE, STATUS_LABELS
-from dashboard.canvass.voters import REVIEW_COLUMNS, PreparedVoters, prepare_voter_import, write_prepared
+from dashboard.canvass.voters import REVIEW_COLUMNS, PreparedVoters, opposition_exclude, prepare_voter_import, write_prepared
 from dashboard.errors import ImportRejected, IsoloirError
 from dashboard.formats import format_fr, paris_today
 from dashboard.ingest.tables import RawTable, read_table
@@ -66,7 +66,8 @@ def prepare(path: Path) -> PreparedVoters | str:
     if key not in cache:
         try:
             election = get_campaign_settings(data.campaign()).election_date
-            cache[key] = prepare_voter_import(Path(path), data.warehouse(), election_date=election)
+            cache[key] = prepare_voter_import(Path(path), data.warehouse(), election_date=election,
+                                              exclude=opposition_exclude(data.campaign()))
         except IsoloirError as error:
             cache[key] = sentence(error.message_fr)
     return cache[key]

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import dataclass
 from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib import resources
@@ -45,10 +46,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dashboard.access.permissions import Grant, PermissionDenied, permission
-from dashboard.canvass.doors import door_count, phone_turf, turf_addresses, turf_walk
+from dashboard.canvass.doors import door_count, drop_opposed_doors, phone_turf, turf_addresses, turf_walk
 from dashboard.errors import IsoloirError
 from dashboard.store import turfs as turf_store
-from dashboard.store import questionnaires, visits
+from dashboard.store import consent, contacts, opposition, questionnaires, visits
+from dashboard.store import voters as voter_store
 from dashboard.store.users import User
 from dashboard.warehouse.database import Warehouse
 from dashboard.warehouse.queries import latest_election
@@ -131,13 +133,92 @@ def turf_detail(site: Site, user: User, turf_id: int) -> dict[str, Any]:
     state = visits.turf_state(site.store, turf.turf_id, by=user)  # rights re-read, audited
     wh = _WAREHOUSES.get(site.settings.warehouse_path)
     walk = turf_walk(turf_addresses(wh, turf.address_ids, latest_election(wh)), turf.address_ids)
-    doors = phone_turf(walk, state.households, state.visits)
+    doors, excluded = drop_opposed_doors(phone_turf(walk, state.households, state.visits),
+                                         opposition.load(site.store).door_opposed)  # never shown, counted
+    names = voter_store.voters_at_doors(site.store, by=user, address_ids=[d["address_id"] for d in doors])
+    for door in doors:  # the electoral list by name at each door, in walk order; the opposed never
+        door["voters"] = names.get(door["address_id"], [])
     known = {d["address_id"]: len(d["households"]) for d in doors}
     estimates = {d["address_id"]: d["estimated_doors"] for d in doors}
     return {"turf": {"turf_id": turf.turf_id, "name": turf.name, "zone_name": turf.zone_name,
                      "doors": door_count(estimates, known)},
-            "doors": doors, "loaded_at": datetime.now(timezone.utc).isoformat(),
+            "doors": doors, "excluded": excluded, "consent_texts": consent_texts(site),
+            "loaded_at": datetime.now(timezone.utc).isoformat(),
             "questionnaire": questionnaire_of(site, user, turf.turf_id)}
+
+
+DOOR_PURPOSES = ("recontact", "volunteering")  # the consents the phone asks after an « ouvert » door
+
+
+def consent_texts(site: Site) -> dict[str, dict[str, Any]]:
+    """The exact texts in force the phone shows beside its boxes (``store/consent.py``), with their version."""
+    texts = consent.current_texts(site.store)
+    return {p: {"version": texts[p].version, "text": texts[p].text, "label": consent.PURPOSES[p]} for p in DOOR_PURPOSES}
+
+
+@dataclass(frozen=True)
+class DoorConsent:
+    """A consent step sent by the phone: its own id, the door, who, the detail given, the purposes ticked."""
+
+    client_id: str
+    address_id: str
+    address: str  # the door's label as the phone showed it
+    full_name: str
+    email: str | None
+    phone: str | None
+    purposes: tuple[str, ...]
+    versions: dict[str, int]
+    recorded_at: datetime
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(purpose, channel) pairs: the channel is the detail given (e-mail, telephone)."""
+        channels = [c for c, given in (("email", self.email), ("telephone", self.phone)) if given]
+        return [(p, c) for p in self.purposes for c in channels]
+
+
+def parse_consents(body: Any) -> list[DoorConsent]:
+    """The batch's consent steps (``consents``); French 400 when their shape is wrong."""
+    out = []
+    try:
+        for c in body.get("consents", []):
+            purposes = tuple(str(p) for p in c["purposes"])
+            if not purposes or not set(purposes) <= set(DOOR_PURPOSES):
+                raise ValueError("purpose")
+            out.append(DoorConsent(str(c["consent_id"])[:64], str(c["address_id"]),
+                                   str(c.get("address") or c["address_id"]), str(c["full_name"]),
+                                   None if c.get("email") in (None, "") else str(c["email"]),
+                                   None if c.get("phone") in (None, "") else str(c["phone"]), purposes,
+                                   {str(k): int(v) for k, v in dict(c.get("versions", {})).items()},
+                                   _when(c["recorded_at"])))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _Refused(400, "envoi mal formé") from None
+    return out
+
+
+def record_consents(site: Site, user: User, steps: list[DoorConsent]) -> tuple[list[str], dict[str, str]]:
+    """Each step as a contact met at the door with its consents and their proof (``contacts.add_contact``,
+    source ``porte_a_porte``), idempotent on the phone's id; a step is refused (French) when the text the phone
+    showed is not the one in force, or the contact is refused (not one of the canvasser's doors, no detail…)."""
+    texts = consent.current_texts(site.store)
+    stored, refused = [], {}
+    for step in steps:
+        stale = [p for p in step.purposes if step.versions.get(p, texts[p].version) != texts[p].version]
+        if stale:
+            refused[step.client_id] = "texte de consentement périmé : rechargez le secteur et demandez à nouveau"
+            continue
+        if not step.email and not step.phone:
+            refused[step.client_id] = "courriel ou téléphone nécessaire pour être recontacté(e)"
+            continue
+        try:
+            contacts.add_contact(site.store, by=user, address_id=step.address_id, address=step.address,
+                                 full_name=step.full_name, outcome="rencontre", consent=True, email=step.email,
+                                 phone=step.phone, consents=step.choices(), now=step.recorded_at,
+                                 client_id=step.client_id, source="porte_a_porte")
+        except IsoloirError as error:
+            refused[step.client_id] = error.message_fr
+            continue
+        stored.append(step.client_id)
+    return stored, refused
 
 
 def questionnaire_of(site: Site, user: User, turf_id: int) -> dict[str, Any] | None:
@@ -194,11 +275,13 @@ def parse_batch(body: Any) -> tuple[list[visits.VisitInput], list[visits.Househo
 def send(site: Site, user: User, body: Any) -> dict[str, Any]:
     batch_visits, batch_households = parse_batch(body)
     batch_answers = parse_answers(body)
+    batch_consents = parse_consents(body)
     report = visits.sync(site.store, by=user, visits=batch_visits, households=batch_households, answers=batch_answers)
+    consents_stored, consents_refused = record_consents(site, user, batch_consents)
     return {"held": report.held, "new": report.new, "flagged": report.flagged, "rejected": report.rejected,
             "households": report.households, "households_rejected": report.households_rejected,
             "answers": report.answers, "answers_held": report.answers_held, "answers_rejected": report.answers_rejected,
-            "notes_held": report.notes_held}
+            "notes_held": report.notes_held, "consents": consents_stored, "consents_refused": consents_refused}
 
 
 def held(site: Site, user: User, body: Any) -> dict[str, Any]:

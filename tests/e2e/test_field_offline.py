@@ -77,15 +77,32 @@ def _questions(page, answers: dict[str, str] | None, back: str) -> None:  # noqa
     page.locator(back).wait_for(state="visible", timeout=TIMEOUT)
 
 
+def _consent(page, back: str, agree: bool = False) -> None:  # noqa: ANN001
+    """After the questions of an « Ouvert »: the consent step, agreed to (recontact by e-mail) or passed."""
+    page.locator("#ecran-consentement").wait_for(state="visible", timeout=TIMEOUT)
+    if agree:
+        page.locator('[data-finalite="recontact"] input').check()
+        page.locator("#consentement-nom").fill("Aline Fictive")
+        page.locator("#consentement-courriel").fill("aline@example.fr")
+        page.screenshot(path=str(ARTIFACTS / "field-phone-consent.png"))
+        _fits_the_phone(page)
+        page.locator("#consentement-ok").click()
+    else:
+        page.locator("#consentement-passer").click()
+    page.locator(back).wait_for(state="visible", timeout=TIMEOUT)
+
+
 def _door(page, order: int, outcome: str, answers: dict[str, str] | None = None) -> None:  # noqa: ANN001
-    """One tap on the list, one tap on the outcome (then the questions after « Ouvert »): back on the list."""
+    """One tap on the list, one tap on the outcome (then the questions and the consent step after « Ouvert »):
+    back on the list."""
     page.locator(f'#portes [data-porte="{order}"]').click()
     if order == 6:  # one door screen at phone size
         page.screenshot(path=str(ARTIFACTS / "field-phone-door.png"))
         _fits_the_phone(page)
     page.locator(f'#porte-boutons [data-issue="{outcome}"]').click()
     if outcome == "ouvert":
-        _questions(page, answers, "#ecran-portes")
+        _questions(page, answers, "#ecran-consentement")
+        _consent(page, "#ecran-portes", agree=order == 1)
     page.locator("#ecran-portes").wait_for(state="visible", timeout=TIMEOUT)
 
 
@@ -133,11 +150,13 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
         assert not page.locator("#porte-boutons").is_visible()  # a building: one set of buttons per household
         cards = page.locator("#logements .logement")
         cards.nth(0).locator('[data-issue="ouvert"]').click()
-        _questions(page, None, "#ecran-porte")
+        _questions(page, None, "#ecran-consentement")
+        _consent(page, "#ecran-porte")
         cards.nth(1).locator('[data-issue="ne_plus_solliciter"]').click()
         page.locator('[data-etage="1"] [data-bloc="etage"]').click()  # « Absent : tout l'étage »: two visits
         cards.nth(4).locator('[data-issue="ouvert"]').click()
-        _questions(page, None, "#ecran-porte")
+        _questions(page, None, "#ecran-consentement")
+        _consent(page, "#ecran-porte")
         cards.nth(5).locator('[data-issue="refus"]').click()
         expected += [(5, "ouvert"), (5, "ne_plus_solliciter"), (5, "absent"), (5, "absent"), (5, "ouvert"), (5, "refus")]
         page.screenshot(path=str(ARTIFACTS / "field-phone-building.png"), full_page=True)
@@ -187,6 +206,10 @@ def test_offline_sync_phone(app: App, browser) -> None:  # noqa: ANN001
     choices = read_store(app.campaign, "SELECT visit_id, question_key, choice, text FROM answer")
     assert sorted((by_visit[r[0]], r[1], r[2], r[3]) for r in choices) == [(1, "q1", "oui", None), (12, "q1", "non", None)]
     assert [by_visit[r[0]] for r in read_store(app.campaign, "SELECT visit_id FROM answer_review")] == [1]
+    # the consent given at door 1, once, with its proof (the text in force, who, the phone as its source)
+    given = read_store(app.campaign, "SELECT k.address_id, c.purpose, c.channel, c.source, c.collected_by FROM consent c "
+                                     "JOIN contact k ON k.contact_id = c.contact_id WHERE k.client_id IS NOT NULL")
+    assert [(orders[r[0]], *r[1:]) for r in given] == [(1, "recontact", "email", "porte_a_porte", "canvasser")]
 
 
 SEND = """async ([turfId, addresses]) => {

@@ -163,3 +163,87 @@ def test_the_gate_sends_the_page_to_login_and_answers_the_api_in_json(app: Field
     status, _, body = call("GET", "/porte-a-porte/api/secteurs", {"Host": HOST, "Accept": "application/json",
                                                                   "Cookie": app.canvasser})
     assert status == 200 and json.loads(body)["user"] == "canvasser"
+
+
+def test_an_opposed_door_leaves_the_phone_payload_and_is_counted(app: Field) -> None:
+    """« Ne plus solliciter » puts the door on the opposition list: the next load no longer shows it (counted in
+    ``excluded``), the other doors keep their walk order (the paper sheet's line numbers)."""
+    headers = {**SAME, "Cookie": app.canvasser}
+    before = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    door = before["doors"][-1]
+    visit = {"visit_id": str(uuid.uuid4()), "turf_id": app.own_turf, "address_id": door["address_id"],
+             "outcome": "ne_plus_solliciter", "recorded_at": 1_772_355_600_000, "seq": 40, "household_id": None}
+    assert _json(post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"visits": [visit]}).encode(), headers))["new"]
+    after = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    assert door["address_id"] not in {d["address_id"] for d in after["doors"]}
+    assert after["excluded"] == before["excluded"] + max(len(door["households"]), 1)
+    assert [d["order"] for d in after["doors"]] == [d["order"] for d in before["doors"][:-1]]
+
+
+def test_a_consent_given_at_an_open_door_is_recorded_once_with_its_proof(app: Field) -> None:
+    """The phone's consent step after « ouvert »: the exact texts come with the turf; the step is recorded as a
+    contact met at the door with its consents (text version, who, when, source ``porte_a_porte``), once per phone id."""
+    from dashboard.store import consent
+
+    headers = {**SAME, "Cookie": app.canvasser}
+    turf = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    texts = turf["consent_texts"]
+    assert set(texts) == {"recontact", "volunteering"} and texts["recontact"]["text"].startswith("J'accepte")
+    door = turf["doors"][2]
+    step = {"consent_id": str(uuid.uuid4()), "address_id": door["address_id"], "address": door["label"],
+            "full_name": "Aline Fictive", "email": "aline@example.fr", "purposes": ["recontact", "volunteering"],
+            "versions": {p: t["version"] for p, t in texts.items()}, "recorded_at": 1_772_355_600_000}
+    body = json.dumps({"visits": [], "consents": [step]}).encode()
+    first = _json(post(app.routes, "/porte-a-porte/api/envoi", body, headers))
+    again = _json(post(app.routes, "/porte-a-porte/api/envoi", body, headers))
+    assert first["consents"] == again["consents"] == [step["consent_id"]] and first["consents_refused"] == {}
+    with app.site.store.read() as con:
+        rows = con.execute("SELECT contact_id FROM contact WHERE client_id = ?", [step["consent_id"]]).fetchall()
+    assert len(rows) == 1
+    given = consent.consents_of(app.site.store, int(rows[0][0]), by="cli")
+    assert {(k.purpose, k.channel) for k in given} == {("recontact", "email"), ("volunteering", "email")}
+    assert all(k.source == "porte_a_porte" and k.collected_by == "canvasser" and k.text == texts[k.purpose]["text"]
+               for k in given)
+    stale = {**step, "consent_id": str(uuid.uuid4()), "versions": {"recontact": 99}, "purposes": ["recontact"]}
+    other = {**step, "consent_id": str(uuid.uuid4()), "email": None}
+    answer = _json(post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"consents": [stale, other]}).encode(), headers))
+    assert answer["consents"] == [] and "périmé" in answer["consents_refused"][stale["consent_id"]]
+    assert "courriel ou téléphone" in answer["consents_refused"][other["consent_id"]]
+    bad = post(app.routes, "/porte-a-porte/api/envoi", json.dumps({"consents": [{**step, "purposes": ["newsletter"]}]}).encode(),
+               headers)
+    assert bad.status == 400
+
+
+def test_the_phone_shows_the_voters_by_name_at_the_canvassers_doors_never_the_opposed(app: Field) -> None:
+    """The electoral list on the phone: names at each door of the canvasser's turf, sorted; a person opposed after
+    the import (a letter) is left out at once; another turf's voters never reach this canvasser."""
+    from datetime import date
+
+    import pandas as pd
+
+    from dashboard.store import opposition
+    from dashboard.store import voters as voter_store
+
+    turf = _json(get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser}))
+    door = turf["doors"][3]["address_id"]
+    elsewhere = turfs.get_turf(app.site.store, app.other_turf, by="cli").address_ids[0]
+    people = [("ROCHEFORT", "", "Zélie", "1960-02-03", door), ("ABADIE", "VERNET", "Paul Émile", "1975-11-30", door),
+              ("FICTIF", "", "Octave", "1948-06-07", door), ("AILLEURS", "", "Rose", "1990-01-01", elsewhere)]
+    n = len(people)
+    frame = pd.DataFrame({
+        "line": range(2, n + 2), "commune_code": ["45999"] * n, "station_id": [p[4].split("@")[1] for p in people],
+        "list_kind": ["principale"] * n, "address_id": [p[4] for p in people], "candidate_id": [None] * n,
+        "match_method": ["exact"] * n, "match_score": [100.0] * n, "match_status": ["auto"] * n, "match_reason": [None] * n,
+        "birth_name": [p[0] for p in people], "usage_name": [p[1] for p in people], "first_names": [p[2] for p in people],
+        "birth_date": [p[3] for p in people], "sex": ["F", "M", "M", "F"], "address": ["1 rue Fictive"] * n})
+    voter_store.store_voter_list(app.site.store, by="cli", voters=frame, file_name="l.csv", file_sha256="0" * 64,
+                                 election_date=date(2026, 3, 15), counts_={"rows": n, "matched": n}, options={})
+    opposition.add_request(app.site.store, by="cli", source="courrier", received_on=date(2026, 3, 1), birth_name="Fictif",
+                           first_names="octave", birth_date="07/06/1948")
+    answer = get(app.routes, f"/porte-a-porte/api/secteurs/{app.own_turf}", {"Cookie": app.canvasser})
+    shown = next(d for d in _json(answer)["doors"] if d["address_id"] == door)
+    assert shown["voters"] == ["ROCHEFORT Zélie", "VERNET (né·e ABADIE) Paul Émile"]
+    assert b"FICTIF" not in answer.body and b"AILLEURS" not in answer.body
+    canvasser = next(u for u in users.list_users(app.site.store, by="cli") if u.role == "canvasser")
+    assert voter_store.voters_at_doors(app.site.store, by=canvasser, address_ids=[elsewhere]) == {}  # not their door
+    assert voter_store.voters_at_doors(app.site.store, by="cli", address_ids=[elsewhere]) == {elsewhere: ["AILLEURS Rose"]}

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.access.permissions import PermissionDenied
+from dashboard.canvass.doors import drop_opposed_doors
 from dashboard.canvass.sheet import drop_opposed
 from dashboard.privacy.identity import identity
 from dashboard.store import CampaignStore, audit, consent, contacts, crypto, messages, opposition, person, visits
@@ -223,3 +224,47 @@ def test_an_opposed_person_never_appears_on_an_export_a_message_list_or_a_walk_s
     sheet = pd.DataFrame({"order": range(1, len(DOORS) + 1), "address_id": DOORS, "household_id": [None] * len(DOORS)})
     kept, excluded = drop_opposed(sheet, opposition.load(store).doors)
     assert not set(kept["address_id"]) & set(opposed_doors) and excluded == len(set(opposed_doors))
+    phone = [{"address_id": d, "order": i + 1, "households": [], "history": []} for i, d in enumerate(DOORS)]
+    shown, left_out = drop_opposed_doors(phone, opposition.load(store).door_opposed)  # the phone page's payload
+    assert not {d["address_id"] for d in shown} & set(opposed_doors) and left_out == len(set(opposed_doors))
+
+
+def _voters(store: CampaignStore, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """Fictitious electoral-list rows (birth name, usage name, first names, ISO birth date, address) in 45999."""
+    from dashboard.store import voters as voter_store
+
+    n = len(rows)
+    frame = pd.DataFrame({
+        "line": range(2, n + 2), "commune_code": ["45999"] * n, "station_id": ["45999_1"] * n, "list_kind": ["principale"] * n,
+        "address_id": [DOORS[0]] * n, "candidate_id": [None] * n, "match_method": ["exact"] * n, "match_score": [100.0] * n,
+        "match_status": ["auto"] * n, "match_reason": [None] * n, "birth_name": [r[0] for r in rows],
+        "usage_name": [r[1] for r in rows], "first_names": [r[2] for r in rows], "birth_date": [r[3] for r in rows],
+        "sex": ["F"] * n, "address": [r[4] for r in rows]})
+    voter_store.store_voter_list(store, by="cli", voters=frame, file_name="liste.csv", file_sha256="0" * 64,
+                                 election_date=date(2026, 3, 15), counts_={"rows": n, "matched": n}, options={}, now=T0)
+
+
+def test_access_and_erasure_cover_the_electoral_list(setup) -> None:  # type: ignore[no-untyped-def]
+    store, people, _ = setup
+    _voters(store, [("LEFEVRE", "", "Zoé Marie", "1961-04-03", "12 rue de la République"),
+                    ("MARTIN", "", "Noël", "1950-01-20", "3 place du Marché")])
+    cid = _contact(store, "Zoé Lefèvre", "12 rue de la République", DOORS[0])
+    record = person.export_person(store, Query(full_name="Zoé Lefèvre", birth_date="03/04/1961"), by=people["dir"])
+    assert [v["birth_name"] for v in record.voters] == ["LEFEVRE"] and record.contacts[0]["contact_id"] == cid
+    assert "Liste électorale importée (bureau 45999_1) : LEFEVRE Zoé Marie" in record.summary_fr()
+    assert person.export_person(store, Query(full_name="Zoé Lefèvre", birth_date="1961-05-03"),
+                                by=people["dir"]).counts()["voters"] == 1  # via her contact's address, not the wrong date
+    with pytest.raises(PermissionDenied):
+        person.export_person(store, Query(full_name="Zoé Lefèvre"), by=people["paul"])
+    done = person.erase_person(store, Query(full_name="Zoé Lefèvre", birth_date="1961-04-03"), by=people["dir"])
+    assert done.voters == 1 and done.contacts == 1
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM voter").fetchone()[0] == 1  # Noël Martin stays
+    # only keys remain, and they keep her out of the next import (another file: first names reordered, upper case)
+    assert opposition.load(store).is_opposed(identity(birth_name="Lefèvre", first_names="MARIE ZOE", birth_date="03/04/1961",
+                                                      address="12 r. de la Republique"))
+    assert not opposition.load(store).is_opposed(identity(birth_name="Martin", first_names="Noël", birth_date="1950-01-20"))
+    assert person.export_person(store, Query(full_name="Zoé Lefèvre", birth_date="1961-04-03"),
+                                by=people["dir"]).voters == []
+    erase = [e for e in audit.entries(store, by="cli") if e.action == "person_erase"]
+    assert erase[-1].detail["voters"] == 1 and "LEFEVRE" not in repr(erase[-1].detail)

@@ -148,7 +148,7 @@ def test_add_contact_as_every_role(store: CampaignStore, people: dict[str, User]
             row = _rows(store, "contact")[-1]
             assert row[:8] == (contact_id, "45999_2", "3 rue B", f"Témoin {role}", "06 12 34 56 78", "Jean.Dupont@example.fr",
                                True, "rencontre")
-            assert row[8:] == (user.user_name, T0, DOORS["45999_2"], None)  # no remark
+            assert row[8:] == (user.user_name, T0, DOORS["45999_2"], None, None)  # no remark, no phone id
         else:
             before = _rows(store, "contact")
             with pytest.raises(PermissionDenied, match="saisir les retours"):

@@ -131,3 +131,50 @@ def test_the_server_purges_at_start_when_due(new_store: Callable[..., CampaignSt
     assert purge_status(store).rows["contact"] == 0 and last_purge(store).automatic  # type: ignore[union-attr]
     broken = SimpleNamespace(store=SimpleNamespace(exists=lambda: (_ for _ in ()).throw(OSError("disque absent"))))
     asyncio.run(serve(broken))  # logged, not raised
+
+
+def test_opposition_entries_expire_after_their_years_at_start(new_store: Callable[..., CampaignStore]) -> None:
+    """The opposition list outlives the campaign's purge, for OPPOSITION_YEARS years from each request; then the
+    purge at start deletes the entry, audited with the count (never a name)."""
+    from dashboard.store import audit, opposition
+
+    store = new_store()
+    old = opposition.add_request(store, by="cli", source="courrier", received_on=date(2023, 4, 20), birth_name="ROCHE",
+                                 first_names="Aline", birth_date=date(1970, 2, 1))
+    recent = opposition.add_request(store, by="cli", source="courriel", received_on=date(2023, 4, 21), birth_name="VIDAL",
+                                    first_names="Marc", birth_date=date(1981, 6, 7))
+    assert purge_if_due(store, today=date(2026, 4, 20)) is None  # three years to the day: both kept
+    assert {e.opposition_id for e in opposition.entries(store, by="cli")} == {old, recent}
+    assert purge_if_due(store, today=date(2026, 4, 21)) is None  # no campaign purge (no election date), but…
+    assert {e.opposition_id for e in opposition.entries(store, by="cli")} == {recent}
+    expired = [e for e in audit.entries(store, by="cli") if e.action == "opposition_expire"]
+    assert len(expired) == 1 and expired[0].detail["deleted"] == 1 and expired[0].user_name == "purge-auto"
+    assert "ROCHE" not in repr(expired[0].detail)
+    assert opposition.expiry_cutoff(date(2028, 2, 29)) == date(2025, 2, 28)
+
+
+def test_the_purge_empties_voters_and_consents_and_keeps_the_opposition_list(new_store: Callable[..., CampaignStore]) -> None:
+    """What the registry declares is what happens: the electoral list, its imports and the consents go; the
+    opposition list stays (and still keeps the person out of a later import)."""
+    import pandas as pd
+
+    from dashboard.privacy.identity import identity
+    from dashboard.store import opposition
+    from dashboard.store import voters as voter_store
+
+    store = new_store()
+    add_contact(store, by="cli", station_id="99999_0001", address="3 rue Imaginaire", full_name=PLANTED_NAME,
+                outcome="rencontre", consent=True, email="z@example.fr", consents=[("recontact", "email")])
+    voter_store.store_voter_list(store, by="cli", voters=pd.DataFrame({
+        "line": [2], "commune_code": ["99999"], "station_id": ["99999_0001"], "list_kind": ["principale"],
+        "address_id": [None], "candidate_id": [None], "match_method": ["aucune"], "match_score": [0.0],
+        "match_status": ["unmatched"], "match_reason": [None], "birth_name": ["ZORGLUB"], "usage_name": [""],
+        "first_names": ["Zia"], "birth_date": ["1970-02-01"], "sex": ["F"], "address": ["3 rue Imaginaire"]}),
+        file_name="l.csv", file_sha256="0" * 64, election_date=None, counts_={"rows": 1, "unmatched": 1}, options={})
+    opposition.add_request(store, by="cli", source="courrier", received_on=date(2026, 1, 5), birth_name="Zorglub",
+                           first_names="Zia", birth_date="01/02/1970")
+    report = purge_with_report(store, by="cli")
+    assert {t: report.before[t] for t in ("voter", "voter_import", "consent", "contact")} == dict.fromkeys(
+        ("voter", "voter_import", "consent", "contact"), 1)
+    assert all(report.after[t] == 0 for t in ("voter", "voter_import", "consent", "contact"))
+    assert opposition.load(store).is_opposed(identity(birth_name="ZORGLUB", first_names="Zia", birth_date="1970-02-01"))

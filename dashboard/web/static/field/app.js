@@ -20,12 +20,13 @@ const MARKS = [['', 'Aucune marque'], ['digicode', 'Digicode'], ['pas_acces', "P
 const STATUS_FR = { todo: 'à faire', again: 'à repasser', done: 'fait' };
 
 function fresh() {
-  return { user: null, turfs: [], turf: {}, outbox: { visits: {}, households: {}, answers: {} }, seq: 0, screen: 'turfs', turfId: null, door: null, asking: null };
+  return { user: null, turfs: [], turf: {}, outbox: { visits: {}, households: {}, answers: {}, consents: {} }, seq: 0, screen: 'turfs', turfId: null, door: null, asking: null, consenting: null };
 }
 function load() {
   try {
     const s = JSON.parse(localStorage.getItem(KEY));
     if (s && s.outbox && !s.outbox.answers) s.outbox.answers = {};
+    if (s && s.outbox && !s.outbox.consents) s.outbox.consents = {};
     return s && s.outbox ? s : fresh();
   } catch (e) {
     return fresh();
@@ -68,6 +69,7 @@ function pendingAnswers(sentVisits) {
   const going = new Set(sentVisits.map((v) => v.visit_id));
   return Object.values(S.outbox.answers).filter(mine).filter((a) => going.has(a.visit_id) || !S.outbox.visits[a.visit_id]);
 }
+function pendingConsents() { return Object.values(S.outbox.consents).filter(mine).sort((a, b) => a.recorded_at - b.recorded_at); }
 function pendingHouseholds() {
   return Object.values(S.outbox.households).filter(mine).sort((a, b) => a.changed_at - b.changed_at);
 }
@@ -111,12 +113,13 @@ async function flush() {
   const visits = pendingVisits().slice(0, BATCH);
   const households = pendingHouseholds().slice(0, BATCH);
   const answers = pendingAnswers(visits).slice(0, BATCH);
-  if (!visits.length && !households.length && !answers.length) return;
+  const consents = pendingConsents().slice(0, BATCH);
+  if (!visits.length && !households.length && !answers.length && !consents.length) return;
   flushing = true;
   let more = false;
   try {
     const strip = ({ user, ...rest }) => rest;
-    const answer = await call('/envoi', { visits: visits.map(strip), households: households.map(strip), answers: answers.map(strip) });
+    const answer = await call('/envoi', { visits: visits.map(strip), households: households.map(strip), answers: answers.map(strip), consents: consents.map(strip) });
     for (const id of answer.held) forget(id);
     const refused = Object.entries(answer.rejected || {});
     for (const [id] of refused) forget(id);
@@ -125,17 +128,21 @@ async function flush() {
     for (const id of answer.answers || []) delete S.outbox.answers[id];
     const answersRefused = Object.entries(answer.answers_rejected || {});
     for (const [id] of answersRefused) delete S.outbox.answers[id];
+    for (const id of answer.consents || []) delete S.outbox.consents[id];
+    const consentsRefused = Object.entries(answer.consents_refused || {});
+    for (const [id] of consentsRefused) delete S.outbox.consents[id];
     const answersHeld = Object.values(answer.answers_held || {});
     const notesHeld = Object.values(answer.notes_held || {});
     save();
     if (notesHeld.length) say(notesHeld[0]);
     else if (answersHeld.length) say(answersHeld[0]);
     else if (answersRefused.length) say(`Réponses refusées : ${answersRefused[0][1]}`);
+    else if (consentsRefused.length) say(`Accord refusé : ${consentsRefused[0][1]}`);
     else if (refused.length) say(`${plural(refused.length, 'passage refusé', 'passages refusés')} : ${refused[0][1]}`);
     else if ((answer.flagged || []).length) {
       say(`${plural(answer.flagged.length, 'passage envoyé', 'passages envoyés')} sur un secteur qui ne vous est plus affecté : gardé, signalé au responsable.`);
     }
-    more = pendingVisits().length > 0 || pendingHouseholds().length > 0 || pendingAnswers(pendingVisits().slice(0, BATCH)).length > 0;
+    more = pendingVisits().length > 0 || pendingHouseholds().length > 0 || pendingConsents().length > 0 || pendingAnswers(pendingVisits().slice(0, BATCH)).length > 0;
   } catch (e) {
     if (e.message !== 'session' && navigator.onLine && !(e instanceof TypeError)) say(e.message);
   } finally {
@@ -191,6 +198,14 @@ function ask(visitIds, back) {
   save();
   return true;
 }
+// after « Ouvert » (and its questions): the consent step, when the turf carries the texts to show
+function afterOpen(door, ids, back) {
+  const turf = currentTurf();
+  S.consenting = turf && turf.consent_texts ? { address_id: door.address_id, label: door.label, back } : null;
+  const next = S.consenting ? 'consent' : back;
+  if (!ask(ids, next)) S.screen = next;
+  save();
+}
 function saveHousehold(door, household) {
   const row = { ...household, address_id: door.address_id, changed_at: Date.now(), user: S.user };
   S.outbox.households[row.household_id] = row;
@@ -219,12 +234,13 @@ function doorsOf(door) { return door.households.length || door.estimated_doors; 
 
 // -- screens -----------------------------------------------------------------------------------
 function show(screen) {
-  for (const id of ['ecran-secteurs', 'ecran-portes', 'ecran-porte', 'ecran-questions']) $(id).hidden = id !== screen;
+  for (const id of ['ecran-secteurs', 'ecran-portes', 'ecran-porte', 'ecran-questions', 'ecran-consentement']) $(id).hidden = id !== screen;
 }
 function render() {
   showCounter();
   const turf = currentTurf();
   if (S.screen === 'questions' && turf && turf.questionnaire && S.asking) return renderQuestions(turf.questionnaire);
+  if (S.screen === 'consent' && turf && turf.consent_texts && S.consenting) return renderConsent(turf.consent_texts);
   if (S.screen === 'door' && turf && currentDoor()) return renderDoor(turf, currentDoor());
   if (S.screen !== 'turfs' && turf) return renderDoors(turf);
   return renderTurfs();
@@ -273,6 +289,13 @@ function floorName(f) {
 function householdName(h, index) {
   return h.label || `${floorName(h.floor)} · porte ${index + 1}`;
 }
+function voterList(door) {
+  // the electoral list at this door, by name (the server leaves out the opposed and other canvassers' doors)
+  const names = door.voters || [];
+  if (!names.length) return [];
+  return [el('details', { className: 'electeurs' }, el('summary', { text: plural(names.length, 'électeur inscrit', 'électeurs inscrits') }),
+    el('ul', {}, ...names.map((n) => el('li', { text: n }))))];
+}
 function renderDoor(turf, door) {
   show('ecran-porte');
   $('porte-nom').textContent = `${door.order}. ${door.label}`;
@@ -282,11 +305,11 @@ function renderDoor(turf, door) {
     $('porte-historique').textContent = `≈ ${plural(door.estimated_doors, 'porte estimée', 'portes estimées')} · ${historyText(door, null)}`;
     buttons.replaceChildren(outcomeButtons((o) => {
       const ids = record(door, o, [null]);
-      if (!(o === 'ouvert' && ask(ids, 'doors'))) S.screen = 'doors';
+      if (o === 'ouvert') afterOpen(door, ids, 'doors'); else S.screen = 'doors';
       save(); render();
     }));
     buttons.hidden = false;
-    box.replaceChildren();
+    box.replaceChildren(...voterList(door));
     $('ajout').open = false;
     return;
   }
@@ -311,7 +334,7 @@ function renderDoor(turf, door) {
       ...onFloor.map((h, i) => householdCard(door, h, i))));
     }
   }
-  box.replaceChildren(...parts);
+  box.replaceChildren(...voterList(door), ...parts);
 }
 function householdCard(door, h, index) {
   const st = status(lastOutcome(door, h.household_id));
@@ -322,7 +345,7 @@ function householdCard(door, h, index) {
     el('div', { className: 'tete' }, el('span', { text: householdName(h, index) + (h.mark ? ` · ${mark[1]}` : '') }),
       el('span', { className: 'badge', 'data-statut': st, text: STATUS_FR[st] })),
     el('div', { className: 'note', text: historyText(door, h.household_id) }),
-    outcomeButtons((o) => { const ids = record(door, o, [h.household_id]); if (o === 'ouvert') ask(ids, 'door'); render(); }, true),
+    outcomeButtons((o) => { const ids = record(door, o, [h.household_id]); if (o === 'ouvert') afterOpen(door, ids, 'door'); render(); }, true),
     el('details', {}, el('summary', { text: 'Marquer, diviser, retirer' }), el('div', { className: 'actions' },
       select,
       el('button', { type: 'button', text: 'Diviser', on: () => { split(door, h); } }),
@@ -427,6 +450,38 @@ function finishQuestions(keep) {
   render();
 }
 
+function renderConsent(texts) {
+  show('ecran-consentement');
+  $('consentement-porte').textContent = `Accord · ${S.consenting.label}`;
+  $('consentements').replaceChildren(...Object.entries(texts).map(([purpose, t]) => el('fieldset', { className: 'question', 'data-finalite': purpose },
+    el('legend', { text: t.label }),
+    el('div', { className: 'choix' }, el('label', {}, el('input', { type: 'checkbox', name: 'finalite', value: purpose }), el('span', { text: t.text }))))));
+  for (const id of ['consentement-nom', 'consentement-courriel', 'consentement-telephone']) $(id).value = '';
+  window.scrollTo(0, 0);
+}
+function finishConsent(keep) {
+  const turf = currentTurf();
+  if (keep && turf && S.consenting) {
+    const purposes = [...document.querySelectorAll('#consentements input:checked')].map((i) => i.value);
+    const name = $('consentement-nom').value.trim();
+    const email = $('consentement-courriel').value.trim();
+    const phone = $('consentement-telephone').value.trim();
+    if (!purposes.length) { say('Cochez ce que la personne accepte, ou passez.'); return; }
+    if (!name || !(email || phone)) { say('Nom, et courriel ou téléphone, nécessaires.'); return; }
+    const id = crypto.randomUUID();
+    S.outbox.consents[id] = {
+      consent_id: id, address_id: S.consenting.address_id, address: S.consenting.label, full_name: name, email, phone, purposes,
+      versions: Object.fromEntries(purposes.map((p) => [p, turf.consent_texts[p].version])), recorded_at: Date.now(), user: S.user,
+    };
+    say('Accord noté.');
+  }
+  S.screen = S.consenting ? S.consenting.back : 'doors';
+  S.consenting = null;
+  save(); // on the phone before anything else
+  flush();
+  render();
+}
+
 // -- loading from the server ---------------------------------------------------------------------
 function mergeTurf(data) {
   // the server's history, plus the visits of this turf still waiting in the outbox
@@ -487,6 +542,8 @@ function start() {
   $('ajout-ok').addEventListener('click', addHouseholds);
   $('questions-ok').addEventListener('click', () => finishQuestions(true));
   $('questions-passer').addEventListener('click', () => finishQuestions(false));
+  $('consentement-ok').addEventListener('click', () => finishConsent(true));
+  $('consentement-passer').addEventListener('click', () => finishConsent(false));
   // leaving: the turfs leave the phone; visits not sent stay for this canvasser's next session
   $('deconnexion').addEventListener('submit', () => { S.turfs = []; S.turf = {}; S.screen = 'turfs'; save(); });
   window.addEventListener('online', () => { showCounter(); refresh(); });
