@@ -207,7 +207,12 @@ def test_map_browser_json_contract_without_territories(capsys: pytest.CaptureFix
     bench = _load("map_browser")
     if not bench.CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed")
-    returned = bench.main(["--quick", "--skip-brest", "--skip-phone"])
+    # Playwright's sync API in a thread of its own: the browser tests' session-wide Playwright keeps an event loop
+    # running in this one
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        returned = pool.submit(bench.main, ["--quick", "--skip-brest", "--skip-phone"]).result()
     out = capsys.readouterr().out.strip().splitlines()
     figures = json.loads(out[-1])
     assert figures == returned and figures["repeat"] == 1

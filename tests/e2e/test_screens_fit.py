@@ -99,7 +99,9 @@ def test_zones_turf_map_readable_at_160_turfs_and_capped(browser, app: str) -> N
     page.screenshot(path=str(ARTIFACTS / "zones_160_secteurs.png"))
     deck.screenshot(path=str(ARTIFACTS / "zones_160_secteurs_carte.png"))
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    assert height < 6000  # no page thousands of pixels long (one note per building used to make one)
+    # no page tens of thousands of pixels long (one note per building used to make one); the page itself now holds
+    # the field team's live block and the questionnaires' builder, results and map: 6,508 px measured at 160 turfs
+    assert height < 8000
     context.close()
 
 

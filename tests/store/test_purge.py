@@ -127,10 +127,17 @@ def test_the_server_purges_at_start_when_due(new_store: Callable[..., CampaignSt
         async with startup.lifespan(site)(None):  # type: ignore[arg-type]
             pass
 
-    asyncio.run(serve(SimpleNamespace(store=store)))
+    # in a thread of its own: the browser tests' session-wide Playwright keeps an event loop running in this one
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(site: object) -> None:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, serve(site)).result()
+
+    run(SimpleNamespace(store=store))
     assert purge_status(store).rows["contact"] == 0 and last_purge(store).automatic  # type: ignore[union-attr]
     broken = SimpleNamespace(store=SimpleNamespace(exists=lambda: (_ for _ in ()).throw(OSError("disque absent"))))
-    asyncio.run(serve(broken))  # logged, not raised
+    run(broken)  # logged, not raised
 
 
 def test_opposition_entries_expire_after_their_years_at_start(new_store: Callable[..., CampaignStore]) -> None:
