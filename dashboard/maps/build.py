@@ -42,6 +42,10 @@ ZOOM_HEADROOM = 1.0
 GRID_PIXEL_FRACTION = 1.0  # one pixel one zoom level finer = half a pixel at the fitted zoom
 MAX_SIMPLIFICATION_PX = 0.45
 OUTLINE_MIN_ZOOM = 9.0
+# « En tête »: the legend names the categories leading the most stations, the rarer ones share one
+# line and one colour (nationally there are more lists than a class byte holds and than anyone reads)
+MAX_LEGEND_CATEGORIES = 16
+OTHERS_COLOUR = (90, 90, 90)  # dark grey: apart from « sans donnée »'s light grey and the bloc colours
 
 
 @dataclass(frozen=True)
@@ -142,22 +146,45 @@ def category_colors(categories: list[tuple[str, str, str]]) -> dict[str, tuple[i
     return out
 
 
+def shown_categories(categories: list[tuple[str, str, str]], counts: pd.Series,
+                     limit: int = MAX_LEGEND_CATEGORIES) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The categories the legend names (at most ``limit``: those leading the most stations, in the given
+    order) and the keys of the rarer ones, grouped into one « autres » entry and colour.
+
+    Categories leading no station are left out of both.
+    """
+    present = [category for category in categories if int(counts.get(category[0], 0)) > 0]
+    if len(present) <= limit:
+        return present, []
+    rank = sorted(range(len(present)), key=lambda i: (-int(counts[present[i][0]]), i))
+    keep = set(rank[: limit - 1])  # one line of the legend goes to « autres »
+    return [c for i, c in enumerate(present) if i in keep], [c[0] for i, c in enumerate(present) if i not in keep]
+
+
 def class_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, int, int]], np.ndarray, Legend]:
     """The palette, one class (or category) index per frame row (-1: no data), and the legend that explains them."""
     frame = result.frame
     values = frame["value"].to_numpy(dtype=float)
     title = view.title or result.title
     if view.kind == "winner" and view.layer == "bv" and result.categories:
-        colours = category_colors(result.categories)
-        keys = [key for key, _, _ in result.categories]
-        position = {key: i for i, key in enumerate(keys)}
-        index = np.array([position.get(c, -1) if isinstance(c, str) else -1 for c in frame["category"]], dtype=np.int64)
         counts = frame["category"].value_counts()
-        entries = [(label, colours[key], int(counts.get(key, 0))) for key, label, _ in result.categories if counts.get(key, 0)]
+        kept, others = shown_categories(result.categories, counts)
+        colours = category_colors(kept)
+        keys = [key for key, _, _ in kept]
+        position = {key: i for i, key in enumerate(keys)}
+        other = len(keys) if others else -1
+        index = np.array([position.get(c, other) if isinstance(c, str) else -1 for c in frame["category"]],
+                         dtype=np.int64)
+        entries = [(label, colours[key], int(counts[key])) for key, label, _ in kept]
+        palette = [colours[k] for k in keys]
+        if others:
+            grouped = int(sum(int(counts[key]) for key in others))
+            entries.append((f"autres ({fmt_number(len(others), 0)} candidats ou listes)", OTHERS_COLOUR, grouped))
+            palette.append(OTHERS_COLOUR)
         missing = int(frame["category"].isna().sum())
         if missing:
             entries.append(("sans donnée", NO_DATA, missing))
-        return [colours[k] for k in keys], index, categorical_legend(
+        return palette, index, categorical_legend(
             title, entries, note="Couleur du bloc du candidat ou de la liste en tête")
     center = 0.0 if result.diverging else None
     classes = classify(values, view.classes, view.method, center=center)

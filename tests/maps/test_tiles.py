@@ -94,3 +94,34 @@ def test_the_message_colours_each_station_as_the_deck_did_and_a_measure_change_i
     assert len(group["c"]) + len(group["t"]) <= 4 * 3 * 41 / 3 + 8  # a class byte and a text index per station
     full = build_map(turnout, sources)  # the deck path, geometry inside
     assert len(full.deck.to_json()) > 10 * first and len(full.deck.to_json()) > 10 * len(json.dumps(changed.geo))
+
+
+def test_a_leading_list_measure_with_more_lists_than_a_class_byte_groups_the_rare_ones(wh: Warehouse) -> None:
+    """Nationally « En tête » has hundreds of lists: the legend names the most frequent, the rest share « autres »."""
+    from dashboard.maps.build import MAX_LEGEND_CATEGORIES, OTHERS_COLOUR, class_rows
+    from dashboard.maps.measure_types import MeasureResult
+
+    view = MapView(election_id="leg2024_t2", kind="winner")
+    # 300 lists: list 0 leads 40 stations, lists 1..14 lead 3 to 16 stations, the others one each, 5 no result
+    leaders = ["L000"] * 40 + [f"L{k:03d}" for k in range(1, 15) for _ in range(k + 2)] + [f"L{k:03d}" for k in range(15, 300)]
+    frame = pd.DataFrame({"category": leaders + [None] * 5, "value": 0.4, "text": "x"})
+    blocs = ["#e41a1c", "#377eb8", "#4daf4a"]
+    categories = [(f"L{k:03d}", f"Liste {k}", blocs[k % 3]) for k in reversed(range(300))]
+    palette, index, legend = class_rows(MeasureResult(frame, "En tête", "ratio", categories=categories), view)
+    assert len(palette) == MAX_LEGEND_CATEGORIES <= tiles.MAX_CLASSES and palette[-1] == OTHERS_COLOUR
+    assert index.max() == MAX_LEGEND_CATEGORIES - 1 and (index[-5:] == -1).all()
+    labels = [entry.label for entry in legend.entries]
+    assert labels[-2:] == ["autres (285 candidats ou listes)", "sans donnée"]
+    assert sorted(labels[:-2]) == sorted(f"Liste {k}" for k in range(15))  # the fifteen most frequent, by name
+    assert sum(entry.count for entry in legend.entries) == len(frame)
+    assert legend.entries[-2].count == 285 and dict(zip(labels, (e.count for e in legend.entries)))["Liste 0"] == 40
+    assert index[0] == labels.index("Liste 0") and (index[len(leaders) - 285:len(leaders)] == MAX_LEGEND_CATEGORIES - 1).all()
+    # on the demo warehouse: one list per station still paints, a class byte per station
+    spec = build_map(view, MapSources.direct(wh))
+    frame = spec.result.frame.copy()
+    frame["category"] = [f"liste {i}" for i in range(len(frame))]
+    result = MeasureResult(frame, "En tête", "ratio", categories=[(f"liste {i}", f"Liste {i}", "#e41a1c") for i in range(len(frame))])
+    message = geo_message(wh, TileCache(), result, view, level=spec.level, line_px=1.0, selected=None)
+    assert len(message["palette"]) == MAX_LEGEND_CATEGORIES and len(frame) > MAX_LEGEND_CATEGORIES
+    drawn = tiles.drawn_stations(wh, message)
+    assert len(drawn) == len(frame) and sum(d["c"] == OTHERS_COLOUR for d in drawn.values()) == len(frame) - 15
