@@ -9,7 +9,7 @@ deck), which is cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,10 +42,9 @@ ZOOM_HEADROOM = 1.0
 GRID_PIXEL_FRACTION = 1.0  # one pixel one zoom level finer = half a pixel at the fitted zoom
 MAX_SIMPLIFICATION_PX = 0.45
 OUTLINE_MIN_ZOOM = 9.0
-# « En tête »: the legend names the categories leading the most stations, the rarer ones share one
-# line and one colour (nationally there are more lists than a class byte holds and than anyone reads)
+# « En tête »: at most this many lines in the legend (and classes in the tiles' byte); beyond, the rarer
+# candidates or lists share one « autres · <bloc> » line per bloc (nationally: over a thousand candidates)
 MAX_LEGEND_CATEGORIES = 16
-OTHERS_COLOUR = (90, 90, 90)  # dark grey: apart from « sans donnée »'s light grey and the bloc colours
 
 
 @dataclass(frozen=True)
@@ -146,19 +145,39 @@ def category_colors(categories: list[tuple[str, str, str]]) -> dict[str, tuple[i
     return out
 
 
-def shown_categories(categories: list[tuple[str, str, str]], counts: pd.Series,
-                     limit: int = MAX_LEGEND_CATEGORIES) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """The categories the legend names (at most ``limit``: those leading the most stations, in the given
-    order) and the keys of the rarer ones, grouped into one « autres » entry and colour.
+@dataclass(frozen=True)
+class CategoryGroup:
+    """The rarer categories of one bloc colour, drawn and listed as one « autres » line."""
 
-    Categories leading no station are left out of both.
+    key: str
+    label: str
+    color: str  # the bloc's "#rrggbb"
+    members: tuple[str, ...]
+
+
+def shown_categories(categories: list[tuple[str, str, str]], counts: pd.Series, blocs: Mapping[str, str],
+                     limit: int = MAX_LEGEND_CATEGORIES) -> tuple[list[tuple[str, str, str]], list[CategoryGroup]]:
+    """The categories the legend names and the groups of the rarer ones, in at most ``limit`` lines.
+
+    Up to ``limit`` categories leading a station: all named. Beyond (nationally: a thousand candidates), the
+    rarer ones are grouped per bloc colour into « autres · <bloc> » (``blocs``: category → bloc label) and
+    the categories leading the most stations fill the remaining lines, in the given order.
+    Categories leading no station are left out.
     """
     present = [category for category in categories if int(counts.get(category[0], 0)) > 0]
     if len(present) <= limit:
         return present, []
+    colours = list(dict.fromkeys(color for _, _, color in present))
     rank = sorted(range(len(present)), key=lambda i: (-int(counts[present[i][0]]), i))
-    keep = set(rank[: limit - 1])  # one line of the legend goes to « autres »
-    return [c for i, c in enumerate(present) if i in keep], [c[0] for i, c in enumerate(present) if i not in keep]
+    keep = set(rank[: max(0, limit - len(colours))])
+    kept = [c for i, c in enumerate(present) if i in keep]
+    groups = []
+    for color in colours:
+        members = tuple(key for i, (key, _, c) in enumerate(present) if c == color and i not in keep)
+        if members:
+            bloc = blocs.get(members[0], "")
+            groups.append(CategoryGroup(f"\x00autres {color}", f"autres · {bloc}" if bloc else "autres", color, members))
+    return kept, groups
 
 
 def class_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, int, int]], np.ndarray, Legend]:
@@ -168,19 +187,19 @@ def class_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, in
     title = view.title or result.title
     if view.kind == "winner" and view.layer == "bv" and result.categories:
         counts = frame["category"].value_counts()
-        kept, others = shown_categories(result.categories, counts)
-        colours = category_colors(kept)
+        kept, groups = shown_categories(result.categories, counts, result.category_blocs)
+        # the groups first: each takes its bloc's own colour (it covers most of the map), the named ones shades
+        colours = category_colors([(g.key, g.label, g.color) for g in groups] + kept)
         keys = [key for key, _, _ in kept]
         position = {key: i for i, key in enumerate(keys)}
-        other = len(keys) if others else -1
-        index = np.array([position.get(c, other) if isinstance(c, str) else -1 for c in frame["category"]],
+        for i, group in enumerate(groups):
+            position.update((member, len(keys) + i) for member in group.members)
+        index = np.array([position.get(c, -1) if isinstance(c, str) else -1 for c in frame["category"]],
                          dtype=np.int64)
         entries = [(label, colours[key], int(counts[key])) for key, label, _ in kept]
-        palette = [colours[k] for k in keys]
-        if others:
-            grouped = int(sum(int(counts[key]) for key in others))
-            entries.append((f"autres ({fmt_number(len(others), 0)} candidats ou listes)", OTHERS_COLOUR, grouped))
-            palette.append(OTHERS_COLOUR)
+        entries += [(f"{g.label} ({fmt_number(len(g.members), 0)} candidats ou listes)", colours[g.key],
+                     int(sum(int(counts[m]) for m in g.members))) for g in groups]
+        palette = [colours[k] for k in keys] + [colours[g.key] for g in groups]
         missing = int(frame["category"].isna().sum())
         if missing:
             entries.append(("sans donnée", NO_DATA, missing))
