@@ -52,8 +52,10 @@ async function fetchBundle(preferred) {
   for (const url of urls) {
     try {
       const response = await fetch(url, { credentials: "same-origin" });
-      if (response.ok) return await response.text();
-      failure = new Error(`deck.gl: HTTP ${response.status}`);
+      // a bare Streamlit server answers an unknown path with its HTML page (200): not the bundle
+      const type = response.headers.get("content-type") || "";
+      if (response.ok && type.includes("javascript")) return await response.text();
+      failure = new Error(`deck.gl: HTTP ${response.status} ${type}`);
     } catch (error) {
       failure = error;
     }
