@@ -12,7 +12,7 @@ What is timed (median of ``--repeat`` runs, 5 by default, 1 with ``--quick``):
   the choropleth with new values it calls ``performance.mark("isoloir-paint")`` and counts
   ``<html data-isoloir-paint>``. First paint = the first mark's time since navigation start; measure change
   = from the click on another measure in the Carte page's "Mesure" select box (``CHANGED_MEASURE``: "En
-  tête" on Brest, "Abstention" on France) to the next mark.
+  tête") to the next mark.
   - **cold**: a fresh server and a fresh browser context (empty cache) for every run;
   - **warm**: one server, warmed by one untimed opening, and one browser context (cache kept).
 * **today** (``st.pydeck_chart`` of ``dashboard.maps.build.build_map``'s deck) and **naive** (pydeck
@@ -87,9 +87,8 @@ VERBOSE = False  # --verbose: the largest responses of each first view
 QUIET_MS = 500  # baselines: no WebGL draw call for this long after the data came = painted
 TIMEOUT_MS = 600_000  # France on a cold, loaded 2-core machine
 MEASURE_LABEL = "Mesure"
-# The measure chosen for the change: "En tête" on Brest; "Abstention" on France, where "En tête" has more
-# categories (one per list or candidate nationwide) than the tiles' class byte holds at this commit.
-CHANGED_MEASURE = {"brest": "En tête", "france": "Abstention"}
+# The measure chosen for the change: "En tête" (nationally its rare lists share the legend's « autres »).
+CHANGED_MEASURE = {"brest": "En tête", "france": "En tête"}
 DEMO_PASSWORD = "demo-{}"
 SESSION_COOKIE = "isoloir_session"  # dashboard.web.auth.COOKIE
 

@@ -9,7 +9,7 @@ deck), which is cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +42,9 @@ ZOOM_HEADROOM = 1.0
 GRID_PIXEL_FRACTION = 1.0  # one pixel one zoom level finer = half a pixel at the fitted zoom
 MAX_SIMPLIFICATION_PX = 0.45
 OUTLINE_MIN_ZOOM = 9.0
+# « En tête »: at most this many lines in the legend (and classes in the tiles' byte); beyond, the rarer
+# candidates or lists share one « autres · <bloc> » line per bloc (nationally: over a thousand candidates)
+MAX_LEGEND_CATEGORIES = 16
 
 
 @dataclass(frozen=True)
@@ -142,22 +145,65 @@ def category_colors(categories: list[tuple[str, str, str]]) -> dict[str, tuple[i
     return out
 
 
+@dataclass(frozen=True)
+class CategoryGroup:
+    """The rarer categories of one bloc colour, drawn and listed as one « autres » line."""
+
+    key: str
+    label: str
+    color: str  # the bloc's "#rrggbb"
+    members: tuple[str, ...]
+
+
+def shown_categories(categories: list[tuple[str, str, str]], counts: pd.Series, blocs: Mapping[str, str],
+                     limit: int = MAX_LEGEND_CATEGORIES) -> tuple[list[tuple[str, str, str]], list[CategoryGroup]]:
+    """The categories the legend names and the groups of the rarer ones, in at most ``limit`` lines.
+
+    Up to ``limit`` categories leading a station: all named. Beyond (nationally: a thousand candidates), the
+    rarer ones are grouped per bloc colour into « autres · <bloc> » (``blocs``: category → bloc label) and
+    the categories leading the most stations fill the remaining lines, in the given order.
+    Categories leading no station are left out.
+    """
+    present = [category for category in categories if int(counts.get(category[0], 0)) > 0]
+    if len(present) <= limit:
+        return present, []
+    colours = list(dict.fromkeys(color for _, _, color in present))
+    rank = sorted(range(len(present)), key=lambda i: (-int(counts[present[i][0]]), i))
+    keep = set(rank[: max(0, limit - len(colours))])
+    kept = [c for i, c in enumerate(present) if i in keep]
+    groups = []
+    for color in colours:
+        members = tuple(key for i, (key, _, c) in enumerate(present) if c == color and i not in keep)
+        if members:
+            bloc = blocs.get(members[0], "")
+            groups.append(CategoryGroup(f"\x00autres {color}", f"autres · {bloc}" if bloc else "autres", color, members))
+    return kept, groups
+
+
 def class_rows(result: MeasureResult, view: MapView) -> tuple[list[tuple[int, int, int]], np.ndarray, Legend]:
     """The palette, one class (or category) index per frame row (-1: no data), and the legend that explains them."""
     frame = result.frame
     values = frame["value"].to_numpy(dtype=float)
     title = view.title or result.title
     if view.kind == "winner" and view.layer == "bv" and result.categories:
-        colours = category_colors(result.categories)
-        keys = [key for key, _, _ in result.categories]
-        position = {key: i for i, key in enumerate(keys)}
-        index = np.array([position.get(c, -1) if isinstance(c, str) else -1 for c in frame["category"]], dtype=np.int64)
         counts = frame["category"].value_counts()
-        entries = [(label, colours[key], int(counts.get(key, 0))) for key, label, _ in result.categories if counts.get(key, 0)]
+        kept, groups = shown_categories(result.categories, counts, result.category_blocs)
+        # the groups first: each takes its bloc's own colour (it covers most of the map), the named ones shades
+        colours = category_colors([(g.key, g.label, g.color) for g in groups] + kept)
+        keys = [key for key, _, _ in kept]
+        position = {key: i for i, key in enumerate(keys)}
+        for i, group in enumerate(groups):
+            position.update((member, len(keys) + i) for member in group.members)
+        index = np.array([position.get(c, -1) if isinstance(c, str) else -1 for c in frame["category"]],
+                         dtype=np.int64)
+        entries = [(label, colours[key], int(counts[key])) for key, label, _ in kept]
+        entries += [(f"{g.label} ({fmt_number(len(g.members), 0)} candidats ou listes)", colours[g.key],
+                     int(sum(int(counts[m]) for m in g.members))) for g in groups]
+        palette = [colours[k] for k in keys] + [colours[g.key] for g in groups]
         missing = int(frame["category"].isna().sum())
         if missing:
             entries.append(("sans donnée", NO_DATA, missing))
-        return [colours[k] for k in keys], index, categorical_legend(
+        return palette, index, categorical_legend(
             title, entries, note="Couleur du bloc du candidat ou de la liste en tête")
     center = 0.0 if result.diverging else None
     classes = classify(values, view.classes, view.method, center=center)

@@ -91,6 +91,7 @@ class MeasureResult:
     unit: str  # "ratio" (0..1), "points" (difference of ratios), "value", "density" (per km²)
     diverging: bool = False
     categories: list[tuple[str, str, str]] = field(default_factory=list)  # (key, label, bloc "#rrggbb") for "winner"
+    category_blocs: dict[str, str] = field(default_factory=dict)  # "winner": each category's bloc label
     notes: list[str] = field(default_factory=list)
     legend_notes: list[str] = field(default_factory=list)  # how the values were obtained, shown in the legend
     not_comparable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["station_id", "bv_code", "name", "reason"]))

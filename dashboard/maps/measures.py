@@ -247,7 +247,9 @@ def _winner(wh: Warehouse, measure: Measure, scope: Scope, stations: pd.DataFram
              str(blocs["color"].get(bloc_of[candidate], "#888888")))
             for candidate in order
         ]
-        return MeasureResult(frame, f"{KINDS['winner']} — {label}", "ratio", categories=categories)
+        bloc_labels = {candidate: str(blocs["label_fr"].get(bloc_of[candidate], bloc_of[candidate])) for candidate in order}
+        return MeasureResult(frame, f"{KINDS['winner']} — {label}", "ratio", categories=categories,
+                             category_blocs=bloc_labels)
     frame["value"] = frame["station_id"].map(margin).astype(float)
     runner = second["candidate"].reindex(first.index)
     texts = {

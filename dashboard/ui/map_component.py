@@ -43,7 +43,12 @@ directories, so the Streamlit server serves them under
 ``/_stcore/bidi-components/isoloir.deckgl/index.js``. That is what
 ``[[tool.streamlit.component.components]]`` in an installed package's
 ``pyproject.toml`` would do, but pydeck's directory is outside this package,
-so the declaration is made here, once per Streamlit runtime.
+so the declaration is made here, once per Streamlit runtime. Streamlit sends
+those without a cache header, so the browser would download the 1.2 MB deck.gl
+bundle on every page load: the component loads it from its content-addressed,
+immutable URL (``bundle_url`` in its data: :func:`dashboard.maps.bundle.bundle_url`,
+served by ``dashboard/web/geo.py``) and falls back to Streamlit's route only when
+that one fails (a bare ``streamlit run`` without Isoloir's server).
 """
 
 from __future__ import annotations
@@ -60,11 +65,11 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboard.canvass.lasso_state import LassoMapState, parse_state
+from dashboard.maps.bundle import PYDECK_STATIC, bundle_url
 
 COMPONENT_NAME = "isoloir.map_component"
 BUNDLE_COMPONENT_NAME = "isoloir.deckgl"
 ASSET_DIR = Path(__file__).with_name("map_component")
-PYDECK_STATIC = "nbextension/static"  # inside the pydeck package: index.js, the deck.gl bundle
 STATE_KEY = "selection"
 DEFAULT_LABELS: dict[str, str] = {
     "lasso": "Lasso",
@@ -77,11 +82,6 @@ DEFAULT_LABELS: dict[str, str] = {
 _MANIFEST_NAME, _MAP_COMPONENT, _BUNDLE_COMPONENT = "isoloir", "map_component", "deckgl"
 
 _renderers: dict[int, tuple[object, Callable[..., Any]]] = {}
-
-
-def bundle_path() -> Path:
-    """The deck.gl bundle of the installed pydeck (what the browser loads)."""
-    return Path(pdk.__file__).resolve().parent / PYDECK_STATIC / "index.js"
 
 
 def _declare_assets(manager: Any) -> None:
@@ -195,6 +195,7 @@ def component_data(deck: pdk.Deck, *, key: str, height: int, labels: Mapping[str
         "select": select,
         "geo": dict(geo) if geo is not None else None,
         "css_height": css_height,
+        "bundle_url": bundle_url(),
     }
 
 

@@ -7,6 +7,9 @@ URL names the version's stamp, so its bytes never change: it is answered with
 ``Cache-Control: public, max-age=31536000, immutable`` and an ``ETag`` (a matching
 ``If-None-Match`` gets a 304), gzipped when the browser accepts it, and kept in memory once built.
 A stamp that is no longer the version's (a new import) answers 404: the page asks for the new URL.
+
+``/carte-geo/deckgl-<digest>.js``: the deck.gl bundle the map component evaluates (``maps/bundle.py``), named by
+its content's hash, answered the same way (immutable, ``ETag``, gzipped); another digest answers 404.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from starlette.routing import Route
 
 from dashboard.errors import IsoloirError
 from dashboard.maps import tiles
+from dashboard.maps.bundle import URL_PREFIX, bundle
 from dashboard.warehouse.database import Warehouse
 from dashboard.web.auth import Site, cookie_token, session_user
 
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 PATH = tiles.ROUTE_PREFIX + "{set_id}/{stamp}/{level:int}/{departement}.bin"
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEDIA_TYPE = "application/octet-stream"
+BUNDLE_PATH = URL_PREFIX + "{digest}.js"
 KEPT = 512  # tiles kept in memory (plain and gzipped bytes)
 BATCH_LEVEL = 3  # from this display level up, a request builds the level's tiles for the whole version
 
@@ -105,4 +110,17 @@ def routes(site: Site) -> list[Route]:
             return Response(zipped, media_type=MEDIA_TYPE, headers={**headers, "Content-Encoding": "gzip"})
         return Response(plain, media_type=MEDIA_TYPE, headers=headers)
 
-    return [Route(PATH, tile, methods=["GET"])]
+    async def deckgl(request: Request) -> Response:
+        built = await run_in_threadpool(bundle)
+        if str(request.path_params["digest"]) != built.digest:
+            return PlainTextResponse("Version inconnue : rechargez la page.", status_code=404,
+                                     headers={"Cache-Control": "no-store"})
+        tag = f'"{built.digest}"'
+        headers = {"Cache-Control": IMMUTABLE, "ETag": tag, "Vary": "Accept-Encoding"}
+        if request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(built.zipped, media_type="text/javascript", headers={**headers, "Content-Encoding": "gzip"})
+        return Response(built.plain, media_type="text/javascript", headers=headers)
+
+    return [Route(BUNDLE_PATH, deckgl, methods=["GET"]), Route(PATH, tile, methods=["GET"])]

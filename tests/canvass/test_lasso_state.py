@@ -158,7 +158,8 @@ st.write(state_json(lasso_map(deck, key="lasso")))
 def test_component_data_carries_the_deck_as_st_pydeck_chart_would() -> None:
     import pydeck as pdk
 
-    from dashboard.ui.map_component import DEFAULT_LABELS, bundle_path, component_data
+    from dashboard.maps.bundle import bundle_path, bundle_url
+    from dashboard.ui.map_component import DEFAULT_LABELS, component_data
 
     tooltip = {"html": "<b>{n}</b>", "style": {"color": "#222"}}
     deck = pdk.Deck(layers=[pdk.Layer("PolygonLayer", data=[{"p": [[0, 0], [1, 0], [1, 1]], "i": "a"}], id="x")],
@@ -173,6 +174,7 @@ def test_component_data_carries_the_deck_as_st_pydeck_chart_would() -> None:
     assert data["state"] == state.to_dict() and data["instance"] == "k" and data["height"] == 500
     json.dumps(data)  # what Streamlit sends: plain JSON
     assert bundle_path().is_file() and bundle_path().stat().st_size > 1_000_000  # pydeck's deck.gl bundle
+    assert data["bundle_url"] == bundle_url() and bundle_url().startswith("/carte-geo/deckgl-")  # its immutable URL
 
 
 def test_the_component_runs_in_apptest_and_its_state_pickles(tmp_path) -> None:  # noqa: ANN001

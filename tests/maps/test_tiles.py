@@ -94,3 +94,44 @@ def test_the_message_colours_each_station_as_the_deck_did_and_a_measure_change_i
     assert len(group["c"]) + len(group["t"]) <= 4 * 3 * 41 / 3 + 8  # a class byte and a text index per station
     full = build_map(turnout, sources)  # the deck path, geometry inside
     assert len(full.deck.to_json()) > 10 * first and len(full.deck.to_json()) > 10 * len(json.dumps(changed.geo))
+
+
+def test_a_leading_list_measure_with_more_lists_than_a_class_byte_groups_the_rare_ones_per_bloc(wh: Warehouse) -> None:
+    """Nationally « En tête » has over a thousand candidates: the legend names the most frequent, the rest share
+    one « autres · <bloc> » line per bloc, in the bloc's own colour."""
+    from dashboard.maps.build import MAX_LEGEND_CATEGORIES, class_rows
+    from dashboard.maps.measure_types import MeasureResult
+    from layers.colors import hex_to_rgb
+
+    view = MapView(election_id="leg2024_t2", kind="winner")
+    # 300 lists in 3 blocs: list 0 leads 40 stations, lists 1..14 lead 3 to 16 stations, the others one each
+    leaders = ["L000"] * 40 + [f"L{k:03d}" for k in range(1, 15) for _ in range(k + 2)] + [f"L{k:03d}" for k in range(15, 300)]
+    frame = pd.DataFrame({"category": leaders + [None] * 5, "value": 0.4, "text": "x"})
+    colours = ["#e41a1c", "#377eb8", "#4daf4a"]
+    categories = [(f"L{k:03d}", f"Liste {k}", colours[k % 3]) for k in reversed(range(300))]
+    blocs = {f"L{k:03d}": ["Rouge", "Bleu", "Vert"][k % 3] for k in range(300)}
+    palette, index, legend = class_rows(MeasureResult(frame, "En tête", "ratio", categories=categories,
+                                                      category_blocs=blocs), view)
+    assert len(palette) == MAX_LEGEND_CATEGORIES <= tiles.MAX_CLASSES and (index[-5:] == -1).all()
+    labels = [entry.label for entry in legend.entries]
+    counts = dict(zip(labels, (e.count for e in legend.entries)))
+    # 16 lines - 3 blocs = the 13 lists leading the most stations, in the given order (L299 first)
+    assert labels[:13] == [f"Liste {k}" for k in [*range(14, 2, -1), 0]]
+    # the blocs in the order their first list comes; lists 1 (3 stations) and 2 (4) are among the rare ones
+    assert labels[13:] == ["autres · Vert (96 candidats ou listes)", "autres · Bleu (96 candidats ou listes)",
+                           "autres · Rouge (95 candidats ou listes)", "sans donnée"]
+    assert [counts[label] for label in labels[13:]] == [95 + 4, 95 + 3, 95, 5] and counts["Liste 0"] == 40
+    assert [tuple(palette[i]) for i in (13, 14, 15)] == [hex_to_rgb(c) for c in ("#4daf4a", "#377eb8", "#e41a1c")]
+    assert sum(counts.values()) == len(frame)
+    assert index[0] == labels.index("Liste 0") and index[len(leaders) - 1] == 13  # L299: Vert
+    # on the demo warehouse: one list per station still paints, a class byte per station
+    spec = build_map(view, MapSources.direct(wh))
+    frame = spec.result.frame.copy()
+    frame["category"] = [f"liste {i}" for i in range(len(frame))]
+    result = MeasureResult(frame, "En tête", "ratio", categories=[(f"liste {i}", f"Liste {i}", "#e41a1c")
+                                                                  for i in range(len(frame))])
+    message = geo_message(wh, TileCache(), result, view, level=spec.level, line_px=1.0, selected=None)
+    assert len(message["palette"]) == MAX_LEGEND_CATEGORIES and len(frame) > MAX_LEGEND_CATEGORIES
+    drawn = tiles.drawn_stations(wh, message)
+    grouped = hex_to_rgb("#e41a1c")  # « autres »: the bloc's colour, the named lists lighter
+    assert len(drawn) == len(frame) and sum(d["c"] == grouped for d in drawn.values()) == len(frame) - 15

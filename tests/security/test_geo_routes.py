@@ -1,4 +1,4 @@
-"""The map's geometry tiles route (``dashboard/web/geo.py``): a session needed, immutable and cacheable answers with
+"""The map's geometry tiles and deck.gl bundle routes (``dashboard/web/geo.py``): a session needed, immutable and cacheable answers with
 an ETag, gzip when accepted, a stale stamp or unknown level refused in French."""
 
 from __future__ import annotations
@@ -59,3 +59,22 @@ def test_a_stale_stamp_or_an_unknown_level_is_refused(served: tuple[list, str, s
     assert get(routes, stale, {"Cookie": cookie}).status == 404
     answer = get(routes, path.replace("/2/", "/9/"), {"Cookie": cookie})
     assert answer.status == 404 and "rechargez la page" in answer.body.decode()
+
+
+def test_the_deckgl_bundle_is_served_immutable_under_its_content_hash(served: tuple[list, str, str]) -> None:
+    """Streamlit's component route sends the 1.2 MB bundle without a cache header: ours lets the browser keep it."""
+    from dashboard.maps.bundle import bundle_path, bundle_url
+
+    routes, cookie, _ = served
+    url = bundle_url()
+    plain = get(routes, url, {"Cookie": cookie})
+    assert plain.status == 200 and plain.body == bundle_path().read_bytes()
+    assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert plain.headers["content-type"].startswith("text/javascript")
+    zipped = get(routes, url, {"Cookie": cookie, "Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and gzip.decompress(zipped.body) == plain.body
+    assert len(zipped.body) < len(plain.body) / 2
+    again = get(routes, url, {"Cookie": cookie, "If-None-Match": plain.headers["etag"]})
+    assert again.status == 304 and not again.body
+    other = get(routes, url.replace(url[-8:-3], "00000"), {"Cookie": cookie})
+    assert other.status == 404 and "rechargez la page" in other.body.decode()

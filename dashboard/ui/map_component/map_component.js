@@ -16,6 +16,7 @@
 // State sent to Python (one state value, "selection"):
 //   {lassos: [{op: "add"|"subtract", coords: [[lon, lat], ...]}], clicked: [key, ...], view: {...}}
 
+// Streamlit's route (no cache header): the fallback when the immutable URL given in the data fails.
 const BUNDLE_URL = new URL("../isoloir.deckgl/index.js", import.meta.url).href;
 const GUARDED_GLOBALS = ["luma", "deck"];
 const MIN_STEP_PX = 3; // a freehand point closer than this to the previous one is dropped
@@ -44,12 +45,28 @@ const instances = new WeakMap(); // parentElement -> instance
 const savedViews = globalThis.__isoloirLassoViews || (globalThis.__isoloirLassoViews = new Map());
 
 // -- the deck.gl bundle -------------------------------------------------------------
-function loadBundle() {
+async function fetchBundle(preferred) {
+  // the content-addressed URL (immutable: the browser keeps it), else Streamlit's own route
+  const urls = typeof preferred === "string" && preferred.startsWith("/") ? [preferred, BUNDLE_URL] : [BUNDLE_URL];
+  let failure = null;
+  for (const url of urls) {
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      // a bare Streamlit server answers an unknown path with its HTML page (200): not the bundle
+      const type = response.headers.get("content-type") || "";
+      if (response.ok && type.includes("javascript")) return await response.text();
+      failure = new Error(`deck.gl: HTTP ${response.status} ${type}`);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
+}
+
+function loadBundle(preferred) {
   if (globalThis.__isoloirDeckGL) return globalThis.__isoloirDeckGL;
   const promise = (async () => {
-    const response = await fetch(BUNDLE_URL, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(`deck.gl: HTTP ${response.status}`);
-    const source = await response.text();
+    const source = await fetchBundle(preferred);
     return new Promise((resolve, reject) => {
       const callback = `__isoloirDeckGLLoaded${Math.random().toString(36).slice(2)}`;
       const guarded = JSON.stringify(GUARDED_GLOBALS);
@@ -420,7 +437,7 @@ class LassoMap {
   async applyDeck() {
     let api;
     try {
-      api = await loadBundle();
+      api = await loadBundle(this.data.bundle_url);
     } catch (error) {
       this.fail(error);
       return false;
